@@ -1,0 +1,170 @@
+package dev.ghost.ingress.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The validated configuration of one node: what {@code ConfigLoader} produces from the config file and the
+ * environment. Immutable; a reload produces a new instance. Every field maps to one row of the settings table in
+ * README.md.
+ *
+ * @param listen      where to accept client connections
+ * @param admin       the admin HTTP API
+ * @param log         log level and access log switch
+ * @param proxy       data path timeouts and sizes
+ * @param limits      connection limits and tcp_raw port policy
+ * @param health      active health checking (used from the health-check issue on)
+ * @param controlPlane control-plane sync; {@code url == null} disables sync
+ * @param state       last-known-good state file
+ * @param cluster     clustering; an empty member list means standalone
+ * @param nodeId      this node's free-form id (default: the host name)
+ * @param envs        static environments ({@code [[env]]})
+ * @param routes      static routes ({@code [[route]]}), in file order
+ */
+public record IngressConfig(
+    Listen listen,
+    Admin admin,
+    Log log,
+    Proxy proxy,
+    Limits limits,
+    Health health,
+    ControlPlane controlPlane,
+    State state,
+    Cluster cluster,
+    String nodeId,
+    List<EnvSpec> envs,
+    List<RouteSpec> routes) {
+
+  /**
+   * Listener addresses.
+   *
+   * @param ipv6    {@code GHOST_LISTEN_ADDR_IPV6} / {@code listen.ipv6}: shared listeners [{@code [::]:443}]
+   * @param ipv4    {@code GHOST_LISTEN_ADDR_IPV4} / {@code listen.ipv4}: where IPv4 is accepted [none]
+   * @param portMap {@code GHOST_PORT_MAP} / {@code listen.port_map}: route port to bind port [identity]
+   */
+  public record Listen(List<HostPort> ipv6, List<HostPort> ipv4, Map<Integer, Integer> portMap) {
+    /** The port a route port is bound at. */
+    public int bindPort(int routePort) {
+      return portMap.getOrDefault(routePort, routePort);
+    }
+  }
+
+  /**
+   * Admin API.
+   *
+   * @param listen {@code GHOST_ADMIN_ADDR} / {@code admin.listen} [{@code 127.0.0.1:9901}]
+   * @param token  {@code GHOST_ADMIN_TOKEN} / {@code admin.token}; null: mutating calls only from loopback
+   */
+  public record Admin(HostPort listen, String token) {
+    @Override
+    public String toString() {
+      return "Admin[listen=" + listen + ", token=" + (token == null ? "none" : "***") + "]";
+    }
+  }
+
+  /**
+   * Logging.
+   *
+   * @param level     {@code GHOST_LOG_LEVEL} / {@code log.level}: trace|debug|info|warn|error [info]
+   * @param accessLog {@code GHOST_ACCESS_LOG} / {@code log.access}: one JSON line per closed connection [true]
+   */
+  public record Log(String level, boolean accessLog) {}
+
+  /**
+   * Data path.
+   *
+   * @param sniffTimeout      {@code GHOST_SNIFF_TIMEOUT} / {@code proxy.sniff_timeout} [200ms]
+   * @param maxSniffBytes     {@code GHOST_MAX_SNIFF_BYTES} / {@code proxy.max_sniff_bytes} [8192, 512-65536]
+   * @param connectTimeout    {@code GHOST_CONNECT_TIMEOUT} / {@code proxy.connect_timeout} [2s]
+   * @param connectAttempts   {@code GHOST_CONNECT_ATTEMPTS} / {@code proxy.connect_attempts} [3, 1-10]
+   * @param idleTimeout       {@code GHOST_IDLE_TIMEOUT} / {@code proxy.idle_timeout}: default for tls_passthrough
+   *                          routes; {@code 0} none [0]
+   * @param drainTimeout      {@code GHOST_DRAIN_TIMEOUT} / {@code proxy.drain_timeout}; {@code 0} none [30s]
+   * @param shutdownTimeout   {@code GHOST_SHUTDOWN_TIMEOUT} / {@code proxy.shutdown_timeout}; never 0 [60s]
+   * @param tcpKeepAlive      {@code GHOST_TCP_KEEPALIVE} / {@code proxy.tcp_keepalive} [true]
+   * @param ejectBase         {@code GHOST_EJECT_BASE} / {@code proxy.eject_base}: first passive ejection [1s]
+   * @param ejectMax          {@code GHOST_EJECT_MAX} / {@code proxy.eject_max}: longest passive ejection [300s]
+   * @param eventLoops        {@code GHOST_EVENT_LOOPS} / {@code proxy.event_loops}; 0 = one per core [0]
+   * @param nativeTransport   {@code GHOST_NATIVE_TRANSPORT} / {@code proxy.native_transport} [true]
+   */
+  public record Proxy(
+      Duration sniffTimeout,
+      int maxSniffBytes,
+      Duration connectTimeout,
+      int connectAttempts,
+      Duration idleTimeout,
+      Duration drainTimeout,
+      Duration shutdownTimeout,
+      boolean tcpKeepAlive,
+      Duration ejectBase,
+      Duration ejectMax,
+      int eventLoops,
+      boolean nativeTransport) {}
+
+  /**
+   * Connection limits and the tcp_raw port policy.
+   *
+   * @param maxConnections        {@code GHOST_MAX_CONNECTIONS} / {@code limits.max_connections}; 0 = derived from
+   *                              the open-file limit [0]
+   * @param maxConnectionsPerIp   {@code GHOST_MAX_CONNECTIONS_PER_IP} / {@code limits.max_connections_per_ip};
+   *                              0 = unlimited [0]
+   * @param maxConnectionsPerRoute {@code GHOST_MAX_CONNECTIONS_PER_ROUTE} / {@code limits.max_connections_per_route};
+   *                              0 = unlimited; a route's {@code max_connections} overrides it [0]
+   * @param tcpRawDenyPorts       {@code GHOST_TCP_RAW_DENY_PORTS} / {@code limits.tcp_raw_deny_ports}
+   *                              [{@code 23,25,137-139}]
+   * @param tcpRawAllowPorts      {@code GHOST_TCP_RAW_ALLOW_PORTS} / {@code limits.tcp_raw_allow_ports};
+   *                              empty = every port not denied [empty]
+   */
+  public record Limits(
+      int maxConnections,
+      int maxConnectionsPerIp,
+      int maxConnectionsPerRoute,
+      Set<Integer> tcpRawDenyPorts,
+      Set<Integer> tcpRawAllowPorts) {}
+
+  /**
+   * Active health checks.
+   *
+   * @param interval {@code GHOST_HEALTH_CHECK_INTERVAL} / {@code health.interval} [5s]
+   * @param timeout  {@code GHOST_HEALTH_CHECK_TIMEOUT} / {@code health.timeout} [1s]
+   * @param rise     {@code GHOST_HEALTH_CHECK_RISE} / {@code health.rise} [2]
+   * @param fall     {@code GHOST_HEALTH_CHECK_FALL} / {@code health.fall} [3]
+   */
+  public record Health(Duration interval, Duration timeout, int rise, int fall) {}
+
+  /**
+   * Control-plane sync.
+   *
+   * @param url          {@code GHOST_CONTROL_PLANE_URL} / {@code control_plane.url}; null = no sync
+   * @param token        {@code GHOST_API_TOKEN} / {@code control_plane.token}
+   * @param orgId        {@code GHOST_ORG_ID} / {@code control_plane.org_id}
+   * @param pollInterval {@code GHOST_SYNC_POLL_INTERVAL} / {@code control_plane.poll_interval} [1s]
+   */
+  public record ControlPlane(String url, String token, String orgId, Duration pollInterval) {
+    @Override
+    public String toString() {
+      return "ControlPlane[url=" + url + ", token=" + (token == null ? "none" : "***") + ", orgId=" + orgId
+          + ", pollInterval=" + pollInterval + "]";
+    }
+  }
+
+  /**
+   * Last-known-good state.
+   *
+   * @param file {@code GHOST_STATE_FILE} / {@code state.file} [{@code /var/lib/ghost/ingress-state.json}]
+   */
+  public record State(String file) {}
+
+  /**
+   * Clustering.
+   *
+   * @param members      {@code GHOST_CLUSTER_MEMBERS} / {@code cluster.members}; empty = standalone
+   * @param host         {@code GHOST_CLUSTER_HOST} / {@code cluster.host}; null = the member that is local
+   * @param port         {@code GHOST_CLUSTER_PORT} / {@code cluster.port} [5701]
+   * @param name         {@code GHOST_CLUSTER_NAME} / {@code cluster.name} [ghost-ingress]
+   * @param eventBusPort {@code GHOST_EVENTBUS_PORT} / {@code cluster.eventbus_port} [0]
+   */
+  public record Cluster(List<String> members, String host, int port, String name, int eventBusPort) {}
+}
