@@ -1,1 +1,133 @@
-package dev.ghost.ingress; public final class IngressMain { public static void main(String[] a) { System.out.println("hi"); } }
+package dev.ghost.ingress;
+
+import dev.ghost.ingress.config.CommandLine;
+import dev.ghost.ingress.config.ConfigException;
+import dev.ghost.ingress.config.ConfigLoader;
+import dev.ghost.ingress.config.IngressConfig;
+import dev.ghost.ingress.config.UsageException;
+import dev.ghost.ingress.workload.SampleWorkload;
+import io.vertx.core.Vertx;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * {@code java -jar ingress.jar}: validates the command line and the configuration before anything starts (exit 2
+ * and one line on stderr when they are wrong), then runs a node until SIGTERM or SIGINT.
+ */
+public final class IngressMain {
+
+  /** Exit code for bad flags, files and values. */
+  static final int EXIT_USAGE = 2;
+  /** Exit code when a valid configuration cannot start (e.g. a configured address cannot be bound). */
+  static final int EXIT_START_FAILED = 1;
+
+  private static final String SUBCOMMANDS = String.join("\n",
+      "subcommands:",
+      "  sample-workload --listen HOST:PORT [--listen HOST:PORT ...] [--no-proxy-protocol]",
+      "                 a TLS (HTTPS) demo workload that answers with the client address it learned",
+      "                 from PROXY v2 (dev certificate for myapp.example.com)");
+
+  private IngressMain() {}
+
+  public static void main(String[] args) {
+    System.setProperty("hazelcast.logging.type", "slf4j");
+    int code = run(args);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  static int run(String[] args) {
+    CommandLine cmd;
+    try {
+      cmd = CommandLine.parse(args);
+    } catch (UsageException e) {
+      System.err.println("ingress: " + e.getMessage());
+      return EXIT_USAGE;
+    }
+    return switch (cmd) {
+      case CommandLine.Help h -> {
+        System.out.println(CommandLine.USAGE + "\n" + SUBCOMMANDS);
+        yield 0;
+      }
+      case CommandLine.Version v -> {
+        System.out.println("ghost-ingress " + Version.current());
+        yield 0;
+      }
+      case CommandLine.Subcommand sub -> subcommand(sub);
+      case CommandLine.Run r -> runNode(r);
+    };
+  }
+
+  private static int subcommand(CommandLine.Subcommand sub) {
+    if (sub.name().equals("sample-workload")) {
+      return SampleWorkload.run(sub.args());
+    }
+    System.err.println("ingress: unknown subcommand '" + sub.name() + "' (see --help)");
+    return EXIT_USAGE;
+  }
+
+  private static int runNode(CommandLine.Run run) {
+    IngressConfig config;
+    try {
+      config = loadConfig(run, System.getenv());
+    } catch (ConfigException e) {
+      System.err.println(e.oneLine());
+      return EXIT_USAGE;
+    }
+    Logger log = LoggerFactory.getLogger(IngressMain.class);
+    IngressNode node;
+    try {
+      node = IngressNode.start(config).await();
+    } catch (Exception e) {
+      log.atError().addKeyValue("cause", String.valueOf(e.getMessage())).log("start-up failed");
+      System.err.println("ingress: start-up failed: " + e.getMessage());
+      return EXIT_START_FAILED;
+    }
+    awaitSignal(node, log);
+    return 0;
+  }
+
+  /** Validates and loads the configuration on a short-lived Vert.x that runs nothing else. */
+  static IngressConfig loadConfig(CommandLine.Run run, Map<String, String> env) {
+    Vertx loader = Vertx.vertx();
+    try {
+      return (run.embeddedDefault()
+          ? ConfigLoader.loadDefault(loader, env)
+          : ConfigLoader.load(loader, run.config(), env)).await();
+    } catch (ConfigException e) {
+      throw e;
+    } catch (Exception e) {
+      throw ConfigLoader.asConfigException(run.embeddedDefault() ? ConfigLoader.DEFAULT_SOURCE
+          : run.config().toString(), e);
+    } finally {
+      loader.close();
+    }
+  }
+
+  /** Runs until SIGTERM/SIGINT, then closes the node and exits 0; a second signal exits at once. */
+  private static void awaitSignal(IngressNode node, Logger log) {
+    CountDownLatch stop = new CountDownLatch(1);
+    Signal.Handler handler = sig -> {
+      if (stop.getCount() == 0) {
+        log.atWarn().addKeyValue("signal", sig.getName()).log("second signal: exiting now");
+        Runtime.getRuntime().halt(0);
+      }
+      log.atInfo().addKeyValue("signal", sig.getName()).log("shutting down");
+      stop.countDown();
+    };
+    Signal.handle(new Signal("TERM"), handler);
+    Signal.handle(new Signal("INT"), handler);
+    try {
+      stop.await();
+      node.close().await();
+    } catch (Exception e) {
+      log.atWarn().addKeyValue("cause", String.valueOf(e.getMessage())).log("shutdown interrupted");
+    }
+    log.atInfo().log("stopped");
+    System.exit(0);
+  }
+}

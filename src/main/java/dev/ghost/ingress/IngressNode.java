@@ -1,0 +1,176 @@
+package dev.ghost.ingress;
+
+import dev.ghost.ingress.admin.AdminVerticle;
+import dev.ghost.ingress.admin.NodeState;
+import dev.ghost.ingress.observe.LogLevels;
+import dev.ghost.ingress.config.IngressConfig;
+import dev.ghost.ingress.observe.AccessLog;
+import dev.ghost.ingress.observe.IngressMetrics;
+import dev.ghost.ingress.observe.RouteTableMetrics;
+import dev.ghost.ingress.proxy.BoundSockets;
+import dev.ghost.ingress.proxy.ConnectionIds;
+import dev.ghost.ingress.proxy.ConnectionLimits;
+import dev.ghost.ingress.proxy.ListenerVerticle;
+import dev.ghost.ingress.proxy.ProxyServices;
+import dev.ghost.ingress.route.BackendHealth;
+import dev.ghost.ingress.route.PortPolicy;
+import dev.ghost.ingress.route.RoundRobinSelector;
+import dev.ghost.ingress.route.RouteTable;
+import dev.ghost.ingress.route.RouteTableBuilder;
+import dev.ghost.ingress.route.RouteTableRef;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.lang.management.ManagementFactory;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running ingress node: its Vert.x instance, route table, listeners and admin API, assembled from a validated
+ * configuration. {@link #start} resolves once every configured listener is bound (a failure to bind one at start-up
+ * fails it) and the admin API answers.
+ */
+public final class IngressNode {
+
+  private static final Logger LOG = LoggerFactory.getLogger(IngressNode.class);
+
+  private final IngressConfig config;
+  private final Vertx vertx;
+  private final PrometheusMeterRegistry registry;
+  private final RouteTableRef tables;
+  private final BoundSockets bound = new BoundSockets();
+  private final NodeState state;
+  private final ProxyServices services;
+  private int adminPort = -1;
+
+  private IngressNode(IngressConfig config, Vertx vertx, PrometheusMeterRegistry registry) {
+    this.config = config;
+    this.vertx = vertx;
+    this.registry = registry;
+    this.state = new NodeState(config.nodeId(), Version.current());
+    this.tables = new RouteTableRef(staticTable(config, 1));
+    IngressMetrics metrics = new IngressMetrics(registry);
+    IngressConfig.Proxy p = config.proxy();
+    int maxConnections = config.limits().maxConnections() > 0
+        ? config.limits().maxConnections()
+        : ConnectionLimits.fromOpenFileLimit(openFileLimit());
+    this.services = new ProxyServices(
+        p,
+        new RoundRobinSelector(),
+        new BackendHealth(p.ejectBase(), p.ejectMax(), System::nanoTime),
+        new ConnectionLimits(maxConnections, config.limits().maxConnectionsPerIp(),
+            config.limits().maxConnectionsPerRoute()),
+        new ConnectionIds(),
+        metrics,
+        new AccessLog(config.log().accessLog()));
+    RouteTableMetrics.register(metrics, tables, services.health());
+  }
+
+  /** Builds the route table of the static configuration. */
+  public static RouteTable staticTable(IngressConfig config, long version) {
+    return new RouteTableBuilder(version, PortPolicy.from(config.limits()))
+        .addStatic(config.envs(), config.routes())
+        .build();
+  }
+
+  /** Starts a standalone node. */
+  public static Future<IngressNode> start(IngressConfig config) {
+    LogLevels.apply(config.log().level());
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    VertxOptions options = new VertxOptions()
+        .setPreferNativeTransport(config.proxy().nativeTransport())
+        .setMetricsOptions(new MicrometerMetricsOptions()
+            .setEnabled(true)
+            .setMicrometerRegistry(registry)
+            .setRegistryName("ghost-" + UUID.randomUUID()));
+    if (config.proxy().eventLoops() > 0) {
+      options.setEventLoopPoolSize(config.proxy().eventLoops());
+    }
+    Vertx vertx = Vertx.builder().with(options).build();
+    IngressNode node = new IngressNode(config, vertx, registry);
+    return node.deploy().map(node).recover(err -> vertx.close().transform(v -> Future.failedFuture(err)));
+  }
+
+  private Future<Void> deploy() {
+    logTransport();
+    RouteTable table = tables.current();
+    table.rejections().forEach(r -> LOG.atWarn().addKeyValue("route_id", r.routeId())
+        .addKeyValue("reason", r.reason()).log("route rejected"));
+    table.conflicts().forEach(c -> LOG.atWarn().addKeyValue("winner", c.winnerId())
+        .addKeyValue("loser", c.loserId()).addKeyValue("port", c.port()).addKeyValue("scope", c.scope().toString())
+        .log("route conflict"));
+    int instances = vertx.nettyEventLoopGroup().executorCount();
+    AdminVerticle admin = new AdminVerticle(config.admin(), state, tables, bound, services, registry);
+    DeploymentOptions listeners = new DeploymentOptions().setInstances(instances);
+    return vertx.deployVerticle(() -> new ListenerVerticle(config.listen(), tables, bound, services), listeners)
+        .compose(id -> vertx.deployVerticle(admin))
+        .onSuccess(id -> adminPort = admin.port())
+        .onSuccess(id -> {
+          state.phase(NodeState.Phase.SERVING);
+          LOG.atInfo().addKeyValue("node_id", state.nodeId()).addKeyValue("routes", table.routes().size())
+              .addKeyValue("event_loops", instances).log("ingress ready");
+        })
+        .mapEmpty();
+  }
+
+  private void logTransport() {
+    boolean nativeOn = vertx.isNativeTransportEnabled();
+    var log = LOG.atInfo().addKeyValue("native_transport", nativeOn);
+    if (!nativeOn && config.proxy().nativeTransport()) {
+      log = LOG.atWarn().addKeyValue("native_transport", false)
+          .addKeyValue("cause", String.valueOf(vertx.unavailableNativeTransportCause()));
+    }
+    log.log("transport selected");
+  }
+
+  private static long openFileLimit() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+      return os.getMaxFileDescriptorCount();
+    }
+    return 4096;
+  }
+
+  /** Stops accepting and closes everything. */
+  public Future<Void> close() {
+    state.phase(NodeState.Phase.DRAINING);
+    return vertx.close();
+  }
+
+  /** The bound admin port (useful with {@code admin.listen} port 0). */
+  public int adminPort() {
+    return adminPort;
+  }
+
+  public IngressConfig config() {
+    return config;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public RouteTableRef tables() {
+    return tables;
+  }
+
+  public BoundSockets bound() {
+    return bound;
+  }
+
+  public NodeState state() {
+    return state;
+  }
+
+  public ProxyServices services() {
+    return services;
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+}

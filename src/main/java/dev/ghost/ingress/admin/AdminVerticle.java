@@ -1,0 +1,152 @@
+package dev.ghost.ingress.admin;
+
+import dev.ghost.ingress.config.HostPort;
+import dev.ghost.ingress.config.IngressConfig;
+import dev.ghost.ingress.observe.LogLevels;
+import dev.ghost.ingress.proxy.BoundSockets;
+import dev.ghost.ingress.proxy.ProxyServices;
+import dev.ghost.ingress.route.RouteTableRef;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.Locale;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin HTTP API of interface.md: health, readiness, Prometheus metrics, routes and status, and the mutating
+ * calls (authorised by bearer token, or from loopback only when no token is set). Errors are JSON
+ * {@code {"error", "detail"}}, never a stack trace.
+ */
+public final class AdminVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AdminVerticle.class);
+  private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
+
+  private final IngressConfig.Admin settings;
+  private final NodeState state;
+  private final RouteTableRef tables;
+  private final BoundSockets bound;
+  private final ProxyServices services;
+  private final PrometheusMeterRegistry registry;
+  private final AdminViews views;
+  private HttpServer server;
+
+  public AdminVerticle(IngressConfig.Admin settings, NodeState state, RouteTableRef tables, BoundSockets bound,
+      ProxyServices services, PrometheusMeterRegistry registry) {
+    this.settings = settings;
+    this.state = state;
+    this.tables = tables;
+    this.bound = bound;
+    this.services = services;
+    this.registry = registry;
+    this.views = new AdminViews(state, bound, services);
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    router.get("/healthz").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")));
+    router.get("/readyz").handler(this::ready);
+    router.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(registry.scrape()));
+    router.get("/v1/routes").handler(ctx -> json(ctx, 200, views.routes(tables.current())));
+    router.get("/v1/status").handler(ctx -> json(ctx, 200, views.status(tables.current())));
+    router.post("/v1/*").handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::authorise);
+    router.post("/v1/log-level").handler(this::setLogLevel);
+    router.route().last().handler(ctx -> error(ctx, 404, "not_found", "no such endpoint: " + ctx.request().path()));
+    router.errorHandler(405, ctx -> error(ctx, 405, "method_not_allowed", ctx.request().method() + " not allowed"));
+    router.errorHandler(500, ctx -> {
+      LOG.atError().setCause(ctx.failure()).addKeyValue("path", ctx.request().path()).log("admin request failed");
+      error(ctx, 500, "internal", "the request failed; see the node log");
+    });
+    HostPort listen = settings.listen();
+    return vertx.createHttpServer().requestHandler(router).listen(listen.port(), listen.host())
+        .onSuccess(s -> {
+          server = s;
+          LOG.atInfo().addKeyValue("listener", "admin").addKeyValue("host", listen.host())
+              .addKeyValue("port", s.actualPort()).log("listening");
+        });
+  }
+
+  /** The bound port, once started. */
+  public int port() {
+    return server == null ? -1 : server.actualPort();
+  }
+
+  private void ready(RoutingContext ctx) {
+    NodeState.Phase phase = state.phase();
+    if (phase == NodeState.Phase.SERVING) {
+      json(ctx, 200, new JsonObject().put("status", "ready").put("table_version", tables.current().version()));
+    } else {
+      error(ctx, 503, phase == NodeState.Phase.DRAINING ? "draining" : "starting",
+          "node is " + phase.name().toLowerCase(Locale.ROOT));
+    }
+  }
+
+  private void authorise(RoutingContext ctx) {
+    String token = settings.token();
+    if (token != null) {
+      String header = ctx.request().getHeader("Authorization");
+      if (header == null || !constantTimeEquals(header, "Bearer " + token)) {
+        error(ctx, 401, "unauthorized", "missing or wrong bearer token");
+        return;
+      }
+    } else if (!isLoopback(ctx)) {
+      error(ctx, 403, "forbidden", "no admin token is set: mutating calls are accepted from loopback only");
+      return;
+    }
+    ctx.next();
+  }
+
+  private static boolean isLoopback(RoutingContext ctx) {
+    try {
+      return java.net.InetAddress.getByName(ctx.request().remoteAddress().host()).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+
+  private static boolean constantTimeEquals(String a, String b) {
+    return java.security.MessageDigest.isEqual(a.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  private void setLogLevel(RoutingContext ctx) {
+    JsonObject body;
+    try {
+      body = ctx.body().asJsonObject();
+    } catch (RuntimeException e) {
+      error(ctx, 400, "bad_request", "body must be a JSON object like {\"level\":\"debug\"}");
+      return;
+    }
+    String level = body == null ? null : body.getString("level");
+    if (level == null || !LEVELS.contains(level.toLowerCase(Locale.ROOT))) {
+      error(ctx, 400, "bad_request", "level must be one of trace|debug|info|warn|error");
+      return;
+    }
+    LogLevels.apply(level);
+    LOG.atInfo().addKeyValue("level", level.toLowerCase(Locale.ROOT)).log("log level changed");
+    json(ctx, 200, new JsonObject().put("level", LogLevels.current()));
+  }
+
+  static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+  }
+
+  static void error(RoutingContext ctx, int status, String code, String detail) {
+    json(ctx, status, new JsonObject().put("error", code).put("detail", detail));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+}

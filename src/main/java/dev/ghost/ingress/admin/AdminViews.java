@@ -1,0 +1,100 @@
+package dev.ghost.ingress.admin;
+
+import dev.ghost.ingress.proxy.BoundSockets;
+import dev.ghost.ingress.proxy.ProxyServices;
+import dev.ghost.ingress.route.Backend;
+import dev.ghost.ingress.route.BackendHealth;
+import dev.ghost.ingress.route.Route;
+import dev.ghost.ingress.route.RouteTable;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
+
+/** The JSON documents of {@code /v1/routes} and {@code /v1/status}. */
+final class AdminViews {
+
+  private final NodeState state;
+  private final BoundSockets bound;
+  private final ProxyServices services;
+
+  AdminViews(NodeState state, BoundSockets bound, ProxyServices services) {
+    this.state = state;
+    this.bound = bound;
+    this.services = services;
+  }
+
+  JsonObject routes(RouteTable table) {
+    BackendHealth health = services.health();
+    long now = health.now();
+    JsonArray routes = new JsonArray();
+    for (Route r : table.routes()) {
+      routes.add(route(r, health, now));
+    }
+    JsonArray conflicts = new JsonArray();
+    table.conflicts().forEach(c -> conflicts.add(new JsonObject()
+        .put("scope", c.scope().toString()).put("port", c.port()).put("host", c.host())
+        .put("winner", c.winnerId()).put("loser", c.loserId())));
+    JsonArray rejected = new JsonArray();
+    table.rejections().forEach(r -> rejected.add(new JsonObject().put("route_id", r.routeId())
+        .put("reason", r.reason())));
+    JsonObject envs = new JsonObject();
+    table.envIpv4().forEach((env, ip) -> envs.put(env, new JsonObject().put("ipv4", ip).put("degraded", false)));
+    table.degradedReasons().forEach((env, why) -> envs.put(env, new JsonObject().put("degraded", true)
+        .put("reason", why)));
+    return new JsonObject()
+        .put("version", table.version())
+        .put("routes", routes)
+        .put("envs", envs)
+        .put("conflicts", conflicts)
+        .put("rejected", rejected)
+        .put("bind_failures", bindFailures());
+  }
+
+  private JsonObject route(Route r, BackendHealth health, long now) {
+    JsonArray backends = new JsonArray();
+    for (Backend b : r.backends()) {
+      backends.add(new JsonObject().put("address", b.toString())
+          .put("state", health.isEjected(b, now) ? "ejected" : "eligible"));
+    }
+    return new JsonObject()
+        .put("id", r.id())
+        .put("protocol", r.protocol().name().toLowerCase(java.util.Locale.ROOT))
+        .put("hostname", r.hostname())
+        .put("port", r.port())
+        .put("env", r.envId())
+        .put("proxy_protocol", r.proxyProtocol().v2() ? "v2" : "off")
+        .put("origin", r.origin().name().toLowerCase(java.util.Locale.ROOT))
+        .put("open_connections", services.limits().routeOpen(r.id()))
+        .put("backends", backends);
+  }
+
+  private JsonArray bindFailures() {
+    JsonArray out = new JsonArray();
+    bound.snapshot().values().stream().filter(s -> s.error() != null).forEach(s -> out.add(new JsonObject()
+        .put("listener", s.binding().label()).put("bind_port", s.binding().bindPort()).put("error", s.error())));
+    return out;
+  }
+
+  JsonObject status(RouteTable table) {
+    JsonArray sockets = new JsonArray();
+    bound.snapshot().values().forEach(s -> sockets.add(new JsonObject()
+        .put("listener", s.binding().label())
+        .put("host", s.binding().host())
+        .put("route_port", s.binding().routePort())
+        .put("port", s.bound() ? s.boundPort() : null)
+        .put("error", s.error())));
+    return new JsonObject()
+        .put("node_id", state.nodeId())
+        .put("version", state.version())
+        .put("phase", state.phase().name().toLowerCase(java.util.Locale.ROOT))
+        .put("started_at", state.startedAt().toString())
+        .put("uptime_s", Duration.between(state.startedAt(), Instant.now()).toSeconds())
+        .put("table_version", table.version())
+        .put("open_connections", services.limits().open())
+        .put("max_connections", services.limits().maxGlobal())
+        .put("bound_sockets", sockets)
+        .put("state_file", new JsonObject().put("enabled", false).put("age_s", (Object) null))
+        .put("sync", new JsonObject().put("state", "disabled"));
+  }
+}

@@ -1,0 +1,43 @@
+package dev.ghost.ingress.admin;
+
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The node's lifecycle as the admin API reports it. Thread-safe.
+ */
+public final class NodeState {
+
+  /** Lifecycle phases; only {@link #SERVING} is ready. */
+  public enum Phase { STARTING, SERVING, DRAINING }
+
+  private final String nodeId;
+  private final String version;
+  private final Instant startedAt = Instant.now();
+  private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.STARTING);
+
+  public NodeState(String nodeId, String version) {
+    this.nodeId = nodeId;
+    this.version = version;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  public String version() {
+    return version;
+  }
+
+  public Instant startedAt() {
+    return startedAt;
+  }
+
+  public Phase phase() {
+    return phase.get();
+  }
+
+  public void phase(Phase next) {
+    phase.set(next);
+  }
+}

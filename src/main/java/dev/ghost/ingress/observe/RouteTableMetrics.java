@@ -1,0 +1,42 @@
+package dev.ghost.ingress.observe;
+
+import dev.ghost.ingress.route.BackendHealth;
+import dev.ghost.ingress.route.Route;
+import dev.ghost.ingress.route.RouteTableRef;
+
+/** Gauges read from the current route table at scrape time, so they can never disagree with it. */
+public final class RouteTableMetrics {
+
+  private RouteTableMetrics() {}
+
+  public static void register(IngressMetrics metrics, RouteTableRef tables, BackendHealth health) {
+    metrics.gaugeOf(MetricNames.ROUTES_LOADED, tables, t -> t.current().routes().size());
+    metrics.gaugeOf(MetricNames.ROUTE_TABLE_VERSION, tables, t -> t.current().version());
+    metrics.gaugeOf(MetricNames.ROUTE_CONFLICTS, tables, t -> t.current().conflicts().size());
+    metrics.gaugeOf(MetricNames.ROUTE_REJECTIONS, tables, t -> t.current().rejections().size());
+    metrics.gaugeOf(MetricNames.ENVS_DEGRADED, tables, t -> t.current().degradedEnvs().size());
+    metrics.gaugeOf(MetricNames.ROUTES_PROXY_PROTOCOL, tables,
+        t -> t.current().routes().stream().filter(r -> r.proxyProtocol().v2()).count());
+    tables.current().routes().forEach(r -> registerRoute(metrics, tables, health, r.id()));
+    tables.onSwap(t -> t.routes().forEach(r -> registerRoute(metrics, tables, health, r.id())));
+  }
+
+  private static void registerRoute(IngressMetrics metrics, RouteTableRef tables, BackendHealth health, String id) {
+    metrics.gaugeOnce(MetricNames.ROUTE_BACKENDS, tables, t -> backends(t, id), "route", id);
+    metrics.gaugeOnce(MetricNames.ROUTE_BACKENDS_EJECTED, tables, t -> ejected(t, health, id), "route", id);
+  }
+
+  private static double backends(RouteTableRef tables, String id) {
+    Route r = tables.current().route(id);
+    return r == null ? 0 : r.backends().size();
+  }
+
+  private static double ejected(RouteTableRef tables, BackendHealth health, String id) {
+    Route r = tables.current().route(id);
+    if (r == null) {
+      return 0;
+    }
+    long now = health.now();
+    return r.backends().stream().filter(b -> health.isEjected(b, now)).count();
+  }
+}

@@ -1,0 +1,57 @@
+package dev.ghost.ingress.proxy;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The node's listening sockets as they are: bound (with the real port) or failed (with the reason). Written by
+ * listener instances, read by the admin API and tests. Thread-safe.
+ */
+public final class BoundSockets {
+
+  /**
+   * The state of one binding.
+   *
+   * @param binding   what was asked for
+   * @param boundPort the real port when bound, else -1
+   * @param error     why binding failed, else null
+   */
+  public record Status(Binding binding, int boundPort, String error) {
+    public boolean bound() {
+      return error == null && boundPort > 0;
+    }
+  }
+
+  private final Map<Binding, Status> statuses = new ConcurrentHashMap<>();
+
+  void bound(Binding b, int port) {
+    statuses.put(b, new Status(b, port, null));
+  }
+
+  void failed(Binding b, String error) {
+    statuses.put(b, new Status(b, -1, error));
+  }
+
+  void released(Binding b) {
+    statuses.remove(b);
+  }
+
+  /** All bindings, sorted by label. */
+  public Map<String, Status> snapshot() {
+    Map<String, Status> out = new TreeMap<>();
+    statuses.values().forEach(s -> out.put(s.binding().label(), s));
+    return out;
+  }
+
+  /** The real port bound for {@code host} serving {@code routePort}, or -1. */
+  public int port(String host, int routePort) {
+    return statuses.values().stream()
+        .filter(s -> s.bound() && s.binding().host().equals(host) && s.binding().routePort() == routePort)
+        .mapToInt(Status::boundPort).findFirst().orElse(-1);
+  }
+
+  public boolean anyFailed() {
+    return statuses.values().stream().anyMatch(s -> s.error() != null);
+  }
+}

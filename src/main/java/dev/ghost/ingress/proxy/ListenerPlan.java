@@ -1,0 +1,51 @@
+package dev.ghost.ingress.proxy;
+
+import dev.ghost.ingress.config.HostPort;
+import dev.ghost.ingress.config.IngressConfig;
+import dev.ghost.ingress.route.RouteTable;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Which sockets to listen on, from the listener model of interface.md: every configured host listens on every
+ * route port and on the ports written in the listen addresses; when the IPv4 listen list names specific
+ * addresses, each environment's dedicated IPv4 is bound on that environment's route ports. Pure: the same
+ * config and table give the same set.
+ */
+public final class ListenerPlan {
+
+  private ListenerPlan() {}
+
+  public static Set<Binding> desired(IngressConfig.Listen listen, RouteTable table) {
+    Set<Integer> ports = new TreeSet<>(table.routePorts());
+    List<HostPort> hosts = new java.util.ArrayList<>(listen.ipv6());
+    hosts.addAll(listen.ipv4());
+    hosts.forEach(h -> ports.add(h.port()));
+    Set<Binding> out = new LinkedHashSet<>();
+    Set<String> hostNames = new LinkedHashSet<>();
+    for (HostPort h : hosts) {
+      hostNames.add(h.host());
+    }
+    for (String host : hostNames) {
+      for (int port : ports) {
+        out.add(new Binding(host, port, listen.bindPort(port)));
+      }
+    }
+    if (!listen.ipv4().isEmpty() && listen.ipv4().stream().noneMatch(ListenerPlan::isWildcard)) {
+      table.envIpv4().forEach((env, address) -> {
+        if (!hostNames.contains(address)) {
+          for (int port : table.portsOfEnv(env)) {
+            out.add(new Binding(address, port, listen.bindPort(port)));
+          }
+        }
+      });
+    }
+    return out;
+  }
+
+  private static boolean isWildcard(HostPort h) {
+    return h.host().equals("0.0.0.0") || h.host().equals("::") || h.host().equals("*");
+  }
+}

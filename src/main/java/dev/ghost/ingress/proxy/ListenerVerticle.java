@@ -1,0 +1,153 @@
+package dev.ghost.ingress.proxy;
+
+import dev.ghost.ingress.config.IngressConfig;
+import dev.ghost.ingress.route.RouteTable;
+import dev.ghost.ingress.route.RouteTableRef;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Accepts client connections on one event loop. Deployed once per event loop; instances share each listening
+ * socket (Vert.x hands every accepted connection to one of them), and each instance dials upstream from its own
+ * loop so both sockets of a connection live on the same thread.
+ *
+ * <p>Listeners follow the route table: after a swap, ports routes gained are bound and ports they lost are closed,
+ * without touching open connections.
+ */
+public final class ListenerVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ListenerVerticle.class);
+
+  private final IngressConfig.Listen listen;
+  private final RouteTableRef tables;
+  private final BoundSockets bound;
+  private final ProxyServices services;
+  private final Map<Binding, Future<NetServer>> servers = new HashMap<>();
+  private final Set<ProxyConnection> open = new HashSet<>();
+  private ProxyContext proxy;
+  private Context loop;
+  private boolean stopped;
+
+  /**
+   * @param listen   listener addresses and port map
+   * @param tables   the node's route table reference
+   * @param bound    where bind results are reported
+   * @param services the node-wide data path services
+   */
+  public ListenerVerticle(IngressConfig.Listen listen, RouteTableRef tables, BoundSockets bound,
+      ProxyServices services) {
+    this.listen = listen;
+    this.tables = tables;
+    this.bound = bound;
+    this.services = services;
+  }
+
+  /** Client options for upstream connections. */
+  static NetClientOptions clientOptions(IngressConfig.Proxy settings) {
+    return new NetClientOptions()
+        .setConnectTimeout((int) settings.connectTimeout().toMillis())
+        .setTcpKeepAlive(settings.tcpKeepAlive())
+        .setTcpNoDelay(true);
+  }
+
+  @Override
+  public Future<?> start() {
+    loop = context;
+    proxy = new ProxyContext(vertx, vertx.createNetClient(clientOptions(services.settings())), services, open);
+    tables.onSwap(this::onSwap);
+    return reconcile(tables.current(), true);
+  }
+
+  /** Open connections on this instance (event-loop confined; read through the admin API via the loop). */
+  Set<ProxyConnection> open() {
+    return proxy.open();
+  }
+
+  private void onSwap(RouteTable table) {
+    loop.runOnContext(v -> {
+      if (!stopped) {
+        reconcile(table, false);
+      }
+    });
+  }
+
+  private Future<Void> reconcile(RouteTable table, boolean startup) {
+    Set<Binding> desired = ListenerPlan.desired(listen, table);
+    List<Future<?>> pending = new ArrayList<>();
+    for (Binding b : new ArrayList<>(servers.keySet())) {
+      if (!desired.contains(b)) {
+        pending.add(release(b));
+      }
+    }
+    for (Binding b : desired) {
+      if (!servers.containsKey(b)) {
+        pending.add(bind(b, startup));
+      }
+    }
+    return Future.all(pending).mapEmpty();
+  }
+
+  private Future<NetServer> bind(Binding b, boolean startup) {
+    ProxyConnection.Listener label = new ProxyConnection.Listener(b.label(), b.routePort());
+    NetServer server = vertx.createNetServer(serverOptions())
+        .connectHandler(socket -> new ProxyConnection(proxy, Peer.adopt(socket), label, tables.current()).start());
+    // A negative port makes every instance share one ephemeral port per (host, route port)
+    int port = b.bindPort() == 0 ? -b.routePort() : b.bindPort();
+    Future<NetServer> f = server.listen(SocketAddress.inetSocketAddress(port, b.host()))
+        .onSuccess(s -> onBound(b, s))
+        .onFailure(err -> onBindFailed(b, err, startup));
+    servers.put(b, f);
+    return startup ? f : f.recover(err -> Future.succeededFuture());
+  }
+
+  private void onBound(Binding b, NetServer s) {
+    if (!bound.snapshot().containsKey(b.label()) || !bound.snapshot().get(b.label()).bound()) {
+      LOG.atInfo().addKeyValue("listener", b.label()).addKeyValue("host", b.host())
+          .addKeyValue("port", s.actualPort()).log("listening");
+    }
+    bound.bound(b, s.actualPort());
+  }
+
+  private void onBindFailed(Binding b, Throwable err, boolean startup) {
+    servers.remove(b);
+    bound.failed(b, String.valueOf(err.getMessage()));
+    proxy.metrics().bindFailure(b.label());
+    LOG.atError().addKeyValue("listener", b.label()).addKeyValue("bind_port", b.bindPort())
+        .addKeyValue("startup", startup).log("bind failed: " + err.getMessage());
+  }
+
+  private Future<Void> release(Binding b) {
+    Future<NetServer> f = servers.remove(b);
+    bound.released(b);
+    LOG.atInfo().addKeyValue("listener", b.label()).log("listener closed");
+    return f.compose(NetServer::close).recover(err -> Future.succeededFuture());
+  }
+
+  private NetServerOptions serverOptions() {
+    return new NetServerOptions()
+        .setTcpKeepAlive(proxy.settings().tcpKeepAlive())
+        .setTcpNoDelay(true)
+        .setReuseAddress(true);
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopped = true;
+    List<Future<?>> closing = new ArrayList<>();
+    servers.keySet().forEach(b -> closing.add(servers.get(b).compose(NetServer::close)));
+    return Future.join(closing);
+  }
+}

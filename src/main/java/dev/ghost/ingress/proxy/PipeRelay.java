@@ -1,0 +1,173 @@
+package dev.ghost.ingress.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+
+/**
+ * Relays through the event loop: every buffer read on one side is written to the other without a copy, the source
+ * is paused while the destination's write queue is full (and resumed on drain), and a FIN is forwarded as a FIN
+ * once the bytes before it are flushed. The connection is over when both FINs are forwarded, or at the first
+ * close, error or abort.
+ */
+final class PipeRelay implements Relay {
+
+  private final Vertx vertx;
+  private final long idleTimeoutMs;
+  private final Promise<Result> done = Promise.promise();
+  private Direction up;
+  private Direction down;
+  private Peer client;
+  private Peer backend;
+  private boolean finished;
+  private long lastActivity;
+  private long idleTimer = -1;
+
+  /**
+   * @param idleTimeout close after this long without a byte either way; {@link Duration#ZERO} for none
+   */
+  PipeRelay(Vertx vertx, Duration idleTimeout) {
+    this.vertx = vertx;
+    this.idleTimeoutMs = idleTimeout.toMillis();
+  }
+
+  @Override
+  public Future<Result> start(Peer client, Peer backend, boolean clientFinPending) {
+    this.client = client;
+    this.backend = backend;
+    up = new Direction(client, backend, CloseReason.CLIENT_CLOSED);
+    down = new Direction(backend, client, CloseReason.BACKEND_CLOSED);
+    client.closeHandler(v -> up.sourceClosed());
+    backend.closeHandler(v -> down.sourceClosed());
+    client.exceptionHandler(e -> up.sourceFailed());
+    backend.exceptionHandler(e -> down.sourceFailed());
+    touch();
+    armIdleTimer();
+    client.consumeWith(up::onMessage);
+    if (clientFinPending) {
+      up.forwardFin();
+    } else {
+      client.resume();
+    }
+    backend.consumeWith(down::onMessage);
+    backend.resume();
+    return done.future();
+  }
+
+  @Override
+  public void abort(CloseReason reason) {
+    finish(reason);
+  }
+
+  private void touch() {
+    lastActivity = System.nanoTime();
+  }
+
+  private void armIdleTimer() {
+    if (idleTimeoutMs > 0 && !finished) {
+      long elapsedMs = (System.nanoTime() - lastActivity) / 1_000_000;
+      long waitMs = Math.max(1, idleTimeoutMs - elapsedMs);
+      idleTimer = vertx.setTimer(waitMs, id -> onIdleTimer());
+    }
+  }
+
+  private void onIdleTimer() {
+    idleTimer = -1;
+    if ((System.nanoTime() - lastActivity) / 1_000_000 >= idleTimeoutMs) {
+      finish(CloseReason.IDLE_TIMEOUT);
+    } else {
+      armIdleTimer();
+    }
+  }
+
+  private void maybeCompleted() {
+    if (up.finForwarded && down.finForwarded) {
+      finish(CloseReason.COMPLETED);
+    }
+  }
+
+  private void finish(CloseReason reason) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    if (idleTimer >= 0) {
+      vertx.cancelTimer(idleTimer);
+    }
+    CloseReason.CloseAction action = reason == CloseReason.IO_ERROR || reason == CloseReason.IDLE_TIMEOUT
+        ? CloseReason.CloseAction.RST
+        : CloseReason.CloseAction.FIN;
+    client.close(action);
+    backend.close(action);
+    done.complete(new Result(up.bytes, down.bytes, reason));
+  }
+
+  /** One direction of the relay: source to destination. */
+  private final class Direction {
+    private final Peer source;
+    private final Peer destination;
+    private final CloseReason sourceClosedReason;
+    private long bytes;
+    private boolean finSeen;
+    private boolean finForwarded;
+
+    Direction(Peer source, Peer destination, CloseReason sourceClosedReason) {
+      this.source = source;
+      this.destination = destination;
+      this.sourceClosedReason = sourceClosedReason;
+    }
+
+    void onMessage(Object msg) {
+      if (finished) {
+        ReferenceCountUtil.release(msg);
+      } else if (msg instanceof ByteBuf buf) {
+        forward(buf);
+      } else if (msg == InputShutdown.FIN) {
+        forwardFin();
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
+    }
+
+    private void forward(ByteBuf buf) {
+      bytes += buf.readableBytes();
+      touch();
+      destination.write(buf);
+      if (destination.writeQueueFull()) {
+        source.pause();
+        destination.drainHandler(v -> {
+          destination.drainHandler(null);
+          if (!finished) {
+            source.resume();
+          }
+        });
+      }
+    }
+
+    void forwardFin() {
+      if (finSeen) {
+        return;
+      }
+      finSeen = true;
+      destination.shutdownOutput().onComplete(ar -> {
+        if (ar.failed()) {
+          finish(CloseReason.IO_ERROR);
+        } else {
+          finForwarded = true;
+          maybeCompleted();
+        }
+      });
+    }
+
+    void sourceClosed() {
+      finish(sourceClosedReason);
+    }
+
+    void sourceFailed() {
+      finish(finSeen ? sourceClosedReason : CloseReason.IO_ERROR);
+    }
+  }
+}

@@ -1,0 +1,402 @@
+package dev.ghost.ingress.proxy;
+
+import dev.ghost.ingress.observe.AccessLog;
+import dev.ghost.ingress.route.Backend;
+import dev.ghost.ingress.route.Plan;
+import dev.ghost.ingress.route.PortRoutes;
+import dev.ghost.ingress.route.Protocol;
+import dev.ghost.ingress.route.ProxyProtocol;
+import dev.ghost.ingress.route.Route;
+import dev.ghost.ingress.route.RouteTable;
+import dev.ghost.ingress.route.Scope;
+import dev.ghost.ingress.sni.ClientHelloParser;
+import dev.ghost.ingress.sni.SniResult;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.Future;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One client connection, from accept to close: a state machine whose every transition is in this class.
+ *
+ * <p>It routes once, on the route table it was accepted under, so a table swap never changes its decision. Until
+ * the relay starts, it owns the bytes it read (the sniffed ClientHello) and forwards them unchanged, after the
+ * PROXY v2 header when the route asks for one.
+ */
+final class ProxyConnection {
+
+  /** Where the connection is in its life. */
+  enum State {
+    /** Reading the ClientHello, bounded by the sniff timeout and size cap. */
+    SNIFFING,
+    /** Routed; connecting to a backend, client paused. */
+    DIALING,
+    /** Bytes flow both ways through the relay. */
+    RELAYING,
+    /** Closed and accounted for. */
+    CLOSED
+  }
+
+  private final ProxyContext ctx;
+  private final Peer client;
+  private final Listener listener;
+  private final RouteTable table;
+  private final String id;
+  private final long acceptedAt = System.nanoTime();
+  private final InetSocketAddress clientAddress;
+  private final InetSocketAddress reached;
+
+  private State state = State.SNIFFING;
+  private PortRoutes routes;
+  private Scope scope;
+  private final List<ByteBuf> received = new ArrayList<>();
+  private byte[] sniffed = new byte[0];
+  private int sniffedLength;
+  private long receivedBytes;
+  private boolean clientFin;
+  private long sniffTimer = -1;
+  private String sni;
+  private Route route;
+  private Backend backend;
+  private Relay relay;
+  private boolean clientSlot;
+  private boolean routeSlot;
+
+  ProxyConnection(ProxyContext ctx, Peer client, Listener listener, RouteTable table) {
+    this.ctx = ctx;
+    this.client = client;
+    this.listener = listener;
+    this.table = table;
+    this.id = ctx.ids().next();
+    this.clientAddress = Sockets.unwrap(client.remoteAddress());
+    this.reached = Sockets.unwrap(client.localAddress());
+  }
+
+  /** The listener that accepted a connection: its label for metrics and the route port it serves. */
+  record Listener(String label, int routePort) {}
+
+  String id() {
+    return id;
+  }
+
+  State state() {
+    return state;
+  }
+
+  Route route() {
+    return route;
+  }
+
+  Backend backend() {
+    return backend;
+  }
+
+  void start() {
+    ctx.open().add(this);
+    ctx.metrics().accepted(listener.label());
+    ctx.metrics().listenerActive(listener.label(), 1);
+    CloseReason refused = ctx.limits().acquireClient(clientAddress.getAddress());
+    if (refused != null) {
+      close(refused);
+      return;
+    }
+    clientSlot = true;
+    client.closeHandler(v -> onClientGone());
+    client.exceptionHandler(e -> onClientGone());
+    Optional<Scope> found = table.scopeFor(reached.getAddress());
+    if (found.isEmpty()) {
+      close(CloseReason.UNOWNED_ADDRESS);
+      return;
+    }
+    scope = found.get();
+    routes = table.routesAt(scope, listener.routePort());
+    if (routes.raw() != null) {
+      routeTo(routes.raw());
+    } else if (routes.isEmpty()) {
+      close(CloseReason.NO_ROUTE);
+    } else {
+      sniffTimer = ctx.vertx().setTimer(ctx.settings().sniffTimeout().toMillis(), t -> onSniffTimeout());
+      client.consumeWith(this::onSniffMessage);
+    }
+  }
+
+  // ---- SNIFFING -------------------------------------------------------------------------------------------
+
+  private void onSniffMessage(Object msg) {
+    if (state != State.SNIFFING) {
+      ReferenceCountUtil.release(msg);
+    } else if (msg instanceof ByteBuf buf) {
+      keep(buf);
+      decide(ClientHelloParser.parse(sniffed, sniffedLength, ctx.settings().maxSniffBytes()));
+    } else if (msg == InputShutdown.FIN) {
+      clientFin = true;
+      onFinWhileSniffing();
+    } else {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  /** Keeps the buffer to forward later and copies what fits under the cap for the parser. */
+  private void keep(ByteBuf buf) {
+    received.add(buf);
+    int n = buf.readableBytes();
+    receivedBytes += n;
+    int cap = ctx.settings().maxSniffBytes();
+    int copy = Math.min(n, cap - sniffedLength);
+    if (copy > 0) {
+      if (sniffed.length < sniffedLength + copy) {
+        sniffed = java.util.Arrays.copyOf(sniffed, Math.min(cap, Math.max(sniffedLength + copy, sniffed.length * 2)));
+      }
+      buf.getBytes(buf.readerIndex(), sniffed, sniffedLength, copy);
+      sniffedLength += copy;
+    }
+  }
+
+  private void decide(SniResult result) {
+    switch (result) {
+      case SniResult.NeedMore more -> { }
+      case SniResult.Found found -> onFound(found);
+      case SniResult.NoSni none -> fallback("no_sni", CloseReason.NO_SNI);
+      case SniResult.NotTls notTls -> onNotTls();
+      case SniResult.TooLarge large -> fallback("too_large", CloseReason.HELLO_TOO_LARGE);
+      case SniResult.Malformed bad -> {
+        ctx.metrics().sniff("malformed");
+        close(CloseReason.MALFORMED_HELLO);
+      }
+    }
+  }
+
+  private void onFound(SniResult.Found found) {
+    ctx.metrics().sniff("found");
+    sni = found.hostName();
+    Route byHost = routes.byHost(sni);
+    if (byHost != null) {
+      routeTo(byHost);
+    } else if (found.echOuter()) {
+      // ECH: the outer name is a public name, not the tenant's; without a route for it the SNI is unavailable
+      routeToSoleOrClose(CloseReason.NO_SNI);
+    } else if (!scope.isShared() && table.routesAt(Scope.SHARED, listener.routePort()).byHost(sni) != null) {
+      close(CloseReason.TENANT_MISMATCH);
+    } else {
+      close(CloseReason.NO_ROUTE);
+    }
+  }
+
+  private void onNotTls() {
+    ctx.metrics().sniff("not_tls");
+    Route sole = routes.sole();
+    if (sole != null && sole.allowNonTls()) {
+      routeTo(sole);
+    } else {
+      close(CloseReason.NOT_TLS);
+    }
+  }
+
+  /** No SNI or SNI unavailable: exactly one route here takes it, otherwise close. */
+  private void fallback(String outcome, CloseReason otherwise) {
+    ctx.metrics().sniff(outcome);
+    routeToSoleOrClose(otherwise);
+  }
+
+  private void routeToSoleOrClose(CloseReason otherwise) {
+    Route sole = routes.sole();
+    if (sole != null && sole.protocol() == Protocol.TLS_PASSTHROUGH) {
+      routeTo(sole);
+    } else {
+      close(otherwise);
+    }
+  }
+
+  private void onFinWhileSniffing() {
+    if (sniffedLength == 0) {
+      close(CloseReason.CLIENT_CLOSED);
+      return;
+    }
+    // The hello can no longer complete: the SNI is unavailable
+    fallback("truncated", CloseReason.NO_SNI);
+  }
+
+  private void onSniffTimeout() {
+    sniffTimer = -1;
+    if (state != State.SNIFFING) {
+      return;
+    }
+    ctx.metrics().sniff("timeout");
+    if (sniffedLength == 0) {
+      close(CloseReason.SNIFF_TIMEOUT);
+    } else {
+      routeToSoleOrClose(CloseReason.SNIFF_TIMEOUT);
+    }
+  }
+
+  // ---- DIALING --------------------------------------------------------------------------------------------
+
+  private void routeTo(Route chosen) {
+    cancelSniffTimer();
+    route = chosen;
+    state = State.DIALING;
+    client.hold();
+    if (!ctx.limits().acquireRoute(route.id(), route.maxConnections())) {
+      close(CloseReason.LIMIT_ROUTE);
+      return;
+    }
+    routeSlot = true;
+    ctx.metrics().routeActive(route.id(), 1);
+    Plan plan = ctx.selector().plan(route, ctx.health(), ctx.settings().connectAttempts());
+    if (plan.order().isEmpty()) {
+      close(CloseReason.NO_ELIGIBLE_BACKEND);
+      return;
+    }
+    if (plan.panic()) {
+      ctx.metrics().panic(route.id());
+    }
+    dial(plan.order(), 0).onComplete(ar -> {
+      if (ar.succeeded()) {
+        onConnected(ar.result());
+      } else if (state == State.DIALING) {
+        close(CloseReason.CONNECT_FAILED);
+      }
+    });
+  }
+
+  /** Tries the plan's backends in order; each failure is counted and ejects that backend. */
+  private Future<Peer> dial(List<Backend> plan, int attempt) {
+    Backend candidate = plan.get(attempt);
+    return ctx.client().connect(candidate.port(), candidate.host())
+        .map(socket -> {
+          backend = candidate;
+          ctx.health().connectSucceeded(candidate);
+          return Peer.adopt(socket);
+        })
+        .recover(err -> {
+          ctx.health().connectFailed(candidate, System.nanoTime());
+          ctx.metrics().connectFailure(route.id(), failureKind(err));
+          boolean more = attempt + 1 < plan.size() && state == State.DIALING;
+          return more ? dial(plan, attempt + 1) : Future.failedFuture(err);
+        });
+  }
+
+  private static String failureKind(Throwable err) {
+    if (err instanceof ConnectTimeoutException) {
+      return "timeout";
+    }
+    return err instanceof java.net.ConnectException ? "refused" : "error";
+  }
+
+  private void onConnected(Peer upstream) {
+    upstream.hold();
+    if (state != State.DIALING) {
+      upstream.close(CloseReason.CloseAction.FIN);
+      return;
+    }
+    state = State.RELAYING;
+    if (route.proxyProtocol().v2()) {
+      upstream.write(Unpooled.wrappedBuffer(ProxyHeaderV2.encode(clientAddress, reached, tlvs())));
+    }
+    for (ByteBuf buf : received) {
+      upstream.write(buf);
+    }
+    received.clear();
+    relay = new PipeRelay(ctx.vertx(), idleTimeout());
+    relay.start(client, upstream, clientFin).onComplete(ar -> onRelayDone(ar.result()));
+  }
+
+  private ProxyHeaderV2.Tlvs tlvs() {
+    Set<ProxyProtocol.Tlv> wanted = route.proxyProtocol().tlvs();
+    ProxyHeaderV2.Tlvs tlvs = ProxyHeaderV2.Tlvs.none();
+    if (wanted.contains(ProxyProtocol.Tlv.AUTHORITY) && sni != null) {
+      tlvs = tlvs.withAuthority(sni);
+    }
+    if (wanted.contains(ProxyProtocol.Tlv.UNIQUE_ID)) {
+      tlvs = tlvs.withUniqueId(id);
+    }
+    return wanted.contains(ProxyProtocol.Tlv.CRC32C) ? tlvs.withCrc32c() : tlvs;
+  }
+
+  private Duration idleTimeout() {
+    if (route.idleTimeout() != null) {
+      return route.idleTimeout();
+    }
+    return route.protocol() == Protocol.TLS_PASSTHROUGH ? ctx.settings().idleTimeout() : Duration.ZERO;
+  }
+
+  private void onClientGone() {
+    if (state == State.SNIFFING || state == State.DIALING) {
+      close(CloseReason.CLIENT_CLOSED);
+    }
+  }
+
+  // ---- RELAYING / CLOSED ----------------------------------------------------------------------------------
+
+  /** Ends a relaying connection early (drain deadline, shutdown). */
+  void abort(CloseReason reason) {
+    if (state == State.RELAYING) {
+      relay.abort(reason);
+    } else if (state != State.CLOSED) {
+      close(reason);
+    }
+  }
+
+  private void onRelayDone(Relay.Result result) {
+    state = State.CLOSED;
+    account(result.reason(), result.bytesFromClient(), result.bytesFromBackend());
+  }
+
+  /** Closes before the relay exists: writes nothing, FIN or RST as the reason says. */
+  private void close(CloseReason reason) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    state = State.CLOSED;
+    cancelSniffTimer();
+    for (ByteBuf buf : received) {
+      buf.release();
+    }
+    received.clear();
+    client.close(reason.action());
+    account(reason, 0, 0);
+  }
+
+  private void account(CloseReason reason, long fromClient, long fromBackend) {
+    ctx.open().remove(this);
+    if (clientSlot) {
+      ctx.limits().releaseClient(clientAddress.getAddress());
+    }
+    String routeId = route == null ? "none" : route.id();
+    if (routeSlot) {
+      ctx.limits().releaseRoute(routeId);
+      ctx.metrics().routeActive(routeId, -1);
+    }
+    long totalFromClient = receivedBytes + fromClient;
+    ctx.metrics().listenerActive(listener.label(), -1);
+    ctx.metrics().closed(reason.label(), routeId);
+    if (route != null) {
+      ctx.metrics().bytes(routeId, totalFromClient, fromBackend);
+    }
+    ctx.accessLog().log(new AccessLog.Entry(
+        id,
+        clientAddress.getAddress().getHostAddress() + ":" + clientAddress.getPort(),
+        listener.label(),
+        sni,
+        route == null ? null : route.id(),
+        backend == null ? null : backend.toString(),
+        totalFromClient,
+        fromBackend,
+        (System.nanoTime() - acceptedAt) / 1_000_000,
+        reason.label()));
+  }
+
+  private void cancelSniffTimer() {
+    if (sniffTimer >= 0) {
+      ctx.vertx().cancelTimer(sniffTimer);
+      sniffTimer = -1;
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package dev.ghost.ingress.proxy;
+
+import dev.ghost.ingress.config.IngressConfig;
+import dev.ghost.ingress.observe.AccessLog;
+import dev.ghost.ingress.observe.IngressMetrics;
+import dev.ghost.ingress.route.BackendHealth;
+import dev.ghost.ingress.route.BackendSelector;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClient;
+import java.util.Set;
+
+/**
+ * What a connection needs from its listener instance: the node-wide services plus the instance's upstream client
+ * and its set of open connections. Used only on the instance's event loop.
+ *
+ * @param vertx    timers
+ * @param client   upstream client, on the same event loop as the instance's accepted sockets
+ * @param services node-wide services
+ * @param open     this instance's open connections (event-loop confined)
+ */
+record ProxyContext(Vertx vertx, NetClient client, ProxyServices services, Set<ProxyConnection> open) {
+
+  IngressConfig.Proxy settings() {
+    return services.settings();
+  }
+
+  BackendSelector selector() {
+    return services.selector();
+  }
+
+  BackendHealth health() {
+    return services.health();
+  }
+
+  ConnectionLimits limits() {
+    return services.limits();
+  }
+
+  ConnectionIds ids() {
+    return services.ids();
+  }
+
+  IngressMetrics metrics() {
+    return services.metrics();
+  }
+
+  AccessLog accessLog() {
+    return services.accessLog();
+  }
+}

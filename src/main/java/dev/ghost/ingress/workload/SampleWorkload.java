@@ -1,0 +1,103 @@
+package dev.ghost.ingress.workload;
+
+import dev.ghost.ingress.config.HostPort;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.PemKeyCertOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code ingress.jar sample-workload}: a small HTTPS workload for demos and local runs. It terminates TLS with the
+ * dev certificate for {@code myapp.example.com} and, with PROXY protocol on (the default), answers with the client
+ * address the ingress reported, which proves the client's real address crossed the proxy.
+ */
+public final class SampleWorkload {
+
+  private SampleWorkload() {}
+
+  /** Parses {@code --listen HOST:PORT} (repeatable) and {@code --no-proxy-protocol}, then serves until killed. */
+  public static int run(List<String> args) {
+    List<HostPort> listen = new ArrayList<>();
+    boolean proxyProtocol = true;
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      try {
+        if (a.equals("--listen") && i + 1 < args.size()) {
+          listen.add(HostPort.parse(args.get(++i)));
+        } else if (a.startsWith("--listen=")) {
+          listen.add(HostPort.parse(a.substring("--listen=".length())));
+        } else if (a.equals("--no-proxy-protocol")) {
+          proxyProtocol = false;
+        } else {
+          System.err.println("sample-workload: unknown argument '" + a + "'");
+          return 2;
+        }
+      } catch (IllegalArgumentException e) {
+        System.err.println("sample-workload: --listen: " + e.getMessage());
+        return 2;
+      }
+    }
+    if (listen.isEmpty()) {
+      System.err.println("sample-workload: at least one --listen HOST:PORT is required");
+      return 2;
+    }
+    Vertx vertx = Vertx.vertx();
+    try {
+      for (HostPort hp : listen) {
+        HttpServer s = start(vertx, hp, proxyProtocol).await();
+        System.out.println("{\"msg\":\"sample workload listening\",\"host\":\"" + hp.host() + "\",\"port\":"
+            + s.actualPort() + ",\"proxy_protocol\":" + proxyProtocol + "}");
+      }
+    } catch (Exception e) {
+      System.err.println("sample-workload: " + e.getMessage());
+      vertx.close();
+      return 1;
+    }
+    try {
+      new CountDownLatch(1).await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+
+  /** Starts one HTTPS listener with the dev certificate. */
+  public static Future<HttpServer> start(Vertx vertx, HostPort at, boolean proxyProtocol) {
+    HttpServerOptions options = new HttpServerOptions()
+        .setSsl(true)
+        .setSni(true)
+        .setUseProxyProtocol(proxyProtocol)
+        .setKeyCertOptions(new PemKeyCertOptions()
+            .setCertValue(resource("dev-tls/myapp.example.com.pem"))
+            .setKeyValue(resource("dev-tls/myapp.example.com-key.pem")));
+    return vertx.createHttpServer(options).requestHandler(SampleWorkload::answer).listen(at.port(), at.host());
+  }
+
+  private static void answer(HttpServerRequest req) {
+    String client = req.remoteAddress().host() + ":" + req.remoteAddress().port();
+    String body = "hello from ghost sample workload\n"
+        + "client: " + client + "\n"
+        + "sni: " + req.connection().indicatedServerName() + "\n"
+        + "server: " + req.localAddress().host() + ":" + req.localAddress().port() + "\n";
+    req.response().putHeader("content-type", "text/plain").end(body);
+  }
+
+  private static Buffer resource(String path) {
+    try (InputStream in = SampleWorkload.class.getClassLoader().getResourceAsStream(path)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + path);
+      }
+      return Buffer.buffer(in.readAllBytes());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
