@@ -115,7 +115,7 @@ public final class ClientHelloParser {
     private SniResult checkRecordHeader(int pos) {
       boolean first = pos == 0;
       if (pos >= limit) {
-        return NEED_MORE_STARTED;
+        return NEED_MORE_STARTED; // the next record has not started yet
       }
       int type = data[pos] & 0xff;
       if (type != CONTENT_TYPE_HANDSHAKE) {
@@ -124,7 +124,7 @@ public final class ClientHelloParser {
         return first ? NOT_TLS : malformed("record of content type " + type + " before the ClientHello was complete");
       }
       if (pos + 1 >= limit) {
-        return NEED_MORE_STARTED;
+        return NEED_MORE_STARTED; // the version byte has not arrived: cannot tell TLS from not-TLS yet
       }
       if (data[pos + 1] != 3) {
         // Every TLS/SSLv3 record version is 0x03xx. A first byte 22 with another major version is some other
@@ -132,7 +132,7 @@ public final class ClientHelloParser {
         return first ? NOT_TLS : malformed("record version major is not 3");
       }
       if (pos + RECORD_HEADER_LENGTH > limit) {
-        return NEED_MORE_STARTED;
+        return NEED_MORE_STARTED; // the length field is incomplete
       }
       int fragmentLength = u16(data, pos + 3);
       if (fragmentLength == 0) {
@@ -149,7 +149,7 @@ public final class ClientHelloParser {
     /** Checks the reassembled handshake bytes; null when the hello is valid so far but incomplete. */
     private SniResult checkHandshake() {
       if (handshakeLength < 1) {
-        return null;
+        return null; // no handshake byte yet (a record header alone)
       }
       int type = handshake[0] & 0xff;
       if (type != HANDSHAKE_CLIENT_HELLO) {
@@ -157,7 +157,7 @@ public final class ClientHelloParser {
         return malformed("first handshake message has type " + type + ", not ClientHello");
       }
       if (handshakeLength < HANDSHAKE_HEADER_LENGTH) {
-        return null;
+        return null; // the 24-bit message length is incomplete, so its size is unknown
       }
       int messageLength = HANDSHAKE_HEADER_LENGTH + u24(handshake, 1);
       if (bytesNeeded(messageLength) > maxBytes) {
@@ -165,7 +165,7 @@ public final class ClientHelloParser {
         return TOO_LARGE;
       }
       if (handshakeLength < messageLength) {
-        return null;
+        return null; // fits the cap but not all here yet
       }
       // Bytes after the hello in the same record (there should be none) do not matter for routing.
       return HelloMessageParser.parse(handshake, HANDSHAKE_HEADER_LENGTH, messageLength - HANDSHAKE_HEADER_LENGTH);
