@@ -1,0 +1,77 @@
+package dev.ghost.ingress.sni;
+
+/**
+ * A bounds-checked cursor over {@code buf[pos..end)} for TLS presentation-language structs (RFC 8446 §3):
+ * big-endian integers and length-prefixed vectors. Every read that would cross {@code end} throws
+ * {@link MalformedHelloException}: the reader is only used on a complete message, so running short means a length
+ * field lied, not that more bytes are on the way.
+ */
+final class ByteReader {
+
+  private final byte[] buf;
+  private final int end;
+  private int pos;
+
+  ByteReader(byte[] buf, int offset, int length) {
+    this.buf = buf;
+    this.pos = offset;
+    this.end = offset + length;
+  }
+
+  int remaining() {
+    return end - pos;
+  }
+
+  boolean hasRemaining() {
+    return pos < end;
+  }
+
+  int u8(String field) {
+    require(1, field);
+    return buf[pos++] & 0xff;
+  }
+
+  int u16(String field) {
+    require(2, field);
+    int v = (buf[pos] & 0xff) << 8 | (buf[pos + 1] & 0xff);
+    pos += 2;
+    return v;
+  }
+
+  void skip(int n, String field) {
+    require(n, field);
+    pos += n;
+  }
+
+  /** Reads {@code opaque field<0..2^8-1>}: a one-byte length, then that many bytes as a sub-reader. */
+  ByteReader vector8(String field) {
+    return slice(u8(field + " length"), field);
+  }
+
+  /** Reads {@code opaque field<0..2^16-1>}: a two-byte length, then that many bytes as a sub-reader. */
+  ByteReader vector16(String field) {
+    return slice(u16(field + " length"), field);
+  }
+
+  /** The remaining bytes as ISO-8859-1 text, so that each byte maps to exactly one char (non-ASCII stays visible). */
+  String latin1() {
+    String s = new String(buf, pos, end - pos, java.nio.charset.StandardCharsets.ISO_8859_1);
+    pos = end;
+    return s;
+  }
+
+  private ByteReader slice(int n, String field) {
+    if (n > remaining()) {
+      throw new MalformedHelloException(field + " overruns its enclosing block");
+    }
+    ByteReader sub = new ByteReader(buf, pos, n);
+    pos += n;
+    return sub;
+  }
+
+  private void require(int n, String field) {
+    if (n > remaining()) {
+      throw new MalformedHelloException(field + " truncated");
+    }
+  }
+}
