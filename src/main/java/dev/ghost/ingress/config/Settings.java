@@ -1,0 +1,250 @@
+package dev.ghost.ingress.config;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Every node setting, once: environment variable, TOML key, type, default and meaning. {@link ConfigLoader} reads
+ * them from this table, {@link #markdownTable()} renders the README table from it, and a test checks that
+ * {@code conf/example.toml} shows every key.
+ *
+ * <p>Defaults are written in environment-variable syntax and parsed like an environment value, so the table cannot
+ * disagree with the loader. A null default means "none"; {@link #NODE_ID} is computed (see {@link ConfigLoader}).
+ * The environment always wins over the file.
+ */
+public enum Settings {
+
+  LISTEN_IPV6("GHOST_LISTEN_ADDR_IPV6", "listen.ipv6", Type.HOST_PORT_LIST, "[::]:443", null,
+      "shared listeners; each port is a route port"),
+  LISTEN_IPV4("GHOST_LISTEN_ADDR_IPV4", "listen.ipv4", Type.HOST_PORT_LIST, "", "none",
+      "where IPv4 is accepted; specific addresses are bound per env"),
+  PORT_MAP("GHOST_PORT_MAP", "listen.port_map", Type.PORT_MAP, "", "none (identity)",
+      "route port to bind port, e.g. `443=8443,80=8080`; bind port 0 allowed"),
+  ADMIN_ADDR("GHOST_ADMIN_ADDR", "admin.listen", Type.HOST_PORT, "127.0.0.1:9901", null,
+      "admin HTTP API"),
+  ADMIN_TOKEN("GHOST_ADMIN_TOKEN", "admin.token", Type.STRING, null, "none",
+      "bearer token for mutating admin calls; none: only from loopback"),
+  LOG_LEVEL("GHOST_LOG_LEVEL", "log.level", Type.LOG_LEVEL, "info", null,
+      "log level, case-insensitive"),
+  ACCESS_LOG("GHOST_ACCESS_LOG", "log.access", Type.BOOL, "true", null,
+      "one JSON line per closed connection"),
+  SNIFF_TIMEOUT("GHOST_SNIFF_TIMEOUT", "proxy.sniff_timeout", Type.DURATION, "200ms", null,
+      "time allowed for the ClientHello"),
+  MAX_SNIFF_BYTES("GHOST_MAX_SNIFF_BYTES", "proxy.max_sniff_bytes", Type.INT, "8192", null,
+      "largest ClientHello read", 512, 65536),
+  CONNECT_TIMEOUT("GHOST_CONNECT_TIMEOUT", "proxy.connect_timeout", Type.DURATION, "2s", null,
+      "backend connect timeout, per attempt"),
+  CONNECT_ATTEMPTS("GHOST_CONNECT_ATTEMPTS", "proxy.connect_attempts", Type.INT, "3", null,
+      "backends tried per connection", 1, 10),
+  IDLE_TIMEOUT("GHOST_IDLE_TIMEOUT", "proxy.idle_timeout", Type.DURATION_OR_ZERO, "0", null,
+      "default idle timeout of tls_passthrough routes"),
+  DRAIN_TIMEOUT("GHOST_DRAIN_TIMEOUT", "proxy.drain_timeout", Type.DURATION_OR_ZERO, "30s", null,
+      "how long a drain waits for connections"),
+  SHUTDOWN_TIMEOUT("GHOST_SHUTDOWN_TIMEOUT", "proxy.shutdown_timeout", Type.DURATION, "60s", null,
+      "hard limit on a graceful shutdown"),
+  TCP_KEEPALIVE("GHOST_TCP_KEEPALIVE", "proxy.tcp_keepalive", Type.BOOL, "true", null,
+      "SO_KEEPALIVE on both sides"),
+  EJECT_BASE("GHOST_EJECT_BASE", "proxy.eject_base", Type.DURATION, "1s", null,
+      "first passive ejection of a failing backend"),
+  EJECT_MAX("GHOST_EJECT_MAX", "proxy.eject_max", Type.DURATION, "300s", null,
+      "longest passive ejection; at least `proxy.eject_base`"),
+  EVENT_LOOPS("GHOST_EVENT_LOOPS", "proxy.event_loops", Type.INT, "0", null,
+      "event-loop threads; 0 = one per core", 0, 1024),
+  NATIVE_TRANSPORT("GHOST_NATIVE_TRANSPORT", "proxy.native_transport", Type.BOOL, "true", null,
+      "use epoll where available"),
+  MAX_CONNECTIONS("GHOST_MAX_CONNECTIONS", "limits.max_connections", Type.INT, "0", null,
+      "node-wide cap; 0 = derived from the open-file limit", 0, Integer.MAX_VALUE),
+  MAX_CONNECTIONS_PER_IP("GHOST_MAX_CONNECTIONS_PER_IP", "limits.max_connections_per_ip", Type.INT, "0", null,
+      "per client IP; 0 = unlimited", 0, Integer.MAX_VALUE),
+  MAX_CONNECTIONS_PER_ROUTE("GHOST_MAX_CONNECTIONS_PER_ROUTE", "limits.max_connections_per_route", Type.INT, "0",
+      null, "per route unless the route sets `max_connections`; 0 = unlimited", 0, Integer.MAX_VALUE),
+  TCP_RAW_DENY_PORTS("GHOST_TCP_RAW_DENY_PORTS", "limits.tcp_raw_deny_ports", Type.PORT_SET, "23,25,137-139", null,
+      "ports tcp_raw routes may not use"),
+  TCP_RAW_ALLOW_PORTS("GHOST_TCP_RAW_ALLOW_PORTS", "limits.tcp_raw_allow_ports", Type.PORT_SET, "", "empty",
+      "if set, the only ports tcp_raw routes may use"),
+  HEALTH_INTERVAL("GHOST_HEALTH_CHECK_INTERVAL", "health.interval", Type.DURATION, "5s", null,
+      "active health check period"),
+  HEALTH_TIMEOUT("GHOST_HEALTH_CHECK_TIMEOUT", "health.timeout", Type.DURATION, "1s", null,
+      "active health check connect timeout"),
+  HEALTH_RISE("GHOST_HEALTH_CHECK_RISE", "health.rise", Type.INT, "2", null,
+      "successes before a backend is healthy", 1, 100),
+  HEALTH_FALL("GHOST_HEALTH_CHECK_FALL", "health.fall", Type.INT, "3", null,
+      "failures before a backend is unhealthy", 1, 100),
+  CONTROL_PLANE_URL("GHOST_CONTROL_PLANE_URL", "control_plane.url", Type.URL, null, "none (no sync)",
+      "control-plane base URL"),
+  API_TOKEN("GHOST_API_TOKEN", "control_plane.token", Type.STRING, null, "none",
+      "control-plane bearer token"),
+  ORG_ID("GHOST_ORG_ID", "control_plane.org_id", Type.STRING, null, "none",
+      "organisation whose routes this node serves"),
+  SYNC_POLL_INTERVAL("GHOST_SYNC_POLL_INTERVAL", "control_plane.poll_interval", Type.DURATION, "1s", null,
+      "control-plane poll period"),
+  STATE_FILE("GHOST_STATE_FILE", "state.file", Type.STRING, "/var/lib/ghost/ingress-state.json", null,
+      "last-known-good state; unwritable: warning + metric, not fatal"),
+  CLUSTER_MEMBERS("GHOST_CLUSTER_MEMBERS", "cluster.members", Type.STRING_LIST, "", "none",
+      "Hazelcast members (`host[:port]`); non-empty means clustered, empty standalone"),
+  CLUSTER_HOST("GHOST_CLUSTER_HOST", "cluster.host", Type.STRING, null, "the member entry that is a local address",
+      "this member's address"),
+  CLUSTER_PORT("GHOST_CLUSTER_PORT", "cluster.port", Type.INT, "5701", null,
+      "Hazelcast port (no auto-increment when set)", 0, 65535),
+  CLUSTER_NAME("GHOST_CLUSTER_NAME", "cluster.name", Type.STRING, "ghost-ingress", null,
+      "Hazelcast cluster name"),
+  EVENTBUS_PORT("GHOST_EVENTBUS_PORT", "cluster.eventbus_port", Type.INT, "0", null,
+      "clustered event-bus port; 0 = ephemeral", 0, 65535),
+  NODE_ID("GHOST_NODE_ID", "node.id", Type.STRING, null, "the host name",
+      "this node's id; free-form, echoed verbatim");
+
+  /** Value types, each with its wording in the README table. */
+  public enum Type {
+    STRING("string"),
+    URL("http(s) URL"),
+    INT("integer"),
+    BOOL("true\\|false"),
+    DURATION("duration"),
+    DURATION_OR_ZERO("duration, 0 = none"),
+    LOG_LEVEL("trace\\|debug\\|info\\|warn\\|error"),
+    HOST_PORT("host:port"),
+    HOST_PORT_LIST("list of host:port"),
+    STRING_LIST("list of strings"),
+    PORT_MAP("list of route_port=bind_port"),
+    PORT_SET("list of ports and ranges (`23,137-139`)");
+
+    private final String doc;
+
+    Type(String doc) {
+      this.doc = doc;
+    }
+
+    /** The type as the README table shows it (Markdown, pipes escaped). */
+    public String doc() {
+      return doc;
+    }
+
+    boolean isList() {
+      return this == HOST_PORT_LIST || this == STRING_LIST || this == PORT_MAP || this == PORT_SET;
+    }
+  }
+
+  private final String envVar;
+  private final String key;
+  private final Type type;
+  private final String defaultValue;
+  private final String defaultDoc;
+  private final String meaning;
+  private final long min;
+  private final long max;
+
+  Settings(String envVar, String key, Type type, String defaultValue, String defaultDoc, String meaning) {
+    this(envVar, key, type, defaultValue, defaultDoc, meaning, Long.MIN_VALUE, Long.MAX_VALUE);
+  }
+
+  Settings(String envVar, String key, Type type, String defaultValue, String defaultDoc, String meaning,
+      long min, long max) {
+    this.envVar = envVar;
+    this.key = key;
+    this.type = type;
+    this.defaultValue = defaultValue;
+    this.defaultDoc = defaultDoc;
+    this.meaning = meaning;
+    this.min = min;
+    this.max = max;
+  }
+
+  /** The environment variable, e.g. {@code GHOST_SNIFF_TIMEOUT}. */
+  public String envVar() {
+    return envVar;
+  }
+
+  /** The dotted TOML key, e.g. {@code proxy.sniff_timeout}. */
+  public String key() {
+    return key;
+  }
+
+  /** The TOML table, e.g. {@code proxy}. */
+  public String table() {
+    return key.substring(0, key.indexOf('.'));
+  }
+
+  /** The key inside its table, e.g. {@code sniff_timeout}. */
+  public String shortKey() {
+    return key.substring(key.indexOf('.') + 1);
+  }
+
+  public Type type() {
+    return type;
+  }
+
+  /** The default in environment syntax ({@code ""} = empty list), or null for none or computed. */
+  public String defaultValue() {
+    return defaultValue;
+  }
+
+  /** What the README shows as the default. */
+  public String defaultDoc() {
+    if (defaultDoc != null) {
+      return defaultDoc;
+    }
+    return "`" + defaultValue + "`";
+  }
+
+  public String meaning() {
+    return meaning;
+  }
+
+  /** Smallest legal value of an {@link Type#INT} setting. */
+  public long min() {
+    return min;
+  }
+
+  /** Largest legal value of an {@link Type#INT} setting. */
+  public long max() {
+    return max;
+  }
+
+  /** The type column: the type, with its range for integers. */
+  public String typeDoc() {
+    if (type == Type.INT && (min != Long.MIN_VALUE || max != Long.MAX_VALUE)) {
+      return max == Integer.MAX_VALUE ? "integer ≥ " + min : "integer " + min + "-" + max;
+    }
+    return type.doc();
+  }
+
+  /** The README settings table (GitHub Markdown), one row per setting in this order. */
+  public static String markdownTable() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("| env var | TOML key | type | default | meaning |\n");
+    sb.append("|---|---|---|---|---|\n");
+    for (Settings s : values()) {
+      sb.append("| `").append(s.envVar).append("` | `").append(s.key).append("` | ").append(s.typeDoc())
+          .append(" | ").append(s.defaultDoc()).append(" | ").append(s.meaning).append(" |\n");
+    }
+    return sb.toString();
+  }
+
+  /** The TOML tables the settings live in, e.g. {@code listen}, {@code proxy}. */
+  public static Set<String> tables() {
+    Set<String> tables = new TreeSet<>();
+    for (Settings s : values()) {
+      tables.add(s.table());
+    }
+    return tables;
+  }
+
+  /**
+   * {@code GHOST_*} variables in {@code env} that name no setting: likely typos. The loader ignores them (other
+   * tools may share the prefix); the caller may log them as a warning.
+   */
+  public static Set<String> unknownEnvVars(Map<String, String> env) {
+    Set<String> known = new TreeSet<>();
+    for (Settings s : values()) {
+      known.add(s.envVar);
+    }
+    Set<String> unknown = new TreeSet<>();
+    for (String name : env.keySet()) {
+      if (name.startsWith("GHOST_") && !known.contains(name)) {
+        unknown.add(name);
+      }
+    }
+    return unknown;
+  }
+}
