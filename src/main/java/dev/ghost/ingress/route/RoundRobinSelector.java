@@ -1,0 +1,62 @@
+package dev.ghost.ingress.route;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Round-robin among a route's non-ejected backends, one counter per route id, deterministic on a node: the n-th
+ * plan for a route starts at eligible backend {@code n mod eligible} and continues in configured order. When every
+ * backend is ejected it rotates over all of them and flags the plan as panic.
+ */
+public final class RoundRobinSelector implements BackendSelector {
+
+  private final ConcurrentHashMap<String, AtomicLong> counters = new ConcurrentHashMap<>();
+
+  @Override
+  public Plan plan(Route route, BackendHealth health, int attempts) {
+    List<Backend> all = route.backends();
+    if (all.isEmpty() || attempts <= 0) {
+      return Plan.EMPTY;
+    }
+    long turn = counters.computeIfAbsent(route.id(), id -> new AtomicLong()).getAndIncrement();
+    long now = health.now();
+    List<Backend> eligible = eligible(all, health, now);
+    boolean panic = eligible.isEmpty();
+    List<Backend> pool = panic ? all : eligible;
+    int n = pool.size();
+    int start = (int) Math.floorMod(turn, (long) n);
+    int count = Math.min(attempts, n);
+    List<Backend> order = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      order.add(pool.get((start + i) % n));
+    }
+    return new Plan(order, panic);
+  }
+
+  /** Drops counters of routes that no longer exist (call on table swap). */
+  public void retainRoutes(Collection<String> routeIds) {
+    counters.keySet().retainAll(routeIds);
+  }
+
+  private static List<Backend> eligible(List<Backend> all, BackendHealth health, long now) {
+    int ejected = 0;
+    for (Backend b : all) {
+      if (health.isEjected(b, now)) {
+        ejected++;
+      }
+    }
+    if (ejected == 0) {
+      return all;
+    }
+    List<Backend> out = new ArrayList<>(all.size() - ejected);
+    for (Backend b : all) {
+      if (!health.isEjected(b, now)) {
+        out.add(b);
+      }
+    }
+    return out;
+  }
+}

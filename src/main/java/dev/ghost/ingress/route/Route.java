@@ -1,0 +1,96 @@
+package dev.ghost.ingress.route;
+
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A validated, normalised route as the table holds it. Build it through {@link RouteTableBuilder}, which normalises
+ * the host name and applies the port policy; the constructor only checks structural invariants.
+ *
+ * @param id             unique within a table
+ * @param protocol       how connections are matched
+ * @param hostname       normalised A-label name for tls_passthrough; null for tcp_raw
+ * @param port           the route (listener) port, 1-65535
+ * @param envId          owning environment, or null
+ * @param proxyProtocol  PROXY header setting
+ * @param backends       distinct backends in configured order (duplicates are dropped); may be empty
+ * @param allowNonTls    a tls_passthrough route that takes non-TLS clients when it is alone on its port
+ * @param idleTimeout    null = node default; {@link Duration#ZERO} = none
+ * @param drainTimeout   null = node default; {@link Duration#ZERO} = no deadline
+ * @param maxConnections 0 = node default (unlimited unless the node sets one)
+ * @param origin         static configuration or control plane
+ * @param rank           seniority within the origin: file index, or the {@code route.created} event id
+ */
+public record Route(
+    String id,
+    Protocol protocol,
+    String hostname,
+    int port,
+    String envId,
+    ProxyProtocol proxyProtocol,
+    List<Backend> backends,
+    boolean allowNonTls,
+    Duration idleTimeout,
+    Duration drainTimeout,
+    int maxConnections,
+    Origin origin,
+    long rank) {
+
+  /**
+   * Older first: static before control plane, then lower rank; the id breaks ties so the order is total and a
+   * table never depends on insertion order.
+   */
+  public static final Comparator<Route> SENIORITY = Comparator.comparing(Route::origin)
+      .thenComparingLong(Route::rank)
+      .thenComparing(Route::id);
+
+  /** Checks invariants and copies the backend list. */
+  public Route {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(protocol, "protocol");
+    Objects.requireNonNull(origin, "origin");
+    if (proxyProtocol == null) {
+      proxyProtocol = ProxyProtocol.OFF;
+    }
+    if (protocol == Protocol.TLS_PASSTHROUGH && hostname == null) {
+      throw new IllegalArgumentException("tls_passthrough route " + id + " needs a host name");
+    }
+    if (protocol == Protocol.TCP_RAW && hostname != null) {
+      throw new IllegalArgumentException("tcp_raw route " + id + " cannot have a host name");
+    }
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("route port out of range 1-65535: " + port);
+    }
+    if (maxConnections < 0) {
+      throw new IllegalArgumentException("max_connections must be >= 0: " + maxConnections);
+    }
+    backends = List.copyOf(new LinkedHashSet<>(backends == null ? List.of() : backends));
+  }
+
+  /** True for a tcp_raw route. */
+  public boolean isRaw() {
+    return protocol == Protocol.TCP_RAW;
+  }
+
+  /**
+   * The scope-independent part of the conflict key: {@code port} for tcp_raw, {@code port/host} for
+   * tls_passthrough. Two tls_passthrough routes clash in a scope when their keys are equal; a tcp_raw route
+   * clashes with anything on its port.
+   */
+  public String key() {
+    return hostname == null ? Integer.toString(port) : port + "/" + hostname;
+  }
+
+  /** The conflict key within a scope, e.g. {@code shared|443/shop.example.com}. */
+  public String key(Scope scope) {
+    return scope + "|" + key();
+  }
+
+  /** True when this route wins a conflict against {@code other}. */
+  public boolean olderThan(Route other) {
+    return SENIORITY.compare(this, other) < 0;
+  }
+}
