@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * {@code java -jar ingress.jar}: validates the command line and the configuration before anything starts (exit 2
@@ -48,18 +49,18 @@ public final class IngressMain {
       System.err.println("ingress: " + e.getMessage());
       return EXIT_USAGE;
     }
-    return switch (cmd) {
-      case CommandLine.Help h -> {
-        System.out.println(CommandLine.USAGE + "\n" + SUBCOMMANDS);
-        yield 0;
-      }
-      case CommandLine.Version v -> {
-        System.out.println("ghost-ingress " + Version.current());
-        yield 0;
-      }
-      case CommandLine.Subcommand sub -> subcommand(sub);
-      case CommandLine.Run r -> runNode(r);
-    };
+    if (cmd instanceof CommandLine.Help) {
+      System.out.println(CommandLine.USAGE + "\n" + SUBCOMMANDS);
+      return 0;
+    }
+    if (cmd instanceof CommandLine.Version) {
+      System.out.println("ghost-ingress " + Version.current());
+      return 0;
+    }
+    if (cmd instanceof CommandLine.Subcommand sub) {
+      return subcommand(sub);
+    }
+    return runNode((CommandLine.Run) cmd);
   }
 
   private static int subcommand(CommandLine.Subcommand sub) {
@@ -111,7 +112,7 @@ public final class IngressMain {
   /** Runs until SIGTERM/SIGINT, then closes the node and exits 0; a second signal exits at once. */
   private static void awaitSignal(IngressNode node, Logger log) {
     CountDownLatch stop = new CountDownLatch(1);
-    Signal.Handler handler = sig -> {
+    SignalHandler handler = sig -> {
       if (stop.getCount() == 0) {
         log.atWarn().addKeyValue("signal", sig.getName()).log("second signal: exiting now");
         Runtime.getRuntime().halt(0);

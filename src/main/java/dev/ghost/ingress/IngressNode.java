@@ -24,9 +24,9 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.lang.management.ManagementFactory;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,14 +84,9 @@ public final class IngressNode {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     VertxOptions options = new VertxOptions()
         .setPreferNativeTransport(config.proxy().nativeTransport())
-        .setMetricsOptions(new MicrometerMetricsOptions()
-            .setEnabled(true)
-            .setMicrometerRegistry(registry)
-            .setRegistryName("ghost-" + UUID.randomUUID()));
-    if (config.proxy().eventLoops() > 0) {
-      options.setEventLoopPoolSize(config.proxy().eventLoops());
-    }
-    Vertx vertx = Vertx.builder().with(options).build();
+        .setEventLoopPoolSize(eventLoops(config))
+        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+    Vertx vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
     IngressNode node = new IngressNode(config, vertx, registry);
     return node.deploy().map(node).recover(err -> vertx.close().transform(v -> Future.failedFuture(err)));
   }
@@ -104,7 +99,7 @@ public final class IngressNode {
     table.conflicts().forEach(c -> LOG.atWarn().addKeyValue("winner", c.winnerId())
         .addKeyValue("loser", c.loserId()).addKeyValue("port", c.port()).addKeyValue("scope", c.scope().toString())
         .log("route conflict"));
-    int instances = vertx.nettyEventLoopGroup().executorCount();
+    int instances = eventLoops(config);
     AdminVerticle admin = new AdminVerticle(config.admin(), state, tables, bound, services, registry);
     DeploymentOptions listeners = new DeploymentOptions().setInstances(instances);
     return vertx.deployVerticle(() -> new ListenerVerticle(config.listen(), tables, bound, services), listeners)
@@ -126,6 +121,12 @@ public final class IngressNode {
           .addKeyValue("cause", String.valueOf(vertx.unavailableNativeTransportCause()));
     }
     log.log("transport selected");
+  }
+
+  /** One event loop, and one listener instance, per core unless configured. */
+  static int eventLoops(IngressConfig config) {
+    int n = config.proxy().eventLoops();
+    return n > 0 ? n : Runtime.getRuntime().availableProcessors();
   }
 
   private static long openFileLimit() {

@@ -160,17 +160,19 @@ final class ProxyConnection {
   }
 
   private void decide(SniResult result) {
-    switch (result) {
-      case SniResult.NeedMore more -> { }
-      case SniResult.Found found -> onFound(found);
-      case SniResult.NoSni none -> fallback("no_sni", CloseReason.NO_SNI);
-      case SniResult.NotTls notTls -> onNotTls();
-      case SniResult.TooLarge large -> fallback("too_large", CloseReason.HELLO_TOO_LARGE);
-      case SniResult.Malformed bad -> {
-        ctx.metrics().sniff("malformed");
-        close(CloseReason.MALFORMED_HELLO);
-      }
+    if (result instanceof SniResult.Found found) {
+      onFound(found);
+    } else if (result instanceof SniResult.NoSni) {
+      fallback("no_sni", CloseReason.NO_SNI);
+    } else if (result instanceof SniResult.NotTls) {
+      onNotTls();
+    } else if (result instanceof SniResult.TooLarge) {
+      fallback("too_large", CloseReason.HELLO_TOO_LARGE);
+    } else if (result instanceof SniResult.Malformed) {
+      ctx.metrics().sniff("malformed");
+      close(CloseReason.MALFORMED_HELLO);
     }
+    // NeedMore: wait for the next read or the sniff timeout
   }
 
   private void onFound(SniResult.Found found) {
