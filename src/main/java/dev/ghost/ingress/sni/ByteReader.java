@@ -1,5 +1,7 @@
 package dev.ghost.ingress.sni;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * A bounds-checked cursor over {@code buf[pos..end)} for TLS presentation-language structs (RFC 8446 §3):
  * big-endian integers and length-prefixed vectors. Every read that would cross {@code end} throws
@@ -55,7 +57,7 @@ final class ByteReader {
 
   /** The remaining bytes as ISO-8859-1 text, so that each byte maps to exactly one char (non-ASCII stays visible). */
   String latin1() {
-    String s = new String(buf, pos, end - pos, java.nio.charset.StandardCharsets.ISO_8859_1);
+    String s = new String(buf, pos, end - pos, StandardCharsets.ISO_8859_1);
     pos = end;
     return s;
   }
