@@ -1,5 +1,7 @@
 package dev.ghost.ingress.config;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.vertx.config.ConfigRetriever;
 import io.vertx.config.ConfigRetrieverOptions;
 import io.vertx.config.ConfigStoreOptions;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Loads and validates the node configuration: one config file (TOML, YAML or JSON, by extension) read through
@@ -139,12 +142,28 @@ public final class ConfigLoader {
         return new ConfigException(source, null, "permission denied", failure);
       }
     }
+    return new ConfigException(source, null, "cannot parse: " + parseProblem(failure), failure);
+  }
+
+  /** The parser's complaint, with a line number where the parser gives one. */
+  private static String parseProblem(Throwable failure) {
     Throwable root = failure;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof JsonProcessingException jpe) {
+        JsonLocation where = jpe.getLocation();
+        String what = firstLine(jpe.getOriginalMessage());
+        return where != null && where.getLineNr() > 0 ? "line " + where.getLineNr() + ": " + what : what;
+      }
+      if (t instanceof MarkedYAMLException yaml) {
+        String what = firstLine(yaml.getProblem() != null ? yaml.getProblem() : yaml.getContext());
+        return yaml.getProblemMark() != null ? "line " + (yaml.getProblemMark().getLine() + 1) + ": " + what : what;
+      }
+      if (t instanceof ClassCastException) {
+        return "expected a table (mapping) at the top level";
+      }
+      root = t;
     }
-    String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    return new ConfigException(source, null, "cannot parse: " + firstLine(message), failure);
+    return firstLine(root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage());
   }
 
   /** The embedded default file, parsed. */
