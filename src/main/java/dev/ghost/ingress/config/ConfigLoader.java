@@ -66,6 +66,11 @@ public final class ConfigLoader {
         .compose(json -> vertx.executeBlocking(() -> fromJson(json, env, source)));
   }
 
+  /** Loads what {@code run} names: its {@code --config} file, or the embedded default when there is none. */
+  public static Future<IngressConfig> load(Vertx vertx, CommandLine.Run run, Map<String, String> env) {
+    return run.embeddedDefault() ? loadDefault(vertx, env) : load(vertx, run.config(), env);
+  }
+
   /** Loads the embedded {@value #DEFAULT_RESOURCE} with {@code env} on top. */
   public static Future<IngressConfig> loadDefault(Vertx vertx, Map<String, String> env) {
     return vertx.executeBlocking(() -> fromJson(defaultJson(), env, DEFAULT_SOURCE));

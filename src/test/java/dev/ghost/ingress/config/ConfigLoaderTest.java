@@ -117,10 +117,19 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void embeddedDefaultLoads(Vertx vertx) {
-    IngressConfig c = ConfigLoader.loadDefault(vertx, ENV).await();
+  void embeddedDefaultLoadsWhenNoConfigIsGiven(Vertx vertx) {
+    CommandLine.Run run = (CommandLine.Run) CommandLine.parse();
+    IngressConfig c = ConfigLoader.load(vertx, run, ENV).await();
     assertThat(c).isEqualTo(ConfigLoader.fromJson(new io.vertx.core.json.JsonObject(), ENV, "x"));
     assertThat(c.routes()).isEmpty();
+    IngressConfig overridden = ConfigLoader.load(vertx, run, Map.of("GHOST_LISTEN_ADDR_IPV6", "[::1]:0")).await();
+    assertThat(overridden.listen().ipv6()).containsExactly(new HostPort("::1", 0));
+  }
+
+  @Test
+  void configGivenOnTheCommandLineLoads(Vertx vertx) {
+    CommandLine.Run run = (CommandLine.Run) CommandLine.parse("--config=conf/dev.toml");
+    assertThat(ConfigLoader.load(vertx, run, ENV).await().routes()).hasSize(1);
   }
 
   @Test
