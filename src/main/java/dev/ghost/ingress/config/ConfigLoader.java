@@ -1,5 +1,7 @@
 package dev.ghost.ingress.config;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.vertx.config.ConfigRetriever;
 import io.vertx.config.ConfigRetrieverOptions;
 import io.vertx.config.ConfigStoreOptions;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Loads and validates the node configuration: one config file (TOML, YAML or JSON, by extension) read through
@@ -61,6 +64,11 @@ public final class ConfigLoader {
         })
         .recover(e -> Future.failedFuture(asConfigException(source, e)))
         .compose(json -> vertx.executeBlocking(() -> fromJson(json, env, source)));
+  }
+
+  /** Loads what {@code run} names: its {@code --config} file, or the embedded default when there is none. */
+  public static Future<IngressConfig> load(Vertx vertx, CommandLine.Run run, Map<String, String> env) {
+    return run.embeddedDefault() ? loadDefault(vertx, env) : load(vertx, run.config(), env);
   }
 
   /** Loads the embedded {@value #DEFAULT_RESOURCE} with {@code env} on top. */
@@ -139,12 +147,28 @@ public final class ConfigLoader {
         return new ConfigException(source, null, "permission denied", failure);
       }
     }
+    return new ConfigException(source, null, "cannot parse: " + parseProblem(failure), failure);
+  }
+
+  /** The parser's complaint, with a line number where the parser gives one. */
+  private static String parseProblem(Throwable failure) {
     Throwable root = failure;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof JsonProcessingException jpe) {
+        JsonLocation where = jpe.getLocation();
+        String what = firstLine(jpe.getOriginalMessage());
+        return where != null && where.getLineNr() > 0 ? "line " + where.getLineNr() + ": " + what : what;
+      }
+      if (t instanceof MarkedYAMLException yaml) {
+        String what = firstLine(yaml.getProblem() != null ? yaml.getProblem() : yaml.getContext());
+        return yaml.getProblemMark() != null ? "line " + (yaml.getProblemMark().getLine() + 1) + ": " + what : what;
+      }
+      if (t instanceof ClassCastException) {
+        return "expected a table (mapping) at the top level";
+      }
+      root = t;
     }
-    String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-    return new ConfigException(source, null, "cannot parse: " + firstLine(message), failure);
+    return firstLine(root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage());
   }
 
   /** The embedded default file, parsed. */

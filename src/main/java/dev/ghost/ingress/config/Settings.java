@@ -91,7 +91,7 @@ public enum Settings {
       "Hazelcast cluster name"),
   EVENTBUS_PORT("GHOST_EVENTBUS_PORT", "cluster.eventbus_port", Type.INT, "0", null,
       "clustered event-bus port; 0 = ephemeral", 0, 65535),
-  NODE_ID("GHOST_NODE_ID", "node.id", Type.STRING, null, "the host name",
+  NODE_ID("GHOST_NODE_ID", "node.id", Type.STRING, null, "the host name (`$HOSTNAME`, else the local host name)",
       "this node's id; free-form, echoed verbatim");
 
   /** Value types, each with its wording in the README table. */
