@@ -88,7 +88,8 @@ public final class IngressNode {
         .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
     Vertx vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
     IngressNode node = new IngressNode(config, vertx, registry);
-    return node.deploy().map(node).recover(err -> vertx.close().transform(v -> Future.failedFuture(err)));
+    // Closing completes on the closed instance's own threads, so the failure is not chained behind it
+    return node.deploy().map(node).onFailure(err -> vertx.close());
   }
 
   private Future<Void> deploy() {

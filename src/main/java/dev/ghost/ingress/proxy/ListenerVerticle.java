@@ -9,7 +9,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
-import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -106,7 +105,7 @@ public final class ListenerVerticle extends VerticleBase {
         .connectHandler(socket -> new ProxyConnection(proxy, Peer.adopt(socket), label, tables.current()).start());
     // A negative port makes every instance share one ephemeral port per (host, route port)
     int port = b.bindPort() == 0 ? -b.routePort() : b.bindPort();
-    Future<NetServer> f = server.listen(SocketAddress.inetSocketAddress(port, b.host()))
+    Future<NetServer> f = server.listen(port, b.host())
         .onSuccess(s -> onBound(b, s))
         .onFailure(err -> onBindFailed(b, err, startup));
     servers.put(b, f);

@@ -154,7 +154,8 @@ final class PipeRelay implements Relay {
       finSeen = true;
       destination.shutdownOutput().onComplete(ar -> {
         if (ar.failed()) {
-          finish(CloseReason.IO_ERROR);
+          // A peer that already sent its FIN may have closed fully; failing to send it ours ends nothing early
+          finish(reverse().finSeen ? CloseReason.COMPLETED : CloseReason.IO_ERROR);
         } else {
           finForwarded = true;
           maybeCompleted();
@@ -162,12 +163,17 @@ final class PipeRelay implements Relay {
       });
     }
 
+    private Direction reverse() {
+      return this == up ? down : up;
+    }
+
     void sourceClosed() {
       finish(sourceClosedReason);
     }
 
     void sourceFailed() {
-      finish(finSeen ? sourceClosedReason : CloseReason.IO_ERROR);
+      // An error after this side's FIN (typically a reset once it closed fully) is how many peers end
+      finish(finSeen ? (reverse().finSeen ? CloseReason.COMPLETED : sourceClosedReason) : CloseReason.IO_ERROR);
     }
   }
 }
