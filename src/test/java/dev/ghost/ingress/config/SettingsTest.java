@@ -58,8 +58,13 @@ class SettingsTest {
 
   @Test
   void generatedReadmeTableIsUpToDate() throws IOException {
-    // docs-settings-table.md is pasted into README.md; regenerate it from Settings.markdownTable() on change
-    assertThat(Files.readString(Path.of("docs-settings-table.md"))).isEqualTo(Settings.markdownTable());
+    // README.md carries the table between markers; regenerate it from Settings.markdownTable() on change
+    String readme = Files.readString(Path.of("README.md"));
+    String start = "<!-- settings-table:start (generated from config.Settings; SettingsTest checks it) -->\n";
+    int from = readme.indexOf(start);
+    int to = readme.indexOf("<!-- settings-table:end -->");
+    assertThat(from).as("README.md settings table markers").isNotNegative();
+    assertThat(readme.substring(from + start.length(), to)).isEqualTo(Settings.markdownTable());
   }
 
   @Test
