@@ -56,12 +56,13 @@ public final class IngressNode {
     this.tables = new RouteTableRef(staticTable(config, 1));
     IngressMetrics metrics = new IngressMetrics(registry);
     IngressConfig.Proxy p = config.proxy();
+    RoundRobinSelector selector = new RoundRobinSelector();
     int maxConnections = config.limits().maxConnections() > 0
         ? config.limits().maxConnections()
         : ConnectionLimits.fromOpenFileLimit(openFileLimit());
     this.services = new ProxyServices(
         p,
-        new RoundRobinSelector(),
+        selector,
         new BackendHealth(p.ejectBase(), p.ejectMax(), System::nanoTime),
         new ConnectionLimits(maxConnections, config.limits().maxConnectionsPerIp(),
             config.limits().maxConnectionsPerRoute()),
@@ -69,6 +70,13 @@ public final class IngressNode {
         metrics,
         new AccessLog(config.log().accessLog()));
     RouteTableMetrics.register(metrics, tables, services.health());
+    tables.onSwap(table -> forgetRemoved(table, selector, services.health()));
+  }
+
+  /** Drops per-route and per-backend state of what a new table no longer has, so it cannot grow without bound. */
+  private static void forgetRemoved(RouteTable table, RoundRobinSelector selector, BackendHealth health) {
+    selector.retainRoutes(table.routes().stream().map(r -> r.id()).toList());
+    health.retainOnly(table.routes().stream().flatMap(r -> r.backends().stream()).toList());
   }
 
   /** Builds the route table of the static configuration. */

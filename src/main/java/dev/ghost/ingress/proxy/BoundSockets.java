@@ -37,6 +37,11 @@ public final class BoundSockets {
     statuses.remove(b);
   }
 
+  /** Forgets failures of bindings no longer wanted; a wanted one keeps its failure until a retry binds it. */
+  void forgetFailuresExcept(java.util.Set<Binding> wanted) {
+    statuses.values().removeIf(s -> s.error() != null && !wanted.contains(s.binding()));
+  }
+
   /** All bindings, sorted by label. */
   public Map<String, Status> snapshot() {
     Map<String, Status> out = new TreeMap<>();

@@ -28,7 +28,12 @@ public final class ListenerPlan {
     for (HostPort h : hosts) {
       hostNames.add(h.host());
     }
+    boolean dualStack = hostNames.contains("::");
     for (String host : hostNames) {
+      // On Linux a [::] socket is dual-stack and already takes IPv4 on its port; binding 0.0.0.0 too would clash
+      if (dualStack && host.equals("0.0.0.0")) {
+        continue;
+      }
       for (int port : ports) {
         out.add(new Binding(host, port, listen.bindPort(port)));
       }

@@ -85,6 +85,7 @@ public final class ListenerVerticle extends VerticleBase {
 
   private Future<Void> reconcile(RouteTable table, boolean startup) {
     Set<Binding> desired = ListenerPlan.desired(listen, table);
+    bound.forgetFailuresExcept(desired);
     List<Future<?>> pending = new ArrayList<>();
     for (Binding b : new ArrayList<>(servers.keySet())) {
       if (!desired.contains(b)) {

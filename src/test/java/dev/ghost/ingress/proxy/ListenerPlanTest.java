@@ -1,0 +1,81 @@
+package dev.ghost.ingress.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ghost.ingress.config.EnvSpec;
+import dev.ghost.ingress.config.HostPort;
+import dev.ghost.ingress.config.IngressConfig;
+import dev.ghost.ingress.config.RouteSpec;
+import dev.ghost.ingress.route.PortPolicy;
+import dev.ghost.ingress.route.RouteTable;
+import dev.ghost.ingress.route.RouteTableBuilder;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ListenerPlanTest {
+
+  private static RouteSpec tls(String id, String host, int port, String env) {
+    return new RouteSpec(id, host, port, "tls_passthrough", "off", List.of(), List.of(HostPort.parse("[::1]:9443")),
+        env, false, null, null, null);
+  }
+
+  private static RouteSpec raw(String id, int port, String env) {
+    return new RouteSpec(id, null, port, "tcp_raw", "off", List.of(), List.of(HostPort.parse("[::1]:9443")),
+        env, false, null, null, null);
+  }
+
+  private static RouteTable table(List<EnvSpec> envs, List<RouteSpec> routes) {
+    return new RouteTableBuilder(1, PortPolicy.DEFAULT).addStatic(envs, routes).build();
+  }
+
+  private static IngressConfig.Listen listen(List<String> v6, List<String> v4, Map<Integer, Integer> map) {
+    return new IngressConfig.Listen(v6.stream().map(HostPort::parse).toList(),
+        v4.stream().map(HostPort::parse).toList(), map);
+  }
+
+  @Test
+  void everyHostListensOnEveryRoutePortAndItsOwnPortThroughThePortMap() {
+    RouteTable t = table(List.of(), List.of(tls("a", "a.example.com", 443, null), raw("db", 5432, null)));
+    var plan = ListenerPlan.desired(listen(List.of("[::1]:443"), List.of("127.0.0.1:8443"), Map.of(443, 0)), t);
+    assertThat(plan).containsExactlyInAnyOrder(
+        new Binding("::1", 443, 0), new Binding("::1", 5432, 5432), new Binding("::1", 8443, 8443),
+        new Binding("127.0.0.1", 443, 0), new Binding("127.0.0.1", 5432, 5432),
+        new Binding("127.0.0.1", 8443, 8443));
+  }
+
+  @Test
+  void listenPortsAreBoundEvenWithoutRoutes() {
+    var plan = ListenerPlan.desired(listen(List.of("[::]:443"), List.of(), Map.of()), table(List.of(), List.of()));
+    assertThat(plan).containsExactly(new Binding("::", 443, 443));
+  }
+
+  @Test
+  void specificIpv4ListenersBindEachEnvAddressOnThatEnvsPortsOnly() {
+    RouteTable t = table(List.of(new EnvSpec("a", "127.0.0.2"), new EnvSpec("b", null)),
+        List.of(tls("a1", "a.example.com", 443, "a"), raw("a-db", 5432, "a"), tls("b1", "b.example.com", 443, "b")));
+    var plan = ListenerPlan.desired(listen(List.of("[::1]:443"), List.of("127.0.0.1:443"), Map.of()), t);
+    assertThat(plan).contains(new Binding("127.0.0.2", 443, 443), new Binding("127.0.0.2", 5432, 5432));
+    assertThat(plan).filteredOn(b -> b.host().equals("127.0.0.2")).hasSize(2);
+  }
+
+  @Test
+  void wildcardIpv4ChecksOwnershipPerConnectionInsteadOfBindingEnvAddresses() {
+    RouteTable t = table(List.of(new EnvSpec("a", "127.0.0.2")), List.of(tls("a1", "a.example.com", 443, "a")));
+    var plan = ListenerPlan.desired(listen(List.of("[::1]:443"), List.of("0.0.0.0:443"), Map.of()), t);
+    assertThat(plan).noneMatch(b -> b.host().equals("127.0.0.2"));
+  }
+
+  @Test
+  void dualStackWildcardTakesOverTheIpv4Wildcard() {
+    var plan = ListenerPlan.desired(listen(List.of("[::]:443"), List.of("0.0.0.0:443"), Map.of()),
+        table(List.of(), List.of()));
+    assertThat(plan).containsExactly(new Binding("::", 443, 443));
+  }
+
+  @Test
+  void labelsBracketIpv6() {
+    assertThat(new Binding("::1", 443, 0).label()).isEqualTo("[::1]:443");
+    assertThat(new Binding("127.0.0.1", 443, 0).label()).isEqualTo("127.0.0.1:443");
+  }
+}
