@@ -4,6 +4,7 @@ import dev.ghost.ingress.config.CommandLine;
 import dev.ghost.ingress.config.ConfigException;
 import dev.ghost.ingress.config.ConfigLoader;
 import dev.ghost.ingress.config.IngressConfig;
+import dev.ghost.ingress.config.Settings;
 import dev.ghost.ingress.config.UsageException;
 import dev.ghost.ingress.workload.SampleWorkload;
 import io.vertx.core.Vertx;
@@ -80,6 +81,8 @@ public final class IngressMain {
       return EXIT_USAGE;
     }
     Logger log = LoggerFactory.getLogger(IngressMain.class);
+    Settings.unknownEnvVars(System.getenv()).forEach(name ->
+        log.atWarn().addKeyValue("variable", name).log("unknown GHOST_* environment variable ignored"));
     IngressNode node;
     try {
       node = IngressNode.start(config).await();
