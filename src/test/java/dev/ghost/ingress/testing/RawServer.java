@@ -42,8 +42,14 @@ public final class RawServer implements AutoCloseable {
 
   /** Listens on {@code host} port 0 and runs {@code handler} for each connection. */
   public static RawServer start(String host, Handler handler) throws IOException {
+    return start(host, 0, handler);
+  }
+
+  /** Listens on {@code host:port} (0 for any) and runs {@code handler} for each connection. */
+  public static RawServer start(String host, int port, Handler handler) throws IOException {
     ServerSocket ss = new ServerSocket();
-    ss.bind(new InetSocketAddress(InetAddress.getByName(host), 0), 128);
+    ss.setReuseAddress(true);
+    ss.bind(new InetSocketAddress(InetAddress.getByName(host), port), 128);
     RawServer server = new RawServer(ss, host);
     server.threads.execute(() -> server.acceptLoop(handler));
     return server;
@@ -51,7 +57,12 @@ public final class RawServer implements AutoCloseable {
 
   /** Echoes every byte and, after the client's FIN, sends its own FIN. */
   public static RawServer echo(String host) throws IOException {
-    return start(host, s -> {
+    return echo(host, 0);
+  }
+
+  /** {@link #echo(String)} on a given port. */
+  public static RawServer echo(String host, int port) throws IOException {
+    return start(host, port, s -> {
       InputStream in = s.getInputStream();
       byte[] buf = new byte[64 * 1024];
       int n;
@@ -96,6 +107,14 @@ public final class RawServer implements AutoCloseable {
       } catch (IOException e) {
         return;
       }
+    }
+  }
+
+  /** A port that refuses connections: bound once, then closed. */
+  public static int refusedPort(String host) throws IOException {
+    try (ServerSocket ss = new ServerSocket()) {
+      ss.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
+      return ss.getLocalPort();
     }
   }
 
