@@ -79,11 +79,13 @@ class TableSwapIT {
 
     byte[] hello = ClientHellos.jdk(TestTls.MYAPP, "TLSv1.3");
     AtomicLong received = new AtomicLong();
+    int acceptedBefore = echo.accepted();
     try (Socket client = Clients.connect("::1", node.port("::1", 443))) {
       client.setSoTimeout(30_000);
       CompletableFuture<String> sent = CompletableFuture.supplyAsync(() -> send(client, hello));
       CompletableFuture<String> echoed = CompletableFuture.supplyAsync(() -> receive(client, received));
-      Await.until("the transfer to reach the backend", () -> echo.accepted() == 1 && received.get() > 0);
+      Await.until("the transfer to reach the backend", () -> echo.accepted() == acceptedBefore + 1
+          && received.get() > 0);
 
       int swaps = 0;
       int refusedWhileRemoved = 0;
@@ -112,6 +114,63 @@ class TableSwapIT {
       assertThat(refusedWhileRemoved).isGreaterThanOrEqualTo(1);
     }
     Await.until("the transfer's connection to complete", () -> Probe.closed(node, "completed") >= 1.0);
+  }
+
+  @Test
+  void rawListenerClosesOnRemovalAndIsBackAfterQuickReAdds() throws Exception {
+    IngressConfig with = TestNode.config(rawSpec(true));
+    IngressConfig without = TestNode.config(rawSpec(false));
+    try (TestNode n = TestNode.start(rawSpec(true))) {
+      RouteTableRef tables = n.node().tables();
+      long version = tables.current().version();
+      int port = n.port("::1", RAW_PORT);
+      try (Socket established = Clients.connect("::1", port)) {
+        echoes(established, "before");
+        tables.swap(IngressNode.staticTable(without, ++version));
+        Await.until("the raw listener to close", () -> refuses(port));
+        echoes(established, "after the route and its listener are gone");
+      }
+      for (int i = 0; i < 10; i++) {
+        tables.swap(IngressNode.staticTable(with, ++version));
+        tables.swap(IngressNode.staticTable(without, ++version));
+      }
+      tables.swap(IngressNode.staticTable(with, ++version));
+      Await.until("the raw listener to be bound again", () -> n.node().bound().port("::1", RAW_PORT) > 0,
+          () -> n.node().bound().snapshot().toString());
+      try (Socket again = Clients.connect("::1", n.port("::1", RAW_PORT))) {
+        echoes(again, "after quick re-adds");
+      }
+      assertThat(Probe.routes(n).getJsonArray("bind_failures")).isEmpty();
+    }
+  }
+
+  private static final int RAW_PORT = 7800;
+
+  static TestNode.Spec rawSpec(boolean withRaw) {
+    TestNode.Spec spec = new TestNode.Spec().ipv6("::1")
+        .route(RouteJson.tls("other", TestTls.OTHER, other.backend()));
+    if (withRaw) {
+      spec.route(RouteJson.raw("raw", RAW_PORT, echo.backend()));
+    } else {
+      // keep the port mapped so the spec's port map is the same in both tables
+      spec.route(RouteJson.raw("smtp-placeholder", 25, echo.backend()));
+    }
+    return spec;
+  }
+
+  private static boolean refuses(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new java.net.InetSocketAddress("::1", port), 1000);
+      return false;
+    } catch (java.io.IOException e) {
+      return true;
+    }
+  }
+
+  private static void echoes(Socket s, String text) throws Exception {
+    byte[] b = Clients.ascii(text);
+    s.getOutputStream().write(b);
+    assertThat(Clients.readExactly(s, b.length)).isEqualTo(b);
   }
 
   private static void assertNewConnectionClosed(byte[] hello) throws Exception {
