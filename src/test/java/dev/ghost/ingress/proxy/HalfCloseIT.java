@@ -101,14 +101,33 @@ class HalfCloseIT {
   }
 
   @Test
+  void finRightAfterACompleteHelloArrivesWhileDialingAndIsForwarded() throws Exception {
+    byte[] hello = ClientHellos.jdk(TestTls.MYAPP, "TLSv1.3");
+    byte[] early = Clients.ascii("early data");
+    int before = sniffBackend.connections().size();
+    try (Socket client = Clients.connect("::1", node.port("::1", 7502))) {
+      client.getOutputStream().write(hello);
+      client.getOutputStream().write(early);
+      client.shutdownOutput();
+      assertThat(Clients.readToEof(client)).isEqualTo(RESPONSE);
+    }
+    Recorded seen = sniffBackend.connections().get(before);
+    assertThat(seen.eof()).isTrue();
+    byte[] expected = Arrays.copyOf(hello, hello.length + early.length);
+    System.arraycopy(early, 0, expected, hello.length, early.length);
+    assertThat(seen.bytes()).isEqualTo(expected);
+  }
+
+  @Test
   void finWhileSniffingFollowsTheBufferedBytes() throws Exception {
     byte[] partial = Arrays.copyOf(ClientHellos.jdk(TestTls.MYAPP, "TLSv1.3"), 20);
+    int before = sniffBackend.connections().size();
     try (Socket client = Clients.connect("::1", node.port("::1", 7502))) {
       client.getOutputStream().write(partial);
       client.shutdownOutput();
       assertThat(Clients.readToEof(client)).isEqualTo(RESPONSE);
     }
-    Recorded seen = sniffBackend.connections().get(0);
+    Recorded seen = sniffBackend.connections().get(before);
     assertThat(seen.eof()).isTrue();
     assertThat(seen.bytes()).isEqualTo(partial);
   }
