@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,8 @@ import org.slf4j.LoggerFactory;
 public final class ListenerVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(ListenerVerticle.class);
+  /** drain_timeout 0 means no deadline; a shutdown needs one, so take one nobody waits for. */
+  private static final long NO_DRAIN_DEADLINE_MS = TimeUnit.DAYS.toMillis(365);
 
   private final IngressConfig.Listen listen;
   private final RouteTableRef tables;
@@ -129,11 +132,18 @@ public final class ListenerVerticle extends VerticleBase {
         .addKeyValue("startup", startup).log("bind failed: " + err.getMessage());
   }
 
+  /**
+   * Stops listening on {@code b}. {@link NetServer#close()} would also close every connection the server accepted;
+   * a shutdown closes the listening socket at once and leaves those connections until they end or the drain
+   * timeout passes.
+   */
   private Future<Void> release(Binding b) {
     Future<NetServer> f = servers.remove(b);
     bound.released(b);
     LOG.atInfo().addKeyValue("listener", b.label()).log("listener closed");
-    return f.compose(NetServer::close).recover(err -> Future.succeededFuture());
+    long drainMs = proxy.settings().drainTimeout().toMillis();
+    long graceMs = drainMs > 0 ? drainMs : NO_DRAIN_DEADLINE_MS;
+    return f.compose(s -> s.shutdown(graceMs, TimeUnit.MILLISECONDS)).recover(err -> Future.succeededFuture());
   }
 
   private NetServerOptions serverOptions() {

@@ -29,7 +29,9 @@ class SniPassthroughIT {
     vertx = Vertx.vertx();
     myapp = ProxyProtocolHttpsBackend.start(vertx, "::1", TestTls.MYAPP);
     other = ProxyProtocolHttpsBackend.start(vertx, "127.0.0.1", TestTls.OTHER);
+    // A cold JDK TLS client can take longer than the 200 ms default to write its first hello
     node = TestNode.start(new TestNode.Spec()
+        .set("proxy.sniff_timeout", "5s")
         .ipv6("::1")
         .route(RouteJson.tls("myapp", TestTls.MYAPP, TestNode.hostPort("::1", myapp.actualPort())).proxyV2())
         .route(RouteJson.tls("other", TestTls.OTHER, TestNode.hostPort("127.0.0.1", other.actualPort())).proxyV2()));

@@ -1,51 +1,56 @@
 package dev.ghost.ingress.testing;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
-/** Polls a condition until it holds or a deadline passes; tests never sleep for a fixed time. */
+/** Polls a condition to a deadline; tests never sleep for a fixed time. */
 public final class Await {
 
   /** Generous: a loaded 2-core CI machine must not fail a correct test. */
   public static final Duration DEFAULT = Duration.ofSeconds(10);
 
-  private static final long POLL_MILLIS = 10;
+  private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
   private Await() {}
 
-  /** A condition that may throw; a throw counts as "not yet". */
+  /** A condition that may throw; a throw counts as "not yet" and is reported if the deadline passes. */
   @FunctionalInterface
   public interface Condition {
     boolean holds() throws Exception;
   }
 
-  public static void until(Condition condition) {
-    until(condition, DEFAULT, "condition");
+  public static void until(String what, BooleanSupplier condition) {
+    until(what, DEFAULT, condition, () -> "");
   }
 
-  public static void until(Condition condition, Duration timeout, String what) {
+  public static void until(String what, BooleanSupplier condition, Supplier<String> state) {
+    until(what, DEFAULT, condition, state);
+  }
+
+  /** Returns as soon as {@code condition} holds; fails with {@code what} and {@code state} at the deadline. */
+  public static void until(String what, Duration timeout, BooleanSupplier condition, Supplier<String> state) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    Exception last = null;
-    while (true) {
-      try {
-        if (condition.holds()) {
-          return;
-        }
-      } catch (Exception e) {
-        last = e;
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("timed out after " + timeout + " waiting for " + what + " " + state.get());
       }
-      if (System.nanoTime() > deadline) {
-        AssertionError error = new AssertionError(what + " not met within " + timeout.toMillis() + " ms");
-        if (last != null) {
-          error.initCause(last);
-        }
-        throw error;
-      }
-      try {
-        Thread.sleep(POLL_MILLIS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted while waiting for " + what, e);
-      }
+      LockSupport.parkNanos(POLL_NANOS);
     }
+  }
+
+  /** Like {@link #until(String, BooleanSupplier)} for conditions that throw (HTTP calls, socket probes). */
+  public static void until(Condition condition) {
+    Exception[] last = new Exception[1];
+    until("condition", DEFAULT, () -> {
+      try {
+        return condition.holds();
+      } catch (Exception e) {
+        last[0] = e;
+        return false;
+      }
+    }, () -> last[0] == null ? "" : "(last error: " + last[0] + ")");
   }
 }

@@ -33,6 +33,11 @@ public final class TestNode implements AutoCloseable {
     return new TestNode(IngressNode.start(config).await());
   }
 
+  /** The validated configuration {@code spec} describes, e.g. to build a table for {@code tables().swap}. */
+  public static IngressConfig config(Spec spec) throws Exception {
+    return ConfigLoader.fromJson(spec.toJson(), spec.env, "test-config");
+  }
+
   public IngressNode node() {
     return node;
   }
