@@ -5,6 +5,7 @@ import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableRef;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
@@ -38,6 +39,8 @@ public final class ListenerVerticle extends VerticleBase {
   private final BoundSockets bound;
   private final ProxyServices services;
   private final Map<Binding, Future<NetServer>> servers = new HashMap<>();
+  /** Per released binding: the shared server let go of, which must be gone before binding the address again. */
+  private final Map<Binding, Future<Object>> releasing = new HashMap<>();
   private final Set<ProxyConnection> open = new HashSet<>();
   private ProxyContext proxy;
   private Context loop;
@@ -107,13 +110,21 @@ public final class ListenerVerticle extends VerticleBase {
     ProxyConnection.Listener label = new ProxyConnection.Listener(b.label(), b.routePort());
     NetServer server = vertx.createNetServer(serverOptions())
         .connectHandler(socket -> new ProxyConnection(proxy, Peer.adopt(socket), label, tables.current()).start());
-    // A negative port makes every instance share one ephemeral port per (host, route port)
-    int port = b.bindPort() == 0 ? -b.routePort() : b.bindPort();
-    Future<NetServer> f = server.listen(port, b.host())
+    int port = listenPort(b);
+    Future<Object> released = releasing.remove(b);
+    Future<Void> ready = released == null ? Future.succeededFuture() : released.compose(left -> left == null
+        ? Future.succeededFuture()
+        : SharedListeners.awaitGone(vertx, SharedListeners.id(port, b.host()), left));
+    Future<NetServer> f = ready.compose(v -> server.listen(port, b.host()))
         .onSuccess(s -> onBound(b, s))
         .onFailure(err -> onBindFailed(b, err, startup));
     servers.put(b, f);
     return startup ? f : f.recover(err -> Future.succeededFuture());
+  }
+
+  /** A negative port makes every instance share one ephemeral port per (host, route port). */
+  private static int listenPort(Binding b) {
+    return b.bindPort() == 0 ? -b.routePort() : b.bindPort();
   }
 
   private void onBound(Binding b, NetServer s) {
@@ -143,7 +154,13 @@ public final class ListenerVerticle extends VerticleBase {
     LOG.atInfo().addKeyValue("listener", b.label()).log("listener closed");
     long drainMs = proxy.settings().drainTimeout().toMillis();
     long graceMs = drainMs > 0 ? drainMs : NO_DRAIN_DEADLINE_MS;
-    return f.compose(s -> s.shutdown(graceMs, TimeUnit.MILLISECONDS)).recover(err -> Future.succeededFuture());
+    // The shared server is looked up before letting go of it: the next bind of b waits until it is gone
+    Promise<Object> left = Promise.promise();
+    releasing.put(b, left.future());
+    return f.compose(s -> {
+      left.tryComplete(SharedListeners.current(vertx, SharedListeners.id(listenPort(b), b.host())));
+      return s.shutdown(graceMs, TimeUnit.MILLISECONDS);
+    }).onComplete(ar -> left.tryComplete(null)).recover(err -> Future.succeededFuture());
   }
 
   private NetServerOptions serverOptions() {

@@ -66,19 +66,14 @@ class ConnectFailoverIT {
   @Test
   void allBackendsDeadResetsTheClient() throws Exception {
     double before = Probe.closed(node, "connect_failed");
-    try (Socket client = Clients.connect("::1", node.port("::1", 7601))) {
-      client.getOutputStream().write(Clients.ascii("anyone?"));
-      Clients.Ending ending = Clients.expectClosedWithoutData(client);
-      assertThat(ending).isEqualTo(Clients.Ending.RESET);
-    }
+    assertThat(Clients.connectExpectingNoData("::1", node.port("::1", 7601), Clients.ascii("anyone?")))
+        .isEqualTo(Clients.Ending.RESET);
     Await.until("closed{reason=connect_failed}", () -> Probe.closed(node, "connect_failed") > before);
   }
 
   @Test
   void panicModeTriesEjectedBackendsAndFindsTheOneBackAlive() throws Exception {
-    try (Socket client = Clients.connect("::1", node.port("::1", 7602))) {
-      Clients.expectClosedWithoutData(client);
-    }
+    Clients.connectExpectingNoData("::1", node.port("::1", 7602), null);
     Await.until("both backends ejected", () -> "ejected".equals(Probe.backendState(node, "panic", hp(panicDead)))
         && "ejected".equals(Probe.backendState(node, "panic", hp(revived))));
     double panics = Probe.counter(node, "ghost.upstream.panic", "route", "panic");

@@ -65,9 +65,7 @@ class LimitsIT {
     int port = node.port("::1", PORT);
     try (Socket first = Clients.connect("::1", port)) {
       echoes(first, "first");
-      try (Socket second = Clients.connect("::1", port)) {
-        assertThat(Clients.expectClosedWithoutData(second)).isEqualTo(Clients.Ending.RESET);
-      }
+      assertThat(Clients.connectExpectingNoData("::1", port, null)).isEqualTo(Clients.Ending.RESET);
       Await.until("closed{reason=" + reason + "}", () -> Probe.closed(node, reason) == 1.0);
       echoes(first, "first still works");
     }

@@ -130,9 +130,16 @@ class TableSwapIT {
         Await.until("the raw listener to close", () -> refuses(port));
         echoes(established, "after the route and its listener are gone");
       }
-      for (int i = 0; i < 10; i++) {
+      // Route changes arrive at most once per control-plane batch; each state is allowed to settle before the next
+      for (int i = 0; i < 5; i++) {
         tables.swap(IngressNode.staticTable(with, ++version));
+        Await.until("the raw listener to be bound", () -> n.node().bound().port("::1", RAW_PORT) > 0);
+        int bound = n.port("::1", RAW_PORT);
+        try (Socket probe = Clients.connect("::1", bound)) {
+          echoes(probe, "round " + i);
+        }
         tables.swap(IngressNode.staticTable(without, ++version));
+        Await.until("the raw listener to close again", () -> refuses(bound));
       }
       tables.swap(IngressNode.staticTable(with, ++version));
       Await.until("the raw listener to be bound again", () -> n.node().bound().port("::1", RAW_PORT) > 0,

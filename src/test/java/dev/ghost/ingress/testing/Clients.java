@@ -42,6 +42,32 @@ public final class Clients {
   public enum Ending { EOF, RESET }
 
   /**
+   * Connects, optionally writes {@code first}, and expects the connection to end without a byte back. A proxy that
+   * resets at once (limits, no backend) can do so before {@link Socket#connect} returns: that counts as RESET.
+   */
+  public static Ending connectExpectingNoData(String host, int port, byte[] first) throws IOException {
+    Socket s;
+    try {
+      s = connect(host, port);
+    } catch (SocketException e) {
+      if (String.valueOf(e.getMessage()).contains("reset")) {
+        return Ending.RESET;
+      }
+      throw e;
+    }
+    try (s) {
+      if (first != null) {
+        try {
+          s.getOutputStream().write(first);
+        } catch (SocketException e) {
+          return Ending.RESET;
+        }
+      }
+      return expectClosedWithoutData(s);
+    }
+  }
+
+  /**
    * Reads until the connection ends and asserts no byte came first; a reset (possibly surfacing on a write)
    * counts as an ending too.
    */
