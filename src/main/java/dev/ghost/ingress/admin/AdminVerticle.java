@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.net.BindException;
 import java.util.Locale;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -73,7 +74,9 @@ public final class AdminVerticle extends VerticleBase {
           server = s;
           LOG.atInfo().addKeyValue("listener", "admin").addKeyValue("host", listen.host())
               .addKeyValue("port", s.actualPort()).log("listening");
-        });
+        })
+        .recover(err -> Future.failedFuture(new BindException("cannot bind admin address " + listen + ": "
+            + err.getMessage())));
   }
 
   /** The bound port, once started. */

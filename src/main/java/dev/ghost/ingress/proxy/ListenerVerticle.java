@@ -9,6 +9,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import java.net.BindException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -109,7 +110,16 @@ public final class ListenerVerticle extends VerticleBase {
         .onSuccess(s -> onBound(b, s))
         .onFailure(err -> onBindFailed(b, err, startup));
     servers.put(b, f);
-    return startup ? f : f.recover(err -> Future.succeededFuture());
+    // At start-up the failure ends the process: its message is the one stderr line, so it names the address
+    return startup
+        ? f.recover(err -> Future.failedFuture(new BindException(
+            "cannot bind " + bindAddress(b) + " (listener " + b.label() + "): " + err.getMessage())))
+        : f.recover(err -> Future.succeededFuture());
+  }
+
+  private static String bindAddress(Binding b) {
+    String h = b.host().indexOf(':') >= 0 ? "[" + b.host() + "]" : b.host();
+    return h + ":" + b.bindPort();
   }
 
   private void onBound(Binding b, NetServer s) {
