@@ -70,11 +70,20 @@ public final class JarProcess implements AutoCloseable {
    */
   public static JarProcess start(String java, Path jar, Map<String, String> env, String... args)
       throws IOException {
+    return start(java, jar, env, null, args);
+  }
+
+  /** {@link #start(String, Path, Map, String...)} in working directory {@code workDir} (null: inherit). */
+  public static JarProcess start(String java, Path jar, Map<String, String> env, Path workDir, String... args)
+      throws IOException {
     List<String> command = new ArrayList<>(List.of(java, "-jar", jar.toString()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().keySet().removeIf(k -> k.startsWith("GHOST_"));
     pb.environment().putAll(env);
+    if (workDir != null) {
+      pb.directory(workDir.toFile());
+    }
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     return new JarProcess(pb.start());
   }
