@@ -107,7 +107,7 @@ class CopiedJarIT {
   }
 
   /** The port bound for {@code routePort} on {@code host}, from {@code /v1/status}. */
-  private static int boundPort(int adminPort, String host, int routePort) throws Exception {
+  static int boundPort(int adminPort, String host, int routePort) throws Exception {
     JsonArray sockets = adminGet(adminPort, "/v1/status").getJsonArray("bound_sockets");
     for (int i = 0; i < sockets.size(); i++) {
       JsonObject s = sockets.getJsonObject(i);
@@ -119,7 +119,7 @@ class CopiedJarIT {
     throw new AssertionError("no bound socket for " + host + " route port " + routePort + ": " + sockets);
   }
 
-  private static JsonObject adminGet(int adminPort, String path) throws Exception {
+  static JsonObject adminGet(int adminPort, String path) throws Exception {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     HttpResponse<String> res = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
         .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
@@ -128,7 +128,7 @@ class CopiedJarIT {
   }
 
   /** A JDK TLS client that trusts only the dev CA shipped in the jar and sends {@code sni}. */
-  private static SSLSocket connect(String host, int port, String sni) throws Exception {
+  static SSLSocket connect(String host, int port, String sni) throws Exception {
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
     trust.load(null, null);
     try (InputStream in = CopiedJarIT.class.getClassLoader().getResourceAsStream("dev-tls/ca.pem")) {
@@ -151,7 +151,7 @@ class CopiedJarIT {
     return tls;
   }
 
-  private static String get(SSLSocket tls, String host) throws IOException {
+  static String get(SSLSocket tls, String host) throws IOException {
     OutputStream out = tls.getOutputStream();
     out.write(("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
         .getBytes(StandardCharsets.US_ASCII));
@@ -161,7 +161,7 @@ class CopiedJarIT {
     return buf.toString(StandardCharsets.UTF_8);
   }
 
-  private static String line(String response, String prefix) {
+  static String line(String response, String prefix) {
     return response.lines().filter(l -> l.startsWith(prefix)).findFirst()
         .map(l -> l.substring(prefix.length()).strip())
         .orElseThrow(() -> new AssertionError("no '" + prefix + "' line in " + response));
