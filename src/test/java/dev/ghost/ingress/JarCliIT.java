@@ -12,6 +12,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The command line of the shipped jar, run as a child process: help and version, and validation of flags, files,
@@ -102,9 +104,10 @@ class JarCliIT {
     assertThat(line).contains("GHOST_LOG_LEVEL").contains("loud");
   }
 
-  @Test
-  void commentOnlyConfigStartsAndStopsOnSigterm() throws Exception {
-    Path file = JarProcess.write(dir, "comments.toml", "# a config with only comments\n\n   # indented\n");
+  @ParameterizedTest
+  @ValueSource(strings = {"comments.toml", "comments.yaml", "comments.yml"})
+  void commentOnlyConfigStartsAndStopsOnSigterm(String name) throws Exception {
+    Path file = JarProcess.write(dir, name, "# a config with only comments\n\n   # indented\n");
     JarProcess p = jar(Map.of(
             "GHOST_ADMIN_ADDR", "127.0.0.1:0",
             "GHOST_LISTEN_ADDR_IPV6", "[::1]:0",

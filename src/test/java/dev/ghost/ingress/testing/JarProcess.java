@@ -65,8 +65,8 @@ public final class JarProcess implements AutoCloseable {
   }
 
   /**
-   * Starts {@code java -jar jar args...}. {@code GHOST_*} variables of the test JVM's environment are removed, so
-   * only {@code env} configures the child.
+   * Starts {@code java -jar jar args...}. {@code GHOST_*} and JVM option variables of the test JVM's environment
+   * are removed, so only {@code env} configures the child.
    */
   public static JarProcess start(String java, Path jar, Map<String, String> env, String... args)
       throws IOException {
@@ -79,7 +79,9 @@ public final class JarProcess implements AutoCloseable {
     List<String> command = new ArrayList<>(List.of(java, "-jar", jar.toString()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().keySet().removeIf(k -> k.startsWith("GHOST_"));
+    // Hermetic: no GHOST_* of the test JVM, and no JVM option variables (they add a "Picked up ..." stderr line)
+    pb.environment().keySet().removeIf(k -> k.startsWith("GHOST_") || k.equals("JAVA_TOOL_OPTIONS")
+        || k.equals("JDK_JAVA_OPTIONS") || k.equals("_JAVA_OPTIONS"));
     pb.environment().putAll(env);
     if (workDir != null) {
       pb.directory(workDir.toFile());
