@@ -100,12 +100,16 @@ public final class ListenerVerticle extends VerticleBase {
     return Future.all(pending).mapEmpty();
   }
 
+  /** The shared-ephemeral key of route port 0: negative, and out of the range of real route ports. */
+  private static final int SHARED_EPHEMERAL_ROUTE_PORT_0 = -65536;
+
   private Future<NetServer> bind(Binding b, boolean startup) {
     ProxyConnection.Listener label = new ProxyConnection.Listener(b.label(), b.routePort());
     NetServer server = vertx.createNetServer(serverOptions())
         .connectHandler(socket -> new ProxyConnection(proxy, Peer.adopt(socket), label, tables.current()).start());
-    // A negative port makes every instance share one ephemeral port per (host, route port)
-    int port = b.bindPort() == 0 ? -b.routePort() : b.bindPort();
+    // A negative port makes every instance share one ephemeral port per (host, route port); route port 0 needs
+    // a key of its own, since -0 is 0 and each instance would bind (and log) a different port
+    int port = b.bindPort() != 0 ? b.bindPort() : b.routePort() == 0 ? SHARED_EPHEMERAL_ROUTE_PORT_0 : -b.routePort();
     Future<NetServer> f = server.listen(port, b.host())
         .onSuccess(s -> onBound(b, s))
         .onFailure(err -> onBindFailed(b, err, startup));
