@@ -127,11 +127,11 @@ public final class ListenerVerticle extends VerticleBase {
   }
 
   private void onBound(Binding b, NetServer s) {
-    if (!bound.snapshot().containsKey(b.label()) || !bound.snapshot().get(b.label()).bound()) {
+    // Atomic: instances on other event loops report the same shared socket concurrently
+    if (bound.bound(b, s.actualPort())) {
       LOG.atInfo().addKeyValue("listener", b.label()).addKeyValue("host", b.host())
           .addKeyValue("port", s.actualPort()).log("listening");
     }
-    bound.bound(b, s.actualPort());
   }
 
   private void onBindFailed(Binding b, Throwable err, boolean startup) {
