@@ -3,6 +3,7 @@ package dev.ghost.ingress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ghost.ingress.testing.JarProcess;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -118,6 +119,11 @@ class JarCliIT {
     assertThat(listener.getInteger("port")).isPositive();
     JsonObject admin = p.awaitLog("listening", j -> "admin".equals(j.getString("listener")), Duration.ofSeconds(5));
     assertThat(admin.getInteger("port")).isPositive();
+    assertThat(p.stdout().stream().filter(l -> l.contains("\"msg\":\"listening\"") && l.contains("\"host\":\"::1\"")))
+        .as("one socket (shared by every event loop) for [::1]:0, logged once").hasSize(1);
+    JsonArray sockets = CopiedJarIT.adminGet(admin.getInteger("port"), "/v1/status").getJsonArray("bound_sockets");
+    assertThat(sockets).hasSize(1);
+    assertThat(sockets.getJsonObject(0).getInteger("port")).isEqualTo(listener.getInteger("port"));
 
     p.sigterm();
     assertThat(p.awaitExit(Duration.ofSeconds(20))).as(p.describe()).isZero();
