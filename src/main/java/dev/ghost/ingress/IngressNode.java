@@ -18,6 +18,14 @@ import dev.ghost.ingress.route.RoundRobinSelector;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableBuilder;
 import dev.ghost.ingress.route.RouteTableRef;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -46,6 +54,7 @@ public final class IngressNode {
   private final BoundSockets bound = new BoundSockets();
   private final NodeState state;
   private final ProxyServices services;
+  private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
   private int adminPort = -1;
 
   private IngressNode(IngressConfig config, Vertx vertx, PrometheusMeterRegistry registry) {
@@ -71,12 +80,25 @@ public final class IngressNode {
         new AccessLog(config.log().accessLog()));
     RouteTableMetrics.register(metrics, tables, services.health());
     tables.onSwap(table -> forgetRemoved(table, selector, services.health()));
+    bindJvmMetrics(registry);
   }
 
   /** Drops per-route and per-backend state of what a new table no longer has, so it cannot grow without bound. */
   private static void forgetRemoved(RouteTable table, RoundRobinSelector selector, BackendHealth health) {
     selector.retainRoutes(table.routes().stream().map(r -> r.id()).toList());
     health.retainOnly(table.routes().stream().flatMap(r -> r.backends().stream()).toList());
+  }
+
+  /** The standard JVM and process meters ({@code jvm_*}, {@code process_*}, {@code system_*}). */
+  private void bindJvmMetrics(PrometheusMeterRegistry registry) {
+    new ClassLoaderMetrics().bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    gcMetrics.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new JvmInfoMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
   }
 
   /** Builds the route table of the static configuration. */
@@ -97,7 +119,10 @@ public final class IngressNode {
     Vertx vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
     IngressNode node = new IngressNode(config, vertx, registry);
     // Closing completes on the closed instance's own threads, so the failure is not chained behind it
-    return node.deploy().map(node).onFailure(err -> vertx.close());
+    return node.deploy().map(node).onFailure(err -> {
+      node.gcMetrics.close();
+      vertx.close();
+    });
   }
 
   private Future<Void> deploy() {
@@ -148,6 +173,7 @@ public final class IngressNode {
   /** Stops accepting and closes everything. */
   public Future<Void> close() {
     state.phase(NodeState.Phase.DRAINING);
+    gcMetrics.close();
     return vertx.close();
   }
 

@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.net.BindException;
 import java.util.Locale;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -61,8 +62,22 @@ public final class AdminVerticle extends VerticleBase {
     router.get("/v1/status").handler(ctx -> json(ctx, 200, views.status(tables.current())));
     router.post("/v1/*").handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::authorise);
     router.post("/v1/log-level").handler(this::setLogLevel);
-    router.route().last().handler(ctx -> error(ctx, 404, "not_found", "no such endpoint: " + ctx.request().path()));
-    router.errorHandler(405, ctx -> error(ctx, 405, "method_not_allowed", ctx.request().method() + " not allowed"));
+    // No catch-all route: the router itself answers 404 (no such path) or 405 (path known, method not), and
+    // every status it or a handler fails with is rendered as a JSON error here
+    router.errorHandler(404, ctx -> error(ctx, 404, "not_found", "no such endpoint: " + ctx.request().path()));
+    // The POST /v1/* authorisation route makes the router answer 405 for every unknown /v1 path: only an
+    // endpoint's own path is a 405
+    router.errorHandler(405, ctx -> {
+      String path = ctx.request().path();
+      if (router.getRoutes().stream().anyMatch(r -> path.equals(r.getPath()))) {
+        error(ctx, 405, "method_not_allowed", ctx.request().method() + " not allowed on " + path);
+      } else {
+        error(ctx, 404, "not_found", "no such endpoint: " + path);
+      }
+    });
+    router.errorHandler(400, ctx -> error(ctx, 400, "bad_request", "malformed request"));
+    router.errorHandler(413, ctx -> error(ctx, 413, "payload_too_large", "request body is over 64 KiB"));
+    router.errorHandler(415, ctx -> error(ctx, 415, "unsupported_media_type", "unsupported content type"));
     router.errorHandler(500, ctx -> {
       LOG.atError().setCause(ctx.failure()).addKeyValue("path", ctx.request().path()).log("admin request failed");
       error(ctx, 500, "internal", "the request failed; see the node log");
@@ -73,7 +88,9 @@ public final class AdminVerticle extends VerticleBase {
           server = s;
           LOG.atInfo().addKeyValue("listener", "admin").addKeyValue("host", listen.host())
               .addKeyValue("port", s.actualPort()).log("listening");
-        });
+        })
+        .recover(err -> Future.failedFuture(new BindException("cannot bind admin address " + listen + ": "
+            + err.getMessage())));
   }
 
   /** The bound port, once started. */

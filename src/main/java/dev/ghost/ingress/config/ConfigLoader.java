@@ -98,7 +98,7 @@ public final class ConfigLoader {
 
   /**
    * The vertx-config format of a file by its extension: {@code .toml} → {@code toml}, {@code .yaml}/{@code .yml}
-   * → {@code yaml}, {@code .json} → {@code json}.
+   * → {@value YamlConfigProcessor#FORMAT}, {@code .json} → {@code json}.
    *
    * @throws ConfigException for any other extension
    */
@@ -108,7 +108,7 @@ public final class ConfigLoader {
       return TomlConfigProcessor.FORMAT;
     }
     if (name.endsWith(".yaml") || name.endsWith(".yml")) {
-      return "yaml";
+      return YamlConfigProcessor.FORMAT;
     }
     if (name.endsWith(".json")) {
       return "json";

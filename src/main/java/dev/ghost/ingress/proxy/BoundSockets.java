@@ -25,8 +25,15 @@ public final class BoundSockets {
 
   private final Map<Binding, Status> statuses = new ConcurrentHashMap<>();
 
-  void bound(Binding b, int port) {
-    statuses.put(b, new Status(b, port, null));
+  /**
+   * Records {@code b} as bound at {@code port}.
+   *
+   * @return true when this call changed it (not yet bound, or bound at another port): every listener instance
+   *     reports the shared socket, and only the first report is logged
+   */
+  boolean bound(Binding b, int port) {
+    Status now = new Status(b, port, null);
+    return !now.equals(statuses.put(b, now));
   }
 
   void failed(Binding b, String error) {

@@ -10,6 +10,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import java.net.BindException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -106,6 +107,9 @@ public final class ListenerVerticle extends VerticleBase {
     return Future.all(pending).mapEmpty();
   }
 
+  /** The shared-ephemeral key of route port 0: negative, and out of the range of real route ports. */
+  private static final int SHARED_EPHEMERAL_ROUTE_PORT_0 = -65536;
+
   private Future<NetServer> bind(Binding b, boolean startup) {
     ProxyConnection.Listener label = new ProxyConnection.Listener(b.label(), b.routePort());
     NetServer server = vertx.createNetServer(serverOptions())
@@ -119,20 +123,35 @@ public final class ListenerVerticle extends VerticleBase {
         .onSuccess(s -> onBound(b, s))
         .onFailure(err -> onBindFailed(b, err, startup));
     servers.put(b, f);
-    return startup ? f : f.recover(err -> Future.succeededFuture());
+    // At start-up the failure ends the process: its message is the one stderr line, so it names the address
+    return startup
+        ? f.recover(err -> Future.failedFuture(new BindException(
+            "cannot bind " + bindAddress(b) + " (listener " + b.label() + "): " + err.getMessage())))
+        : f.recover(err -> Future.succeededFuture());
   }
 
-  /** A negative port makes every instance share one ephemeral port per (host, route port). */
+  private static String bindAddress(Binding b) {
+    String h = b.host().indexOf(':') >= 0 ? "[" + b.host() + "]" : b.host();
+    return h + ":" + b.bindPort();
+  }
+
+  /**
+   * A negative port makes every instance share one ephemeral port per (host, route port); route port 0 needs a key
+   * of its own, since -0 is 0 and each instance would bind (and log) a different port.
+   */
   private static int listenPort(Binding b) {
-    return b.bindPort() == 0 ? -b.routePort() : b.bindPort();
+    if (b.bindPort() != 0) {
+      return b.bindPort();
+    }
+    return b.routePort() == 0 ? SHARED_EPHEMERAL_ROUTE_PORT_0 : -b.routePort();
   }
 
   private void onBound(Binding b, NetServer s) {
-    if (!bound.snapshot().containsKey(b.label()) || !bound.snapshot().get(b.label()).bound()) {
+    // Atomic: instances on other event loops report the same shared socket concurrently
+    if (bound.bound(b, s.actualPort())) {
       LOG.atInfo().addKeyValue("listener", b.label()).addKeyValue("host", b.host())
           .addKeyValue("port", s.actualPort()).log("listening");
     }
-    bound.bound(b, s.actualPort());
   }
 
   private void onBindFailed(Binding b, Throwable err, boolean startup) {

@@ -51,6 +51,14 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void commentOnlyYamlGivesTheDefaults(Vertx vertx) throws IOException {
+    for (String name : new String[] {"c.yaml", "c.yml"}) {
+      IngressConfig c = load(vertx, write(name, "# only\n# comments\n"), ENV);
+      assertThat(c).isEqualTo(ConfigLoader.fromJson(new io.vertx.core.json.JsonObject(), ENV, "x"));
+    }
+  }
+
+  @Test
   void tomlYamlAndJsonLoadTheSameConfig(Vertx vertx) throws IOException {
     Path toml = write("same.toml", """
         [listen]

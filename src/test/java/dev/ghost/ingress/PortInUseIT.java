@@ -1,0 +1,77 @@
+package dev.ghost.ingress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ghost.ingress.testing.JarProcess;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A valid configuration whose address is already taken: the shipped jar exits 1 (not 2: the config is fine) with
+ * one clear stderr line naming the address, and does so promptly.
+ */
+class PortInUseIT {
+
+  private static final Duration DEADLINE = Duration.ofSeconds(60);
+
+  @TempDir
+  Path dir;
+
+  private static ServerSocket occupy(String host) throws Exception {
+    ServerSocket s = new ServerSocket();
+    s.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
+    return s;
+  }
+
+  private void assertStartFails(Path config, String address) throws Exception {
+    try (JarProcess p = JarProcess.start(Map.of(), "--config", config.toString())) {
+      int code = p.awaitExit(DEADLINE);
+      assertThat(code).as(p.describe()).isEqualTo(1);
+      assertThat(p.stderr()).as(p.describe()).hasSize(1);
+      assertThat(p.stderr().get(0)).as(p.describe())
+          .contains(address)
+          .containsIgnoringCase("in use")
+          .contains("start-up failed");
+      assertThat(JarProcess.stackTraceLines(p.stderr())).as(p.describe()).isEmpty();
+      assertThat(p.stdout()).as("never ready").noneMatch(l -> l.contains("\"msg\":\"ingress ready\""));
+    }
+  }
+
+  @Test
+  void listenerAddressInUseExitsOne() throws Exception {
+    try (ServerSocket taken = occupy("::1")) {
+      int port = taken.getLocalPort();
+      Path config = JarProcess.write(dir, "busy.toml", String.join("\n",
+          "[listen]",
+          "ipv6 = [\"[::1]:" + port + "\"]",
+          "[admin]",
+          "listen = \"127.0.0.1:0\"",
+          "[state]",
+          "file = \"" + dir.resolve("state.json") + "\"",
+          ""));
+      assertStartFails(config, "[::1]:" + port);
+    }
+  }
+
+  @Test
+  void adminAddressInUseExitsOne() throws Exception {
+    try (ServerSocket taken = occupy("127.0.0.1")) {
+      int port = taken.getLocalPort();
+      Path config = JarProcess.write(dir, "busy-admin.toml", String.join("\n",
+          "[listen]",
+          "ipv6 = [\"[::1]:0\"]",
+          "[admin]",
+          "listen = \"127.0.0.1:" + port + "\"",
+          "[state]",
+          "file = \"" + dir.resolve("state.json") + "\"",
+          ""));
+      assertStartFails(config, "127.0.0.1:" + port);
+    }
+  }
+}
