@@ -5,13 +5,14 @@
 # Loopback only.  Ports are picked at run time among free ones below the ephemeral range.  Every load step is
 # bounded by a duration or a count; every process started here is stopped by the EXIT trap.
 #
-# Knobs (environment): ROUNDS=2 RATE_SECS=5 RATE_WORKERS=16 WRK_SECS=10 IPERF_SECS=5 HOLD_N=10000 HEAP=512m
+# Knobs (environment): ROUNDS=3 WARM_SECS=8 RATE_SECS=5 RATE_WORKERS=16 WRK_SECS=10 IPERF_SECS=5 HOLD_N=10000 HEAP=512m
 #                      BUILD=auto|always|never  OUT=bench/out/<utc-stamp>
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-3}
+WARM_SECS=${WARM_SECS:-8}
 RATE_SECS=${RATE_SECS:-5}
 RATE_WORKERS=${RATE_WORKERS:-16}
 WRK_SECS=${WRK_SECS:-10}
@@ -35,10 +36,17 @@ NGX_STREAM=/usr/lib/nginx/modules/ngx_stream_module.so
 [[ -f $NGX_STREAM ]] || die "nginx stream module missing ($NGX_STREAM): apt-get install libnginx-mod-stream"
 (( $(nproc) >= 2 )) || die "needs 2 CPUs (proxy on CPU $PROXY_CPU, load on CPU $LOAD_CPU)"
 
-# 10k held connections = 20k descriptors in each proxy (+ pipes); root may raise the hard limit.
+# N held connections = 2N descriptors in each proxy.  Raise the limit as far as allowed (the hard limit needs
+# CAP_SYS_RESOURCE to go up); if it stays below 2N + 300, hold fewer connections and say so.
 ulimit -Hn 262144 2>/dev/null || true
 ulimit -n "$(ulimit -Hn)"
-(( $(ulimit -n) >= 45000 )) || die "open-file limit $(ulimit -n) too low for HOLD_N=$HOLD_N"
+NOFILE=$(ulimit -n)
+MAXCONN=$(( (NOFILE - 300) / 2 ))
+if (( HOLD_N > MAXCONN )); then
+  log "open-file limit $NOFILE (hard limit, cannot be raised here): holding $MAXCONN instead of $HOLD_N connections"
+  HOLD_N=$MAXCONN
+fi
+(( MAXCONN > 60000 )) && MAXCONN=60000
 
 mkdir -p "$OUT"
 RES=$OUT/results.tsv            # proxy  metric  round  value
@@ -103,9 +111,9 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
 # ---------------------------------------------------------------- backends (CPU 0)
 mkdir -p "$OUT/backend/tmp"
 {
-  echo "worker_processes 1; worker_rlimit_nofile 200000; daemon off; pid $OUT/backend/nginx.pid;"
+  echo "worker_processes 1; worker_rlimit_nofile $NOFILE; daemon off; pid $OUT/backend/nginx.pid;"
   echo "error_log $OUT/backend/error.log warn;"
-  echo "events { worker_connections 60000; }"
+  echo "events { worker_connections $((NOFILE - 100)); }"
   echo "http {"
   echo "  access_log off; default_type text/plain;"
   for d in client_body proxy fastcgi uwsgi scgi; do echo "  ${d}_temp_path $OUT/backend/tmp/$d;"; done
@@ -166,11 +174,11 @@ PID[ingress]=$!
 mkdir -p "$OUT/haproxy"
 {
   echo "global"
-  echo "  maxconn 60000"
+  echo "  maxconn $MAXCONN"
   echo "  nbthread 1"
   echo "defaults"
   echo "  mode tcp"
-  echo "  maxconn 60000"
+  echo "  maxconn $MAXCONN"
   echo "  timeout connect 5s"
   echo "  timeout client 10m"
   echo "  timeout server 10m"
@@ -200,9 +208,9 @@ PID[haproxy]=$!
 mkdir -p "$OUT/nginx"
 {
   echo "load_module $NGX_STREAM;"
-  echo "worker_processes 1; worker_rlimit_nofile 200000; daemon off; pid $OUT/nginx/nginx.pid;"
+  echo "worker_processes 1; worker_rlimit_nofile $NOFILE; daemon off; pid $OUT/nginx/nginx.pid;"
   echo "error_log $OUT/nginx/error.log warn;"
-  echo "events { worker_connections 60000; }"
+  echo "events { worker_connections $((NOFILE - 100)); }"
   echo "stream {"
   echo "  map \$ssl_preread_server_name \$upstream {"
   for i in "${!ROUTES[@]}"; do echo "    ${SNIS[$i]} 127.0.0.1:${BPORT[${ROUTES[$i]}]};"; done
@@ -264,7 +272,8 @@ kv() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$2"; }
   echo "wrk: $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"
   echo "iperf3: $(iperf3 -v | head -1)"
   echo "ingress: $(cd "$ROOT" && git rev-parse --short HEAD) ($(java -jar "$JAR" --version 2>&1 | head -1))"
-  echo "params: ROUNDS=$ROUNDS RATE_SECS=$RATE_SECS RATE_WORKERS=$RATE_WORKERS WRK_SECS=$WRK_SECS IPERF_SECS=$IPERF_SECS HOLD_N=$HOLD_N HEAP=$HEAP"
+  echo "open-file limit: $NOFILE (held connections: $HOLD_N)"
+  echo "params: ROUNDS=$ROUNDS WARM_SECS=$WARM_SECS RATE_SECS=$RATE_SECS RATE_WORKERS=$RATE_WORKERS WRK_SECS=$WRK_SECS IPERF_SECS=$IPERF_SECS HOLD_N=$HOLD_N HEAP=$HEAP"
 } >"$OUT/machine.txt"
 cat "$OUT/machine.txt" >&2
 
@@ -278,10 +287,13 @@ for p in "${PROXIES[@]}"; do
 done
 log "smoke test passed (3 routes x IPv4/IPv6 x 3 proxies, PROXY v2 address checked)"
 
-# warm-up (JIT of the ingress; the same for everyone)
-for p in "${PROXIES[@]}"; do taskset -c $LOAD_CPU "$TLSLOAD" rate 127.0.0.1 "${TLS_PORT[$p]}" 3 "$RATE_WORKERS" "$SNI_LIST" >/dev/null; done
-taskset -c $LOAD_CPU wrk -t1 -c16 -d3s "https://localhost:${TLS_PORT[ingress]}/" >/dev/null 2>&1 || true
-taskset -c $LOAD_CPU iperf3 -c 127.0.0.1 -p "${RAW_PORT[ingress]}" -t 2 >/dev/null 2>&1 || true
+# warm-up: every proxy gets the same short load; the ingress gets WARM_SECS more so that its JIT has compiled the
+# accept/sniff/dial/relay paths before anything is measured (the first seconds of a cold JVM run at a fraction
+# of its speed).
+for p in "${PROXIES[@]}"; do taskset -c $LOAD_CPU "$TLSLOAD" rate 127.0.0.1 "${TLS_PORT[$p]}" 2 "$RATE_WORKERS" "$SNI_LIST" >/dev/null; done
+taskset -c $LOAD_CPU "$TLSLOAD" rate ::1 "${TLS_PORT[ingress]}" "$WARM_SECS" "$RATE_WORKERS" "$SNI_LIST" >/dev/null
+taskset -c $LOAD_CPU wrk -t1 -c16 -d"${WARM_SECS}s" "https://localhost:${TLS_PORT[ingress]}/" >/dev/null 2>&1 || true
+taskset -c $LOAD_CPU iperf3 -c 127.0.0.1 -p "${RAW_PORT[ingress]}" -t 3 >/dev/null 2>&1 || true
 log "warm-up done"
 
 rotate() { local r=$1 n=${#PROXIES[@]} i; for ((i = 0; i < n; i++)); do echo "${PROXIES[$(((i + r) % n))]}"; done; }

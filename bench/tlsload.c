@@ -45,6 +45,7 @@ static SSL_CTX *g_ctx;
 static char **g_snis;
 static int g_nsnis;
 static int g_direct;
+static int g_resume;
 static double g_deadline;
 
 static double now(void) {
@@ -103,12 +104,13 @@ static int proxy_v2(int fd, const struct sockaddr_storage *src) {
   return write(fd, h, len) == (ssize_t)len ? 0 : -1;
 }
 
-enum { F_CONNECT, F_TLS, F_IO, F_CHECK, F_N };
+enum { RES_OK, RES_CONNECT, RES_TLS, RES_IO, RES_CHECK, RES_N }; /* one_conn() result; fail[] is indexed by it */
 
 typedef struct {
   int id;
-  long ok, fail[F_N];
+  long ok, fail[RES_N];
   float *lat; /* ms per successful connection */
+  SSL_SESSION *sess[64]; /* --resume: last session per SNI index */
   long nlat, caplat;
 } worker_t;
 
@@ -124,21 +126,23 @@ static int open_socket(void) {
   return fd;
 }
 
-static int one_conn(worker_t *w, const char *sni) {
+static int one_conn(worker_t *w, int si) {
+  const char *sni = g_snis[si];
   int fd = open_socket();
-  if (fd < 0) return F_CONNECT;
+  if (fd < 0) return RES_CONNECT;
   struct sockaddr_storage me;
   socklen_t melen = sizeof me;
   getsockname(fd, (struct sockaddr *)&me, &melen);
-  if (g_direct && proxy_v2(fd, &me) != 0) { close(fd); return F_IO; }
+  if (g_direct && proxy_v2(fd, &me) != 0) { close(fd); return RES_IO; }
   SSL *ssl = SSL_new(g_ctx);
   SSL_set_tlsext_host_name(ssl, sni);
   SSL_set_fd(ssl, fd);
-  int result = -1;
-  if (SSL_connect(ssl) != 1) { result = F_TLS; goto out; }
+  if (g_resume && w->sess[si]) SSL_set_session(ssl, w->sess[si]);
+  int result = RES_IO;
+  if (SSL_connect(ssl) != 1) { result = RES_TLS; goto out; }
   char req[256];
   int n = snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", sni);
-  if (SSL_write(ssl, req, n) != n) { result = F_IO; goto out; }
+  if (SSL_write(ssl, req, n) != n) { result = RES_IO; goto out; }
   char buf[4096];
   size_t got = 0;
   for (;;) {
@@ -148,22 +152,26 @@ static int one_conn(worker_t *w, const char *sni) {
       int e = SSL_get_error(ssl, r);
       if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && r == 0)) break;
       if (e == SSL_ERROR_SSL && got > 0) break; /* unexpected EOF without close_notify after the body */
-      result = F_IO; goto out;
+      result = RES_IO; goto out;
     }
     got += (size_t)r;
   }
   buf[got] = 0;
+  if (g_resume && !SSL_session_reused(ssl)) {  /* keep the newest ticket of this SNI for the next connection */
+    SSL_SESSION *s = SSL_get1_session(ssl);
+    if (s) { if (w->sess[si]) SSL_SESSION_free(w->sess[si]); w->sess[si] = s; }
+  }
   char *body = strstr(buf, "\r\n\r\n");
-  if (!body || strncmp(buf, "HTTP/1.1 200", 12) != 0) { result = F_CHECK; goto out; }
+  if (!body || strncmp(buf, "HTTP/1.1 200", 12) != 0) { result = RES_CHECK; goto out; }
   body += 4;
   char want[128], addr[96];
   fmt_addr(&me, addr, sizeof addr);
   size_t lab = strcspn(sni, ".");
   snprintf(want, sizeof want, "%.*s %s\n", (int)lab, sni, addr);
-  result = strcmp(body, want) == 0 ? 0 : F_CHECK;
-  if (result == F_CHECK && w->fail[F_CHECK] < 3) fprintf(stderr, "tlsload: check failed: want [%s] got [%s]\n", want, body);
+  result = strcmp(body, want) == 0 ? RES_OK : RES_CHECK;
+  if (result == RES_CHECK && w->fail[RES_CHECK] < 3) fprintf(stderr, "tlsload: check failed: want [%s] got [%s]\n", want, body);
 out:
-  if (result != F_TLS) SSL_shutdown(ssl);
+  if (result != RES_TLS) SSL_shutdown(ssl);
   SSL_free(ssl);
   close(fd);
   ERR_clear_error();
@@ -175,8 +183,8 @@ static void *rate_worker(void *arg) {
   long i = w->id;
   while (now() < g_deadline) {
     double t0 = now();
-    int r = one_conn(w, g_snis[i++ % g_nsnis]);
-    if (r == 0) {
+    int r = one_conn(w, (int)(i++ % g_nsnis));
+    if (r == RES_OK) {
       w->ok++;
       if (w->nlat == w->caplat) {
         w->caplat = w->caplat ? w->caplat * 2 : 65536;
@@ -185,7 +193,7 @@ static void *rate_worker(void *arg) {
       w->lat[w->nlat++] = (float)((now() - t0) * 1000.0);
     } else {
       w->fail[r]++;
-      if (r == F_CONNECT) usleep(1000);
+      if (r == RES_CONNECT) usleep(1000);
     }
   }
   return NULL;
@@ -205,7 +213,11 @@ static int cmd_rate(int argc, char **argv) {
   char *list = strdup(argv[6]);
   g_snis = calloc(64, sizeof(char *));
   for (char *t = strtok(list, ","); t && g_nsnis < 64; t = strtok(NULL, ",")) g_snis[g_nsnis++] = t;
-  g_direct = argc > 7 && strcmp(argv[7], "--direct") == 0;
+  for (int a = 7; a < argc; a++) {
+    if (strcmp(argv[a], "--direct") == 0) g_direct = 1;
+    else if (strcmp(argv[a], "--resume") == 0) g_resume = 1;
+    else { fprintf(stderr, "tlsload: unknown option %s\n", argv[a]); return 2; }
+  }
   worker_t *ws = calloc(nw, sizeof(worker_t));
   pthread_t *th = calloc(nw, sizeof(pthread_t));
   double t0 = now();
@@ -213,16 +225,16 @@ static int cmd_rate(int argc, char **argv) {
   for (int i = 0; i < nw; i++) { ws[i].id = i; pthread_create(&th[i], NULL, rate_worker, &ws[i]); }
   for (int i = 0; i < nw; i++) pthread_join(th[i], NULL);
   double el = now() - t0;
-  long ok = 0, f[F_N] = {0}, nl = 0;
-  for (int i = 0; i < nw; i++) { ok += ws[i].ok; for (int k = 0; k < F_N; k++) f[k] += ws[i].fail[k]; nl += ws[i].nlat; }
+  long ok = 0, f[RES_N] = {0}, nl = 0;
+  for (int i = 0; i < nw; i++) { ok += ws[i].ok; for (int k = 0; k < RES_N; k++) f[k] += ws[i].fail[k]; nl += ws[i].nlat; }
   float *all = malloc((nl + 1) * sizeof(float));
   long p = 0;
   for (int i = 0; i < nw; i++) { memcpy(all + p, ws[i].lat, ws[i].nlat * sizeof(float)); p += ws[i].nlat; }
   qsort(all, nl, sizeof(float), cmpf);
   double p50 = nl ? all[(long)(nl * 0.50)] : 0, p99 = nl ? all[(long)(nl * 0.99)] : 0;
-  long fail = f[0] + f[1] + f[2] + f[3];
+  long fail = f[RES_CONNECT] + f[RES_TLS] + f[RES_IO] + f[RES_CHECK];
   printf("ok=%ld fail=%ld secs=%.2f conn_per_s=%.0f p50_ms=%.2f p99_ms=%.2f fail_connect=%ld fail_tls=%ld fail_io=%ld fail_check=%ld\n",
-         ok, fail, el, ok / el, p50, p99, f[F_CONNECT], f[F_TLS], f[F_IO], f[F_CHECK]);
+         ok, fail, el, ok / el, p50, p99, f[RES_CONNECT], f[RES_TLS], f[RES_IO], f[RES_CHECK]);
   return 0;
 }
 
@@ -286,8 +298,7 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   g_ctx = SSL_CTX_new(TLS_client_method());
   SSL_CTX_set_verify(g_ctx, SSL_VERIFY_NONE, NULL);        /* self-signed bench certificates */
-  SSL_CTX_set_session_cache_mode(g_ctx, SSL_SESS_CACHE_OFF); /* full handshake every time */
-  SSL_CTX_set_options(g_ctx, SSL_OP_NO_TICKET);
+  SSL_CTX_set_session_cache_mode(g_ctx, SSL_SESS_CACHE_OFF); /* no implicit cache: --resume sets sessions itself */
   int rc = 2;
   if (argc > 1 && strcmp(argv[1], "rate") == 0) rc = cmd_rate(argc, argv);
   else if (argc > 1 && strcmp(argv[1], "hold") == 0) rc = cmd_hold(argc, argv);
