@@ -49,6 +49,7 @@ fi
 (( MAXCONN > 60000 )) && MAXCONN=60000
 
 mkdir -p "$OUT"
+cd "$OUT"                       # every relative path and stray file stays in the output folder
 RES=$OUT/results.tsv            # proxy  metric  round  value
 : >"$RES"
 log "output in $OUT"
@@ -314,7 +315,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
       rec "$p" "fail_$fam" "$round" "$(kv fail "$line")"
       rec "$p" "connp99_$fam" "$round" "$(kv p99_ms "$line")"
       rec "$p" "cpu_$fam" "$round" "$(awk -v d=$((c1 - c0)) -v hz="$HZ" -v s="$(kv secs "$line")" 'BEGIN{printf "%.0f", 100*d/hz/s}')"
-      rec "$p" "connpercpus_$fam" "$round" "$(awk -v d=$((c1 - c0)) -v hz="$HZ" -v n="$(kv ok "$line")" 'BEGIN{printf "%.0f", d>0 ? n/(d/hz) : 0}')"
+      rec "$p" "connpercpus_$fam" "$round" "$(awk -v d=$((c1 - c0)) -v hz="$HZ" -v n="$(kv ok "$line")" 'BEGIN{printf "%.0f", (d > 0 ? n / (d / hz) : 0)}')"
       log "(a) $p $fam round $round: $line"
     done
   done
@@ -380,17 +381,20 @@ for p in "${PROXIES[@]}"; do
   done
   sleep 2
   answered=$(kv answered "$(cat "$hf")")
-  [[ $p == ingress ]] && { h1=$(heap_kb); act=$(active_conns); }
+  if [[ $p == ingress ]]; then
+    h1=$(heap_kb); act=$(active_conns)
+    jcmd "${PID[ingress]}" GC.class_histogram 2>/dev/null | head -40 >"$OUT/ingress/histogram-held.txt" || true
+  fi
   r1=$(rss_kb "$p")
   kill "${PID[hold]}"; wait "${PID[hold]}" 2>/dev/null || true; unset 'PID[hold]'
   rec "$p" held 1 "$answered"
   rec "$p" rss_idle_mb 1 "$(awk -v a="$r0" 'BEGIN{printf "%.1f", a/1024}')"
   rec "$p" rss_held_mb 1 "$(awk -v a="$r1" 'BEGIN{printf "%.1f", a/1024}')"
-  rec "$p" rss_per_conn_kb 1 "$(awk -v a="$r0" -v b="$r1" -v n="$answered" 'BEGIN{printf "%.2f", n>0 ? (b-a)/n : 0}')"
+  rec "$p" rss_per_conn_kb 1 "$(awk -v a="$r0" -v b="$r1" -v n="$answered" 'BEGIN{printf "%.2f", (n > 0 ? (b - a) / n : 0)}')"
   if [[ $p == ingress ]]; then
     rec "$p" heap_idle_mb 1 "$(awk -v a="$h0" 'BEGIN{printf "%.1f", a/1024}')"
     rec "$p" heap_held_mb 1 "$(awk -v a="$h1" 'BEGIN{printf "%.1f", a/1024}')"
-    rec "$p" heap_per_conn_kb 1 "$(awk -v a="$h0" -v b="$h1" -v n="$answered" 'BEGIN{printf "%.2f", n>0 ? (b-a)/n : 0}')"
+    rec "$p" heap_per_conn_kb 1 "$(awk -v a="$h0" -v b="$h1" -v n="$answered" 'BEGIN{printf "%.2f", (n > 0 ? (b - a) / n : 0)}')"
     rec "$p" active_gauge_held 1 "$act"
     sleep 3
     rec "$p" active_gauge_after 1 "$(active_conns)"
