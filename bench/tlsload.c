@@ -1,13 +1,14 @@
 /*
  * tlsload: small load client for the ghost ingress benchmark (bench/run.sh).
  *
- *   tlsload rate HOST PORT SECONDS WORKERS SNI[,SNI...] [--direct]
+ *   tlsload rate HOST PORT SECONDS WORKERS SNI[,SNI...] [--direct] [--resume]
  *     WORKERS threads, each in a loop until SECONDS have passed: TCP connect, full TLS handshake with SNI
  *     (no session resumption), "GET / HTTP/1.1" with "Connection: close", read to EOF, then check that the
  *     body is "<route> <own-address>:<own-port>" -- i.e. that the backend learned this very socket's address
  *     from the PROXY v2 header -- and close.  SNIs are used round robin; the route name expected in the body is
  *     the first label of the SNI ("localhost" for "localhost").  --direct sends the PROXY v2 header itself
- *     (to measure the backends without a proxy).
+ *     (to measure the backends without a proxy).  --resume resumes TLS sessions (tickets; run.sh does not use it,
+ *     and its backends disable tickets).
  *     Prints one line: ok=N fail=N secs=S conn_per_s=R p50_ms=.. p99_ms=.. fail_connect=.. fail_tls=.. fail_io=.. fail_check=..
  *
  *   tlsload hold HOST PORT COUNT SECONDS SNI
@@ -302,7 +303,7 @@ int main(int argc, char **argv) {
   int rc = 2;
   if (argc > 1 && strcmp(argv[1], "rate") == 0) rc = cmd_rate(argc, argv);
   else if (argc > 1 && strcmp(argv[1], "hold") == 0) rc = cmd_hold(argc, argv);
-  if (rc == 2) fprintf(stderr, "usage: tlsload rate HOST PORT SECONDS WORKERS SNI[,SNI...] [--direct]\n"
+  if (rc == 2) fprintf(stderr, "usage: tlsload rate HOST PORT SECONDS WORKERS SNI[,SNI...] [--direct] [--resume]\n"
                                "       tlsload hold HOST PORT COUNT SECONDS SNI\n");
   return rc;
 }
