@@ -42,8 +42,8 @@ final class PipeRelay implements Relay {
     down = new Direction(backend, client, CloseReason.BACKEND_CLOSED);
     client.closeHandler(v -> up.sourceClosed());
     backend.closeHandler(v -> down.sourceClosed());
-    client.exceptionHandler(e -> up.sourceFailed());
-    backend.exceptionHandler(e -> down.sourceFailed());
+    client.exceptionHandler(up::sourceFailed);
+    backend.exceptionHandler(down::sourceFailed);
     touch();
     armIdleTimer();
     client.consumeWith(up::onMessage);
@@ -90,6 +90,12 @@ final class PipeRelay implements Relay {
   }
 
   private void finish(CloseReason reason) {
+    finish(reason, reason == CloseReason.IO_ERROR || reason == CloseReason.IDLE_TIMEOUT
+        ? CloseReason.CloseAction.RST
+        : CloseReason.CloseAction.FIN);
+  }
+
+  private void finish(CloseReason reason, CloseReason.CloseAction action) {
     if (finished) {
       return;
     }
@@ -97,9 +103,6 @@ final class PipeRelay implements Relay {
     if (idleTimer >= 0) {
       vertx.cancelTimer(idleTimer);
     }
-    CloseReason.CloseAction action = reason == CloseReason.IO_ERROR || reason == CloseReason.IDLE_TIMEOUT
-        ? CloseReason.CloseAction.RST
-        : CloseReason.CloseAction.FIN;
     client.close(action);
     backend.close(action);
     done.complete(new Result(up.bytes, down.bytes, reason));
@@ -171,9 +174,21 @@ final class PipeRelay implements Relay {
       finish(sourceClosedReason);
     }
 
-    void sourceFailed() {
-      // An error after this side's FIN (typically a reset once it closed fully) is how many peers end
-      finish(finSeen ? (reverse().finSeen ? CloseReason.COMPLETED : sourceClosedReason) : CloseReason.IO_ERROR);
+    void sourceFailed(Throwable error) {
+      if (finSeen) {
+        // An error after this side's FIN (typically a reset once it closed fully) is how many peers end
+        finish(reverse().finSeen ? CloseReason.COMPLETED : sourceClosedReason);
+      } else if (isReset(error)) {
+        // The peer aborted: that is its way of closing, and the abort is passed on to the other side
+        finish(sourceClosedReason, CloseReason.CloseAction.RST);
+      } else {
+        finish(CloseReason.IO_ERROR);
+      }
+    }
+
+    private boolean isReset(Throwable error) {
+      String message = String.valueOf(error.getMessage());
+      return message.contains("reset") || message.contains("Broken pipe");
     }
   }
 }
