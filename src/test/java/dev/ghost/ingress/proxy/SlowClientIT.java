@@ -1,0 +1,132 @@
+package dev.ghost.ingress.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ghost.ingress.observe.MetricNames;
+import dev.ghost.ingress.testing.ClientHellos;
+import dev.ghost.ingress.testing.RecordingTcpBackend;
+import dev.ghost.ingress.testing.TestNode;
+import dev.ghost.ingress.testing.TestNode.RouteJson;
+import dev.ghost.ingress.testing.TestTls;
+import dev.ghost.ingress.testing.Wire;
+import io.vertx.core.Vertx;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.Arrays;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A ClientHello that arrives in pieces is reassembled and routed as long as it completes within the sniff timeout.
+ * A hello that starts and then stalls is "SNI unavailable" at the timeout: closed where two routes share the port,
+ * routed to a sole route with exactly the bytes received (no filler, nothing more).
+ */
+class SlowClientIT {
+
+  static final Duration SNIFF_TIMEOUT = Duration.ofMillis(500);
+  static final int SHARED = 443;
+  static final int SOLE = 8443;
+  /** Between pieces: enough for the kernel to send each piece as its own segment, far below the timeout. */
+  static final long SEGMENT_GAP_MILLIS = 20;
+
+  static Vertx vertx;
+  static RecordingTcpBackend myapp;
+  static RecordingTcpBackend other;
+  static RecordingTcpBackend sole;
+  static TestNode node;
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    myapp = RecordingTcpBackend.start(vertx, "::1");
+    other = RecordingTcpBackend.start(vertx, "::1");
+    sole = RecordingTcpBackend.start(vertx, "::1");
+    node = TestNode.start(new TestNode.Spec()
+        .ipv6("::1")
+        .set("proxy.sniff_timeout", SNIFF_TIMEOUT.toMillis() + "ms")
+        .route(RouteJson.tls("myapp", TestTls.MYAPP, myapp.address()))
+        .route(RouteJson.tls("other", TestTls.OTHER, other.address()))
+        .route(RouteJson.tls("sole", TestTls.TENANT_A, sole.address()).port(SOLE)));
+  }
+
+  @AfterAll
+  static void stop() {
+    node.close();
+    vertx.close().await();
+  }
+
+  @Test
+  void helloInThreePiecesIsRoutedByItsSni() throws Exception {
+    byte[] hello = ClientHellos.jdk(TestTls.OTHER, "TLSv1.3");
+    assertRoutedInPieces(hello);
+  }
+
+  @Test
+  void helloInThreeRecordsAndThreePiecesAcrossRecordBoundariesIsRouted() throws Exception {
+    // Records of 100 handshake bytes; the pieces cut inside record headers and fragments alike.
+    byte[] hello = ClientHellos.reframe(ClientHellos.jdk(TestTls.OTHER, "TLSv1.2"), 100);
+    assertThat(ClientHellos.splitRecords(hello)).hasSizeGreaterThan(2);
+    assertRoutedInPieces(hello);
+  }
+
+  private static void assertRoutedInPieces(byte[] hello) throws Exception {
+    int index = other.accepted();
+    int myappBefore = myapp.accepted();
+    try (Socket s = Wire.connect("::1", node.port("::1", SHARED))) {
+      int a = 3;                  // inside the first record header
+      int b = hello.length / 2;   // somewhere in the middle
+      Wire.send(s, Arrays.copyOfRange(hello, 0, a));
+      Thread.sleep(SEGMENT_GAP_MILLIS); // segment boundary only; the outcome is polled below
+      Wire.send(s, Arrays.copyOfRange(hello, a, b));
+      Thread.sleep(SEGMENT_GAP_MILLIS);
+      Wire.send(s, Arrays.copyOfRange(hello, b, hello.length));
+      s.shutdownOutput();
+      Wire.await("other's backend got the hello and the FIN",
+          () -> other.accepted() > index && other.connection(index).ended());
+    }
+    assertThat(other.connection(index).bytes()).isEqualTo(hello);
+    assertThat(myapp.accepted()).isEqualTo(myappBefore);
+  }
+
+  @Test
+  void stalledHelloIsClosedAtTheTimeoutWhereTwoRoutesShareThePort() throws Exception {
+    byte[] hello = ClientHellos.jdk(TestTls.OTHER, "TLSv1.3");
+    double timeouts = sniff("timeout");
+    int otherBefore = other.accepted();
+    int myappBefore = myapp.accepted();
+    try (Socket s = Wire.connect("::1", node.port("::1", SHARED))) {
+      Wire.send(s, Arrays.copyOfRange(hello, 0, hello.length / 2));
+      Wire.Ending e = Wire.readToEnd(s, Duration.ofSeconds(5));
+      assertThat(e.bytes()).isEmpty();
+      assertThat(e.end()).isNotEqualTo(Wire.End.NONE);
+      assertThat(e.afterMillis()).isBetween(SNIFF_TIMEOUT.toMillis() - 150, SNIFF_TIMEOUT.toMillis() + 1500);
+    }
+    Wire.await("sniff{outcome=timeout} counted", () -> sniff("timeout") == timeouts + 1);
+    assertThat(other.accepted()).isEqualTo(otherBefore);
+    assertThat(myapp.accepted()).isEqualTo(myappBefore);
+  }
+
+  @Test
+  void stalledHelloGoesToTheSoleRouteWithExactlyTheBytesReceived() throws Exception {
+    byte[] hello = ClientHellos.jdk(TestTls.TENANT_A, "TLSv1.3");
+    byte[] partial = Arrays.copyOfRange(hello, 0, hello.length / 2);
+    int index = sole.accepted();
+    long start = System.nanoTime();
+    try (Socket s = Wire.connect("::1", node.port("::1", SOLE))) {
+      Wire.send(s, partial);
+      Wire.await("the sole route's backend got the partial hello", Duration.ofSeconds(5),
+          () -> sole.accepted() > index && sole.connection(index).size() >= partial.length);
+      long routedAfter = (System.nanoTime() - start) / 1_000_000;
+      assertThat(routedAfter).as("routed at the timeout, not before").isGreaterThanOrEqualTo(
+          SNIFF_TIMEOUT.toMillis() - 100);
+      s.shutdownOutput();
+      Wire.await("the client's FIN was forwarded", () -> sole.connection(index).ended());
+    }
+    assertThat(sole.connection(index).bytes()).isEqualTo(partial);
+  }
+
+  private static double sniff(String outcome) {
+    return node.node().services().metrics().count(MetricNames.SNIFF, "outcome", outcome);
+  }
+}
