@@ -27,17 +27,27 @@ class RouteIsolationIT {
   static Vertx vertx;
   static ProxyProtocolHttpsBackend myapp;
   static ProxyProtocolHttpsBackend other;
+  static ProxyProtocolHttpsBackend tenantA;
   static TestNode node;
+
+  static final int SOLE = 8443;
 
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
     myapp = ProxyProtocolHttpsBackend.start(vertx, "::1", TestTls.MYAPP);
     other = ProxyProtocolHttpsBackend.start(vertx, "::1", TestTls.OTHER);
+    tenantA = ProxyProtocolHttpsBackend.start(vertx, "::1", TestTls.TENANT_A);
     node = TestNode.start(new TestNode.Spec()
         .ipv6("::1")
-        .route(RouteJson.tls("myapp", TestTls.MYAPP, TestNode.hostPort("::1", myapp.actualPort())).proxyV2())
-        .route(RouteJson.tls("other", TestTls.OTHER, TestNode.hostPort("::1", other.actualPort())).proxyV2()));
+        .ipv4("127.0.0.1")
+        .ipv4("127.0.0.2")
+        .env("dev", "127.0.0.1")
+        .env("ops", null)
+        .route(RouteJson.tls("myapp", TestTls.MYAPP, TestNode.hostPort("::1", myapp.actualPort())).proxyV2().env("dev"))
+        .route(RouteJson.tls("other", TestTls.OTHER, TestNode.hostPort("::1", other.actualPort())).proxyV2().env("ops"))
+        .route(RouteJson.tls("sole", TestTls.TENANT_A, TestNode.hostPort("::1", tenantA.actualPort())).port(SOLE)
+            .proxyV2()));
   }
 
   @AfterAll
@@ -70,6 +80,76 @@ class RouteIsolationIT {
       Wire.assertClosedSilentlyWithFin(s);
     }
     Wire.await("closed{reason=no_route} counted", () -> noRoute() == before + 1);
+  }
+
+  @Test
+  void unknownNameOnAPortWithASingleRouteIsClosedNotSentToThatRoute() throws Exception {
+    // The sole-route fallback is for hellos without a usable SNI; a name nobody routes is never guessed.
+    double before = noRoute();
+    try (Socket s = Wire.connect("::1", node.port("::1", SOLE))) {
+      Wire.send(s, ClientHellos.jdk("unknown.example.com", "TLSv1.3"));
+      Wire.assertClosedSilentlyWithFin(s);
+    }
+    Wire.await("closed{reason=no_route} counted", () -> noRoute() == before + 1);
+  }
+
+  @Test
+  void dedicatedIpv4ServesItsOwnersName() throws Exception {
+    try (SSLSocket tls = TestTls.connect("127.0.0.1", node.port("127.0.0.1", 443), TestTls.MYAPP, "TLSv1.3")) {
+      assertThat(TestTls.peerCommonName(tls)).isEqualTo(TestTls.MYAPP);
+      String body = TestTls.body(TestTls.httpGet(tls, TestTls.MYAPP, "/"));
+      assertThat(body).startsWith("client=127.0.0.1:" + tls.getLocalPort() + " ");
+    }
+  }
+
+  @Test
+  void dedicatedIpv4ClosesAnotherTenantsName() throws Exception {
+    double before = closed("tenant_mismatch");
+    try (Socket s = Wire.connect("127.0.0.1", node.port("127.0.0.1", 443))) {
+      Wire.send(s, ClientHellos.jdk(TestTls.OTHER, "TLSv1.3"));
+      Wire.assertClosedSilentlyWithFin(s);
+    }
+    Wire.await("closed{reason=tenant_mismatch} counted", () -> closed("tenant_mismatch") == before + 1);
+  }
+
+  @Test
+  void dedicatedIpv4SendsAHelloWithoutSniToItsOwnersOnlyRoute() throws Exception {
+    // Two routes share 443 on IPv6, but on dev's IPv4 only myapp is reachable: the sole route there.
+    try (SSLSocket tls = TestTls.connect("127.0.0.1", node.port("127.0.0.1", 443), null, "TLSv1.3")) {
+      assertThat(TestTls.peerCommonName(tls)).isEqualTo(TestTls.MYAPP);
+    }
+  }
+
+  @Test
+  void ipv4AddressOwnedByNobodyServesNothing() throws Exception {
+    double before = closed("unowned_address");
+    try (Socket s = Wire.connect("127.0.0.2", node.port("127.0.0.2", 443))) {
+      Wire.send(s, ClientHellos.jdk(TestTls.MYAPP, "TLSv1.3"));
+      Wire.assertClosedSilentlyWithFin(s);
+    }
+    Wire.await("closed{reason=unowned_address} counted", () -> closed("unowned_address") == before + 1);
+  }
+
+  @Test
+  void noRouteIsScrapedFromPrometheus() throws Exception {
+    try (Socket s = Wire.connect("::1", node.port("::1", 443))) {
+      Wire.send(s, ClientHellos.jdk("nobody.example.com", "TLSv1.2"));
+      Wire.assertClosedSilentlyWithFin(s);
+    }
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.admin("/metrics")))
+        .build();
+    String text = http.send(req, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("(?m)^ghost_connections_closed_total\\{[^}]*reason=\"no_route\"[^}]*\\} ([0-9.E]+)$").matcher(text);
+    assertThat(m.find()).as(text).isTrue();
+    assertThat(Double.parseDouble(m.group(1))).isGreaterThanOrEqualTo(1);
+    assertThat(text).contains("ghost_sniff_total{outcome=\"found\"}");
+  }
+
+  private static double closed(String reason) {
+    return node.node().services().metrics()
+        .count(MetricNames.CONNECTIONS_CLOSED, "reason", reason, "route", "none");
   }
 
   private static double noRoute() {
