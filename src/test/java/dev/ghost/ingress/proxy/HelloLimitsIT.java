@@ -32,6 +32,7 @@ class HelloLimitsIT {
   static final int SHARED = 443;
   static final int SOLE = 8443;
   static final int DEFAULT_CAP = 8192;
+  static final int PROXIED = 9443;
 
   static Vertx vertx;
   static RecordingTcpBackend myapp;
@@ -39,6 +40,8 @@ class HelloLimitsIT {
   static RecordingTcpBackend sole;
   static TestNode roomy;
   static TestNode strict;
+  static TestNode huge;
+  static RecordingTcpBackend proxied;
 
   @BeforeAll
   static void start() throws Exception {
@@ -46,8 +49,10 @@ class HelloLimitsIT {
     myapp = RecordingTcpBackend.start(vertx, "::1");
     other = RecordingTcpBackend.start(vertx, "::1");
     sole = RecordingTcpBackend.start(vertx, "::1");
+    proxied = RecordingTcpBackend.start(vertx, "::1");
     roomy = TestNode.start(spec().set("proxy.max_sniff_bytes", 16384));
     strict = TestNode.start(spec());
+    huge = TestNode.start(spec().set("proxy.max_sniff_bytes", 65536));
   }
 
   private static TestNode.Spec spec() {
@@ -56,13 +61,15 @@ class HelloLimitsIT {
         .set("proxy.sniff_timeout", "2s")
         .route(RouteJson.tls("myapp", TestTls.MYAPP, myapp.address()))
         .route(RouteJson.tls("other", TestTls.OTHER, other.address()))
-        .route(RouteJson.tls("sole", TestTls.TENANT_A, sole.address()).port(SOLE));
+        .route(RouteJson.tls("sole", TestTls.TENANT_A, sole.address()).port(SOLE))
+        .route(RouteJson.tls("proxied", TestTls.TENANT_B, proxied.address()).port(PROXIED).proxyV2());
   }
 
   @AfterAll
   static void stop() {
     roomy.close();
     strict.close();
+    huge.close();
     vertx.close().await();
   }
 
@@ -118,6 +125,40 @@ class HelloLimitsIT {
   @Test
   void helloOverTheCapInOneRecordGoesToTheSoleRoute() throws Exception {
     assertForwardedExactly(strict, SOLE, padded(TestTls.TENANT_A, 12000, 0), sole);
+  }
+
+  @Test
+  void helloLargerThanOneRecordIsRoutedUnderA64KCap() throws Exception {
+    // 40000 bytes: three records, two of them full 2^14-byte fragments.
+    byte[] hello = padded(TestTls.MYAPP, 40000, 0);
+    assertThat(ClientHellos.splitRecords(hello)).hasSize(3);
+    assertForwardedExactly(huge, SHARED, hello, myapp);
+  }
+
+  @Test
+  void helloOverA16KCapIsResetWhereTwoRoutesShareThePort() throws Exception {
+    byte[] hello = padded(TestTls.MYAPP, 16385, 0);
+    try (Socket s = Wire.connect("::1", roomy.port("::1", SHARED))) {
+      Wire.send(s, hello);
+      Wire.assertResetSilently(s);
+    }
+  }
+
+  @Test
+  void helloOverTheCapOnAProxiedSoleRouteGetsTheHeaderThenEveryByte() throws Exception {
+    byte[] hello = padded(TestTls.TENANT_B, 12000, 3000);
+    int index = proxied.accepted();
+    byte[] header;
+    try (Socket s = Wire.connect("::1", strict.port("::1", PROXIED))) {
+      header = ProxyHeaderV2.encode((java.net.InetSocketAddress) s.getLocalSocketAddress(),
+          (java.net.InetSocketAddress) s.getRemoteSocketAddress());
+      Wire.send(s, hello);
+      s.shutdownOutput();
+      Wire.await("the backend got the header, the hello and the FIN", () -> proxied.accepted() > index
+          && proxied.connection(index).ended());
+    }
+    assertThat(header).hasSize(52);
+    assertThat(proxied.connection(index).bytes()).isEqualTo(ClientHellos.concat(header, hello));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -126,6 +126,63 @@ class SlowClientIT {
     assertThat(sole.connection(index).bytes()).isEqualTo(partial);
   }
 
+  @Test
+  void helloCutShortByFinIsClosedWhereTwoRoutesShareThePort() throws Exception {
+    byte[] hello = ClientHellos.jdk(TestTls.OTHER, "TLSv1.3");
+    int otherBefore = other.accepted();
+    try (Socket s = Wire.connect("::1", node.port("::1", SHARED))) {
+      Wire.send(s, Arrays.copyOfRange(hello, 0, 40));
+      s.shutdownOutput();
+      Wire.Ending e = Wire.readToEnd(s, Duration.ofSeconds(5));
+      assertThat(e.bytes()).isEmpty();
+      assertThat(e.end()).isEqualTo(Wire.End.FIN);
+      assertThat(e.afterMillis()).as("closed at the FIN, not at the timeout").isLessThan(SNIFF_TIMEOUT.toMillis());
+    }
+    assertThat(other.accepted()).isEqualTo(otherBefore);
+  }
+
+  @Test
+  void helloCutShortByFinGoesToTheSoleRouteWithTheBytesAndTheFin() throws Exception {
+    byte[] partial = Arrays.copyOfRange(ClientHellos.jdk(TestTls.TENANT_A, "TLSv1.3"), 0, 40);
+    int index = sole.accepted();
+    try (Socket s = Wire.connect("::1", node.port("::1", SOLE))) {
+      Wire.send(s, partial);
+      s.shutdownOutput();
+      Wire.await("the sole route's backend got the bytes and the FIN", () -> sole.accepted() > index
+          && sole.connection(index).ended());
+    }
+    assertThat(sole.connection(index).bytes()).isEqualTo(partial);
+  }
+
+  @Test
+  void manySlowClientsAtOnceAreEachRouted() throws Exception {
+    byte[] hello = ClientHellos.jdk(TestTls.MYAPP, "TLSv1.3");
+    int first = myapp.accepted();
+    int n = 30;
+    Socket[] sockets = new Socket[n];
+    try {
+      for (int i = 0; i < n; i++) {
+        sockets[i] = Wire.connect("::1", node.port("::1", SHARED));
+        Wire.send(sockets[i], Arrays.copyOfRange(hello, 0, 10));
+      }
+      for (int i = 0; i < n; i++) {
+        Wire.send(sockets[i], Arrays.copyOfRange(hello, 10, hello.length));
+        sockets[i].shutdownOutput();
+      }
+      Wire.await("every slow client reached myapp with its FIN", () -> myapp.accepted() == first + n
+          && java.util.stream.IntStream.range(first, first + n).allMatch(i -> myapp.connection(i).ended()));
+    } finally {
+      for (Socket s : sockets) {
+        if (s != null) {
+          s.close();
+        }
+      }
+    }
+    for (int i = first; i < first + n; i++) {
+      assertThat(myapp.connection(i).bytes()).isEqualTo(hello);
+    }
+  }
+
   private static double sniff(String outcome) {
     return node.node().services().metrics().count(MetricNames.SNIFF, "outcome", outcome);
   }
