@@ -51,6 +51,7 @@ class ExternalClientsIT {
         .route(RouteJson.tls("myapp", TestTls.MYAPP, backend).env("dev").proxyV2()));
     dualStack = TestNode.start(new TestNode.Spec()
         .ipv6("::")
+        .ipv4("0.0.0.0")
         .env("dev", "127.0.0.1")
         .route(RouteJson.tls("myapp", TestTls.MYAPP, backend).env("dev").proxyV2()));
   }
@@ -96,6 +97,17 @@ class ExternalClientsIT {
     }
     assertThat(a.exitCode).as(a.output).isZero();
     assertThat(a.client.getAddress()).as("::ffff:127.0.0.1 unwrapped to an IPv4 header").hasSize(4);
+    assertThat(a.client).isEqualTo(InetAddress.getByName("127.0.0.1"));
+    assertThat(a.clientPort).isEqualTo(a.localPort);
+    assertThat(a.reached).isEqualTo(InetAddress.getByName("127.0.0.1"));
+    assertThat(a.reachedPort).isEqualTo(port);
+  }
+
+  @Test
+  void curlOverIpv4ToAWildcardIpv4ListenerReachesTheOwnersRoute() throws Exception {
+    int port = dualStack.port("0.0.0.0", 443);
+    Answer a = curl("127.0.0.1", port);
+    assertThat(a.exitCode).as(a.output).isZero();
     assertThat(a.client).isEqualTo(InetAddress.getByName("127.0.0.1"));
     assertThat(a.clientPort).isEqualTo(a.localPort);
     assertThat(a.reached).isEqualTo(InetAddress.getByName("127.0.0.1"));
