@@ -4,18 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ghost.ingress.observe.MetricNames;
 import dev.ghost.ingress.testing.ClientHellos;
+import dev.ghost.ingress.testing.ProxyProtocolHttpsBackend;
 import dev.ghost.ingress.testing.RecordingTcpBackend;
 import dev.ghost.ingress.testing.TestNode;
 import dev.ghost.ingress.testing.TestNode.RouteJson;
 import dev.ghost.ingress.testing.TestTls;
 import dev.ghost.ingress.testing.Wire;
 import io.vertx.core.Vertx;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.Arrays;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A ClientHello that arrives in pieces is reassembled and routed as long as it completes within the sniff timeout.
@@ -34,6 +42,7 @@ class SlowClientIT {
   static RecordingTcpBackend myapp;
   static RecordingTcpBackend other;
   static RecordingTcpBackend sole;
+  static ProxyProtocolHttpsBackend tenantB;
   static TestNode node;
 
   @BeforeAll
@@ -42,11 +51,13 @@ class SlowClientIT {
     myapp = RecordingTcpBackend.start(vertx, "::1");
     other = RecordingTcpBackend.start(vertx, "::1");
     sole = RecordingTcpBackend.start(vertx, "::1");
+    tenantB = ProxyProtocolHttpsBackend.start(vertx, "::1", TestTls.TENANT_B);
     node = TestNode.start(new TestNode.Spec()
         .ipv6("::1")
         .set("proxy.sniff_timeout", SNIFF_TIMEOUT.toMillis() + "ms")
         .route(RouteJson.tls("myapp", TestTls.MYAPP, myapp.address()))
         .route(RouteJson.tls("other", TestTls.OTHER, other.address()))
+        .route(RouteJson.tls("tenant-b", TestTls.TENANT_B, TestNode.hostPort("::1", tenantB.actualPort())).proxyV2())
         .route(RouteJson.tls("sole", TestTls.TENANT_A, sole.address()).port(SOLE)));
   }
 
@@ -60,6 +71,67 @@ class SlowClientIT {
   void helloInThreePiecesIsRoutedByItsSni() throws Exception {
     byte[] hello = ClientHellos.jdk(TestTls.OTHER, "TLSv1.3");
     assertRoutedInPieces(hello);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+  void realHandshakeWhoseHelloArrivesInThreeSegmentsCompletes(String protocol) throws Exception {
+    try (SplittingSocket plain = new SplittingSocket()) {
+      plain.setTcpNoDelay(true);
+      plain.connect(new InetSocketAddress("::1", node.port("::1", SHARED)), TestTls.SOCKET_TIMEOUT_MILLIS);
+      try (SSLSocket tls = TestTls.handshake(plain, TestTls.TENANT_B, protocol)) {
+        assertThat(plain.firstWritePieces).as("the hello went out in three segments").isEqualTo(3);
+        assertThat(TestTls.peerCommonName(tls)).isEqualTo(TestTls.TENANT_B);
+        String body = TestTls.body(TestTls.httpGet(tls, TestTls.TENANT_B, "/"));
+        assertThat(body).startsWith("client=0:0:0:0:0:0:0:1:" + plain.getLocalPort() + " sni=" + TestTls.TENANT_B);
+      }
+    }
+  }
+
+  /** A socket whose first write (a TLS client's ClientHello) leaves in three flushed pieces, in separate segments. */
+  static final class SplittingSocket extends Socket {
+    volatile int firstWritePieces;
+    private OutputStream out;
+
+    @Override
+    public synchronized OutputStream getOutputStream() throws IOException {
+      if (out == null) {
+        OutputStream raw = super.getOutputStream();
+        out = new FilterOutputStream(raw) {
+          private boolean first = true;
+
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            if (!first || len < 3) {
+              raw.write(b, off, len);
+              return;
+            }
+            first = false;
+            int a = len / 3;
+            int c = 2 * len / 3;
+            raw.write(b, off, a);
+            raw.flush();
+            pause();
+            raw.write(b, off + a, c - a);
+            raw.flush();
+            pause();
+            raw.write(b, off + c, len - c);
+            raw.flush();
+            firstWritePieces = 3;
+          }
+        };
+      }
+      return out;
+    }
+
+    private static void pause() throws IOException {
+      try {
+        Thread.sleep(SEGMENT_GAP_MILLIS); // segment boundary only
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException();
+      }
+    }
   }
 
   @Test
