@@ -162,6 +162,23 @@ class SlowClientIT {
   }
 
   @Test
+  void helloWrittenByteByByteIsRoutedWithEveryByte() throws Exception {
+    byte[] hello = ClientHellos.jdk(TestTls.OTHER, "TLSv1.3");
+    byte[] early = "early bytes after the hello".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    int index = other.accepted();
+    try (Socket s = Wire.connect("::1", node.port("::1", SHARED))) {
+      for (byte b : hello) {
+        Wire.send(s, new byte[] {b});
+      }
+      Wire.send(s, early);
+      s.shutdownOutput();
+      Wire.await("other's backend got everything and the FIN",
+          () -> other.accepted() > index && other.connection(index).ended());
+    }
+    assertThat(other.connection(index).bytes()).isEqualTo(ClientHellos.concat(hello, early));
+  }
+
+  @Test
   void stalledHelloIsClosedAtTheTimeoutWhereTwoRoutesShareThePort() throws Exception {
     byte[] hello = ClientHellos.jdk(TestTls.OTHER, "TLSv1.3");
     double timeouts = sniff("timeout");
