@@ -5,12 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ghost.ingress.observe.MetricNames;
 import dev.ghost.ingress.testing.ClientHellos;
 import dev.ghost.ingress.testing.ProxyProtocolHttpsBackend;
+import dev.ghost.ingress.testing.RecordingTcpBackend;
 import dev.ghost.ingress.testing.TestNode;
 import dev.ghost.ingress.testing.TestNode.RouteJson;
 import dev.ghost.ingress.testing.TestTls;
 import dev.ghost.ingress.testing.Wire;
 import io.vertx.core.Vertx;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,6 +35,7 @@ class RouteIsolationIT {
   static ProxyProtocolHttpsBackend myapp;
   static ProxyProtocolHttpsBackend other;
   static ProxyProtocolHttpsBackend tenantA;
+  static RecordingTcpBackend idn;
   static TestNode node;
 
   static final int SOLE = 8443;
@@ -38,6 +46,7 @@ class RouteIsolationIT {
     myapp = ProxyProtocolHttpsBackend.start(vertx, "::1", TestTls.MYAPP);
     other = ProxyProtocolHttpsBackend.start(vertx, "::1", TestTls.OTHER);
     tenantA = ProxyProtocolHttpsBackend.start(vertx, "::1", TestTls.TENANT_A);
+    idn = RecordingTcpBackend.start(vertx, "::1");
     node = TestNode.start(new TestNode.Spec()
         .ipv6("::1")
         .ipv4("127.0.0.1")
@@ -46,6 +55,8 @@ class RouteIsolationIT {
         .env("ops", null)
         .route(RouteJson.tls("myapp", TestTls.MYAPP, TestNode.hostPort("::1", myapp.actualPort())).proxyV2().env("dev"))
         .route(RouteJson.tls("other", TestTls.OTHER, TestNode.hostPort("::1", other.actualPort())).proxyV2().env("ops"))
+        .route(RouteJson.tls("idn", "B\u00FCcher.Example.COM.", idn.address()))
+        .route(RouteJson.tls("deviation", "stra\u00DFe.example.com", idn.address()))
         .route(RouteJson.tls("sole", TestTls.TENANT_A, TestNode.hostPort("::1", tenantA.actualPort())).port(SOLE)
             .proxyV2()));
   }
@@ -142,15 +153,40 @@ class RouteIsolationIT {
       Wire.send(s, ClientHellos.jdk("nobody.example.com", "TLSv1.2"));
       Wire.assertClosedSilentlyWithFin(s);
     }
-    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-    java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.admin("/metrics")))
+    HttpClient http = HttpClient.newHttpClient();
+    HttpRequest req = HttpRequest.newBuilder(URI.create(node.admin("/metrics")))
         .build();
-    String text = http.send(req, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-    java.util.regex.Matcher m = java.util.regex.Pattern
+    String text = http.send(req, HttpResponse.BodyHandlers.ofString()).body();
+    Matcher m = Pattern
         .compile("(?m)^ghost_connections_closed_total\\{[^}]*reason=\"no_route\"[^}]*\\} ([0-9.E]+)$").matcher(text);
     assertThat(m.find()).as(text).isTrue();
     assertThat(Double.parseDouble(m.group(1))).isGreaterThanOrEqualTo(1);
     assertThat(text).contains("ghost_sniff_total{outcome=\"found\"}");
+  }
+
+  @Test
+  void unicodeRouteNameIsReachedByItsALabel() throws Exception {
+    byte[] hello = ClientHellos.jdk("xn--bcher-kva.example.com", "TLSv1.3");
+    int index = idn.accepted();
+    try (Socket s = Wire.connect("::1", node.port("::1", 443))) {
+      Wire.send(s, hello);
+      s.shutdownOutput();
+      Wire.await("the IDN route's backend got the hello", () -> idn.accepted() > index && idn.connection(index).ended());
+    }
+    assertThat(idn.connection(index).bytes()).isEqualTo(hello);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"strasse.example.com", "xn--strae-oqa.example.com"})
+  void routeNameThatIdnaVersionsMapDifferentlyIsNotApplied(String sni) throws Exception {
+    int accepted = idn.accepted();
+    try (Socket s = Wire.connect("::1", node.port("::1", 443))) {
+      Wire.send(s, ClientHellos.jdk(sni, "TLSv1.3"));
+      Wire.assertClosedSilentlyWithFin(s);
+    }
+    assertThat(idn.accepted()).isEqualTo(accepted);
+    assertThat(node.node().services().metrics().registry().get(MetricNames.ROUTE_REJECTIONS).gauge().value())
+        .isGreaterThanOrEqualTo(1);
   }
 
   private static double closed(String reason) {
