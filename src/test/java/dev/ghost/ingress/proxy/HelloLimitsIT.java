@@ -45,6 +45,7 @@ class HelloLimitsIT {
 
   @BeforeAll
   static void start() throws Exception {
+    TestTls.warmUp();
     vertx = Vertx.vertx();
     myapp = RecordingTcpBackend.start(vertx, "::1");
     other = RecordingTcpBackend.start(vertx, "::1");

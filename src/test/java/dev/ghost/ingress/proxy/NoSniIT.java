@@ -44,6 +44,7 @@ class NoSniIT {
 
   @BeforeAll
   static void start() throws Exception {
+    TestTls.warmUp();
     vertx = Vertx.vertx();
     myapp = ProxyProtocolHttpsBackend.start(vertx, "::1", TestTls.MYAPP);
     other = RecordingTcpBackend.start(vertx, "::1");
@@ -80,8 +81,9 @@ class NoSniIT {
   void helloWithoutSniIsClosedWithFinWhenTwoRoutesShareThePort() throws Exception {
     double before = closed("no_sni");
     int accepted = other.accepted();
+    byte[] hello = ClientHellos.jdk(null, "TLSv1.3");
     try (Socket s = Wire.connect("::1", node.port("::1", SHARED))) {
-      Wire.send(s, ClientHellos.jdk(null, "TLSv1.3"));
+      Wire.send(s, hello);
       Wire.assertClosedSilentlyWithFin(s);
     }
     Wire.await("closed{reason=no_sni} counted", () -> closed("no_sni") == before + 1);

@@ -38,6 +38,7 @@ class NotTlsIT {
 
   @BeforeAll
   static void start() throws Exception {
+    TestTls.warmUp();
     vertx = Vertx.vertx();
     shared = RecordingTcpBackend.start(vertx, "::1");
     allowing = RecordingTcpBackend.start(vertx, "::1");

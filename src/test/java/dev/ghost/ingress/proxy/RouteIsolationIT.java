@@ -42,6 +42,7 @@ class RouteIsolationIT {
 
   @BeforeAll
   static void start() throws Exception {
+    TestTls.warmUp();
     vertx = Vertx.vertx();
     myapp = ProxyProtocolHttpsBackend.start(vertx, "::1", TestTls.MYAPP);
     other = ProxyProtocolHttpsBackend.start(vertx, "::1", TestTls.OTHER);
@@ -86,8 +87,9 @@ class RouteIsolationIT {
   @Test
   void unknownNameIsClosedWithFinAndNothingWritten() throws Exception {
     double before = noRoute();
+    byte[] hello = ClientHellos.jdk("unknown.example.com", "TLSv1.3");
     try (Socket s = Wire.connect("::1", node.port("::1", 443))) {
-      Wire.send(s, ClientHellos.jdk("unknown.example.com", "TLSv1.3"));
+      Wire.send(s, hello);
       Wire.assertClosedSilentlyWithFin(s);
     }
     Wire.await("closed{reason=no_route} counted", () -> noRoute() == before + 1);
@@ -97,8 +99,9 @@ class RouteIsolationIT {
   void unknownNameOnAPortWithASingleRouteIsClosedNotSentToThatRoute() throws Exception {
     // The sole-route fallback is for hellos without a usable SNI; a name nobody routes is never guessed.
     double before = noRoute();
+    byte[] hello = ClientHellos.jdk("unknown.example.com", "TLSv1.3");
     try (Socket s = Wire.connect("::1", node.port("::1", SOLE))) {
-      Wire.send(s, ClientHellos.jdk("unknown.example.com", "TLSv1.3"));
+      Wire.send(s, hello);
       Wire.assertClosedSilentlyWithFin(s);
     }
     Wire.await("closed{reason=no_route} counted", () -> noRoute() == before + 1);
@@ -116,8 +119,9 @@ class RouteIsolationIT {
   @Test
   void dedicatedIpv4ClosesAnotherTenantsName() throws Exception {
     double before = closed("tenant_mismatch");
+    byte[] hello = ClientHellos.jdk(TestTls.OTHER, "TLSv1.3");
     try (Socket s = Wire.connect("127.0.0.1", node.port("127.0.0.1", 443))) {
-      Wire.send(s, ClientHellos.jdk(TestTls.OTHER, "TLSv1.3"));
+      Wire.send(s, hello);
       Wire.assertClosedSilentlyWithFin(s);
     }
     Wire.await("closed{reason=tenant_mismatch} counted", () -> closed("tenant_mismatch") == before + 1);
@@ -149,8 +153,9 @@ class RouteIsolationIT {
 
   @Test
   void noRouteIsScrapedFromPrometheus() throws Exception {
+    byte[] hello = ClientHellos.jdk("nobody.example.com", "TLSv1.2");
     try (Socket s = Wire.connect("::1", node.port("::1", 443))) {
-      Wire.send(s, ClientHellos.jdk("nobody.example.com", "TLSv1.2"));
+      Wire.send(s, hello);
       Wire.assertClosedSilentlyWithFin(s);
     }
     HttpClient http = HttpClient.newHttpClient();
@@ -180,8 +185,9 @@ class RouteIsolationIT {
   @CsvSource({"strasse.example.com", "xn--strae-oqa.example.com"})
   void routeNameThatIdnaVersionsMapDifferentlyIsNotApplied(String sni) throws Exception {
     int accepted = idn.accepted();
+    byte[] hello = ClientHellos.jdk(sni, "TLSv1.3");
     try (Socket s = Wire.connect("::1", node.port("::1", 443))) {
-      Wire.send(s, ClientHellos.jdk(sni, "TLSv1.3"));
+      Wire.send(s, hello);
       Wire.assertClosedSilentlyWithFin(s);
     }
     assertThat(idn.accepted()).isEqualTo(accepted);

@@ -47,6 +47,7 @@ class SlowClientIT {
 
   @BeforeAll
   static void start() throws Exception {
+    TestTls.warmUp();
     vertx = Vertx.vertx();
     myapp = RecordingTcpBackend.start(vertx, "::1");
     other = RecordingTcpBackend.start(vertx, "::1");
