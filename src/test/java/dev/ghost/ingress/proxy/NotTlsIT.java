@@ -27,6 +27,7 @@ class NotTlsIT {
   static final int SHARED = 443;
   static final int SOLE_ALLOWING = 8443;
   static final int SOLE_STRICT = 9443;
+  static final int SHARED_ONE_ALLOWING = 7443;
   static final byte[] REQUEST =
       "GET / HTTP/1.1\r\nHost: myapp.example.com\r\nUser-Agent: not-tls-it\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
@@ -48,7 +49,9 @@ class NotTlsIT {
         .route(RouteJson.tls("myapp", TestTls.MYAPP, shared.address()))
         .route(RouteJson.tls("other", TestTls.OTHER, shared.address()))
         .route(RouteJson.tls("allowing", TestTls.TENANT_A, allowing.address()).port(SOLE_ALLOWING).allowNonTls())
-        .route(RouteJson.tls("strict", TestTls.TENANT_B, strict.address()).port(SOLE_STRICT)));
+        .route(RouteJson.tls("strict", TestTls.TENANT_B, strict.address()).port(SOLE_STRICT))
+        .route(RouteJson.tls("lenient", TestTls.RAW, allowing.address()).port(SHARED_ONE_ALLOWING).allowNonTls())
+        .route(RouteJson.tls("picky", TestTls.MULTI, strict.address()).port(SHARED_ONE_ALLOWING)));
   }
 
   @AfterAll
@@ -96,6 +99,19 @@ class NotTlsIT {
       Wire.assertClosedSilentlyWithFin(s);
     }
     assertThat(strict.accepted()).as("no backend was dialled").isZero();
+  }
+
+  @Test
+  void plainHttpIsClosedWhenTheRouteAllowingItSharesThePort() throws Exception {
+    // allow_non_tls only counts when that route is the only one there: no guessing between two.
+    int allowingBefore = allowing.accepted();
+    int strictBefore = strict.accepted();
+    try (Socket s = Wire.connect("::1", node.port("::1", SHARED_ONE_ALLOWING))) {
+      Wire.send(s, REQUEST);
+      Wire.assertClosedSilentlyWithFin(s);
+    }
+    assertThat(allowing.accepted()).isEqualTo(allowingBefore);
+    assertThat(strict.accepted()).isEqualTo(strictBefore);
   }
 
   @Test
