@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +59,8 @@ class ExternalClientsIT {
 
   @AfterAll
   static void stop() {
+    node.awaitNoOpenConnections(Duration.ofSeconds(5));
+    dualStack.awaitNoOpenConnections(Duration.ofSeconds(5));
     node.close();
     dualStack.close();
     vertx.close().await();

@@ -68,6 +68,9 @@ class HelloLimitsIT {
 
   @AfterAll
   static void stop() {
+    roomy.awaitNoOpenConnections(Duration.ofSeconds(5));
+    strict.awaitNoOpenConnections(Duration.ofSeconds(5));
+    huge.awaitNoOpenConnections(Duration.ofSeconds(5));
     roomy.close();
     strict.close();
     huge.close();

@@ -13,6 +13,7 @@ import dev.ghost.ingress.testing.TestTls;
 import dev.ghost.ingress.testing.Wire;
 import io.vertx.core.Vertx;
 import java.net.Socket;
+import java.time.Duration;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
@@ -61,6 +62,7 @@ class NoSniIT {
 
   @AfterAll
   static void stop() {
+    node.awaitNoOpenConnections(Duration.ofSeconds(5));
     node.close();
     vertx.close().await();
   }

@@ -12,6 +12,7 @@ import dev.ghost.ingress.testing.Wire;
 import io.vertx.core.Vertx;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,6 +57,7 @@ class NotTlsIT {
 
   @AfterAll
   static void stop() {
+    node.awaitNoOpenConnections(Duration.ofSeconds(5));
     node.close();
     vertx.close().await();
   }

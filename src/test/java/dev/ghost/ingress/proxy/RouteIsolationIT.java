@@ -16,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLSocket;
@@ -64,6 +65,7 @@ class RouteIsolationIT {
 
   @AfterAll
   static void stop() {
+    node.awaitNoOpenConnections(Duration.ofSeconds(5));
     node.close();
     vertx.close().await();
   }

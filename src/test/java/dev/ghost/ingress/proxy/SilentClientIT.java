@@ -43,6 +43,7 @@ class SilentClientIT {
 
   @AfterAll
   static void stop() {
+    node.awaitNoOpenConnections(Duration.ofSeconds(5));
     node.close();
     vertx.close().await();
   }

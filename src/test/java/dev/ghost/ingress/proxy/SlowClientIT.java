@@ -64,6 +64,7 @@ class SlowClientIT {
 
   @AfterAll
   static void stop() {
+    node.awaitNoOpenConnections(Duration.ofSeconds(5));
     node.close();
     vertx.close().await();
   }
