@@ -107,6 +107,21 @@ final class Peer {
     }
   }
 
+  /**
+   * Closes a client that was never written to (a routing or limit outcome before any relay): FIN or RST as
+   * {@code action} says. A FIN is sent by shutting output down before closing, because closing with unread input
+   * (bytes still arriving after the verdict, or sent before an accept-time decision) makes the kernel answer with
+   * a reset instead; once our FIN is out, the peer reads an orderly end whatever follows.
+   */
+  void refuse(CloseReason.CloseAction action) {
+    releaseHeld();
+    if (action == CloseReason.CloseAction.RST) {
+      Sockets.reset(socket);
+    } else {
+      Sockets.finThenClose(socket);
+    }
+  }
+
   InetSocketAddress localAddress() {
     return Sockets.localAddress(socket);
   }

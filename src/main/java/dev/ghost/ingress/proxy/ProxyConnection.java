@@ -362,7 +362,7 @@ final class ProxyConnection {
       buf.release();
     }
     received.clear();
-    client.close(reason.action());
+    client.refuse(reason.action());
     account(reason, 0, 0);
   }
 

@@ -75,6 +75,16 @@ final class Sockets {
     }
   }
 
+  /** Sends FIN at once, then closes; for sockets nothing was ever written to (no pending writes to keep). */
+  static void finThenClose(NetSocket socket) {
+    Channel ch = channel(socket);
+    if (ch instanceof DuplexChannel duplex && ch.isActive() && !duplex.isOutputShutdown()) {
+      duplex.shutdownOutput().addListener(f -> ch.close());
+    } else {
+      ch.close();
+    }
+  }
+
   /** Closes with FIN after pending writes are flushed. */
   static void close(NetSocket socket) {
     socket.close();

@@ -61,6 +61,19 @@ public final class TestNode implements AutoCloseable {
     return "http://127.0.0.1:" + adminPort() + path;
   }
 
+  /**
+   * Waits until no connection is open on any listener or route (the active gauges are back to 0), failing after
+   * {@code timeout}: every test connection has been closed by then, so anything left is a leaked connection.
+   */
+  public void awaitNoOpenConnections(java.time.Duration timeout) {
+    io.micrometer.core.instrument.MeterRegistry registry = node.services().metrics().registry();
+    java.util.function.DoubleSupplier open = () -> registry.find(dev.ghost.ingress.observe.MetricNames.CONNECTIONS_ACTIVE)
+        .gauges().stream().mapToDouble(io.micrometer.core.instrument.Gauge::value).sum()
+        + registry.find(dev.ghost.ingress.observe.MetricNames.ROUTE_CONNECTIONS_ACTIVE)
+        .gauges().stream().mapToDouble(io.micrometer.core.instrument.Gauge::value).sum();
+    Wire.await("no open connections (active gauges sum to 0)", timeout, () -> open.getAsDouble() == 0);
+  }
+
   @Override
   public void close() {
     node.close().await();

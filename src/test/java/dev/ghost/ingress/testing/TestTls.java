@@ -56,6 +56,15 @@ public final class TestTls {
   private TestTls() {
   }
 
+  /**
+   * Initialises JSSE (client context, a first ClientHello) ahead of time. The first TLS use in a JVM can take
+   * longer than a 200 ms sniff timeout; tests that connect first and build the hello second would otherwise race it.
+   */
+  public static void warmUp() {
+    clientContext();
+    ClientHellos.jdk(MYAPP, "TLSv1.3");
+  }
+
   /** The directory holding the PEM files (on the test class path). */
   public static Path dir() {
     URL url = TestTls.class.getResource("/tls/ca.pem");
