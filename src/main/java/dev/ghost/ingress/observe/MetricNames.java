@@ -17,7 +17,10 @@ public final class MetricNames {
   public static final String ROUTE_CONNECTIONS_ACTIVE = "ghost.route.connections.active";
   /** Counter {reason, route}: connections closed; route is "none" before routing. */
   public static final String CONNECTIONS_CLOSED = "ghost.connections.closed";
-  /** Counter {outcome}: ClientHello sniff outcomes (found, no_sni, not_tls, timeout, too_large, malformed). */
+  /**
+   * Counter {outcome}: ClientHello sniff outcomes: found, no_sni, not_tls, timeout, too_large, malformed, and
+   * truncated (the client sent FIN in the middle of its hello: the SNI is unavailable).
+   */
   public static final String SNIFF = "ghost.sniff";
   /** Counter {route, kind}: failed upstream connect attempts; kind is refused, timeout or error. */
   public static final String UPSTREAM_CONNECT_FAILURES = "ghost.upstream.connect.failures";
