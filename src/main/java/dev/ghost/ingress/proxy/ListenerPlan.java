@@ -30,12 +30,12 @@ public final class ListenerPlan {
     }
     boolean dualStack = hostNames.contains("::");
     for (String host : hostNames) {
-      // On Linux a [::] socket is dual-stack and already takes IPv4 on its port; binding 0.0.0.0 too would clash
-      if (dualStack && host.equals("0.0.0.0")) {
-        continue;
-      }
       for (int port : ports) {
-        out.add(new Binding(host, port, listen.bindPort(port)));
+        int bindPort = listen.bindPort(port);
+        // On Linux a [::] socket is dual-stack and already takes IPv4 on its port; binding 0.0.0.0 too would clash
+        if (!(dualStack && host.equals("0.0.0.0") && bindPort != 0)) {
+          out.add(new Binding(host, port, bindPort));
+        }
       }
     }
     if (!listen.ipv4().isEmpty() && listen.ipv4().stream().noneMatch(ListenerPlan::isWildcard)) {

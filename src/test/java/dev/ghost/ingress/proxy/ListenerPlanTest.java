@@ -74,6 +74,13 @@ class ListenerPlanTest {
   }
 
   @Test
+  void ephemeralWildcardsDoNotClashAndBothListen() {
+    var plan = ListenerPlan.desired(listen(List.of("[::]:443"), List.of("0.0.0.0:443"), Map.of(443, 0)),
+        table(List.of(), List.of()));
+    assertThat(plan).containsExactlyInAnyOrder(new Binding("::", 443, 0), new Binding("0.0.0.0", 443, 0));
+  }
+
+  @Test
   void labelsBracketIpv6() {
     assertThat(new Binding("::1", 443, 0).label()).isEqualTo("[::1]:443");
     assertThat(new Binding("127.0.0.1", 443, 0).label()).isEqualTo("127.0.0.1:443");
