@@ -92,7 +92,11 @@ final class ConfigReader {
         url(Settings.CONTROL_PLANE_URL),
         string(Settings.API_TOKEN),
         string(Settings.ORG_ID),
-        duration(Settings.SYNC_POLL_INTERVAL));
+        duration(Settings.SYNC_POLL_INTERVAL),
+        bool(Settings.SYNC_STREAM),
+        duration(Settings.BACKEND_SYNC_INTERVAL),
+        duration(Settings.SYNC_REBUILD_INTERVAL),
+        duration(Settings.SYNC_REQUEST_TIMEOUT));
     IngressConfig.State state = new IngressConfig.State(string(Settings.STATE_FILE));
     IngressConfig.Cluster cluster = new IngressConfig.Cluster(
         strings(Settings.CLUSTER_MEMBERS),

@@ -141,12 +141,25 @@ public record IngressConfig(
    * @param token        {@code GHOST_API_TOKEN} / {@code control_plane.token}
    * @param orgId        {@code GHOST_ORG_ID} / {@code control_plane.org_id}
    * @param pollInterval {@code GHOST_SYNC_POLL_INTERVAL} / {@code control_plane.poll_interval} [1s]
+   * @param stream       {@code GHOST_SYNC_STREAM} / {@code control_plane.stream}: prefer the NDJSON stream [true]
+   * @param backendSyncInterval {@code GHOST_BACKEND_SYNC_INTERVAL} / {@code control_plane.backend_sync_interval}
+   *                     [5s]
+   * @param rebuildInterval {@code GHOST_SYNC_REBUILD_INTERVAL} / {@code control_plane.rebuild_interval}; 0 never
+   *                     [1h]
+   * @param requestTimeout {@code GHOST_SYNC_REQUEST_TIMEOUT} / {@code control_plane.request_timeout} [5s]
    */
-  public record ControlPlane(String url, String token, String orgId, Duration pollInterval) {
+  public record ControlPlane(String url, String token, String orgId, Duration pollInterval, boolean stream,
+      Duration backendSyncInterval, Duration rebuildInterval, Duration requestTimeout) {
+
+    /** True when a control-plane URL is configured. */
+    public boolean enabled() {
+      return url != null;
+    }
+
     @Override
     public String toString() {
       return "ControlPlane[url=" + url + ", token=" + (token == null ? "none" : "***") + ", orgId=" + orgId
-          + ", pollInterval=" + pollInterval + "]";
+          + ", pollInterval=" + pollInterval + ", stream=" + stream + "]";
     }
   }
 
