@@ -1,6 +1,10 @@
 package dev.ghost.ingress.sync;
 
+import dev.ghost.ingress.route.Backend;
 import dev.ghost.ingress.route.Protocol;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -67,6 +71,15 @@ public record CpRoute(
     if (envIpv4AtCreation != null && envIpv4AtCreation.isBlank()) {
       envIpv4AtCreation = null;
     }
+  }
+
+  /** The backend set for these ready instances: {@code [overlay_ipv6]:backend_port} each (contract §2). */
+  public List<Backend> backendsFor(Collection<String> readyIpv6) {
+    List<Backend> out = new ArrayList<>(readyIpv6.size());
+    for (String address : readyIpv6) {
+      out.add(new Backend(address, backendPort));
+    }
+    return List.copyOf(out);
   }
 
   private static void requireText(String name, String value) {
