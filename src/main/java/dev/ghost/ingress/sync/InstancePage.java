@@ -1,0 +1,105 @@
+package dev.ghost.ingress.sync;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One page of {@code GET .../instances} (contract §2): the ready instances' overlay IPv6 addresses and the cursor
+ * of the next page.
+ *
+ * <p>Per the contract: only {@code ready} instances receive new connections (also accepted: {@code READY} and the
+ * protobuf enum name {@code INSTANCE_STATUS_READY}); {@code overlay_ipv6} "arrives with a prefix length
+ * ({@code fd5a:1:2:1::7/128}): strip {@code /nn}. An item without it is skipped", and so is one whose address is
+ * not an IPv6 literal. Addresses are returned in RFC 5952 form. camelCase keys ({@code overlayIpv6},
+ * {@code nextCursor}) are tolerated.
+ *
+ * @param readyIpv6  ready instances' addresses, unbracketed, in page order, without duplicates
+ * @param nextCursor the cursor for the next page, or null when this was the last page
+ */
+public record InstancePage(List<String> readyIpv6, String nextCursor) {
+
+  /** Copies the list. */
+  public InstancePage {
+    readyIpv6 = List.copyOf(readyIpv6);
+  }
+
+  /**
+   * Parses a response body. A body that is not a page at all (no {@code items} array, a non-object item, a
+   * {@code next_cursor} that is neither text, number nor null) throws {@link IllegalArgumentException}: the
+   * caller treats it as a failed fetch and keeps the route's previous set (contract §2).
+   */
+  public static InstancePage parse(JsonObject body) {
+    if (body == null) {
+      throw new IllegalArgumentException("instances response is not a JSON object");
+    }
+    Object items = body.getValue("items");
+    if (!(items instanceof JsonArray array)) {
+      throw new IllegalArgumentException("instances response has no items array");
+    }
+    List<String> ready = new ArrayList<>();
+    for (Object item : array) {
+      if (!(item instanceof JsonObject instance)) {
+        throw new IllegalArgumentException("instances item is not a JSON object: " + item);
+      }
+      if (!isReady(instance.getValue("status"))) {
+        continue;
+      }
+      String address = overlayAddress(first(instance, "overlay_ipv6", "overlayIpv6"));
+      if (address != null && !ready.contains(address)) {
+        ready.add(address);
+      }
+    }
+    return new InstancePage(ready, cursor(first(body, "next_cursor", "nextCursor")));
+  }
+
+  /** True when this was the last page. */
+  public boolean isLast() {
+    return nextCursor == null;
+  }
+
+  private static Object first(JsonObject json, String a, String b) {
+    Object v = json.getValue(a);
+    return v != null ? v : json.getValue(b);
+  }
+
+  private static boolean isReady(Object status) {
+    if (!(status instanceof String s)) {
+      return false;
+    }
+    String u = s.trim().toUpperCase(Locale.ROOT);
+    return u.equals("READY") || u.equals("INSTANCE_STATUS_READY");
+  }
+
+  /** The address without its {@code /nn} suffix, canonical; null when missing or invalid. */
+  static String overlayAddress(Object raw) {
+    if (!(raw instanceof String s)) {
+      return null;
+    }
+    String text = s.trim();
+    int slash = text.indexOf('/');
+    if (slash >= 0) {
+      String len = text.substring(slash + 1);
+      if (!len.matches("[0-9]{1,3}") || Integer.parseInt(len) > 128) {
+        return null;
+      }
+      text = text.substring(0, slash);
+    }
+    return Literals.canonicalIpv6(text);
+  }
+
+  private static String cursor(Object raw) {
+    if (raw == null) {
+      return null;
+    }
+    if (raw instanceof String s) {
+      return s.isBlank() ? null : s;
+    }
+    if (raw instanceof Number n) {
+      return n.toString();
+    }
+    throw new IllegalArgumentException("next_cursor is neither text nor null: " + raw);
+  }
+}

@@ -1,0 +1,364 @@
+package dev.ghost.ingress.sync;
+
+import dev.ghost.ingress.route.Backend;
+import dev.ghost.ingress.route.Protocol;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The last-known-good state on disk (issue 3, "Last-known-good on disk"): format version, cursor, routes with
+ * their creation event ids, env IPv4 bindings with their ranks, backend sets, and the bookkeeping that keeps a
+ * resumed sync idempotent (per-field patch versions, per-env last event ids, route tombstones, the remembered
+ * applied event ids). Patches held for routes not yet created are not persisted; a full rebuild recovers them.
+ *
+ * <p>Blocking I/O: call from a worker thread. Human-readable (pretty-printed JSON):
+ * <pre>{@code
+ * {"format":"ghost-ingress-state/1","written_at":"2025-12-20T10:00:00Z","cursor":44,
+ *  "routes":[{"route_id":"rt_1","app_id":"app_1","env_id":"env_1","hostname":"shop.example.com",
+ *             "listen_port":443,"protocol":"tls_passthrough","backend_process_type":"web","backend_port":8443,
+ *             "proxy_protocol":"v2","backend_expects_proxy_protocol":true,"ipv4_required":false,
+ *             "env_ipv4_address":null,"created_event_id":42,"field_versions":{"backend_port":43}}],
+ *  "env_ipv4":[{"env_id":"env_1","app_id":"app_1","ipv4_address":"203.0.113.7","enabled_event_id":40}],
+ *  "backends":{"rt_1":["[fd5a:1:2:1::7]:8443"]},
+ *  "env_event_ids":{"env_1":40},"deleted_routes":{"rt_0":30},"applied_event_ids":[40,42,43,44]}
+ * }</pre>
+ */
+public final class StateFile {
+
+  /** The value of the {@code format} field this version writes and reads. */
+  public static final String FORMAT = "ghost-ingress-state/1";
+
+  private StateFile() {}
+
+  /** What {@link #read(Path)} found. */
+  public sealed interface Loaded {
+    /** A valid file of this format. */
+    record Ok(ControlPlaneState state, Instant writtenAt) implements Loaded {}
+
+    /** No file at that path. */
+    record Missing() implements Loaded {}
+
+    /** Unreadable, truncated, not JSON, wrong types or inconsistent: ignore it and replay from 0. */
+    record Corrupt(String reason) implements Loaded {}
+
+    /** A well-formed file of another format version; {@code version} is its {@code format} field. */
+    record ForeignVersion(String version) implements Loaded {}
+  }
+
+  /** Writes the state stamped with the current time; see {@link #write(Path, ControlPlaneState, Instant)}. */
+  public static void write(Path file, ControlPlaneState state) throws IOException {
+    write(file, state, Instant.now());
+  }
+
+  /**
+   * Writes atomically: a temp file in the same directory, {@link FileChannel#force(boolean) fsync}, then an
+   * {@link StandardCopyOption#ATOMIC_MOVE atomic rename} over {@code file} (and a best-effort fsync of the
+   * directory). Readers see the old file or the new one, never a partial one. The temp file is removed on failure.
+   */
+  public static void write(Path file, ControlPlaneState state, Instant writtenAt) throws IOException {
+    byte[] bytes = toJson(state, writtenAt).encodePrettily().getBytes(StandardCharsets.UTF_8);
+    Path target = file.toAbsolutePath();
+    Path dir = target.getParent();
+    Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+    boolean moved = false;
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      try {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        throw new IOException("the file system cannot rename atomically in " + dir, e);
+      }
+      moved = true;
+      syncDirectory(dir);
+    } finally {
+      if (!moved) {
+        Files.deleteIfExists(tmp);
+      }
+    }
+  }
+
+  /** Makes the rename durable where the platform allows opening a directory; otherwise a no-op. */
+  private static void syncDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      // Not supported everywhere (e.g. Windows); the data itself is already on disk.
+    }
+  }
+
+  /**
+   * Reads a state file. Never throws: a missing file is {@link Loaded.Missing}, an unreadable or malformed one
+   * {@link Loaded.Corrupt}, another format {@link Loaded.ForeignVersion}.
+   */
+  public static Loaded read(Path file) {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      return new Loaded.Missing();
+    } catch (IOException | RuntimeException e) {
+      return new Loaded.Corrupt("unreadable: " + e);
+    }
+    if (bytes.length == 0) {
+      return new Loaded.Corrupt("empty file");
+    }
+    JsonObject json;
+    try {
+      json = new JsonObject(new String(bytes, StandardCharsets.UTF_8));
+    } catch (RuntimeException e) {
+      return new Loaded.Corrupt("not a JSON object (truncated?): " + e.getMessage());
+    }
+    Object format = json.getValue("format");
+    if (!(format instanceof String f)) {
+      return new Loaded.Corrupt("missing format field");
+    }
+    if (!f.equals(FORMAT)) {
+      return new Loaded.ForeignVersion(f);
+    }
+    try {
+      return fromJson(json);
+    } catch (Bad | IllegalArgumentException | NullPointerException | ClassCastException e) {
+      return new Loaded.Corrupt(e.getMessage() == null ? e.toString() : e.getMessage());
+    }
+  }
+
+  // ---- encoding
+
+  static JsonObject toJson(ControlPlaneState state, Instant writtenAt) {
+    JsonArray routes = new JsonArray();
+    for (CpRoute r : state.routes().values()) {
+      JsonObject versions = new JsonObject();
+      state.fieldVersions().getOrDefault(r.routeId(), Map.of()).forEach((f, id) -> versions.put(f.wireName, id));
+      routes.add(new JsonObject()
+          .put("route_id", r.routeId())
+          .put("app_id", r.appId())
+          .put("env_id", r.envId())
+          .put("hostname", r.hostname())
+          .put("listen_port", r.listenPort())
+          .put("protocol", r.protocol().configName())
+          .put("backend_process_type", r.processType())
+          .put("backend_port", r.backendPort())
+          .put("proxy_protocol", r.proxyV2() ? "v2" : "off")
+          .put("backend_expects_proxy_protocol", r.backendExpectsProxyProtocol())
+          .put("ipv4_required", r.ipv4Required())
+          .put("env_ipv4_address", r.envIpv4AtCreation())
+          .put("created_event_id", r.createdEventId())
+          .put("field_versions", versions));
+    }
+    JsonArray envs = new JsonArray();
+    state.envBindings().values().forEach(b -> envs.add(new JsonObject()
+        .put("env_id", b.envId())
+        .put("app_id", b.appId())
+        .put("ipv4_address", b.ipv4())
+        .put("enabled_event_id", b.enabledEventId())));
+    JsonObject backends = new JsonObject();
+    state.backends().forEach((id, set) -> {
+      JsonArray addrs = new JsonArray();
+      set.forEach(b -> addrs.add(b.toString()));
+      backends.put(id, addrs);
+    });
+    JsonObject envEvents = new JsonObject();
+    state.envEventIds().forEach(envEvents::put);
+    JsonObject deleted = new JsonObject();
+    state.tombstones().forEach(deleted::put);
+    JsonArray applied = new JsonArray();
+    state.appliedIds().forEach(applied::add);
+    return new JsonObject()
+        .put("format", FORMAT)
+        .put("written_at", writtenAt.toString())
+        .put("cursor", state.cursor())
+        .put("routes", routes)
+        .put("env_ipv4", envs)
+        .put("backends", backends)
+        .put("env_event_ids", envEvents)
+        .put("deleted_routes", deleted)
+        .put("applied_event_ids", applied);
+  }
+
+  // ---- decoding (strict: any surprise is Corrupt)
+
+  private static Loaded fromJson(JsonObject json) {
+    Instant writtenAt;
+    try {
+      writtenAt = Instant.parse(text(json, "written_at", true));
+    } catch (DateTimeParseException e) {
+      throw new Bad("written_at is not an ISO-8601 instant");
+    }
+    long cursor = number(json, "cursor");
+
+    Map<String, CpRoute> routes = new LinkedHashMap<>();
+    Map<String, Map<RoutePatch.Field, Long>> versions = new LinkedHashMap<>();
+    for (JsonObject r : objects(json, "routes")) {
+      CpRoute route = new CpRoute(text(r, "route_id", true), text(r, "app_id", true), text(r, "env_id", true),
+          text(r, "hostname", false), (int) intRange(r, "listen_port"), Protocol.parse(text(r, "protocol", true)),
+          text(r, "backend_process_type", true), (int) intRange(r, "backend_port"),
+          proxy(text(r, "proxy_protocol", true)), bool(r, "backend_expects_proxy_protocol"),
+          bool(r, "ipv4_required"), text(r, "env_ipv4_address", false), number(r, "created_event_id"));
+      if (routes.put(route.routeId(), route) != null) {
+        throw new Bad("duplicate route " + route.routeId());
+      }
+      Map<RoutePatch.Field, Long> fv = new EnumMap<>(RoutePatch.Field.class);
+      JsonObject fvJson = object(r, "field_versions");
+      for (String name : fvJson.fieldNames()) {
+        fv.put(RoutePatch.Field.byWireName(name), number(fvJson, name));
+      }
+      if (!fv.isEmpty()) {
+        versions.put(route.routeId(), fv);
+      }
+    }
+
+    Map<String, EnvBinding> envs = new LinkedHashMap<>();
+    for (JsonObject e : objects(json, "env_ipv4")) {
+      EnvBinding b = new EnvBinding(text(e, "env_id", true), text(e, "app_id", false),
+          text(e, "ipv4_address", true), number(e, "enabled_event_id"));
+      if (envs.put(b.envId(), b) != null) {
+        throw new Bad("duplicate env " + b.envId());
+      }
+    }
+
+    Map<String, List<Backend>> backends = new LinkedHashMap<>();
+    JsonObject backendsJson = object(json, "backends");
+    for (String id : backendsJson.fieldNames()) {
+      List<Backend> set = new ArrayList<>();
+      for (Object o : array(backendsJson, id)) {
+        if (!(o instanceof String s)) {
+          throw new Bad("backend of " + id + " is not a string");
+        }
+        set.add(Backend.parse(s));
+      }
+      backends.put(id, set);
+    }
+
+    Map<String, Long> envEvents = longMap(object(json, "env_event_ids"));
+    Map<String, Long> deleted = longMap(object(json, "deleted_routes"));
+    List<Long> applied = new ArrayList<>();
+    for (Object o : array(json, "applied_event_ids")) {
+      applied.add(asLong(o, "applied_event_ids"));
+    }
+    ControlPlaneState state = ControlPlaneState.restore(cursor, routes, envs, backends, versions, envEvents,
+        deleted, applied);
+    return new Loaded.Ok(state, writtenAt);
+  }
+
+  private static boolean proxy(String mode) {
+    return switch (mode) {
+      case "v2" -> true;
+      case "off" -> false;
+      default -> throw new Bad("proxy_protocol must be off or v2: " + mode);
+    };
+  }
+
+  private static Map<String, Long> longMap(JsonObject json) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (String k : json.fieldNames()) {
+      out.put(k, number(json, k));
+    }
+    return out;
+  }
+
+  private static String text(JsonObject json, String key, boolean required) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      if (required) {
+        throw new Bad("missing " + key);
+      }
+      return null;
+    }
+    if (!(v instanceof String s)) {
+      throw new Bad(key + " is not a string");
+    }
+    return s;
+  }
+
+  private static long number(JsonObject json, String key) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      throw new Bad("missing " + key);
+    }
+    long n = asLong(v, key);
+    if (n < 0) {
+      throw new Bad(key + " is negative");
+    }
+    return n;
+  }
+
+  private static long intRange(JsonObject json, String key) {
+    long n = number(json, key);
+    if (n > Integer.MAX_VALUE) {
+      throw new Bad(key + " out of range");
+    }
+    return n;
+  }
+
+  private static long asLong(Object v, String key) {
+    if (v instanceof Integer || v instanceof Long) {
+      return ((Number) v).longValue();
+    }
+    throw new Bad(key + " is not an integer");
+  }
+
+  private static boolean bool(JsonObject json, String key) {
+    Object v = json.getValue(key);
+    if (!(v instanceof Boolean b)) {
+      throw new Bad(key + " is not a boolean");
+    }
+    return b;
+  }
+
+  private static JsonObject object(JsonObject json, String key) {
+    Object v = json.getValue(key);
+    if (!(v instanceof JsonObject o)) {
+      throw new Bad(key + " is not an object");
+    }
+    return o;
+  }
+
+  private static JsonArray array(JsonObject json, String key) {
+    Object v = json.getValue(key);
+    if (!(v instanceof JsonArray a)) {
+      throw new Bad(key + " is not an array");
+    }
+    return a;
+  }
+
+  private static List<JsonObject> objects(JsonObject json, String key) {
+    List<JsonObject> out = new ArrayList<>();
+    for (Object o : array(json, key)) {
+      if (!(o instanceof JsonObject obj)) {
+        throw new Bad(key + " holds a non-object");
+      }
+      out.add(obj);
+    }
+    return out;
+  }
+
+  /** A content problem with its reason; never escapes {@link #read(Path)}. */
+  private static final class Bad extends RuntimeException {
+    Bad(String reason) {
+      super(reason, null, false, false);
+    }
+  }
+}
