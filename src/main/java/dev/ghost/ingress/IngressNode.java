@@ -18,6 +18,9 @@ import dev.ghost.ingress.route.RoundRobinSelector;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableBuilder;
 import dev.ghost.ingress.route.RouteTableRef;
+import dev.ghost.ingress.sync.SyncStatus;
+import dev.ghost.ingress.sync.SyncVerticle;
+import dev.ghost.ingress.observe.MetricNames;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
@@ -35,6 +38,8 @@ import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.lang.management.ManagementFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +59,10 @@ public final class IngressNode {
   private final BoundSockets bound = new BoundSockets();
   private final NodeState state;
   private final ProxyServices services;
+  private final SyncStatus syncStatus = new SyncStatus();
+  private final AtomicLong tableVersions = new AtomicLong(1);
+  private final AtomicBoolean listenersUp = new AtomicBoolean();
+  private final AtomicBoolean firstTable = new AtomicBoolean();
   private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
   private int adminPort = -1;
 
@@ -79,6 +88,7 @@ public final class IngressNode {
         metrics,
         new AccessLog(config.log().accessLog()));
     RouteTableMetrics.register(metrics, tables, services.health());
+    registerSyncMetrics(metrics);
     tables.onSwap(table -> forgetRemoved(table, selector, services.health()));
     bindJvmMetrics(registry);
   }
@@ -99,6 +109,13 @@ public final class IngressNode {
     new ProcessorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
     new FileDescriptorMetrics().bindTo(registry);
+  }
+
+  private void registerSyncMetrics(IngressMetrics metrics) {
+    metrics.gaugeOf(MetricNames.SYNC_CURSOR, syncStatus, SyncStatus::cursor);
+    metrics.gaugeOf(MetricNames.SYNC_LAST_SUCCESS_AGE, syncStatus, SyncStatus::lastSuccessAgeSeconds);
+    metrics.gaugeOf(MetricNames.STATE_FILE_AGE, syncStatus, SyncStatus::stateAgeSeconds);
+    metrics.gaugeOf(MetricNames.STATE_FILE_VERSION, syncStatus, SyncStatus::stateVersion);
   }
 
   /** Builds the route table of the static configuration. */
@@ -134,17 +151,40 @@ public final class IngressNode {
         .addKeyValue("loser", c.loserId()).addKeyValue("port", c.port()).addKeyValue("scope", c.scope().toString())
         .log("route conflict"));
     int instances = eventLoops(config);
-    AdminVerticle admin = new AdminVerticle(config.admin(), state, tables, bound, services, registry);
+    AdminVerticle admin = new AdminVerticle(config.admin(), state, tables, bound, services, registry, syncStatus);
     DeploymentOptions listeners = new DeploymentOptions().setInstances(instances);
     return vertx.deployVerticle(() -> new ListenerVerticle(config.listen(), tables, bound, services), listeners)
         .compose(id -> vertx.deployVerticle(admin))
-        .onSuccess(id -> adminPort = admin.port())
-        .onSuccess(id -> {
-          state.phase(NodeState.Phase.SERVING);
+        .compose(id -> deploySync())
+        .onSuccess(v -> {
+          adminPort = admin.port();
+          listenersUp.set(true);
           LOG.atInfo().addKeyValue("node_id", state.nodeId()).addKeyValue("routes", table.routes().size())
-              .addKeyValue("event_loops", instances).log("ingress ready");
-        })
-        .mapEmpty();
+              .addKeyValue("event_loops", instances)
+              .addKeyValue("control_plane", config.controlPlane().enabled()).log("ingress started");
+          maybeReady();
+        });
+  }
+
+  /** Starts control-plane sync when a URL is configured; the node is ready once its first table is in force. */
+  private Future<Void> deploySync() {
+    if (!config.controlPlane().enabled()) {
+      firstTable.set(true);
+      return Future.succeededFuture();
+    }
+    SyncVerticle sync = new SyncVerticle(config, tables, tableVersions, services.metrics(), syncStatus, () -> {
+      firstTable.set(true);
+      maybeReady();
+    });
+    return vertx.deployVerticle(sync).mapEmpty();
+  }
+
+  private void maybeReady() {
+    if (listenersUp.get() && firstTable.get() && state.phase() == NodeState.Phase.STARTING) {
+      state.phase(NodeState.Phase.SERVING);
+      LOG.atInfo().addKeyValue("node_id", state.nodeId()).addKeyValue("table_version", tables.current().version())
+          .log("ingress ready");
+    }
   }
 
   private void logTransport() {
@@ -204,6 +244,15 @@ public final class IngressNode {
 
   public ProxyServices services() {
     return services;
+  }
+
+  public SyncStatus syncStatus() {
+    return syncStatus;
+  }
+
+  /** The node's table version counter; whoever swaps a table takes the next number from it. */
+  public AtomicLong tableVersions() {
+    return tableVersions;
   }
 
   public PrometheusMeterRegistry registry() {

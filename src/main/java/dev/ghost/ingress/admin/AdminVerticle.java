@@ -6,6 +6,7 @@ import dev.ghost.ingress.observe.LogLevels;
 import dev.ghost.ingress.proxy.BoundSockets;
 import dev.ghost.ingress.proxy.ProxyServices;
 import dev.ghost.ingress.route.RouteTableRef;
+import dev.ghost.ingress.sync.SyncStatus;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -40,14 +41,14 @@ public final class AdminVerticle extends VerticleBase {
   private HttpServer server;
 
   public AdminVerticle(IngressConfig.Admin settings, NodeState state, RouteTableRef tables, BoundSockets bound,
-      ProxyServices services, PrometheusMeterRegistry registry) {
+      ProxyServices services, PrometheusMeterRegistry registry, SyncStatus sync) {
     this.settings = settings;
     this.state = state;
     this.tables = tables;
     this.bound = bound;
     this.services = services;
     this.registry = registry;
-    this.views = new AdminViews(state, bound, services);
+    this.views = new AdminViews(state, bound, services, sync);
   }
 
   @Override

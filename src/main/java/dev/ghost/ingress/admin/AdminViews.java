@@ -6,6 +6,7 @@ import dev.ghost.ingress.route.Backend;
 import dev.ghost.ingress.route.BackendHealth;
 import dev.ghost.ingress.route.Route;
 import dev.ghost.ingress.route.RouteTable;
+import dev.ghost.ingress.sync.SyncStatus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -17,11 +18,13 @@ final class AdminViews {
   private final NodeState state;
   private final BoundSockets bound;
   private final ProxyServices services;
+  private final SyncStatus sync;
 
-  AdminViews(NodeState state, BoundSockets bound, ProxyServices services) {
+  AdminViews(NodeState state, BoundSockets bound, ProxyServices services, SyncStatus sync) {
     this.state = state;
     this.bound = bound;
     this.services = services;
+    this.sync = sync;
   }
 
   JsonObject routes(RouteTable table) {
@@ -94,7 +97,7 @@ final class AdminViews {
         .put("open_connections", services.limits().open())
         .put("max_connections", services.limits().maxGlobal())
         .put("bound_sockets", sockets)
-        .put("state_file", new JsonObject().put("enabled", false).put("age_s", (Object) null))
-        .put("sync", new JsonObject().put("state", "disabled"));
+        .put("state_file", sync.stateFileJson())
+        .put("sync", sync.syncJson());
   }
 }

@@ -66,6 +66,28 @@ public final class IngressMetrics {
     counter(MetricNames.LISTENER_BIND_FAILURES, "listener", listener).increment();
   }
 
+  public void syncError(String kind) {
+    counter(MetricNames.SYNC_ERRORS, "kind", kind).increment();
+  }
+
+  public void syncEvents(String outcome, int n) {
+    if (n > 0) {
+      counter(MetricNames.SYNC_EVENTS, "outcome", outcome).increment(n);
+    }
+  }
+
+  public void syncTable() {
+    counter(MetricNames.SYNC_TABLES).increment();
+  }
+
+  public void stateFileLoad(String outcome) {
+    counter(MetricNames.STATE_FILE_LOADS, "outcome", outcome).increment();
+  }
+
+  public void stateFileWriteFailure() {
+    counter(MetricNames.STATE_FILE_WRITE_FAILURES).increment();
+  }
+
   /** Registers a gauge read from {@code source} at scrape time. */
   public <T> void gaugeOf(String name, T source, ToDoubleFunction<T> value, String... tags) {
     Gauge.builder(name, source, value).tags(tags).strongReference(true).register(registry);

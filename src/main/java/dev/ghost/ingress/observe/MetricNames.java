@@ -48,4 +48,23 @@ public final class MetricNames {
   public static final String ROUTE_BACKENDS = "ghost.route.backends";
   /** Gauge {route}: backends of a route currently ejected by passive health. */
   public static final String ROUTE_BACKENDS_EJECTED = "ghost.route.backends.ejected";
+
+  /** Counter {kind}: control-plane sync failures (unreachable, timeout, unauthorized, server_error, ...). */
+  public static final String SYNC_ERRORS = "ghost.sync.errors";
+  /** Counter {outcome}: control-plane events read: applied, ignored (unknown type), rejected (bad payload). */
+  public static final String SYNC_EVENTS = "ghost.sync.events";
+  /** Counter: route tables swapped in from the control plane. */
+  public static final String SYNC_TABLES = "ghost.sync.tables";
+  /** Gauge: the control-plane event cursor this node has applied up to. */
+  public static final String SYNC_CURSOR = "ghost.sync.cursor";
+  /** Gauge: seconds since the last successful control-plane read; -1 before the first. */
+  public static final String SYNC_LAST_SUCCESS_AGE = "ghost.sync.last_success_age_seconds";
+  /** Counter {outcome}: state file loads at start: ok, missing, corrupt, foreign_version. */
+  public static final String STATE_FILE_LOADS = "ghost.state_file.loads";
+  /** Counter: state file writes that failed (unwritable path, full disk); the node keeps serving. */
+  public static final String STATE_FILE_WRITE_FAILURES = "ghost.state_file.write_failures";
+  /** Gauge: age in seconds of the state last written or loaded; -1 when there is none. */
+  public static final String STATE_FILE_AGE = "ghost.state_file.age_seconds";
+  /** Gauge: format version of the state file ({@code 1}); 0 when there is none. */
+  public static final String STATE_FILE_VERSION = "ghost.state_file.version";
 }

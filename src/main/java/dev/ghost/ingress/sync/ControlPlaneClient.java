@@ -1,0 +1,217 @@
+package dev.ghost.ingress.sync;
+
+import dev.ghost.ingress.config.IngressConfig;
+import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.net.ConnectException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The control plane's HTTP API as control-plane-contract.md describes it: the event feed (paged), the NDJSON event
+ * stream (read incrementally), and the instances list (paged). Every request carries the bearer token and an
+ * {@code X-Request-Id}; failures come back as {@link SyncException}s. The token is never logged.
+ */
+public final class ControlPlaneClient {
+
+  /** Page size for the feed and the instances list (the contract's maximum). */
+  static final int PAGE = 200;
+
+  private final Vertx vertx;
+  private final WebClient web;
+  private final HttpClient streams;
+  private final String base;
+  private final String org;
+  private final String authorization;
+  private final long timeoutMs;
+
+  public ControlPlaneClient(Vertx vertx, IngressConfig.ControlPlane settings) {
+    this.vertx = vertx;
+    this.timeoutMs = settings.requestTimeout().toMillis();
+    this.web = WebClient.create(vertx, new WebClientOptions()
+        .setConnectTimeout((int) timeoutMs)
+        .setUserAgent("ghost-ingress")
+        .setKeepAlive(true));
+    this.streams = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) timeoutMs));
+    this.base = settings.url().endsWith("/") ? settings.url().substring(0, settings.url().length() - 1)
+        : settings.url();
+    this.org = encode(settings.orgId() == null ? "" : settings.orgId());
+    String token = settings.token() == null ? "" : settings.token();
+    // The contract: add the "Bearer " prefix only when the configured value lacks it
+    this.authorization = token.regionMatches(true, 0, "Bearer ", 0, 7) ? token : "Bearer " + token;
+  }
+
+  /** One page of the event feed after {@code afterEventId}. */
+  public Future<EventPage> events(long afterEventId, int limit) {
+    String url = base + "/v1/orgs/" + org + "/events?after_event_id=" + afterEventId + "&limit=" + limit;
+    return getJson(url).compose(body -> {
+      JsonArray items = body.getJsonArray("items");
+      Object next = body.getValue("next_after_event_id", body.getValue("nextAfterEventId"));
+      if (items == null || !(next instanceof Number)) {
+        return Future.failedFuture(bad("event page without items or next_after_event_id"));
+      }
+      List<CpEvent> events = new ArrayList<>(items.size());
+      for (Object item : items) {
+        if (!(item instanceof JsonObject envelope)) {
+          return Future.failedFuture(bad("event page item is not an object"));
+        }
+        events.add(EventDecoder.fromFeedItem(envelope));
+      }
+      return Future.succeededFuture(new EventPage(events, ((Number) next).longValue()));
+    });
+  }
+
+  /** Every ready instance's overlay IPv6 of one process type of an environment, across all pages. */
+  public Future<List<String>> readyInstances(String app, String env, String processType) {
+    return instancePages(app, env, processType, null, new ArrayList<>());
+  }
+
+  private Future<List<String>> instancePages(String app, String env, String processType, String cursor,
+      List<String> acc) {
+    String url = base + "/v1/orgs/" + org + "/apps/" + encode(app) + "/envs/" + encode(env) + "/instances"
+        + "?process_type=" + encode(processType == null ? "" : processType) + "&status=ready&limit=" + PAGE
+        + (cursor == null ? "" : "&cursor=" + encode(cursor));
+    return getJson(url).compose(body -> {
+      InstancePage page;
+      try {
+        page = InstancePage.parse(body);
+      } catch (RuntimeException e) {
+        return Future.failedFuture(bad("instances page: " + e.getMessage()));
+      }
+      acc.addAll(page.readyIpv6());
+      return page.nextCursor() == null || page.nextCursor().equals(cursor)
+          ? Future.succeededFuture(acc)
+          : instancePages(app, env, processType, page.nextCursor(), acc);
+    });
+  }
+
+  /**
+   * Opens the NDJSON event stream after {@code afterEventId}. Lines are decoded as they arrive and handed to
+   * {@code sink}; the returned stream ends (its {@link EventStream#ended()} fails) when the connection breaks, a
+   * line is over the cap, or nothing arrives for {@code silence}.
+   */
+  public Future<EventStream> stream(long afterEventId, java.util.function.Consumer<CpEvent> sink,
+      java.time.Duration silence) {
+    String url = base + "/v1/orgs/" + org + "/events/stream?after_event_id=" + afterEventId + "&poll_ms=100";
+    String requestId = UUID.randomUUID().toString();
+    RequestOptions options = new RequestOptions()
+        .setMethod(HttpMethod.GET)
+        .setAbsoluteURI(url)
+        .putHeader("Authorization", authorization)
+        .putHeader("Accept", "application/x-ndjson")
+        .putHeader("X-Request-Id", requestId)
+        .setConnectTimeout(timeoutMs);
+    return streams.request(options)
+        .compose(req -> req.send())
+        .recover(err -> Future.failedFuture(classify(err, requestId)))
+        .compose(resp -> {
+          if (resp.statusCode() != 200) {
+            return resp.body().transform(ar -> Future.failedFuture(statusFailure(resp.statusCode(),
+                resp.getHeader("content-type"), ar.succeeded() ? ar.result() : Buffer.buffer(), requestId)));
+          }
+          return Future.succeededFuture(new EventStream(vertx, resp, sink, silence));
+        });
+  }
+
+  private Future<JsonObject> getJson(String url) {
+    String requestId = UUID.randomUUID().toString();
+    return web.getAbs(url)
+        .putHeader("Authorization", authorization)
+        .putHeader("Accept", "application/json")
+        .putHeader("X-Request-Id", requestId)
+        .timeout(timeoutMs)
+        .send()
+        .recover(err -> Future.failedFuture(classify(err, requestId)))
+        .compose(resp -> body(resp, requestId));
+  }
+
+  private static Future<JsonObject> body(HttpResponse<Buffer> resp, String requestId) {
+    Buffer body = resp.body() == null ? Buffer.buffer() : resp.body();
+    if (resp.statusCode() != 200) {
+      return Future.failedFuture(statusFailure(resp.statusCode(), resp.getHeader("content-type"), body, requestId));
+    }
+    try {
+      Object json = Buffer.buffer(body.getBytes()).toJson();
+      if (json instanceof JsonObject object) {
+        return Future.succeededFuture(object);
+      }
+      return Future.failedFuture(new SyncException(SyncFailure.BAD_BODY, "body is not a JSON object", true,
+          requestId));
+    } catch (DecodeException e) {
+      return Future.failedFuture(new SyncException(SyncFailure.BAD_BODY, "body is not JSON", true, requestId));
+    }
+  }
+
+  /** A non-200 answer; problem+json bodies say whether a retry can help. */
+  static SyncException statusFailure(int status, String contentType, Buffer body, String requestId) {
+    boolean retryable = status >= 500 || status == 429;
+    String detail = "HTTP " + status;
+    if (contentType != null && contentType.startsWith("application/problem+json")) {
+      try {
+        JsonObject problem = new JsonObject(body);
+        retryable = problem.getBoolean("retryable", retryable);
+        detail = detail + " " + problem.getString("code", "") + ": " + problem.getString("title", "");
+      } catch (RuntimeException ignored) {
+        detail = detail + " (unreadable problem+json)";
+      }
+    }
+    SyncFailure kind = status == 401 || status == 403 ? SyncFailure.UNAUTHORIZED
+        : retryable ? SyncFailure.SERVER_ERROR : SyncFailure.CLIENT_ERROR;
+    return new SyncException(kind, detail, retryable, requestId);
+  }
+
+  static SyncException classify(Throwable err, String requestId) {
+    if (err instanceof SyncException s) {
+      return s;
+    }
+    if (err instanceof TimeoutException || err instanceof ConnectTimeoutException
+        || err instanceof io.netty.handler.timeout.TimeoutException) {
+      return new SyncException(SyncFailure.TIMEOUT, String.valueOf(err.getMessage()), true, requestId);
+    }
+    if (err instanceof ConnectException || err instanceof java.net.UnknownHostException
+        || err instanceof java.io.IOException) {
+      return new SyncException(SyncFailure.UNREACHABLE, String.valueOf(err.getMessage()), true, requestId);
+    }
+    String message = String.valueOf(err.getMessage());
+    SyncFailure kind = message.contains("timeout") || message.contains("timed out") ? SyncFailure.TIMEOUT
+        : SyncFailure.UNREACHABLE;
+    return new SyncException(kind, message, true, requestId);
+  }
+
+  private static SyncException bad(String detail) {
+    return new SyncException(SyncFailure.BAD_BODY, detail, true, null);
+  }
+
+  private static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  public Future<Void> close() {
+    web.close();
+    return streams.close();
+  }
+
+  /**
+   * One page of the feed.
+   *
+   * @param events    decoded events, ascending
+   * @param nextAfter the cursor to ask from next
+   */
+  public record EventPage(List<CpEvent> events, long nextAfter) {}
+}

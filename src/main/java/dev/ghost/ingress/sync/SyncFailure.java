@@ -1,0 +1,33 @@
+package dev.ghost.ingress.sync;
+
+import java.util.Locale;
+
+/**
+ * Why a control-plane read failed: one closed list, each value one label of {@code ghost_sync_errors_total} and
+ * one log line. None is fatal: the node keeps serving its last good table and retries with backoff.
+ */
+public enum SyncFailure {
+  /** Connection refused, reset or DNS failure. */
+  UNREACHABLE,
+  /** No answer within the request timeout. */
+  TIMEOUT,
+  /** 401 or 403: the token is missing, wrong or lacks access. */
+  UNAUTHORIZED,
+  /** 5xx, or a problem+json answer that says {@code retryable: true}. */
+  SERVER_ERROR,
+  /** Another 4xx: the request is wrong and retrying it as is will not help. */
+  CLIENT_ERROR,
+  /** A 200 whose body is not the JSON the contract describes. */
+  BAD_BODY,
+  /** The event stream ended or broke. */
+  STREAM_DROPPED,
+  /** The event stream sent nothing for too long. */
+  STREAM_SILENT,
+  /** An NDJSON line over the 1 MiB cap. */
+  LINE_TOO_LONG;
+
+  /** The metric label. */
+  public String label() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+}

@@ -1,0 +1,391 @@
+package dev.ghost.ingress.sync;
+
+import dev.ghost.ingress.config.IngressConfig;
+import dev.ghost.ingress.observe.IngressMetrics;
+import dev.ghost.ingress.route.Backend;
+import dev.ghost.ingress.route.PortPolicy;
+import dev.ghost.ingress.route.RouteTable;
+import dev.ghost.ingress.route.RouteTableRef;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the node's route table in step with the control plane. Wires the pieces; the decisions are elsewhere:
+ * {@link ControlPlaneState} applies events, {@link ControlPlaneClient} talks HTTP, {@link StateFile} keeps the
+ * last-known-good state.
+ *
+ * <ul>
+ *   <li>Start: a valid state file is served at once; sync resumes from its cursor.</li>
+ *   <li>Changes: the NDJSON stream when it works, else polling; a poll also re-reads a trailing window of event
+ *       ids, so events that committed out of order are healed. A rare full rebuild replays from 0 and swaps only
+ *       if the result differs.</li>
+ *   <li>Backends: fetched before a new or changed route is swapped in, refreshed periodically and on
+ *       {@code instance.status_changed}.</li>
+ *   <li>Failures: counted, logged, retried with capped exponential backoff and jitter; the table in force stays.</li>
+ * </ul>
+ * All state changes happen on this verticle's event loop, one batch at a time.
+ */
+public final class SyncVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SyncVerticle.class);
+  /** Event ids re-read behind the cursor on every poll (ids can commit out of order). */
+  static final long HEAL_WINDOW = 100;
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+  /** A stream with no line for this long is treated as broken (the contract: fall back to polling). */
+  private static final Duration STREAM_SILENCE = Duration.ofSeconds(30);
+  private static final long REFRESH_ALL_MIN_GAP_MS = 1_000;
+
+  private final IngressConfig config;
+  private final IngressConfig.ControlPlane settings;
+  private final RouteTableRef tables;
+  private final AtomicLong versions;
+  private final IngressMetrics metrics;
+  private final SyncStatus status;
+  private final Runnable onFirstTable;
+  private ControlPlaneClient client;
+  private ControlPlaneState state = ControlPlaneState.EMPTY;
+  private Future<Void> tail = Future.succeededFuture();
+  private boolean published;
+  private int pollFailures;
+  private int streamFailures;
+  private EventStream stream;
+  private long lastRefreshAll;
+  private boolean stopped;
+  private final List<CpEvent> streamed = new ArrayList<>();
+  private boolean flushScheduled;
+
+  /**
+   * @param config       the node's configuration (control-plane settings, static routes, state file, limits)
+   * @param tables       the table to swap
+   * @param versions     the node's table version counter, shared with other table writers
+   * @param metrics      meters
+   * @param status       where the sync reports its state
+   * @param onFirstTable called once, on the event loop, when the first table from the state file or the control
+   *                     plane is in force
+   */
+  public SyncVerticle(IngressConfig config, RouteTableRef tables, AtomicLong versions, IngressMetrics metrics,
+      SyncStatus status, Runnable onFirstTable) {
+    this.config = config;
+    this.settings = config.controlPlane();
+    this.tables = tables;
+    this.versions = versions;
+    this.metrics = metrics;
+    this.status = status;
+    this.onFirstTable = onFirstTable;
+  }
+
+  @Override
+  public Future<?> start() {
+    client = new ControlPlaneClient(vertx, settings);
+    status.mode(SyncStatus.Mode.STARTING);
+    status.statePath(config.state().file());
+    loadStateFile().onComplete(ar -> {
+      schedulePoll(0);
+      if (settings.stream()) {
+        openStream();
+      }
+      vertx.setPeriodic(settings.backendSyncInterval().toMillis(), t -> enqueue(this::refreshAllBackends));
+      if (!settings.rebuildInterval().isZero()) {
+        vertx.setPeriodic(settings.rebuildInterval().toMillis(), t -> enqueue(this::rebuild));
+      }
+    });
+    return Future.succeededFuture();
+  }
+
+  // ---- last-known-good ------------------------------------------------------------------------------------
+
+  private Future<Void> loadStateFile() {
+    Path file = Path.of(config.state().file());
+    return vertx.executeBlocking(() -> StateFile.read(file)).map(loaded -> {
+      if (loaded instanceof StateFile.Ok ok) {
+        state = ok.state();
+        status.stateLoaded("ok", ok.writtenAt());
+        metrics.stateFileLoad("ok");
+        LOG.atInfo().addKeyValue("path", file.toString()).addKeyValue("cursor", state.cursor())
+            .addKeyValue("routes", state.routes().size()).log("serving last-known-good state");
+        publish(state, "state_file");
+      } else if (loaded instanceof StateFile.Missing) {
+        status.stateLoaded("missing", null);
+        metrics.stateFileLoad("missing");
+      } else if (loaded instanceof StateFile.Corrupt corrupt) {
+        status.stateLoaded("corrupt", null);
+        metrics.stateFileLoad("corrupt");
+        LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("reason", corrupt.reason())
+            .log("state file ignored: corrupt; replaying from event 0");
+      } else if (loaded instanceof StateFile.ForeignVersion foreign) {
+        status.stateLoaded("foreign_version", null);
+        metrics.stateFileLoad("foreign_version");
+        LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("version", foreign.version())
+            .log("state file ignored: unknown format version; replaying from event 0");
+      }
+      return (Void) null;
+    }).recover(err -> {
+      LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("cause", String.valueOf(err.getMessage()))
+          .log("state file unreadable; replaying from event 0");
+      metrics.stateFileLoad("corrupt");
+      return Future.succeededFuture();
+    });
+  }
+
+  private void writeStateFile(ControlPlaneState snapshot) {
+    Path file = Path.of(config.state().file());
+    vertx.executeBlocking(() -> {
+      StateFile.write(file, snapshot);
+      return Instant.now();
+    }).onSuccess(status::stateWritten).onFailure(err -> {
+      metrics.stateFileWriteFailure();
+      status.stateWriteFailed(String.valueOf(err.getMessage()));
+      LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("cause", String.valueOf(err.getMessage()))
+          .log("state file not written; still serving");
+    });
+  }
+
+  // ---- one batch at a time --------------------------------------------------------------------------------
+
+  /** Runs {@code step} after every step queued before it; a failed step does not stop the next. */
+  private void enqueue(java.util.function.Supplier<Future<Void>> step) {
+    tail = tail.transform(ar -> stopped ? Future.succeededFuture() : step.get())
+        .recover(err -> Future.succeededFuture());
+  }
+
+  private Future<Void> apply(List<CpEvent> batch) {
+    if (batch.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    ControlPlaneState.Applied applied = state.apply(batch);
+    metrics.syncEvents("rejected", applied.rejected());
+    batch.stream().filter(e -> e instanceof CpEvent.Rejected).map(e -> (CpEvent.Rejected) e).forEach(r ->
+        LOG.atWarn().addKeyValue("event_id", r.eventId()).addKeyValue("event_type", r.type())
+            .addKeyValue("reason", r.reason()).log("control-plane event rejected"));
+    metrics.syncEvents("ignored", (int) batch.stream().filter(e -> e instanceof CpEvent.Ignored).count());
+    metrics.syncEvents("applied", (int) batch.stream()
+        .filter(e -> !(e instanceof CpEvent.Ignored) && !(e instanceof CpEvent.Rejected)).count());
+    Set<String> refresh = new HashSet<>(applied.routesNeedingInstances());
+    ControlPlaneState next = applied.next();
+    if (applied.refreshAll() && System.currentTimeMillis() - lastRefreshAll >= REFRESH_ALL_MIN_GAP_MS) {
+      lastRefreshAll = System.currentTimeMillis();
+      refresh.addAll(next.routes().keySet());
+    }
+    next.routes().values().stream().filter(r -> applied.envsToRefresh().contains(r.envId()))
+        .forEach(r -> refresh.add(r.routeId()));
+    return fetchBackends(next, refresh).map(withBackends -> {
+      publishIfChanged(withBackends, "events");
+      return null;
+    });
+  }
+
+  /** Fetches the instances of {@code routeIds}; a failed fetch keeps that route's previous set. */
+  private Future<ControlPlaneState> fetchBackends(ControlPlaneState from, Set<String> routeIds) {
+    List<Future<Fetched>> fetches = new ArrayList<>();
+    for (String id : routeIds) {
+      CpRoute route = from.routes().get(id);
+      if (route == null) {
+        continue;
+      }
+      fetches.add(client.readyInstances(route.appId(), route.envId(), route.processType())
+          .map(ips -> new Fetched(id, backends(ips, route.backendPort())))
+          .onFailure(err -> onFailure("instances of " + id, err))
+          .otherwise((Fetched) null));
+    }
+    return Future.join(fetches).transform(ar -> {
+      ControlPlaneState s = from;
+      for (Future<Fetched> f : fetches) {
+        if (f.succeeded() && f.result() != null) {
+          s = s.withBackends(f.result().routeId(), f.result().backends());
+        }
+      }
+      return Future.succeededFuture(s);
+    });
+  }
+
+  /** One route's freshly fetched backend set. */
+  private record Fetched(String routeId, List<Backend> backends) {}
+
+  private static List<Backend> backends(List<String> ipv6, int port) {
+    List<Backend> out = new ArrayList<>(ipv6.size());
+    for (String ip : ipv6) {
+      out.add(new Backend(ip, port));
+    }
+    return out;
+  }
+
+  private void publishIfChanged(ControlPlaneState next, String cause) {
+    boolean changed = !published || !next.sameContent(state);
+    boolean moved = next.cursor() != state.cursor();
+    state = next;
+    status.cursor(next.cursor());
+    if (changed) {
+      publish(next, cause);
+    } else if (moved) {
+      // Nothing to route differently, but a restart should resume from here
+      writeStateFile(next);
+    }
+  }
+
+  private void publish(ControlPlaneState next, String cause) {
+    state = next;
+    status.cursor(next.cursor());
+    RouteTable table = next.toTable(versions.incrementAndGet(), PortPolicy.from(config.limits()), config.envs(),
+        config.routes());
+    tables.swap(table);
+    metrics.syncTable();
+    LOG.atInfo().addKeyValue("version", table.version()).addKeyValue("cursor", next.cursor())
+        .addKeyValue("routes", table.routes().size()).addKeyValue("cause", cause).log("route table applied");
+    if (!"state_file".equals(cause)) {
+      writeStateFile(next);
+    }
+    if (!published) {
+      published = true;
+      onFirstTable.run();
+    }
+  }
+
+  // ---- polling --------------------------------------------------------------------------------------------
+
+  private void schedulePoll(long delayMs) {
+    if (stopped) {
+      return;
+    }
+    vertx.setTimer(Math.max(1, delayMs), t -> enqueue(() -> poll().transform(ar -> {
+      schedulePoll(nextPollDelay(ar.succeeded()));
+      return Future.succeededFuture();
+    })));
+  }
+
+  private long nextPollDelay(boolean ok) {
+    long base = settings.pollInterval().toMillis();
+    if (ok) {
+      pollFailures = 0;
+      // While the stream delivers, polling only heals gaps
+      return stream != null ? Math.max(base, 5_000) : base;
+    }
+    pollFailures++;
+    return backoff(base, pollFailures);
+  }
+
+  static long backoff(long baseMs, int failures) {
+    long capped = Math.min(MAX_BACKOFF.toMillis(), baseMs << Math.min(failures, 16));
+    return capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
+  }
+
+  /** Reads every event after the cursor minus the heal window, page by page, and applies them as one batch. */
+  private Future<Void> poll() {
+    long from = Math.max(0, state.cursor() - HEAL_WINDOW);
+    return readFeed(from, new ArrayList<>(), 0).compose(events -> {
+      status.success();
+      if (stream == null) {
+        status.mode(pollFailures > 0 ? SyncStatus.Mode.BACKOFF : SyncStatus.Mode.POLLING);
+      }
+      return apply(events);
+    }).onFailure(err -> onFailure("event feed", err));
+  }
+
+  private Future<List<CpEvent>> readFeed(long after, List<CpEvent> acc, int pages) {
+    return client.events(after, ControlPlaneClient.PAGE).compose(page -> {
+      acc.addAll(page.events());
+      boolean more = page.events().size() == ControlPlaneClient.PAGE && page.nextAfter() > after;
+      return more ? readFeed(page.nextAfter(), acc, pages + 1) : Future.succeededFuture(acc);
+    });
+  }
+
+  // ---- streaming ------------------------------------------------------------------------------------------
+
+  private void openStream() {
+    if (stopped) {
+      return;
+    }
+    client.stream(state.cursor(), this::onStreamed, STREAM_SILENCE).onSuccess(s -> {
+      stream = s;
+      streamFailures = 0;
+      status.mode(SyncStatus.Mode.STREAMING);
+      status.success();
+      s.ended().onFailure(err -> onStreamEnded(s, err));
+    }).onFailure(err -> onStreamEnded(null, err));
+  }
+
+  private void onStreamed(CpEvent event) {
+    streamed.add(event);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      // Lines that arrive together are applied together
+      vertx.runOnContext(v -> {
+        flushScheduled = false;
+        List<CpEvent> batch = new ArrayList<>(streamed);
+        streamed.clear();
+        status.success();
+        enqueue(() -> apply(batch));
+      });
+    }
+  }
+
+  private void onStreamEnded(EventStream s, Throwable err) {
+    if (s != null && stream != s) {
+      return;
+    }
+    stream = null;
+    if (stopped) {
+      return;
+    }
+    onFailure("event stream", err);
+    status.mode(SyncStatus.Mode.POLLING);
+    streamFailures++;
+    long delay = backoff(settings.pollInterval().toMillis(), streamFailures);
+    vertx.setTimer(delay, t -> openStream());
+  }
+
+  // ---- backends and rebuild -------------------------------------------------------------------------------
+
+  private Future<Void> refreshAllBackends() {
+    if (state.routes().isEmpty()) {
+      return Future.succeededFuture();
+    }
+    lastRefreshAll = System.currentTimeMillis();
+    return fetchBackends(state, state.routes().keySet()).map(next -> {
+      publishIfChanged(next, "backends");
+      return null;
+    });
+  }
+
+  /** Replays the whole feed into a fresh state; swaps only if the result differs from what is served. */
+  private Future<Void> rebuild() {
+    return readFeed(0, new ArrayList<>(), 0).compose(events -> {
+      ControlPlaneState rebuilt = ControlPlaneState.EMPTY.apply(events).next();
+      return fetchBackends(rebuilt, rebuilt.routes().keySet());
+    }).map(rebuilt -> {
+      if (!rebuilt.sameContent(state)) {
+        LOG.atWarn().addKeyValue("cursor", rebuilt.cursor()).log("full rebuild differs from the served state");
+        publish(rebuilt, "rebuild");
+      }
+      return (Void) null;
+    }).onFailure(err -> onFailure("rebuild", err));
+  }
+
+  private void onFailure(String what, Throwable err) {
+    SyncException e = err instanceof SyncException s ? s : ControlPlaneClient.classify(err, null);
+    metrics.syncError(e.failure().label());
+    status.error(e.failure().label() + ": " + what);
+    LOG.atWarn().addKeyValue("kind", e.failure().label()).addKeyValue("what", what)
+        .addKeyValue("request_id", e.requestId()).addKeyValue("detail", e.getMessage())
+        .log("control-plane sync failed; serving the last good table");
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopped = true;
+    if (stream != null) {
+      stream.close();
+    }
+    return client.close();
+  }
+}
