@@ -79,7 +79,7 @@ public final class SyncStatus {
 
   /** The state file format version in use (1), or 0 when there is no state file yet. */
   public int stateVersion() {
-    return stateWrittenAt == null ? 0 : StateFile.FORMAT_VERSION_NUMBER;
+    return stateWrittenAt == null ? 0 : 1;
   }
 
   public JsonObject syncJson() {

@@ -108,22 +108,22 @@ public final class SyncVerticle extends VerticleBase {
   private Future<Void> loadStateFile() {
     Path file = Path.of(config.state().file());
     return vertx.executeBlocking(() -> StateFile.read(file)).map(loaded -> {
-      if (loaded instanceof StateFile.Ok ok) {
+      if (loaded instanceof StateFile.Loaded.Ok ok) {
         state = ok.state();
         status.stateLoaded("ok", ok.writtenAt());
         metrics.stateFileLoad("ok");
         LOG.atInfo().addKeyValue("path", file.toString()).addKeyValue("cursor", state.cursor())
             .addKeyValue("routes", state.routes().size()).log("serving last-known-good state");
         publish(state, "state_file");
-      } else if (loaded instanceof StateFile.Missing) {
+      } else if (loaded instanceof StateFile.Loaded.Missing) {
         status.stateLoaded("missing", null);
         metrics.stateFileLoad("missing");
-      } else if (loaded instanceof StateFile.Corrupt corrupt) {
+      } else if (loaded instanceof StateFile.Loaded.Corrupt corrupt) {
         status.stateLoaded("corrupt", null);
         metrics.stateFileLoad("corrupt");
         LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("reason", corrupt.reason())
             .log("state file ignored: corrupt; replaying from event 0");
-      } else if (loaded instanceof StateFile.ForeignVersion foreign) {
+      } else if (loaded instanceof StateFile.Loaded.ForeignVersion foreign) {
         status.stateLoaded("foreign_version", null);
         metrics.stateFileLoad("foreign_version");
         LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("version", foreign.version())
