@@ -70,6 +70,11 @@ public final class DevControlPlane {
       return this;
     }
 
+    /** The listen host. */
+    public String host() {
+      return host;
+    }
+
     /** Bearer token; overrides the file's {@code token}. */
     public Options token(String token) {
       this.token = token;
