@@ -83,7 +83,7 @@ public final class EventLog {
           log.projection.apply(e);
         } catch (RuntimeException e) {
           LOG.atWarn().addKeyValue("file", file.toString()).addKeyValue("line", lineNo)
-              .addKeyValue("cause", e.getMessage()).log("unreadable event record skipped");
+              .addKeyValue("cause", String.valueOf(e.getMessage()).lines().findFirst().orElse("")).log("unreadable event record skipped");
         }
       }
       log.publish();
