@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
@@ -126,6 +127,7 @@ public final class DevControlPlane {
   private final EventLog log;
   private final ReentrantLock editLock = new ReentrantLock();
   private final AtomicBoolean scanning = new AtomicBoolean();
+  private final AtomicLong scans = new AtomicLong();
   // guarded by editLock
   private byte[] lastRead;
   private byte[] lastApplied;
@@ -278,6 +280,11 @@ public final class DevControlPlane {
     return api.resume();
   }
 
+  /** How many scans of the state file have completed (tests wait for a change to be seen). */
+  public long scans() {
+    return scans.get();
+  }
+
   // ---- internals shared with DevApi
 
   EventLog log() {
@@ -335,6 +342,7 @@ public final class DevControlPlane {
       LOG.atError().addKeyValue("cause", String.valueOf(e.getMessage())).log("event log write failed");
     } finally {
       editLock.unlock();
+      scans.incrementAndGet();
       scanning.set(false);
     }
   }

@@ -7,7 +7,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 /** Protobuf-JSON as the live plane serves it (camelCase, enum names, defaults omitted) and the legacy form. */
-class PayloadEncoderTest {
+class DevPayloadEncoderTest {
 
   static final JsonObject CREATED = StateDiff.routePayload(new DevState.Route("rt_1", "app_1", "env_1",
       "shop.example.com", 443, DevState.TLS_PASSTHROUGH, "web", 8443, DevState.PROXY_OFF, false), "org_1", null);

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Ids ascend with gaps, the log survives a reopen, and replaying it gives back the state it came from. */
-class EventLogTest {
+class DevEventLogTest {
 
   @TempDir
   Path dir;
@@ -33,17 +33,17 @@ class EventLogTest {
   @Test
   void reopenKeepsIdsSequencesAndState() throws Exception {
     Path file = dir.resolve("s.events.jsonl");
-    DevState s = StateDiffTest.base().withEnv(new DevState.Env("env_1", "app_1", "192.0.2.10"));
+    DevState s = DevStateDiffTest.base().withEnv(new DevState.Env("env_1", "app_1", "192.0.2.10"));
     EventLog log = EventLog.open(file, Clock.systemUTC());
     List<DevEvent> first = log.append(StateDiff.diff(DevState.empty("org_1", "t"), s));
-    log.append(StateDiff.diff(s, s.withInstance(StateDiffTest.INST.withStatus("draining"))));
+    log.append(StateDiff.diff(s, s.withInstance(DevStateDiffTest.INST.withStatus("draining"))));
     long last = log.snapshot().lastEventId();
 
     EventLog reopened = EventLog.open(file, Clock.systemUTC());
     assertThat(reopened.snapshot().events()).isEqualTo(log.snapshot().events());
     assertThat(reopened.snapshot().events().get(0)).isEqualTo(first.get(0));
     DevState replayed = reopened.snapshot().projection().toState("org_1", "t");
-    DevState expected = s.withInstance(StateDiffTest.INST.withStatus("draining"));
+    DevState expected = s.withInstance(DevStateDiffTest.INST.withStatus("draining"));
     assertThat(StateDiff.diff(replayed, expected)).isEmpty();
     List<DevEvent> more = reopened.append(StateDiff.diff(replayed, expected.withoutRoute("rt_1")));
     assertThat(more).singleElement().satisfies(e -> {
@@ -57,7 +57,7 @@ class EventLogTest {
   void aTornLastLineIsSkipped() throws Exception {
     Path file = dir.resolve("s.events.jsonl");
     EventLog log = EventLog.open(file, Clock.systemUTC());
-    log.append(StateDiff.diff(DevState.empty("org_1", "t"), StateDiffTest.base()));
+    log.append(StateDiff.diff(DevState.empty("org_1", "t"), DevStateDiffTest.base()));
     Files.writeString(file, "{\"event_id\":99,\"occ", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     EventLog reopened = EventLog.open(file, Clock.systemUTC());
     assertThat(reopened.snapshot().events()).hasSize(2);

@@ -7,7 +7,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** File → events: what a state change emits, with only the changed fields in a route.updated. */
-class StateDiffTest {
+class DevStateDiffTest {
 
   static final DevState.Env ENV = new DevState.Env("env_1", "app_1", null);
   static final DevState.Route ROUTE = new DevState.Route("rt_1", "app_1", "env_1", "shop.example.com", 443,
