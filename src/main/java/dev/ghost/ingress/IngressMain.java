@@ -6,6 +6,7 @@ import dev.ghost.ingress.config.ConfigLoader;
 import dev.ghost.ingress.config.IngressConfig;
 import dev.ghost.ingress.config.Settings;
 import dev.ghost.ingress.config.UsageException;
+import dev.ghost.ingress.devcp.DevControlPlaneCommand;
 import dev.ghost.ingress.workload.SampleWorkload;
 import io.vertx.core.Vertx;
 import java.util.Map;
@@ -30,7 +31,8 @@ public final class IngressMain {
       "subcommands:",
       "  sample-workload --listen HOST:PORT [--listen HOST:PORT ...] [--no-proxy-protocol]",
       "                 a TLS (HTTPS) demo workload that answers with the client address it learned",
-      "                 from PROXY v2 (dev certificate for myapp.example.com)");
+      "                 from PROXY v2 (dev certificate for myapp.example.com)",
+      DevControlPlaneCommand.USAGE);
 
   private IngressMain() {}
 
@@ -67,6 +69,9 @@ public final class IngressMain {
   private static int subcommand(CommandLine.Subcommand sub) {
     if (sub.name().equals("sample-workload")) {
       return SampleWorkload.run(sub.args());
+    }
+    if (sub.name().equals("dev-control-plane")) {
+      return DevControlPlaneCommand.run(sub.args());
     }
     System.err.println("ingress: unknown subcommand '" + sub.name() + "' (see --help)");
     return EXIT_USAGE;
