@@ -36,8 +36,10 @@ public final class BoundSockets {
     return !now.equals(statuses.put(b, now));
   }
 
-  void failed(Binding b, String error) {
-    statuses.put(b, new Status(b, -1, error));
+  /** Records a failure; true when it is news (so each instance does not log and count it again). */
+  boolean failed(Binding b, String error) {
+    Status next = new Status(b, -1, error);
+    return !next.equals(statuses.put(b, next));
   }
 
   void released(Binding b) {

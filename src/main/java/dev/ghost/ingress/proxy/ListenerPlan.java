@@ -3,7 +3,11 @@ package dev.ghost.ingress.proxy;
 import dev.ghost.ingress.config.HostPort;
 import dev.ghost.ingress.config.IngressConfig;
 import dev.ghost.ingress.route.RouteTable;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -18,7 +22,39 @@ public final class ListenerPlan {
 
   private ListenerPlan() {}
 
+  /** The bindings to listen on. */
   public static Set<Binding> desired(IngressConfig.Listen listen, RouteTable table) {
+    return plan(listen, table).bindings();
+  }
+
+  /**
+   * What to listen on, and what cannot be: two route ports mapped to one fixed bind port on one host would share a
+   * socket and split its connections between two route ports, so only the lowest route port keeps it.
+   *
+   * @param bindings the sockets to listen on
+   * @param clashes  bindings left out, with the reason (reported like a bind failure)
+   */
+  public record Plan(Set<Binding> bindings, Map<Binding, String> clashes) {}
+
+  public static Plan plan(IngressConfig.Listen listen, RouteTable table) {
+    Set<Binding> all = candidates(listen, table);
+    Set<Binding> kept = new LinkedHashSet<>();
+    Map<Binding, String> clashes = new LinkedHashMap<>();
+    Map<String, Binding> owners = new HashMap<>();
+    all.stream().sorted(Comparator.comparingInt(Binding::routePort)).forEach(b -> {
+      Binding owner = b.bindPort() == 0 ? null : owners.putIfAbsent(b.host() + "|" + b.bindPort(), b);
+      if (owner == null) {
+        kept.add(b);
+      } else {
+        clashes.put(b, "bind port " + b.bindPort() + " already serves route port " + owner.routePort());
+      }
+    });
+    Set<Binding> ordered = new LinkedHashSet<>();
+    all.stream().filter(kept::contains).forEach(ordered::add);
+    return new Plan(ordered, clashes);
+  }
+
+  private static Set<Binding> candidates(IngressConfig.Listen listen, RouteTable table) {
     Set<Integer> ports = new TreeSet<>(table.routePorts());
     List<HostPort> hosts = new java.util.ArrayList<>(listen.ipv6());
     hosts.addAll(listen.ipv4());

@@ -91,8 +91,20 @@ public final class ListenerVerticle extends VerticleBase {
   }
 
   private Future<Void> reconcile(RouteTable table, boolean startup) {
-    Set<Binding> desired = ListenerPlan.desired(listen, table);
-    bound.forgetFailuresExcept(desired);
+    ListenerPlan.Plan plan = ListenerPlan.plan(listen, table);
+    Set<Binding> desired = plan.bindings();
+    Set<Binding> reported = new HashSet<>(desired);
+    reported.addAll(plan.clashes().keySet());
+    bound.forgetFailuresExcept(reported);
+    plan.clashes().forEach((b, why) -> {
+      if (bound.failed(b, why)) {
+        proxy.metrics().bindFailure(b.label());
+        LOG.atError().addKeyValue("listener", b.label()).addKeyValue("bind_port", b.bindPort()).log(why);
+      }
+    });
+    if (startup && !plan.clashes().isEmpty()) {
+      return Future.failedFuture(plan.clashes().values().iterator().next());
+    }
     List<Future<?>> pending = new ArrayList<>();
     for (Binding b : new ArrayList<>(servers.keySet())) {
       if (!desired.contains(b)) {
@@ -156,10 +168,11 @@ public final class ListenerVerticle extends VerticleBase {
 
   private void onBindFailed(Binding b, Throwable err, boolean startup) {
     servers.remove(b);
-    bound.failed(b, String.valueOf(err.getMessage()));
-    proxy.metrics().bindFailure(b.label());
-    LOG.atError().addKeyValue("listener", b.label()).addKeyValue("bind_port", b.bindPort())
-        .addKeyValue("startup", startup).log("bind failed: " + err.getMessage());
+    if (bound.failed(b, String.valueOf(err.getMessage()))) {
+      proxy.metrics().bindFailure(b.label());
+      LOG.atError().addKeyValue("listener", b.label()).addKeyValue("bind_port", b.bindPort())
+          .addKeyValue("startup", startup).log("bind failed: " + err.getMessage());
+    }
   }
 
   /**

@@ -146,13 +146,13 @@ public final class ControlPlaneClient {
     if (resp.statusCode() != 200) {
       return Future.failedFuture(statusFailure(resp.statusCode(), resp.getHeader("content-type"), body, requestId));
     }
-    try {
-      Object json = Buffer.buffer(body.getBytes()).toJson();
-      if (json instanceof JsonObject object) {
-        return Future.succeededFuture(object);
-      }
+    String text = body.toString().trim();
+    if (!text.startsWith("{")) {
       return Future.failedFuture(new SyncException(SyncFailure.BAD_BODY, "body is not a JSON object", true,
           requestId));
+    }
+    try {
+      return Future.succeededFuture(new JsonObject(text));
     } catch (DecodeException e) {
       return Future.failedFuture(new SyncException(SyncFailure.BAD_BODY, "body is not JSON", true, requestId));
     }

@@ -81,6 +81,15 @@ class ListenerPlanTest {
   }
 
   @Test
+  void twoRoutePortsMappedToOneFixedBindPortKeepTheLowestAndReportTheOther() {
+    RouteTable t = table(List.of(), List.of(tls("a", "a.example.com", 8443, null)));
+    var plan = ListenerPlan.plan(listen(List.of("[::1]:18443"), List.of(), Map.of(8443, 18443)), t);
+    assertThat(plan.bindings()).containsExactly(new Binding("::1", 8443, 18443));
+    assertThat(plan.clashes()).containsOnlyKeys(new Binding("::1", 18443, 18443));
+    assertThat(plan.clashes().values()).containsExactly("bind port 18443 already serves route port 8443");
+  }
+
+  @Test
   void labelsBracketIpv6() {
     assertThat(new Binding("::1", 443, 0).label()).isEqualTo("[::1]:443");
     assertThat(new Binding("127.0.0.1", 443, 0).label()).isEqualTo("127.0.0.1:443");
