@@ -65,12 +65,20 @@ class DevChaosIT {
   }
 
   private HttpClientResponse openStream(List<JsonObject> lines) {
-    HttpClientResponse resp = http.request(new RequestOptions().setMethod(HttpMethod.GET).setPort(cp.port())
+    return openStream(lines, new AtomicBoolean());
+  }
+
+  /** Handlers are set on the event loop as the response arrives, so no line is missed. */
+  private HttpClientResponse openStream(List<JsonObject> lines, AtomicBoolean ended) {
+    return http.request(new RequestOptions().setMethod(HttpMethod.GET).setPort(cp.port())
             .setHost("127.0.0.1").setURI(V1 + "/events/stream?poll_ms=50")
             .putHeader("Authorization", "Bearer " + DevControlPlaneIT.TOKEN))
-        .compose(req -> req.send()).await();
-    resp.handler(RecordParser.newDelimited("\n", b -> lines.add(new JsonObject(b))));
-    return resp;
+        .compose(req -> req.send().map(resp -> {
+          resp.handler(RecordParser.newDelimited("\n", b -> lines.add(new JsonObject(b))));
+          resp.exceptionHandler(e -> ended.set(true));
+          resp.endHandler(v -> ended.set(true));
+          return resp;
+        })).await();
   }
 
   @Test
@@ -119,9 +127,7 @@ class DevChaosIT {
     cp.chaos().dropStreamsAfter(2);
     List<JsonObject> lines = new CopyOnWriteArrayList<>();
     AtomicBoolean broken = new AtomicBoolean();
-    HttpClientResponse resp = openStream(lines);
-    resp.exceptionHandler(e -> broken.set(true));
-    resp.endHandler(v -> broken.set(true));
+    openStream(lines, broken);
     Await.until("stream cut", broken::get, lines::toString);
     assertThat(lines).hasSize(2);
   }

@@ -264,10 +264,10 @@ class DevControlPlaneIT {
     HttpClientResponse resp = http.request(new RequestOptions().setMethod(HttpMethod.GET).setPort(cp.port())
             .setHost("127.0.0.1").setURI(V1 + "/events/stream?after_event_id=0&poll_ms=50")
             .putHeader("Authorization", "Bearer " + TOKEN))
-        .compose(req -> req.send()).await();
+        .compose(req -> req.send().map(r -> r.handler(RecordParser.newDelimited("\n",
+            b -> lines.add(new JsonObject(b)))))).await();
     assertThat(resp.statusCode()).isEqualTo(200);
     assertThat(resp.getHeader("content-type")).isEqualTo("application/x-ndjson");
-    resp.handler(RecordParser.newDelimited("\n", b -> lines.add(new JsonObject(b))));
     Await.until("existing events streamed", () -> lines.size() == 6, lines::toString);
     JsonObject first = lines.get(1);
     assertThat(first.fieldNames()).containsExactlyInAnyOrder("ts", "seq", "type", "aggregate_type",
