@@ -117,16 +117,17 @@ public final class ControlPlaneClient {
         .putHeader("Accept", "application/x-ndjson")
         .putHeader("X-Request-Id", requestId)
         .setConnectTimeout(timeoutMs);
+    // The line reader is attached in the same callback that receives the response: attached any later, the first
+    // lines could already have gone by
     return streams.request(options)
-        .compose(req -> req.send())
-        .recover(err -> Future.failedFuture(classify(err, requestId)))
-        .compose(resp -> {
+        .compose(req -> req.send().compose(resp -> {
           if (resp.statusCode() != 200) {
             return resp.body().transform(ar -> Future.failedFuture(statusFailure(resp.statusCode(),
                 resp.getHeader("content-type"), ar.succeeded() ? ar.result() : Buffer.buffer(), requestId)));
           }
           return Future.succeededFuture(new EventStream(vertx, resp, sink, silence));
-        });
+        }))
+        .recover(err -> Future.failedFuture(classify(err, requestId)));
   }
 
   private Future<JsonObject> getJson(String url) {
