@@ -66,6 +66,10 @@ public final class IngressMetrics {
     counter(MetricNames.LISTENER_BIND_FAILURES, "listener", listener).increment();
   }
 
+  public void drainStarted(String route) {
+    counter(MetricNames.DRAINS, "route", route).increment();
+  }
+
   public void syncError(String kind) {
     counter(MetricNames.SYNC_ERRORS, "kind", kind).increment();
   }

@@ -67,4 +67,6 @@ public final class MetricNames {
   public static final String STATE_FILE_AGE = "ghost.state_file.age_seconds";
   /** Gauge: format version of the state file ({@code 1}); 0 when there is none. */
   public static final String STATE_FILE_VERSION = "ghost.state_file.version";
+  /** Counter {route}: open connections whose drain clock started (route gone, backend or PROXY mode changed). */
+  public static final String DRAINS = "ghost.drains";
 }

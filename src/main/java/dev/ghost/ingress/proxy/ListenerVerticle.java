@@ -86,6 +86,7 @@ public final class ListenerVerticle extends VerticleBase {
     loop.runOnContext(v -> {
       if (!stopped) {
         reconcile(table, false);
+        new ArrayList<>(open).forEach(c -> c.onTableSwap(table));
       }
     });
   }

@@ -66,6 +66,8 @@ final class ProxyConnection {
   private Route route;
   private Backend backend;
   private Relay relay;
+  private boolean draining;
+  private long drainTimer = -1;
   private boolean clientSlot;
   private boolean routeSlot;
 
@@ -337,6 +339,57 @@ final class ProxyConnection {
 
   // ---- RELAYING / CLOSED ----------------------------------------------------------------------------------
 
+  /**
+   * After a table swap (behaviour doc, Draining): a relaying connection whose route is gone, or whose backend or
+   * PROXY mode is no longer its route's, starts its drain clock; one whose route and backend stay is untouched, and
+   * one that becomes a target again stops draining.
+   */
+  void onTableSwap(RouteTable next) {
+    if (state != State.RELAYING) {
+      return;
+    }
+    boolean target = isTargetIn(next);
+    if (!target && !draining) {
+      startDrain();
+    } else if (target && draining) {
+      stopDrain();
+    }
+  }
+
+  private boolean isTargetIn(RouteTable next) {
+    Route now = next.route(route.id());
+    return now != null && now.backends().contains(backend) && now.proxyProtocol().equals(route.proxyProtocol());
+  }
+
+  private void startDrain() {
+    draining = true;
+    ctx.metrics().drainStarted(route.id());
+    Duration timeout = route.drainTimeout() != null ? route.drainTimeout() : ctx.settings().drainTimeout();
+    if (!timeout.isZero()) {
+      drainTimer = ctx.vertx().setTimer(timeout.toMillis(), t -> {
+        drainTimer = -1;
+        abort(CloseReason.DRAIN_DEADLINE);
+      });
+    }
+  }
+
+  private void stopDrain() {
+    draining = false;
+    cancelDrainTimer();
+  }
+
+  private void cancelDrainTimer() {
+    if (drainTimer >= 0) {
+      ctx.vertx().cancelTimer(drainTimer);
+      drainTimer = -1;
+    }
+  }
+
+  /** True while the drain clock runs. */
+  boolean draining() {
+    return draining;
+  }
+
   /** Ends a relaying connection early (drain deadline, shutdown). */
   void abort(CloseReason reason) {
     if (state == State.RELAYING) {
@@ -348,6 +401,7 @@ final class ProxyConnection {
 
   private void onRelayDone(Relay.Result result) {
     state = State.CLOSED;
+    cancelDrainTimer();
     account(result.reason(), result.bytesFromClient(), result.bytesFromBackend());
   }
 
