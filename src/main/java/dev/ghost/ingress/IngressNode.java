@@ -87,7 +87,7 @@ public final class IngressNode {
         new ConnectionIds(),
         metrics,
         new AccessLog(config.log().accessLog()));
-    RouteTableMetrics.register(metrics, tables, services.health());
+    RouteTableMetrics.register(metrics, tables, services.health(), bound::failedHosts);
     registerSyncMetrics(metrics);
     tables.onSwap(table -> forgetRemoved(table, selector, services.health()));
     bindJvmMetrics(registry);

@@ -42,7 +42,11 @@ final class AdminViews {
     table.rejections().forEach(r -> rejected.add(new JsonObject().put("route_id", r.routeId())
         .put("reason", r.reason())));
     JsonObject envs = new JsonObject();
-    table.envIpv4().forEach((env, ip) -> envs.put(env, new JsonObject().put("ipv4", ip).put("degraded", false)));
+    table.envIpv4().forEach((env, ip) -> {
+      String bindError = bound.ipv4BindFailure(ip);
+      JsonObject view = new JsonObject().put("ipv4", ip).put("degraded", bindError != null);
+      envs.put(env, bindError == null ? view : view.put("reason", "cannot bind " + ip + ": " + bindError));
+    });
     table.degradedReasons().forEach((env, why) -> envs.put(env, new JsonObject().put("degraded", true)
         .put("reason", why)));
     return new JsonObject()

@@ -42,7 +42,7 @@ public final class MetricNames {
   public static final String ROUTE_CONFLICTS = "ghost.route.conflicts";
   /** Gauge: routes rejected from the current table (invalid host name, denied port). */
   public static final String ROUTE_REJECTIONS = "ghost.route.rejections";
-  /** Gauge: environments marked degraded (IPv4 claimed by an older env). */
+  /** Gauge: environments marked degraded (IPv4 claimed by an older env, or their IPv4 cannot be bound). */
   public static final String ENVS_DEGRADED = "ghost.envs.degraded";
   /** Gauge {route}: backends configured for a route. */
   public static final String ROUTE_BACKENDS = "ghost.route.backends";

@@ -9,12 +9,13 @@ public final class RouteTableMetrics {
 
   private RouteTableMetrics() {}
 
-  public static void register(IngressMetrics metrics, RouteTableRef tables, BackendHealth health) {
+  public static void register(IngressMetrics metrics, RouteTableRef tables, BackendHealth health,
+      java.util.function.Supplier<java.util.Set<String>> failedBindHosts) {
     metrics.gaugeOf(MetricNames.ROUTES_LOADED, tables, t -> t.current().routes().size());
     metrics.gaugeOf(MetricNames.ROUTE_TABLE_VERSION, tables, t -> t.current().version());
     metrics.gaugeOf(MetricNames.ROUTE_CONFLICTS, tables, t -> t.current().conflicts().size());
     metrics.gaugeOf(MetricNames.ROUTE_REJECTIONS, tables, t -> t.current().rejections().size());
-    metrics.gaugeOf(MetricNames.ENVS_DEGRADED, tables, t -> t.current().degradedEnvs().size());
+    metrics.gaugeOf(MetricNames.ENVS_DEGRADED, tables, t -> degraded(t, failedBindHosts.get()));
     metrics.gaugeOf(MetricNames.ROUTES_PROXY_PROTOCOL, tables,
         t -> t.current().routes().stream().filter(r -> r.proxyProtocol().v2()).count());
     tables.current().routes().forEach(r -> registerRoute(metrics, tables, health, r.id()));
@@ -24,6 +25,13 @@ public final class RouteTableMetrics {
   private static void registerRoute(IngressMetrics metrics, RouteTableRef tables, BackendHealth health, String id) {
     metrics.gaugeOnce(MetricNames.ROUTE_BACKENDS, tables, t -> backends(t, id), "route", id);
     metrics.gaugeOnce(MetricNames.ROUTE_BACKENDS_EJECTED, tables, t -> ejected(t, health, id), "route", id);
+  }
+
+  /** Envs that lost an IPv4 claim, plus envs whose dedicated IPv4 cannot be bound. */
+  private static double degraded(RouteTableRef tables, java.util.Set<String> failedHosts) {
+    var table = tables.current();
+    long unbound = table.envIpv4().values().stream().filter(failedHosts::contains).count();
+    return table.degradedEnvs().size() + unbound;
   }
 
   private static double backends(RouteTableRef tables, String id) {

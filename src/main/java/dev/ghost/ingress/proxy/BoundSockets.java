@@ -65,6 +65,20 @@ public final class BoundSockets {
         .mapToInt(Status::boundPort).findFirst().orElse(-1);
   }
 
+  /** The error of a failed binding on {@code address}, or null: an env whose IPv4 cannot be bound is degraded. */
+  public String ipv4BindFailure(String address) {
+    return statuses.values().stream()
+        .filter(s -> s.error() != null && s.binding().host().equals(address))
+        .map(Status::error).findFirst().orElse(null);
+  }
+
+  /** Addresses with at least one failed binding. */
+  public java.util.Set<String> failedHosts() {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    statuses.values().stream().filter(s -> s.error() != null).forEach(s -> out.add(s.binding().host()));
+    return out;
+  }
+
   public boolean anyFailed() {
     return statuses.values().stream().anyMatch(s -> s.error() != null);
   }
