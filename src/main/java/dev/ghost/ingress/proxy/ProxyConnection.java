@@ -10,7 +10,6 @@ import dev.ghost.ingress.route.Route;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.Scope;
 import dev.ghost.ingress.sni.ClientHelloParser;
-import dev.ghost.ingress.sni.SniResult;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ConnectTimeoutException;
@@ -54,8 +53,7 @@ final class ProxyConnection {
   private final InetSocketAddress reached;
 
   private State state = State.SNIFFING;
-  private PortRoutes routes;
-  private Scope scope;
+  private SniRouting routing;
   private final List<ByteBuf> received = new ArrayList<>();
   private byte[] sniffed = new byte[0];
   private int sniffedLength;
@@ -117,8 +115,8 @@ final class ProxyConnection {
       close(CloseReason.UNOWNED_ADDRESS);
       return;
     }
-    scope = found.get();
-    routes = table.routesAt(scope, listener.routePort());
+    routing = new SniRouting(table, found.get(), listener.routePort());
+    PortRoutes routes = routing.routes();
     if (routes.raw() != null) {
       routeTo(routes.raw());
     } else if (routes.isEmpty()) {
@@ -136,10 +134,10 @@ final class ProxyConnection {
       ReferenceCountUtil.release(msg);
     } else if (msg instanceof ByteBuf buf) {
       keep(buf);
-      decide(ClientHelloParser.parse(sniffed, sniffedLength, ctx.settings().maxSniffBytes()));
+      act(routing.onHello(ClientHelloParser.parse(sniffed, sniffedLength, ctx.settings().maxSniffBytes())));
     } else if (msg == InputShutdown.FIN) {
       clientFin = true;
-      onFinWhileSniffing();
+      act(routing.onFin(sniffedLength > 0));
     } else {
       ReferenceCountUtil.release(msg);
     }
@@ -161,82 +159,25 @@ final class ProxyConnection {
     }
   }
 
-  private void decide(SniResult result) {
-    if (result instanceof SniResult.Found found) {
-      onFound(found);
-    } else if (result instanceof SniResult.NoSni) {
-      fallback("no_sni", CloseReason.NO_SNI);
-    } else if (result instanceof SniResult.NotTls) {
-      onNotTls();
-    } else if (result instanceof SniResult.TooLarge) {
-      fallback("too_large", CloseReason.HELLO_TOO_LARGE);
-    } else if (result instanceof SniResult.Malformed) {
-      ctx.metrics().sniff("malformed");
-      close(CloseReason.MALFORMED_HELLO);
+  /** Acts on a routing decision: counts the sniff outcome, then routes, closes, or keeps waiting. */
+  private void act(SniRouting.Decision d) {
+    if (d.sniffOutcome() != null) {
+      ctx.metrics().sniff(d.sniffOutcome());
     }
-    // NeedMore: wait for the next read or the sniff timeout
-  }
-
-  private void onFound(SniResult.Found found) {
-    ctx.metrics().sniff("found");
-    sni = found.hostName();
-    Route byHost = routes.byHost(sni);
-    if (byHost != null) {
-      routeTo(byHost);
-    } else if (found.echOuter()) {
-      // ECH: the outer name is a public name, not the tenant's; without a route for it the SNI is unavailable
-      routeToSoleOrClose(CloseReason.NO_SNI);
-    } else if (!scope.isShared() && table.routesAt(Scope.SHARED, listener.routePort()).byHost(sni) != null) {
-      close(CloseReason.TENANT_MISMATCH);
-    } else {
-      close(CloseReason.NO_ROUTE);
+    if (d.sni() != null) {
+      sni = d.sni();
     }
-  }
-
-  private void onNotTls() {
-    ctx.metrics().sniff("not_tls");
-    Route sole = routes.sole();
-    if (sole != null && sole.allowNonTls()) {
-      routeTo(sole);
-    } else {
-      close(CloseReason.NOT_TLS);
+    if (d.route() != null) {
+      routeTo(d.route());
+    } else if (d.close() != null) {
+      close(d.close());
     }
-  }
-
-  /** No SNI or SNI unavailable: exactly one route here takes it, otherwise close. */
-  private void fallback(String outcome, CloseReason otherwise) {
-    ctx.metrics().sniff(outcome);
-    routeToSoleOrClose(otherwise);
-  }
-
-  private void routeToSoleOrClose(CloseReason otherwise) {
-    Route sole = routes.sole();
-    if (sole != null && sole.protocol() == Protocol.TLS_PASSTHROUGH) {
-      routeTo(sole);
-    } else {
-      close(otherwise);
-    }
-  }
-
-  private void onFinWhileSniffing() {
-    if (sniffedLength == 0) {
-      close(CloseReason.CLIENT_CLOSED);
-      return;
-    }
-    // The hello can no longer complete: the SNI is unavailable
-    fallback("truncated", CloseReason.NO_SNI);
   }
 
   private void onSniffTimeout() {
     sniffTimer = -1;
-    if (state != State.SNIFFING) {
-      return;
-    }
-    ctx.metrics().sniff("timeout");
-    if (sniffedLength == 0) {
-      close(CloseReason.SNIFF_TIMEOUT);
-    } else {
-      routeToSoleOrClose(CloseReason.SNIFF_TIMEOUT);
+    if (state == State.SNIFFING) {
+      act(routing.onTimeout(sniffedLength > 0));
     }
   }
 
