@@ -76,6 +76,26 @@ public final class DevControlPlane {
       return host;
     }
 
+    /** The listen port (0: ephemeral). */
+    public int port() {
+      return port;
+    }
+
+    /** The state file, or null when not set. */
+    public Path stateFile() {
+      return stateFile;
+    }
+
+    /** The token given on the command line, or null (then the file's). */
+    public String token() {
+      return token;
+    }
+
+    /** The organisation given on the command line, or null (then the file's). */
+    public String org() {
+      return org;
+    }
+
     /** Bearer token; overrides the file's {@code token}. */
     public Options token(String token) {
       this.token = token;

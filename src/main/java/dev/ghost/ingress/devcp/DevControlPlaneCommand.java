@@ -60,6 +60,20 @@ public final class DevControlPlaneCommand {
     return 0;
   }
 
+  /**
+   * Parses the flags into options without starting anything (for callers outside this package, e.g. a check of a
+   * deployment file's command line).
+   *
+   * @throws IllegalArgumentException with the one-line reason for a bad flag or value
+   */
+  public static DevControlPlane.Options parseArgs(List<String> args) {
+    try {
+      return parse(args);
+    } catch (BadArgs e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
   /** Parses the flags into options; {@code --flag value} and {@code --flag=value} both work. */
   static DevControlPlane.Options parse(List<String> args) throws BadArgs {
     DevControlPlane.Options o = new DevControlPlane.Options();

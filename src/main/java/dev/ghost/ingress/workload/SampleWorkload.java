@@ -23,32 +23,67 @@ public final class SampleWorkload {
 
   private SampleWorkload() {}
 
-  /** Parses {@code --listen HOST:PORT} (repeatable) and {@code --no-proxy-protocol}, then serves until killed. */
-  public static int run(List<String> args) {
+  /**
+   * The parsed flags of the subcommand.
+   *
+   * @param listen where to listen (at least one)
+   * @param proxyProtocol whether a PROXY v2 header is expected on every connection (default true)
+   */
+  public record Args(List<HostPort> listen, boolean proxyProtocol) {
+    public Args {
+      listen = List.copyOf(listen);
+    }
+  }
+
+  /**
+   * Parses {@code --listen HOST:PORT} / {@code --listen=HOST:PORT} (repeatable) and {@code --no-proxy-protocol}.
+   * Pure: nothing is bound.
+   *
+   * @throws IllegalArgumentException with the one-line reason for a bad flag or value
+   */
+  public static Args parseArgs(List<String> args) {
     List<HostPort> listen = new ArrayList<>();
     boolean proxyProtocol = true;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
-      try {
-        if (a.equals("--listen") && i + 1 < args.size()) {
-          listen.add(HostPort.parse(args.get(++i)));
-        } else if (a.startsWith("--listen=")) {
-          listen.add(HostPort.parse(a.substring("--listen=".length())));
-        } else if (a.equals("--no-proxy-protocol")) {
-          proxyProtocol = false;
+      if (a.equals("--listen") || a.startsWith("--listen=")) {
+        String value;
+        if (a.equals("--listen")) {
+          if (i + 1 >= args.size()) {
+            throw new IllegalArgumentException("--listen: missing value");
+          }
+          value = args.get(++i);
         } else {
-          System.err.println("sample-workload: unknown argument '" + a + "'");
-          return 2;
+          value = a.substring("--listen=".length());
         }
-      } catch (IllegalArgumentException e) {
-        System.err.println("sample-workload: --listen: " + e.getMessage());
-        return 2;
+        try {
+          listen.add(HostPort.parse(value));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("--listen: " + e.getMessage());
+        }
+      } else if (a.equals("--no-proxy-protocol")) {
+        proxyProtocol = false;
+      } else {
+        throw new IllegalArgumentException("unknown argument '" + a + "'");
       }
     }
     if (listen.isEmpty()) {
-      System.err.println("sample-workload: at least one --listen HOST:PORT is required");
+      throw new IllegalArgumentException("at least one --listen HOST:PORT is required");
+    }
+    return new Args(listen, proxyProtocol);
+  }
+
+  /** Parses the flags ({@link #parseArgs}), then serves until killed. */
+  public static int run(List<String> args) {
+    Args parsed;
+    try {
+      parsed = parseArgs(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("sample-workload: " + e.getMessage());
       return 2;
     }
+    List<HostPort> listen = parsed.listen();
+    boolean proxyProtocol = parsed.proxyProtocol();
     Vertx vertx = Vertx.vertx();
     try {
       for (HostPort hp : listen) {

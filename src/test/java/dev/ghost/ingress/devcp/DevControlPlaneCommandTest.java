@@ -17,6 +17,19 @@ class DevControlPlaneCommandTest {
   }
 
   @Test
+  void publicParseArgsExposesTheOptions() {
+    DevControlPlane.Options o = DevControlPlaneCommand.parseArgs(List.of("--state", "x.toml", "--listen", "[::]:8080",
+        "--token", "t"));
+    assertThat(o.host()).isEqualTo("::");
+    assertThat(o.port()).isEqualTo(8080);
+    assertThat(o.stateFile()).hasToString("x.toml");
+    assertThat(o.token()).isEqualTo("t");
+    assertThat(o.org()).isNull();
+    assertThatThrownBy(() -> DevControlPlaneCommand.parseArgs(List.of("--bogus")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("unknown argument '--bogus'");
+  }
+
+  @Test
   void rejectsBadFlags() {
     assertBad(List.of(), "--state FILE is required");
     assertBad(List.of("--state"), "--state: missing value");
