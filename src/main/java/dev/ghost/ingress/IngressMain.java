@@ -92,6 +92,13 @@ public final class IngressMain {
     try {
       node = IngressNode.start(config).await();
     } catch (Exception e) {
+      ConfigException bad = e instanceof ConfigException c ? c
+          : e.getCause() instanceof ConfigException c ? c : null;
+      if (bad != null) {
+        // a setting that cannot be applied on this machine (e.g. no cluster bind host): like a bad value
+        System.err.println(bad.oneLine());
+        return EXIT_USAGE;
+      }
       log.atError().addKeyValue("cause", String.valueOf(e.getMessage())).log("start-up failed");
       System.err.println("ingress: start-up failed: " + e.getMessage());
       return EXIT_START_FAILED;
