@@ -287,8 +287,8 @@ public final class TestFleet implements AutoCloseable {
         p.awaitLog("ingress ready", j -> true, START_DEADLINE);
         return;
       } catch (AssertionError e) {
-        boolean portTaken = p.stdout().stream().anyMatch(l -> l.contains("Address already in use"))
-            || p.stderr().stream().anyMatch(l -> l.contains("Address already in use"));
+        boolean portTaken = p.stdout().stream().anyMatch(l -> l.contains("already in use"))
+            || p.stderr().stream().anyMatch(l -> l.contains("already in use"));
         p.close();
         if (!portTaken || attempt >= 2) {
           throw e;
@@ -299,7 +299,7 @@ public final class TestFleet implements AutoCloseable {
   }
 
   /** A port that was free a moment ago on 127.0.0.1 and is not in {@code taken} (which it joins). */
-  static int freePort(Set<Integer> taken) {
+  public static int freePort(Set<Integer> taken) {
     for (int i = 0; i < 20; i++) {
       try (ServerSocket s = new ServerSocket()) {
         s.setReuseAddress(false);
