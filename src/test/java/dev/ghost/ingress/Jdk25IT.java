@@ -6,8 +6,10 @@ import dev.ghost.ingress.testing.JarProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -99,13 +101,13 @@ class Jdk25IT {
    */
   @Test
   void clusteredNodeWithTheDocumentedFlagRunsWithoutWarnings() throws Exception {
-    int clusterPort = dev.ghost.ingress.testing.TestFleet.freePort(new java.util.HashSet<>());
+    int clusterPort = dev.ghost.ingress.testing.TestFleet.freePort(new HashSet<>());
     Path config = JarProcess.write(dir, "clustered.toml", String.join("\n",
         "[listen]", "ipv6 = [\"[::1]:0\"]", "[admin]", "listen = \"127.0.0.1:0\"",
         "[state]", "file = \"" + dir.resolve("state.json") + "\"", ""));
     Map<String, String> env = Map.of("GHOST_CLUSTER_MEMBERS", "127.0.0.1:" + clusterPort,
         "GHOST_CLUSTER_PORT", String.valueOf(clusterPort),
-        "GHOST_CLUSTER_NAME", "jdk25-" + java.util.UUID.randomUUID());
+        "GHOST_CLUSTER_NAME", "jdk25-" + UUID.randomUUID());
     List<String> flags = List.of("-XX:+IgnoreUnrecognizedVMOptions", "--sun-misc-unsafe-memory-access=allow",
         "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dhazelcast.wait.seconds.before.join=0");
     try (JarProcess node = JarProcess.start(java, flags, JarProcess.builtJar(), env, null,
