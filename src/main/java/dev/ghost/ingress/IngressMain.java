@@ -88,15 +88,25 @@ public final class IngressMain {
     Logger log = LoggerFactory.getLogger(IngressMain.class);
     Settings.unknownEnvVars(System.getenv()).forEach(name ->
         log.atWarn().addKeyValue("variable", name).log("unknown GHOST_* environment variable ignored"));
+    // handlers first: a SIGTERM that arrives while the node starts (a clustered start takes seconds) still closes
+    // it cleanly once it is up, instead of killing the JVM with the default action
+    CountDownLatch stop = trapSignals(log);
     IngressNode node;
     try {
       node = IngressNode.start(config).await();
     } catch (Exception e) {
+      ConfigException bad = e instanceof ConfigException c ? c
+          : e.getCause() instanceof ConfigException c ? c : null;
+      if (bad != null) {
+        // a setting that cannot be applied on this machine (e.g. no cluster bind host): like a bad value
+        System.err.println(bad.oneLine());
+        return EXIT_USAGE;
+      }
       log.atError().addKeyValue("cause", String.valueOf(e.getMessage())).log("start-up failed");
       System.err.println("ingress: start-up failed: " + e.getMessage());
       return EXIT_START_FAILED;
     }
-    awaitSignal(node, log);
+    awaitSignal(stop, node, log);
     return 0;
   }
 
@@ -117,8 +127,8 @@ public final class IngressMain {
     }
   }
 
-  /** Runs until SIGTERM/SIGINT, then closes the node and exits 0; a second signal exits at once. */
-  private static void awaitSignal(IngressNode node, Logger log) {
+  /** Installs the SIGTERM/SIGINT handlers; the latch opens on the first signal, a second one exits at once. */
+  private static CountDownLatch trapSignals(Logger log) {
     CountDownLatch stop = new CountDownLatch(1);
     SignalHandler handler = sig -> {
       if (stop.getCount() == 0) {
@@ -130,6 +140,11 @@ public final class IngressMain {
     };
     Signal.handle(new Signal("TERM"), handler);
     Signal.handle(new Signal("INT"), handler);
+    return stop;
+  }
+
+  /** Runs until SIGTERM/SIGINT, then closes the node and exits 0. */
+  private static void awaitSignal(CountDownLatch stop, IngressNode node, Logger log) {
     try {
       stop.await();
       node.close().await();

@@ -2,6 +2,8 @@ package dev.ghost.ingress;
 
 import dev.ghost.ingress.admin.AdminVerticle;
 import dev.ghost.ingress.admin.NodeState;
+import dev.ghost.ingress.cluster.ClusterPlan;
+import dev.ghost.ingress.cluster.ClusterSetup;
 import dev.ghost.ingress.observe.LogLevels;
 import dev.ghost.ingress.config.IngressConfig;
 import dev.ghost.ingress.observe.AccessLog;
@@ -34,7 +36,10 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.lang.management.ManagementFactory;
@@ -64,10 +69,13 @@ public final class IngressNode {
   private final AtomicBoolean listenersUp = new AtomicBoolean();
   private final AtomicBoolean firstTable = new AtomicBoolean();
   private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+  private final ClusterManager clusterManager;
   private int adminPort = -1;
 
-  private IngressNode(IngressConfig config, Vertx vertx, PrometheusMeterRegistry registry) {
+  private IngressNode(IngressConfig config, Vertx vertx, PrometheusMeterRegistry registry,
+      ClusterManager clusterManager) {
     this.config = config;
+    this.clusterManager = clusterManager;
     this.vertx = vertx;
     this.registry = registry;
     this.state = new NodeState(config.nodeId(), Version.current());
@@ -125,7 +133,11 @@ public final class IngressNode {
         .build();
   }
 
-  /** Starts a standalone node. */
+  /**
+   * Starts a node: standalone when {@code cluster.members} is empty (no Hazelcast class is loaded), otherwise
+   * clustered through {@link #buildClustered}. Fails with a {@link dev.ghost.ingress.config.ConfigException} when
+   * the cluster settings cannot be applied on this machine (e.g. no bind host).
+   */
   public static Future<IngressNode> start(IngressConfig config) {
     LogLevels.apply(config.log().level());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -133,13 +145,67 @@ public final class IngressNode {
         .setPreferNativeTransport(config.proxy().nativeTransport())
         .setEventLoopPoolSize(eventLoops(config))
         .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
-    Vertx vertx = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry)).build();
-    IngressNode node = new IngressNode(config, vertx, registry);
+    VertxBuilder builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
+    if (!ClusterPlan.clustered(config.cluster())) {
+      return startOn(config, builder.build(), registry, null, null);
+    }
+    ClusterPlan plan;
+    try {
+      plan = ClusterPlan.of(config.cluster(), config.nodeId());
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return buildClustered(builder, options, plan)
+        .compose(c -> startOn(config, c.vertx(), registry, c.manager(), plan));
+  }
+
+  private record Clustered(Vertx vertx, ClusterManager manager) {}
+
+  /**
+   * The one clustered code path: Hazelcast classes are first touched here. Joining happens on Vert.x worker
+   * threads; the returned future completes once this node is a member.
+   */
+  private static Future<Clustered> buildClustered(VertxBuilder builder, VertxOptions options, ClusterPlan plan) {
+    ClusterManager manager;
+    try {
+      manager = ClusterSetup.clusterManager(plan);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    options.setEventBusOptions(plan.eventBusOptions());
+    long t0 = System.nanoTime();
+    return builder.with(options).withClusterManager(manager).buildClustered()
+        .onSuccess(v -> LOG.atInfo().addKeyValue("cluster", plan.name()).addKeyValue("bind_host", plan.bindHost())
+            .addKeyValue("port", plan.port()).addKeyValue("members", plan.memberAddresses())
+            .addKeyValue("cluster_node_id", manager.getNodeId())
+            .addKeyValue("join_ms", (System.nanoTime() - t0) / 1_000_000).log("cluster joined"))
+        .map(v -> new Clustered(v, manager));
+  }
+
+  private static Future<IngressNode> startOn(IngressConfig config, Vertx vertx, PrometheusMeterRegistry registry,
+      ClusterManager manager, ClusterPlan plan) {
+    IngressNode node = new IngressNode(config, vertx, registry, manager);
+    node.state.clusterView(() -> node.clusterJson(plan));
     // Closing completes on the closed instance's own threads, so the failure is not chained behind it
     return node.deploy().map(node).onFailure(err -> {
       node.gcMetrics.close();
       vertx.close();
     });
+  }
+
+  /** The {@code cluster} object of {@code /v1/status}. */
+  private JsonObject clusterJson(ClusterPlan plan) {
+    JsonObject json = new JsonObject().put("enabled", clusterManager != null)
+        .put("name", plan == null ? null : plan.name());
+    if (clusterManager == null) {
+      return json.put("members", null).put("node_id", null);
+    }
+    try {
+      // a local read of Hazelcast's current member list: no remote call, safe on the event loop
+      return json.put("members", clusterManager.getNodes().size()).put("node_id", clusterManager.getNodeId());
+    } catch (RuntimeException e) {
+      return json.put("members", 0).put("node_id", null); // closing: Hazelcast is already gone
+    }
   }
 
   private Future<Void> deploy() {
@@ -210,7 +276,20 @@ public final class IngressNode {
     return 4096;
   }
 
-  /** Stops accepting and closes everything. */
+  /** True when this node runs with a cluster manager ({@code cluster.members} non-empty). */
+  public boolean clustered() {
+    return clusterManager != null;
+  }
+
+  /** The Vert.x cluster manager, or null when standalone. */
+  public ClusterManager clusterManager() {
+    return clusterManager;
+  }
+
+  /**
+   * Stops accepting and closes everything. A clustered node leaves the cluster through {@code vertx.close()} (which
+   * shuts its Hazelcast member down last); shutting Hazelcast down first would break the close.
+   */
   public Future<Void> close() {
     state.phase(NodeState.Phase.DRAINING);
     gcMetrics.close();

@@ -6,8 +6,10 @@ import dev.ghost.ingress.testing.JarProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -91,6 +93,30 @@ class Jdk25IT {
         assertThat(node.stderr()).as(node.describe()).isEmpty();
       }
       assertThat(warnings(workload.stderr())).as(workload.describe()).isEmpty();
+    }
+  }
+  /**
+   * Hazelcast reads array offsets through {@code sun.misc.Unsafe}, which JDK 24+ warns about and no manifest entry
+   * can allow: a clustered node on JDK 25 needs the JVM flag the README documents (accepted by JDK 17 too).
+   */
+  @Test
+  void clusteredNodeWithTheDocumentedFlagRunsWithoutWarnings() throws Exception {
+    int clusterPort = dev.ghost.ingress.testing.TestFleet.freePort(new HashSet<>());
+    Path config = JarProcess.write(dir, "clustered.toml", String.join("\n",
+        "[listen]", "ipv6 = [\"[::1]:0\"]", "[admin]", "listen = \"127.0.0.1:0\"",
+        "[state]", "file = \"" + dir.resolve("state.json") + "\"", ""));
+    Map<String, String> env = Map.of("GHOST_CLUSTER_MEMBERS", "127.0.0.1:" + clusterPort,
+        "GHOST_CLUSTER_PORT", String.valueOf(clusterPort),
+        "GHOST_CLUSTER_NAME", "jdk25-" + UUID.randomUUID());
+    List<String> flags = List.of("-XX:+IgnoreUnrecognizedVMOptions", "--sun-misc-unsafe-memory-access=allow",
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dhazelcast.wait.seconds.before.join=0");
+    try (JarProcess node = JarProcess.start(java, flags, JarProcess.builtJar(), env, null,
+        "--config", config.toString())) {
+      node.awaitLog("cluster joined", j -> true, DEADLINE);
+      node.awaitLog("ingress ready", j -> true, DEADLINE);
+      node.sigterm();
+      assertThat(node.awaitExit(Duration.ofSeconds(20))).as(node.describe()).isZero();
+      assertThat(node.stderr()).as(node.describe()).isEmpty();
     }
   }
 }

@@ -102,6 +102,7 @@ final class AdminViews {
         .put("max_connections", services.limits().maxGlobal())
         .put("bound_sockets", sockets)
         .put("state_file", sync.stateFileJson())
-        .put("sync", sync.syncJson());
+        .put("sync", sync.syncJson())
+        .put("cluster", state.clusterJson());
   }
 }

@@ -1,7 +1,9 @@
 package dev.ghost.ingress.admin;
 
+import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * The node's lifecycle as the admin API reports it. Thread-safe.
@@ -15,6 +17,8 @@ public final class NodeState {
   private final String version;
   private final Instant startedAt = Instant.now();
   private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.STARTING);
+  private volatile Supplier<JsonObject> clusterView = () -> new JsonObject().put("enabled", false)
+      .putNull("name").putNull("members").putNull("node_id");
 
   public NodeState(String nodeId, String version) {
     this.nodeId = nodeId;
@@ -39,5 +43,14 @@ public final class NodeState {
 
   public void phase(Phase next) {
     phase.set(next);
+  }
+
+  /** The {@code cluster} object of {@code /v1/status}: enabled, name, members, node_id (the cluster node id). */
+  public JsonObject clusterJson() {
+    return clusterView.get();
+  }
+
+  public void clusterView(Supplier<JsonObject> view) {
+    this.clusterView = view;
   }
 }

@@ -1,5 +1,6 @@
 package dev.ghost.ingress.config;
 
+import dev.ghost.ingress.cluster.ClusterMember;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigInteger;
@@ -99,7 +100,7 @@ final class ConfigReader {
         duration(Settings.SYNC_REQUEST_TIMEOUT));
     IngressConfig.State state = new IngressConfig.State(string(Settings.STATE_FILE));
     IngressConfig.Cluster cluster = new IngressConfig.Cluster(
-        strings(Settings.CLUSTER_MEMBERS),
+        clusterMembers(Settings.CLUSTER_MEMBERS),
         string(Settings.CLUSTER_HOST),
         integer(Settings.CLUSTER_PORT),
         string(Settings.CLUSTER_NAME),
@@ -236,6 +237,21 @@ final class ConfigReader {
     List<String> out = new ArrayList<>();
     for (Raw item : items(raw(s))) {
       out.add(text(item));
+    }
+    return Collections.unmodifiableList(out);
+  }
+
+  /** Cluster member entries, each checked with {@link ClusterMember#parse} (host or host:port, IPv6 bracketed). */
+  private List<String> clusterMembers(Settings s) {
+    List<String> out = new ArrayList<>();
+    for (Raw item : items(raw(s))) {
+      String text = text(item).trim();
+      try {
+        ClusterMember.parse(text, 0);
+      } catch (IllegalArgumentException e) {
+        throw fail(item, e.getMessage());
+      }
+      out.add(text);
     }
     return Collections.unmodifiableList(out);
   }

@@ -76,7 +76,19 @@ public final class JarProcess implements AutoCloseable {
   /** {@link #start(String, Path, Map, String...)} in working directory {@code workDir} (null: inherit). */
   public static JarProcess start(String java, Path jar, Map<String, String> env, Path workDir, String... args)
       throws IOException {
-    List<String> command = new ArrayList<>(List.of(java, "-jar", jar.toString()));
+    return start(java, List.of(), jar, env, workDir, args);
+  }
+
+  /**
+   * {@code java jvmArgs... -jar jar args...} in {@code workDir} (null: inherit): JVM flags go on the command line,
+   * never through {@code JAVA_TOOL_OPTIONS} (which adds a "Picked up" line to stderr).
+   */
+  public static JarProcess start(String java, List<String> jvmArgs, Path jar, Map<String, String> env, Path workDir,
+      String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(java);
+    command.addAll(jvmArgs);
+    command.addAll(List.of("-jar", jar.toString()));
     command.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(command);
     // Hermetic: no GHOST_* of the test JVM, and no JVM option variables (they add a "Picked up ..." stderr line)
@@ -92,6 +104,14 @@ public final class JarProcess implements AutoCloseable {
 
   public Process process() {
     return process;
+  }
+
+  /** SIGKILL, then waits (up to 10 s) for the process to be gone. */
+  public void sigkill() throws InterruptedException {
+    process.toHandle().destroyForcibly();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      throw new AssertionError("process " + process.pid() + " survived SIGKILL for 10 s");
+    }
   }
 
   /**

@@ -1,0 +1,100 @@
+package dev.ghost.ingress.cluster;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * One entry of {@code GHOST_CLUSTER_MEMBERS}: {@code host} or {@code host:port}, IPv6 literals in brackets
+ * ({@code [fd00::1]:5701}; a bare IPv6 literal without a port is accepted too). An entry without a port means the
+ * node's own {@code cluster.port}: every member of a fleet is expected to use the same port unless written out.
+ * Port ranges are not supported (Hazelcast would misread them).
+ *
+ * @param host a host name or an IP literal, never bracketed
+ * @param port 1-65535, or 0 when the entry had no port and the default is 0 (ephemeral own port); then Hazelcast
+ *             tries its default port range on that host
+ */
+public record ClusterMember(String host, int port) {
+
+  /** Parses one entry; {@code defaultPort} is used when it has none. Throws {@link IllegalArgumentException}. */
+  public static ClusterMember parse(String text, int defaultPort) {
+    String s = text.trim();
+    if (s.isEmpty()) {
+      throw new IllegalArgumentException("empty member entry");
+    }
+    String host;
+    String port = null;
+    if (s.startsWith("[")) {
+      int close = s.indexOf(']');
+      if (close < 0) {
+        throw new IllegalArgumentException("missing ']' in '" + text + "'");
+      }
+      host = s.substring(1, close);
+      String rest = s.substring(close + 1);
+      if (!rest.isEmpty()) {
+        if (!rest.startsWith(":")) {
+          throw new IllegalArgumentException("expected [ipv6] or [ipv6]:port, got '" + text + "'");
+        }
+        port = rest.substring(1);
+      }
+      if (host.indexOf(':') < 0) {
+        throw new IllegalArgumentException("brackets are for IPv6 literals, got '" + text + "'");
+      }
+    } else {
+      int first = s.indexOf(':');
+      int last = s.lastIndexOf(':');
+      if (first >= 0 && first != last) {
+        host = s; // a bare IPv6 literal: no port possible without brackets
+      } else if (first >= 0) {
+        host = s.substring(0, first);
+        port = s.substring(first + 1);
+      } else {
+        host = s;
+      }
+    }
+    if (host.isEmpty()) {
+      throw new IllegalArgumentException("empty host in '" + text + "'");
+    }
+    if (host.chars().anyMatch(c -> Character.isWhitespace(c) || c == '[' || c == ']' || c == '/')) {
+      throw new IllegalArgumentException("bad host in '" + text + "'");
+    }
+    int p = port == null ? defaultPort : parsePort(port, text);
+    return new ClusterMember(host, p);
+  }
+
+  /** Parses every entry (see {@link #parse}); the first bad one throws. */
+  public static List<ClusterMember> parseAll(List<String> entries, int defaultPort) {
+    List<ClusterMember> out = new ArrayList<>();
+    for (String e : entries) {
+      out.add(parse(e, defaultPort));
+    }
+    return Collections.unmodifiableList(out);
+  }
+
+  private static int parsePort(String port, String text) {
+    if (port.isEmpty() || port.contains("-")) {
+      throw new IllegalArgumentException("expected one port 1-65535 (no ranges) in '" + text + "'");
+    }
+    try {
+      int p = Integer.parseInt(port);
+      if (p < 1 || p > 65535) {
+        throw new IllegalArgumentException("port out of range 1-65535 in '" + text + "'");
+      }
+      return p;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("port is not a number in '" + text + "'");
+    }
+  }
+
+  /** True for an IPv6 literal host. */
+  public boolean isIpv6Literal() {
+    return host.indexOf(':') >= 0;
+  }
+
+  /** {@code host:port} as Hazelcast's tcp-ip member list wants it ({@code [v6]:port}; no port when 0). */
+  @Override
+  public String toString() {
+    String h = isIpv6Literal() ? "[" + host + "]" : host;
+    return port == 0 ? h : h + ":" + port;
+  }
+}

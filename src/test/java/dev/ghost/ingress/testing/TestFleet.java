@@ -1,0 +1,321 @@
+package dev.ghost.ingress.testing;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.IntFunction;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * A clustered fleet of real {@code ingress.jar} processes on loopback, for integration tests: one JVM per node,
+ * test-only JVM flags, a UUID cluster name, fixed cluster ports picked free per fleet, ephemeral admin, listener and
+ * event-bus ports, and fast Hazelcast failure detection ({@link #FAST_HAZELCAST}).
+ *
+ * <p>{@link #start(int)} starts node 0 alone (its own address as the only member, so it is master at once), then
+ * the others in parallel with the full member list, and returns once each node's {@code /v1/status} shows all
+ * {@code n} members. {@link #restart(int)} starts a killed or closed node again with the full list.
+ */
+public final class TestFleet implements AutoCloseable {
+
+  /** Child JVM flags: C1 only and the serial GC roughly halve JVM and Hazelcast start-up on 2 cores. */
+  public static final List<String> TEST_JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
+  /**
+   * Hazelcast properties for tests (system properties override the XML): join without waiting, suspect a silent
+   * member after 5 s (enough on a loaded 2-core machine), bounded graceful shutdown.
+   */
+  public static final Map<String, String> FAST_HAZELCAST = Map.of(
+      "hazelcast.wait.seconds.before.join", "0",
+      "hazelcast.max.wait.seconds.before.join", "0",
+      "hazelcast.heartbeat.interval.seconds", "1",
+      "hazelcast.max.no.heartbeat.seconds", "5",
+      "hazelcast.merge.first.run.delay.seconds", "5",
+      "hazelcast.merge.next.run.delay.seconds", "5",
+      "hazelcast.graceful.shutdown.max.wait", "5");
+
+  /** Per fleet: node start (one JVM, cold) and formation deadlines on a busy CI machine. */
+  public static final Duration START_DEADLINE = Duration.ofSeconds(60);
+
+  /** Fleet options. */
+  public static final class Options {
+    String config = "";
+    IntFunction<Map<String, String>> env = i -> Map.of();
+    List<String> jvmArgs = List.of();
+
+    /** Extra TOML appended to every node's config file (routes, envs, ...). */
+    public Options config(String toml) {
+      this.config = toml;
+      return this;
+    }
+
+    /** Extra environment of node {@code i} (wins over the fleet's own settings). */
+    public Options env(IntFunction<Map<String, String>> env) {
+      this.env = env;
+      return this;
+    }
+
+    /** Extra child JVM flags. */
+    public Options jvmArgs(List<String> args) {
+      this.jvmArgs = List.copyOf(args);
+      return this;
+    }
+  }
+
+  /** One node of the fleet. */
+  public static final class Node {
+    private final int index;
+    private final String nodeId;
+    private volatile int clusterPort;
+    private volatile JarProcess process;
+    private volatile int adminPort = -1;
+
+    Node(int index, String nodeId, int clusterPort) {
+      this.index = index;
+      this.nodeId = nodeId;
+      this.clusterPort = clusterPort;
+    }
+
+    public int index() {
+      return index;
+    }
+
+    public String nodeId() {
+      return nodeId;
+    }
+
+    public int clusterPort() {
+      return clusterPort;
+    }
+
+    public int adminPort() {
+      return adminPort;
+    }
+
+    public JarProcess process() {
+      return process;
+    }
+
+    public boolean alive() {
+      return process != null && process.process().isAlive();
+    }
+
+    public String admin(String path) {
+      return "http://127.0.0.1:" + adminPort + path;
+    }
+  }
+
+  private final String clusterName = "ghost-test-" + UUID.randomUUID();
+  private final Options options;
+  private final Path dir;
+  private final Path configFile;
+  private final List<Node> nodes = new ArrayList<>();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private TestFleet(Options options) {
+    this.options = options;
+    try {
+      this.dir = Files.createTempDirectory("ghost-fleet-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    this.configFile = JarProcess.write(dir, "node.toml", String.join("\n",
+        "[listen]", "ipv6 = [\"[::1]:0\"]", "[admin]", "listen = \"127.0.0.1:0\"", "", options.config, ""));
+  }
+
+  /** Starts {@code n} clustered nodes and waits until every one sees {@code n} members. */
+  public static TestFleet start(int n) throws Exception {
+    return start(n, new Options());
+  }
+
+  public static TestFleet start(int n, Options options) throws Exception {
+    TestFleet fleet = new TestFleet(options);
+    try {
+      Set<Integer> taken = new HashSet<>();
+      for (int i = 0; i < n; i++) {
+        fleet.nodes.add(new Node(i, "node-" + i, freePort(taken)));
+      }
+      fleet.launch(0, List.of(fleet.nodes.get(0)));
+      List<CompletableFuture<Void>> rest = new ArrayList<>();
+      for (int i = 1; i < n; i++) {
+        int k = i;
+        rest.add(CompletableFuture.runAsync(() -> fleet.launchUnchecked(k, fleet.nodes)));
+      }
+      for (CompletableFuture<Void> f : rest) {
+        f.join();
+      }
+      fleet.awaitMembers(n, START_DEADLINE);
+      return fleet;
+    } catch (Throwable t) {
+      fleet.close();
+      throw t;
+    }
+  }
+
+  public String clusterName() {
+    return clusterName;
+  }
+
+  public int size() {
+    return nodes.size();
+  }
+
+  public Node node(int i) {
+    return nodes.get(i);
+  }
+
+  public List<Node> nodes() {
+    return List.copyOf(nodes);
+  }
+
+  /** The tcp-ip member list of the whole fleet. */
+  public String memberList() {
+    return nodes.stream().map(n -> "127.0.0.1:" + n.clusterPort).collect(Collectors.joining(","));
+  }
+
+  /** SIGKILLs node {@code i} and waits until the process is gone. */
+  public void kill(int i) throws InterruptedException {
+    nodes.get(i).process.sigkill();
+  }
+
+  /** Starts node {@code i} again (same id and cluster port, full member list) and waits until it is ready. */
+  public void restart(int i) throws Exception {
+    Node node = nodes.get(i);
+    if (node.alive()) {
+      throw new IllegalStateException("node " + i + " is still running");
+    }
+    launch(i, nodes);
+  }
+
+  /** GET {@code /v1/status} of node {@code i}. */
+  public JsonObject status(int i) throws IOException, InterruptedException {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(nodes.get(i).admin("/v1/status")))
+        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IOException("/v1/status of node " + i + ": " + r.statusCode() + " " + r.body());
+    }
+    return new JsonObject(r.body());
+  }
+
+  /** The member count node {@code i} reports, or -1 when it does not answer. */
+  public int members(int i) {
+    try {
+      Integer m = status(i).getJsonObject("cluster").getInteger("members");
+      return m == null ? -1 : m;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** Waits until every live node reports {@code expected} members. */
+  public void awaitMembers(int expected, Duration deadline) {
+    List<Node> live = nodes.stream().filter(Node::alive).toList();
+    Await.until("every live node to see " + expected + " members", deadline,
+        () -> live.stream().allMatch(n -> members(n.index) == expected),
+        () -> live.stream().map(n -> n.nodeId + "=" + members(n.index)).collect(Collectors.joining(", ")));
+  }
+
+  /** Closes every node in parallel (SIGTERM, then SIGKILL after 10 s) and deletes the fleet's files. */
+  @Override
+  public void close() {
+    CompletableFuture.allOf(nodes.stream().filter(n -> n.process != null)
+        .map(n -> CompletableFuture.runAsync(n.process::close)).toArray(CompletableFuture[]::new)).join();
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // temp files only
+    }
+  }
+
+  /** Everything every node printed, for failure messages. */
+  public String describe() {
+    return nodes.stream().filter(n -> n.process != null)
+        .map(n -> "=== " + n.nodeId + "\n" + n.process.describe()).collect(Collectors.joining("\n"));
+  }
+
+  private void launchUnchecked(int i, List<Node> members) {
+    try {
+      launch(i, members);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Starts node {@code i} with {@code members} as its member list and waits for its admin port and readiness. A
+   * cluster port taken meanwhile by someone else is re-picked (at most twice).
+   */
+  private void launch(int i, List<Node> members) throws Exception {
+    Node node = nodes.get(i);
+    for (int attempt = 0; ; attempt++) {
+      Map<String, String> env = new HashMap<>();
+      env.put("GHOST_CLUSTER_MEMBERS", members.stream().map(n -> "127.0.0.1:" + n.clusterPort)
+          .collect(Collectors.joining(",")));
+      env.put("GHOST_CLUSTER_PORT", String.valueOf(node.clusterPort));
+      env.put("GHOST_CLUSTER_NAME", clusterName);
+      env.put("GHOST_EVENTBUS_PORT", "0");
+      env.put("GHOST_NODE_ID", node.nodeId);
+      env.put("GHOST_STATE_FILE", dir.resolve(node.nodeId + "-state.json").toString());
+      env.putAll(options.env.apply(i));
+      List<String> jvm = new ArrayList<>(TEST_JVM_FLAGS);
+      FAST_HAZELCAST.forEach((k, v) -> jvm.add("-D" + k + "=" + v));
+      jvm.addAll(options.jvmArgs);
+      JarProcess p = JarProcess.start(JarProcess.currentJava(), jvm, JarProcess.builtJar(), env, null,
+          "--config", configFile.toString());
+      node.process = p;
+      try {
+        JsonObject admin = p.awaitLog("listening", j -> "admin".equals(j.getString("listener")), START_DEADLINE);
+        node.adminPort = admin.getInteger("port");
+        p.awaitLog("ingress ready", j -> true, START_DEADLINE);
+        return;
+      } catch (AssertionError e) {
+        boolean portTaken = p.stdout().stream().anyMatch(l -> l.contains("already in use"))
+            || p.stderr().stream().anyMatch(l -> l.contains("already in use"));
+        p.close();
+        if (!portTaken || attempt >= 2) {
+          throw e;
+        }
+        node.clusterPort = freePort(new HashSet<>(nodes.stream().map(Node::clusterPort).toList()));
+      }
+    }
+  }
+
+  /** A port that was free a moment ago on 127.0.0.1 and is not in {@code taken} (which it joins). */
+  public static int freePort(Set<Integer> taken) {
+    for (int i = 0; i < 20; i++) {
+      try (ServerSocket s = new ServerSocket()) {
+        s.setReuseAddress(false);
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        if (taken.add(s.getLocalPort())) {
+          return s.getLocalPort();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    throw new IllegalStateException("no free port");
+  }
+
+  /** Node indexes 0..n-1 (helper for tests). */
+  public IntStream indexes() {
+    return IntStream.range(0, nodes.size());
+  }
+}
