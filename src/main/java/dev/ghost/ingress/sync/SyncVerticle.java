@@ -287,7 +287,13 @@ public final class SyncVerticle extends VerticleBase {
       if (stream == null) {
         status.mode(pollFailures > 0 ? SyncStatus.Mode.BACKOFF : SyncStatus.Mode.POLLING);
       }
-      return apply(events);
+      return apply(events).map(v -> {
+        if (!published) {
+          // The control plane answered, possibly with nothing: that (empty) table is the first one in force
+          publish(state, "events");
+        }
+        return (Void) null;
+      });
     }).onFailure(err -> onFailure("event feed", err));
   }
 
