@@ -271,6 +271,9 @@ public final class SyncVerticle extends VerticleBase {
       return stream != null ? Math.max(base, 5_000) : base;
     }
     pollFailures++;
+    if (stream == null) {
+      status.mode(SyncStatus.Mode.BACKOFF);
+    }
     return backoff(base, pollFailures);
   }
 
