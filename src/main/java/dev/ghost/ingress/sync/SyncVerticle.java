@@ -161,6 +161,10 @@ public final class SyncVerticle extends VerticleBase {
 
   private Future<Void> apply(List<CpEvent> batch) {
     if (batch.isEmpty()) {
+      if (!published) {
+        // A successful read of an empty feed (a new organisation) is a first table too: the node becomes ready
+        publish(state, "events");
+      }
       return Future.succeededFuture();
     }
     ControlPlaneState.Applied applied = state.apply(batch);

@@ -74,6 +74,22 @@ class RouteLifecycleIT {
     lifecycle(false);
   }
 
+  /** A control plane with no event at all (a new org): the empty table is the first table, so the node is ready. */
+  @Test
+  void readyAgainstAControlPlaneWithoutEvents() throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("empty.toml"),
+        "org = \"" + SyncFixture.ORG + "\"\ntoken = \"" + SyncFixture.TOKEN + "\"\n");
+    DevControlPlane empty = DevControlPlane.start(vertx, new DevControlPlane.Options()
+        .stateFile(dir.resolve("empty.toml"))).await();
+    assertThat(empty.lastEventId()).isZero();
+    for (boolean stream : new boolean[] {true, false}) {
+      try (TestNode node = TestNode.start(SyncFixture.spec(SyncFixture.url(empty), stream))) {
+        Await.until("ready (stream=" + stream + ")", () -> node.node().state().phase().name().equals("SERVING"),
+            () -> node.node().state().phase() + " " + node.node().syncStatus().syncJson());
+      }
+    }
+  }
+
   private void lifecycle(boolean stream) throws Exception {
     try (TestNode node = TestNode.start(SyncFixture.spec(SyncFixture.url(cp), stream))) {
       Await.until("node ready with an empty control plane", () -> node.node().state().phase().name().equals("SERVING"),
