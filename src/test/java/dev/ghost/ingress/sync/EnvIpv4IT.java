@@ -118,6 +118,14 @@ class EnvIpv4IT {
         // the rest keeps serving
         assertThat(cn(node, TestTls.MYAPP)).isEqualTo(TestTls.TENANT_A);
         assertThat(node.node().state().phase().name()).isEqualTo("SERVING");
+
+        // the address becomes free (e.g. assigned to the host a moment late): the node binds it without a change
+        blocker.close();
+        Await.until("127.0.0.2 bound after the blocker left", () -> envPort(node) == fixed,
+            () -> node.node().bound().snapshot().toString());
+        assertThat(cnAt(ENV_IP, fixed, TestTls.MYAPP)).isEqualTo(TestTls.TENANT_A);
+        Await.until("bind failure cleared", () -> Probe.routes(node).getJsonArray("bind_failures").isEmpty(),
+            () -> Probe.routes(node).encode());
       }
     }
   }
