@@ -42,7 +42,12 @@ final class AdminViews {
     table.rejections().forEach(r -> rejected.add(new JsonObject().put("route_id", r.routeId())
         .put("reason", r.reason())));
     JsonObject envs = new JsonObject();
-    table.envIpv4().forEach((env, ip) -> envs.put(env, new JsonObject().put("ipv4", ip).put("degraded", false)));
+    table.envIpv4().forEach((env, ip) -> {
+      // An env whose dedicated IPv4 cannot be bound is degraded too (issue 3: "a bind failure marks the env degraded")
+      String bindError = bindError(ip);
+      JsonObject e = new JsonObject().put("ipv4", ip).put("degraded", bindError != null);
+      envs.put(env, bindError == null ? e : e.put("reason", "cannot bind " + ip + ": " + bindError));
+    });
     table.degradedReasons().forEach((env, why) -> envs.put(env, new JsonObject().put("degraded", true)
         .put("reason", why)));
     return new JsonObject()
@@ -70,6 +75,12 @@ final class AdminViews {
         .put("origin", r.origin().name().toLowerCase(java.util.Locale.ROOT))
         .put("open_connections", services.limits().routeOpen(r.id()))
         .put("backends", backends);
+  }
+
+  /** The bind error of a listener on {@code host}, or null when every binding on it is fine. */
+  private String bindError(String host) {
+    return bound.snapshot().values().stream().filter(st -> st.error() != null && st.binding().host().equals(host))
+        .map(st -> st.error()).findFirst().orElse(null);
   }
 
   private JsonArray bindFailures() {

@@ -112,6 +112,9 @@ class EnvIpv4IT {
         Await.until("bind failure on /v1/routes", () -> Probe.routes(node).getJsonArray("bind_failures").stream()
             .anyMatch(f -> ((JsonObject) f).getString("listener").startsWith(ENV_IP)),
             () -> Probe.routes(node).encode());
+        JsonObject env = Probe.routes(node).getJsonObject("envs").getJsonObject(SyncFixture.ENV);
+        assertThat(env.getBoolean("degraded")).as(env.encode()).isTrue();
+        assertThat(env.getString("reason")).contains(ENV_IP);
         assertThat(Probe.counter(node, MetricNames.LISTENER_BIND_FAILURES, "listener", ENV_IP + ":443"))
             .isGreaterThanOrEqualTo(1);
         assertThat(Probe.get(node, "/metrics")).contains("ghost_listener_bind_failures_total");
@@ -126,6 +129,8 @@ class EnvIpv4IT {
         assertThat(cnAt(ENV_IP, fixed, TestTls.MYAPP)).isEqualTo(TestTls.TENANT_A);
         Await.until("bind failure cleared", () -> Probe.routes(node).getJsonArray("bind_failures").isEmpty(),
             () -> Probe.routes(node).encode());
+        assertThat(Probe.routes(node).getJsonObject("envs").getJsonObject(SyncFixture.ENV).getBoolean("degraded"))
+            .isFalse();
       }
     }
   }
