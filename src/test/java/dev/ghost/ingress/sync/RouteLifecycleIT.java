@@ -90,6 +90,62 @@ class RouteLifecycleIT {
     }
   }
 
+  /** Two routes claim one hostname: the older creation keeps it, whatever the ids, and the clash is reported. */
+  @Test
+  void olderRouteKeepsAClashingHostname() throws Exception {
+    try (TestNode node = TestNode.start(SyncFixture.spec(SyncFixture.url(cp), true))) {
+      cp.edit(s -> s.withRoute(SyncFixture.route("rt_z", TestTls.MYAPP, backendA.actualPort())));
+      Await.until(() -> TestTls.TENANT_A.equals(cn(node, TestTls.MYAPP)));
+      cp.edit(s -> s.withRoute(SyncFixture.route("rt_0", TestTls.MYAPP, backendB.actualPort())));
+      Await.until("conflict reported", () -> !dev.ghost.ingress.testing.Probe.routes(node)
+          .getJsonArray("conflicts").isEmpty(), () -> dev.ghost.ingress.testing.Probe.routes(node).encode());
+      io.vertx.core.json.JsonObject c = dev.ghost.ingress.testing.Probe.routes(node).getJsonArray("conflicts")
+          .getJsonObject(0);
+      assertThat(c.getString("winner")).isEqualTo("rt_z");
+      assertThat(c.getString("loser")).isEqualTo("rt_0");
+      for (int i = 0; i < 3; i++) {
+        assertThat(cn(node, TestTls.MYAPP)).isEqualTo(TestTls.TENANT_A);
+      }
+      // the winner goes: the other one takes the name
+      cp.edit(s -> s.withoutRoute("rt_z"));
+      Await.until(() -> TestTls.TENANT_B.equals(cn(node, TestTls.MYAPP)));
+    }
+  }
+
+  /** A hostname change is a deletion and a creation of the same route id: the old name stops, the new one works. */
+  @Test
+  void hostnameChangeRecreatesTheRoute() throws Exception {
+    try (TestNode node = TestNode.start(SyncFixture.spec(SyncFixture.url(cp), false))) {
+      DevState.Route route = SyncFixture.route("rt_a", TestTls.MYAPP, backendA.actualPort());
+      cp.edit(s -> s.withRoute(route));
+      Await.until(() -> TestTls.TENANT_A.equals(cn(node, TestTls.MYAPP)));
+      cp.edit(s -> s.withRoute(new DevState.Route("rt_a", route.app(), route.env(), TestTls.OTHER, 443,
+          route.protocol(), route.processType(), route.backendPort(), route.proxyProtocol(), false)));
+      Await.until(() -> TestTls.TENANT_A.equals(cn(node, TestTls.OTHER)) && refused(node, TestTls.MYAPP));
+    }
+  }
+
+  /** route.updated turning PROXY v2 on (with a new backend port): new connections carry the header. */
+  @Test
+  void proxyModeChange() throws Exception {
+    dev.ghost.ingress.testing.ProxyProtocolHttpsBackend pp =
+        dev.ghost.ingress.testing.ProxyProtocolHttpsBackend.start(vertx, "::1", TestTls.TENANT_B);
+    try (TestNode node = TestNode.start(SyncFixture.spec(SyncFixture.url(cp), true))) {
+      DevState.Route route = SyncFixture.route("rt_a", TestTls.MYAPP, backendA.actualPort());
+      cp.edit(s -> s.withRoute(route));
+      Await.until(() -> TestTls.TENANT_A.equals(cn(node, TestTls.MYAPP)));
+      cp.edit(s -> s.withRoute(new DevState.Route("rt_a", route.app(), route.env(), route.hostname(), 443,
+          route.protocol(), route.processType(), pp.actualPort(), DevState.PROXY_V2, false)));
+      Await.until(() -> TestTls.TENANT_B.equals(cn(node, TestTls.MYAPP)));
+      try (SSLSocket s = TestTls.connect("::1", node.port("::1", 443), TestTls.MYAPP, "TLSv1.3")) {
+        String body = TestTls.body(TestTls.httpGet(s, TestTls.MYAPP, "/"));
+        assertThat(body).contains("sni=" + TestTls.MYAPP).startsWith("client=");
+      }
+      assertThat(SyncFixture.backends(node, "rt_a").encode()).contains(String.valueOf(pp.actualPort()));
+      assertThat(dev.ghost.ingress.testing.Probe.routes(node).encode()).contains("\"proxy_protocol\":\"v2\"");
+    }
+  }
+
   private void lifecycle(boolean stream) throws Exception {
     try (TestNode node = TestNode.start(SyncFixture.spec(SyncFixture.url(cp), stream))) {
       Await.until("node ready with an empty control plane", () -> node.node().state().phase().name().equals("SERVING"),
