@@ -369,7 +369,9 @@ public final class SyncVerticle extends VerticleBase {
     return readFeed(0, new ArrayList<>(), 0).compose(events -> {
       ControlPlaneState rebuilt = ControlPlaneState.EMPTY.apply(events).next();
       return fetchBackends(rebuilt, rebuilt.routes().keySet());
-    }).map(rebuilt -> {
+    }).map(fetched -> {
+      // A failed fetch keeps that route's previous set (contract §2), in a rebuild too
+      ControlPlaneState rebuilt = fetched.withBackendsFrom(state);
       if (!rebuilt.sameContent(state)) {
         LOG.atWarn().addKeyValue("cursor", rebuilt.cursor()).log("full rebuild differs from the served state");
         publish(rebuilt, "rebuild");

@@ -18,6 +18,10 @@ final class FakeFeed implements AutoCloseable {
   private final HttpServer server;
   private final List<JsonObject> events = new CopyOnWriteArrayList<>();
   final AtomicInteger feedReads = new AtomicInteger();
+  /** Reads of the feed from event 0 (a full rebuild once the cursor is past the trailing window). */
+  final AtomicInteger readsFromZero = new AtomicInteger();
+  /** When set, the instances list answers 503 (retryable problem+json). */
+  volatile boolean failInstances;
 
   private FakeFeed(Vertx vertx) {
     server = vertx.createHttpServer().requestHandler(req -> {
@@ -28,6 +32,9 @@ final class FakeFeed implements AutoCloseable {
       } else if (path.endsWith("/events")) {
         feedReads.incrementAndGet();
         long after = Long.parseLong(req.getParam("after_event_id", "0"));
+        if (after == 0) {
+          readsFromZero.incrementAndGet();
+        }
         int limit = Integer.parseInt(req.getParam("limit", "50"));
         JsonArray items = new JsonArray();
         long next = after;
@@ -40,6 +47,9 @@ final class FakeFeed implements AutoCloseable {
         }
         req.response().putHeader("content-type", "application/json")
             .end(new JsonObject().put("items", items).put("next_after_event_id", next).encode());
+      } else if (path.endsWith("/instances") && failInstances) {
+        req.response().setStatusCode(503).putHeader("content-type", "application/problem+json")
+            .end(new JsonObject().put("status", 503).put("retryable", true).put("code", "unavailable").encode());
       } else if (path.endsWith("/instances")) {
         req.response().putHeader("content-type", "application/json").end(new JsonObject()
             .put("items", new JsonArray().add(new JsonObject().put("id", "inst_1").put("env_id", SyncFixture.ENV)

@@ -97,4 +97,28 @@ class GapHealingIT {
       }
     }
   }
+
+  /** A full rebuild whose instance fetches fail keeps the routes' backend sets (a failed fetch keeps the set). */
+  @Test
+  void rebuildWithFailingInstanceFetchesKeepsBackends() throws Exception {
+    try (FakeFeed feed = FakeFeed.start(vertx)) {
+      feed.add(1, "route.created", FakeFeed.routeCreated("rt_1", TestTls.MYAPP, backendA.actualPort()));
+      for (long id = 1000; id < 1300; id++) {
+        feed.add(id, "noise.tick", new JsonObject());
+      }
+      TestNode.Spec spec = SyncFixture.spec(feed.url(), false).set("control_plane.rebuild_interval", "300ms")
+          .set("control_plane.backend_sync_interval", "60s");
+      try (TestNode node = TestNode.start(spec)) {
+        Await.until(() -> node.node().syncStatus().cursor() == 1299);
+        assertThat(cn(node, TestTls.MYAPP)).isEqualTo(TestTls.TENANT_A);
+        feed.failInstances = true;
+        int rebuilds = feed.readsFromZero.get();
+        Await.until("two rebuilds while instances fail", () -> feed.readsFromZero.get() >= rebuilds + 2
+            && SyncFixture.syncErrors(node, "server_error") >= 2, () -> SyncFixture.errorsByKind(node));
+        assertThat(SyncFixture.backends(node, "rt_1")).as("backend set kept").hasSize(1);
+        assertThat(cn(node, TestTls.MYAPP)).isEqualTo(TestTls.TENANT_A);
+        feed.failInstances = false;
+      }
+    }
+  }
 }
