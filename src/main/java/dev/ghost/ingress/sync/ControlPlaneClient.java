@@ -118,7 +118,17 @@ public final class ControlPlaneClient {
         .putHeader("X-Request-Id", requestId)
         .setConnectTimeout(timeoutMs);
     return streams.request(options)
-        .compose(req -> req.send())
+        .compose(req -> {
+          // The response head must come within the request timeout (a black-holed request would otherwise wait
+          // forever and the node would never stream again); the body may then stay quiet, see EventStream.
+          boolean[] timedOut = {false};
+          long timer = vertx.setTimer(timeoutMs, t -> {
+            timedOut[0] = true;
+            req.reset();
+          });
+          return req.send().andThen(ar -> vertx.cancelTimer(timer)).recover(err -> Future.failedFuture(timedOut[0]
+              ? new TimeoutException("no stream response within " + timeoutMs + " ms") : err));
+        })
         .recover(err -> Future.failedFuture(classify(err, requestId)))
         .compose(resp -> {
           if (resp.statusCode() != 200) {

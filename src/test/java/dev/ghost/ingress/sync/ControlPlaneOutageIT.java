@@ -71,7 +71,7 @@ class ControlPlaneOutageIT {
       JsonObject sync = new JsonObject(Probe.get(node, "/v1/status")).getJsonObject("sync");
       assertThat(sync.getString("last_error")).isNotNull();
       assertThat(sync.getString("state")).isNotEqualTo("streaming");
-      assertThat(Probe.get(node, "/metrics")).contains("ghost_sync_errors_total{kind=\"unreachable\"}");
+      assertThat(node.node().registry().scrape()).contains("ghost_sync_errors_total{kind=\"unreachable\"}");
       for (int i = 0; i < 5; i++) {
         assertThat(cn(node, TestTls.MYAPP)).isEqualTo(TestTls.TENANT_A);
       }
@@ -164,7 +164,7 @@ class ControlPlaneOutageIT {
           () -> "");
       JsonObject stateFile = new JsonObject(Probe.get(node, "/v1/status")).getJsonObject("state_file");
       assertThat(stateFile.getString("write_error")).isNotNull();
-      assertThat(Probe.get(node, "/metrics")).contains("ghost_state_file_write_failures_total");
+      assertThat(node.node().registry().scrape()).contains("ghost_state_file_write_failures_total");
       assertThat(serving(node)).isTrue();
       cp.edit(s -> s.withRoute(SyncFixture.withBackendPort(route, backendB.actualPort())));
       Await.until(() -> TestTls.TENANT_B.equals(cn(node, TestTls.MYAPP)));

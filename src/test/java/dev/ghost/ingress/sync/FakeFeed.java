@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A crafted control plane for what the dev control plane cannot do on purpose: serves exactly the event envelopes
  * it is given (in id order, whatever order they were added in), one ready instance on {@code ::1} for every env,
- * and no stream (404), so the node polls.
+ * and a stream that sends what exists when it opens (then stays open and quiet) unless told to hang.
  */
 final class FakeFeed implements AutoCloseable {
 
@@ -20,6 +20,10 @@ final class FakeFeed implements AutoCloseable {
   final AtomicInteger feedReads = new AtomicInteger();
   /** Reads of the feed from event 0 (a full rebuild once the cursor is past the trailing window). */
   final AtomicInteger readsFromZero = new AtomicInteger();
+  /** Stream requests left unanswered (no status line, connection open) while positive; each one counts down. */
+  final AtomicInteger hangStreams = new AtomicInteger();
+  /** Stream requests answered with 200. */
+  final AtomicInteger streamsServed = new AtomicInteger();
   /** When set, the instances list answers 503 (retryable problem+json). */
   volatile boolean failInstances;
 
@@ -29,6 +33,21 @@ final class FakeFeed implements AutoCloseable {
       if (!("Bearer " + SyncFixture.TOKEN).equals(req.getHeader("Authorization"))) {
         req.response().setStatusCode(401).putHeader("content-type", "application/problem+json")
             .end(new JsonObject().put("status", 401).put("retryable", false).put("code", "unauthorized").encode());
+      } else if (path.endsWith("/events/stream")) {
+        if (hangStreams.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+          return; // a black hole: accepted, never answered
+        }
+        streamsServed.incrementAndGet();
+        long after = Long.parseLong(req.getParam("after_event_id", "0"));
+        req.response().setChunked(true).putHeader("content-type", "application/x-ndjson");
+        for (JsonObject e : events.stream().sorted((a, b) -> Long.compare(a.getLong("event_id"),
+            b.getLong("event_id"))).toList()) {
+          if (e.getLong("event_id") > after) {
+            req.response().write(new JsonObject().put("seq", e.getLong("event_id")).put("type", e.getString("event_type"))
+                .put("payload", e.getValue("payload")).encode() + "\n");
+          }
+        }
+        req.response().writeHead();
       } else if (path.endsWith("/events")) {
         feedReads.incrementAndGet();
         long after = Long.parseLong(req.getParam("after_event_id", "0"));
