@@ -117,7 +117,7 @@ class EnvIpv4IT {
         assertThat(env.getString("reason")).contains(ENV_IP);
         assertThat(Probe.counter(node, MetricNames.LISTENER_BIND_FAILURES, "listener", ENV_IP + ":443"))
             .isGreaterThanOrEqualTo(1);
-        assertThat(Probe.get(node, "/metrics")).contains("ghost_listener_bind_failures_total");
+        assertThat(node.node().registry().scrape()).contains("ghost_listener_bind_failures_total");
         // the rest keeps serving
         assertThat(cn(node, TestTls.MYAPP)).isEqualTo(TestTls.TENANT_A);
         assertThat(node.node().state().phase().name()).isEqualTo("SERVING");
