@@ -46,6 +46,10 @@ public final class ListenerVerticle extends VerticleBase {
   private ProxyContext proxy;
   private Context loop;
   private boolean stopped;
+  /** Pending retry of runtime bind failures, -1 when none. */
+  private long bindRetryTimer = -1;
+  /** A binding that failed at runtime (address in use, not yet on the host) is tried again at this period. */
+  static final long BIND_RETRY_MS = 1_000;
 
   /**
    * @param listen   listener addresses and port map
@@ -174,6 +178,22 @@ public final class ListenerVerticle extends VerticleBase {
       LOG.atError().addKeyValue("listener", b.label()).addKeyValue("bind_port", b.bindPort())
           .addKeyValue("startup", startup).log("bind failed: " + err.getMessage());
     }
+    if (!startup) {
+      scheduleBindRetry();
+    }
+  }
+
+  /** Reconciles the current table again soon, so a failed binding is retried without waiting for a table swap. */
+  private void scheduleBindRetry() {
+    if (bindRetryTimer >= 0 || stopped) {
+      return;
+    }
+    bindRetryTimer = vertx.setTimer(BIND_RETRY_MS, t -> {
+      bindRetryTimer = -1;
+      if (!stopped) {
+        reconcile(tables.current(), false);
+      }
+    });
   }
 
   /**

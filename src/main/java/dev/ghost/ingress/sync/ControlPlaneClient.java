@@ -7,6 +7,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
@@ -120,7 +122,7 @@ public final class ControlPlaneClient {
     // The line reader is attached in the same callback that receives the response: attached any later, the first
     // lines could already have gone by
     return streams.request(options)
-        .compose(req -> req.send().compose(resp -> {
+        .compose(req -> sendWithin(req).compose(resp -> {
           if (resp.statusCode() != 200) {
             return resp.body().transform(ar -> Future.failedFuture(statusFailure(resp.statusCode(),
                 resp.getHeader("content-type"), ar.succeeded() ? ar.result() : Buffer.buffer(), requestId)));
@@ -128,6 +130,22 @@ public final class ControlPlaneClient {
           return Future.succeededFuture(new EventStream(vertx, resp, sink, silence));
         }))
         .recover(err -> Future.failedFuture(classify(err, requestId)));
+  }
+
+  /**
+   * Sends {@code req}; its response head must come within the request timeout (a black-holed request would
+   * otherwise wait forever and the node would never stream again). The body may then stay quiet: see EventStream.
+   */
+  private Future<HttpClientResponse> sendWithin(HttpClientRequest req) {
+    boolean[] timedOut = {false};
+    long timer = vertx.setTimer(timeoutMs, t -> {
+      timedOut[0] = true;
+      req.reset();
+    });
+    return req.send()
+        .andThen(ar -> vertx.cancelTimer(timer))
+        .recover(err -> Future.failedFuture(timedOut[0]
+            ? new TimeoutException("no stream response within " + timeoutMs + " ms") : err));
   }
 
   private Future<JsonObject> getJson(String url) {

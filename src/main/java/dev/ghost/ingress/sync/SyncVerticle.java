@@ -161,15 +161,22 @@ public final class SyncVerticle extends VerticleBase {
 
   private Future<Void> apply(List<CpEvent> batch) {
     if (batch.isEmpty()) {
+      if (!published) {
+        // A successful read of an empty feed (a new organisation) is a first table too: the node becomes ready
+        publish(state, "events");
+      }
       return Future.succeededFuture();
     }
+    // The heal window re-reads events already applied: log and count each event once, not on every poll
+    Set<Long> seen = state.appliedIds();
+    List<CpEvent> fresh = batch.stream().filter(e -> e.eventId() <= 0 || !seen.contains(e.eventId())).toList();
     ControlPlaneState.Applied applied = state.apply(batch);
     metrics.syncEvents("rejected", applied.rejected());
-    batch.stream().filter(e -> e instanceof CpEvent.Rejected).map(e -> (CpEvent.Rejected) e).forEach(r ->
+    fresh.stream().filter(e -> e instanceof CpEvent.Rejected).map(e -> (CpEvent.Rejected) e).forEach(r ->
         LOG.atWarn().addKeyValue("event_id", r.eventId()).addKeyValue("event_type", r.type())
             .addKeyValue("reason", r.reason()).log("control-plane event rejected"));
-    metrics.syncEvents("ignored", (int) batch.stream().filter(e -> e instanceof CpEvent.Ignored).count());
-    metrics.syncEvents("applied", (int) batch.stream()
+    metrics.syncEvents("ignored", (int) fresh.stream().filter(e -> e instanceof CpEvent.Ignored).count());
+    metrics.syncEvents("applied", (int) fresh.stream()
         .filter(e -> !(e instanceof CpEvent.Ignored) && !(e instanceof CpEvent.Rejected)).count());
     Set<String> refresh = new HashSet<>(applied.routesNeedingInstances());
     ControlPlaneState next = applied.next();
@@ -371,7 +378,9 @@ public final class SyncVerticle extends VerticleBase {
     return readFeed(0, new ArrayList<>(), 0).compose(events -> {
       ControlPlaneState rebuilt = ControlPlaneState.EMPTY.apply(events).next();
       return fetchBackends(rebuilt, rebuilt.routes().keySet());
-    }).map(rebuilt -> {
+    }).map(fetched -> {
+      // A failed fetch keeps that route's previous set (contract §2), in a rebuild too
+      ControlPlaneState rebuilt = fetched.withBackendsFrom(state);
       if (!rebuilt.sameContent(state)) {
         LOG.atWarn().addKeyValue("cursor", rebuilt.cursor()).log("full rebuild differs from the served state");
         publish(rebuilt, "rebuild");

@@ -1,0 +1,118 @@
+package dev.ghost.ingress.sync;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A crafted control plane for what the dev control plane cannot do on purpose: serves exactly the event envelopes
+ * it is given (in id order, whatever order they were added in), one ready instance on {@code ::1} for every env,
+ * and a stream that sends what exists when it opens (then stays open and quiet) unless told to hang.
+ */
+final class FakeFeed implements AutoCloseable {
+
+  private final HttpServer server;
+  private final List<JsonObject> events = new CopyOnWriteArrayList<>();
+  final AtomicInteger feedReads = new AtomicInteger();
+  /** Reads of the feed from event 0 (a full rebuild once the cursor is past the trailing window). */
+  final AtomicInteger readsFromZero = new AtomicInteger();
+  /** Stream requests left unanswered (no status line, connection open) while positive; each one counts down. */
+  final AtomicInteger hangStreams = new AtomicInteger();
+  /** Stream requests answered with 200. */
+  final AtomicInteger streamsServed = new AtomicInteger();
+  /** When set, the instances list answers 503 (retryable problem+json). */
+  volatile boolean failInstances;
+
+  private FakeFeed(Vertx vertx) {
+    server = vertx.createHttpServer().requestHandler(req -> {
+      String path = req.path();
+      if (!("Bearer " + SyncFixture.TOKEN).equals(req.getHeader("Authorization"))) {
+        req.response().setStatusCode(401).putHeader("content-type", "application/problem+json")
+            .end(new JsonObject().put("status", 401).put("retryable", false).put("code", "unauthorized").encode());
+      } else if (path.endsWith("/events/stream")) {
+        if (hangStreams.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+          return; // a black hole: accepted, never answered
+        }
+        streamsServed.incrementAndGet();
+        long after = Long.parseLong(req.getParam("after_event_id", "0"));
+        req.response().setChunked(true).putHeader("content-type", "application/x-ndjson");
+        for (JsonObject e : events.stream().sorted((a, b) -> Long.compare(a.getLong("event_id"),
+            b.getLong("event_id"))).toList()) {
+          if (e.getLong("event_id") > after) {
+            req.response().write(new JsonObject().put("seq", e.getLong("event_id")).put("type", e.getString("event_type"))
+                .put("payload", e.getValue("payload")).encode() + "\n");
+          }
+        }
+        req.response().writeHead();
+      } else if (path.endsWith("/events")) {
+        feedReads.incrementAndGet();
+        long after = Long.parseLong(req.getParam("after_event_id", "0"));
+        if (after == 0) {
+          readsFromZero.incrementAndGet();
+        }
+        int limit = Integer.parseInt(req.getParam("limit", "50"));
+        JsonArray items = new JsonArray();
+        long next = after;
+        for (JsonObject e : events.stream().sorted((a, b) -> Long.compare(a.getLong("event_id"),
+            b.getLong("event_id"))).toList()) {
+          if (e.getLong("event_id") > after && items.size() < limit) {
+            items.add(e);
+            next = e.getLong("event_id");
+          }
+        }
+        req.response().putHeader("content-type", "application/json")
+            .end(new JsonObject().put("items", items).put("next_after_event_id", next).encode());
+      } else if (path.endsWith("/instances") && failInstances) {
+        req.response().setStatusCode(503).putHeader("content-type", "application/problem+json")
+            .end(new JsonObject().put("status", 503).put("retryable", true).put("code", "unavailable").encode());
+      } else if (path.endsWith("/instances")) {
+        req.response().putHeader("content-type", "application/json").end(new JsonObject()
+            .put("items", new JsonArray().add(new JsonObject().put("id", "inst_1").put("env_id", SyncFixture.ENV)
+                .put("process_type", "web").put("status", "ready").put("overlay_ipv6", "::1/128")))
+            .putNull("next_cursor").encode());
+      } else {
+        req.response().setStatusCode(404).putHeader("content-type", "application/problem+json")
+            .end(new JsonObject().put("status", 404).put("retryable", false).encode());
+      }
+    });
+  }
+
+  static FakeFeed start(Vertx vertx) {
+    FakeFeed f = new FakeFeed(vertx);
+    f.server.listen(0, "127.0.0.1").await();
+    return f;
+  }
+
+  String url() {
+    return "http://127.0.0.1:" + server.actualPort();
+  }
+
+  /** Makes an event visible. */
+  FakeFeed add(long id, String type, JsonObject payload) {
+    JsonObject e = new JsonObject().put("event_id", id).put("occurred_at", "2026-01-01T00:00:00Z")
+        .put("event_type", type).put("event_version", 1).put("aggregate_type", type.split("\\.")[0])
+        .put("aggregate_id", payload == null ? "x" : payload.getString("routeId", "x")).put("aggregate_seq", 1);
+    if (payload != null) {
+      e.put("payload", payload);
+    }
+    events.add(e);
+    return this;
+  }
+
+  /** A camelCase route.created payload for a tls_passthrough route on 443 of {@link SyncFixture#ENV}. */
+  static JsonObject routeCreated(String id, String hostname, int backendPort) {
+    return new JsonObject().put("routeId", id).put("orgId", SyncFixture.ORG).put("appId", SyncFixture.APP)
+        .put("envId", SyncFixture.ENV).put("hostname", hostname).put("listenPort", 443)
+        .put("protocolHint", "ROUTE_PROTOCOL_HINT_TLS_PASSTHROUGH").put("backendProcessType", "web")
+        .put("backendPort", backendPort);
+  }
+
+  @Override
+  public void close() {
+    server.close().await();
+  }
+}
