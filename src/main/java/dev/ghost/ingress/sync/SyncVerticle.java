@@ -297,13 +297,7 @@ public final class SyncVerticle extends VerticleBase {
       if (stream == null) {
         status.mode(pollFailures > 0 ? SyncStatus.Mode.BACKOFF : SyncStatus.Mode.POLLING);
       }
-      return apply(events).map(v -> {
-        if (!published) {
-          // The control plane answered, possibly with nothing: that (empty) table is the first one in force
-          publish(state, "events");
-        }
-        return (Void) null;
-      });
+      return apply(events);
     }).onFailure(err -> onFailure("event feed", err));
   }
 
