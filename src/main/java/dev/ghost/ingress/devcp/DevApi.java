@@ -241,6 +241,7 @@ final class DevApi extends VerticleBase {
     private long cursor;
     private int lines;
     private long timer = -1;
+    private boolean dropped;
 
     StreamSession(RoutingContext ctx, long after, int dropAfter) {
       this.ctx = ctx;
@@ -258,19 +259,21 @@ final class DevApi extends VerticleBase {
 
     private void push() {
       HttpServerResponse resp = ctx.response();
-      if (hanging || resp.closed() || resp.writeQueueFull()) {
+      if (hanging || dropped || resp.closed() || resp.writeQueueFull()) {
         return;
       }
       for (DevEvent e : cp.log().snapshot().events()) {
         if (e.eventId() <= cursor || !cp.chaos().visible(e.eventId())) {
           continue;
         }
-        resp.write(line(e).encode() + "\n");
+        Future<Void> written = resp.write(line(e).encode() + "\n");
         cursor = e.eventId();
         lines++;
         if (dropAfter > 0 && lines >= dropAfter) {
           vertx.cancelTimer(timer);
-          ctx.request().connection().close(); // abrupt: no terminating chunk
+          // abrupt (no terminating chunk), but only once the lines before it are on the wire
+          written.onComplete(ar -> ctx.request().connection().close());
+          dropped = true;
           return;
         }
       }
