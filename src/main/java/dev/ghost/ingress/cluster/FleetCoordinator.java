@@ -165,10 +165,10 @@ public final class FleetCoordinator extends VerticleBase {
         return snap == null ? Future.succeededFuture() : adopt(snap).mapEmpty();
       }
       SyncVerticle.Served own = sync.served();
-      if (own.serving() && (snap == null || !snap.supersedes(own)) && !sameVersion(snap, own)) {
-        return writeSnapshot(own);
+      if (snap != null && snap.supersedes(own)) {
+        return adopt(snap).mapEmpty(); // the cluster is ahead (a takeover whose adopt failed): catch up first
       }
-      return Future.succeededFuture();
+      return own.serving() && !sameVersion(snap, own) ? writeSnapshot(own) : Future.succeededFuture();
     }).onFailure(err -> LOG.atDebug().addKeyValue("cause", String.valueOf(err)).log("fleet: snapshot check failed"));
   }
 
