@@ -241,8 +241,21 @@ public final class IngressNode {
     SyncVerticle sync = new SyncVerticle(config, tables, tableVersions, services.metrics(), syncStatus, () -> {
       firstTable.set(true);
       maybeReady();
-    });
-    return vertx.deployVerticle(sync).mapEmpty();
+    }, !clustered());
+    if (!clustered()) {
+      return vertx.deployVerticle(sync).mapEmpty();
+    }
+    return vertx.deployVerticle(sync).compose(id -> deployFleet(sync));
+  }
+
+  /**
+   * Clustered with a control plane: the fleet coordinator elects the syncing node and shares its state (the only
+   * path that loads {@code dev.ghost.ingress.cluster.FleetCoordinator}, and with it Hazelcast).
+   */
+  private Future<Void> deployFleet(SyncVerticle sync) {
+    dev.ghost.ingress.cluster.FleetCoordinator fleet =
+        new dev.ghost.ingress.cluster.FleetCoordinator(clusterManager, sync, state.nodeId());
+    return vertx.deployVerticle(fleet).onSuccess(id -> state.fleetView(fleet::fleet)).mapEmpty();
   }
 
   private void maybeReady() {

@@ -61,6 +61,7 @@ public final class AdminVerticle extends VerticleBase {
         .end(registry.scrape()));
     router.get("/v1/routes").handler(ctx -> json(ctx, 200, views.routes(tables.current())));
     router.get("/v1/status").handler(ctx -> json(ctx, 200, views.status(tables.current())));
+    router.get("/v1/fleet").handler(this::fleet);
     router.post("/v1/*").handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::authorise);
     router.post("/v1/log-level").handler(this::setLogLevel);
     // No catch-all route: the router itself answers 404 (no such path) or 405 (path known, method not), and
@@ -107,6 +108,23 @@ public final class AdminVerticle extends VerticleBase {
       error(ctx, 503, phase == NodeState.Phase.DRAINING ? "draining" : "starting",
           "node is " + phase.name().toLowerCase(Locale.ROOT));
     }
+  }
+
+  /**
+   * {@code GET /v1/fleet}: the fleet view of a clustered node with a control plane; 404 {@code not_clustered}
+   * on a standalone node (or a clustered one without a control plane, which shares no routing state).
+   */
+  private void fleet(RoutingContext ctx) {
+    var view = state.fleetView();
+    if (view == null) {
+      error(ctx, 404, "not_clustered", "this node shares no routing state with a fleet (standalone, or clustered "
+          + "without a control plane)");
+      return;
+    }
+    view.get().onSuccess(body -> json(ctx, 200, body)).onFailure(err -> {
+      LOG.atWarn().addKeyValue("cause", String.valueOf(err)).log("fleet view failed");
+      error(ctx, 503, "fleet_unavailable", "the cluster did not answer");
+    });
   }
 
   private void authorise(RoutingContext ctx) {

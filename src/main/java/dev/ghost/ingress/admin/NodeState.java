@@ -1,5 +1,6 @@
 package dev.ghost.ingress.admin;
 
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
@@ -19,6 +20,8 @@ public final class NodeState {
   private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.STARTING);
   private volatile Supplier<JsonObject> clusterView = () -> new JsonObject().put("enabled", false)
       .putNull("name").putNull("members").putNull("node_id");
+
+  private volatile Supplier<Future<JsonObject>> fleetView;
 
   public NodeState(String nodeId, String version) {
     this.nodeId = nodeId;
@@ -52,5 +55,14 @@ public final class NodeState {
 
   public void clusterView(Supplier<JsonObject> view) {
     this.clusterView = view;
+  }
+
+  /** The {@code /v1/fleet} view of a clustered node that shares routing state; null otherwise. */
+  public Supplier<Future<JsonObject>> fleetView() {
+    return fleetView;
+  }
+
+  public void fleetView(Supplier<Future<JsonObject>> view) {
+    this.fleetView = view;
   }
 }

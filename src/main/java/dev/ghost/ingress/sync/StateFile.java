@@ -131,6 +131,15 @@ public final class StateFile {
     } catch (RuntimeException e) {
       return new Loaded.Corrupt("not a JSON object (truncated?): " + e.getMessage());
     }
+    return fromJson(json);
+  }
+
+  /**
+   * Decodes the JSON form {@link #toJson(ControlPlaneState, Instant)} writes (the file's content, also the cluster
+   * snapshot's {@code state}). Never throws: a malformed object is {@link Loaded.Corrupt}, another format
+   * {@link Loaded.ForeignVersion}.
+   */
+  public static Loaded fromJson(JsonObject json) {
     Object format = json.getValue("format");
     if (!(format instanceof String f)) {
       return new Loaded.Corrupt("missing format field");
@@ -139,7 +148,7 @@ public final class StateFile {
       return new Loaded.ForeignVersion(f);
     }
     try {
-      return fromJson(json);
+      return decode(json);
     } catch (Bad | IllegalArgumentException | NullPointerException | ClassCastException e) {
       return new Loaded.Corrupt(e.getMessage() == null ? e.toString() : e.getMessage());
     }
@@ -147,7 +156,8 @@ public final class StateFile {
 
   // ---- encoding
 
-  static JsonObject toJson(ControlPlaneState state, Instant writtenAt) {
+  /** The JSON form of {@code state} stamped {@code writtenAt}: what the file holds (see the class comment). */
+  public static JsonObject toJson(ControlPlaneState state, Instant writtenAt) {
     JsonArray routes = new JsonArray();
     for (CpRoute r : state.routes().values()) {
       JsonObject versions = new JsonObject();
@@ -200,7 +210,7 @@ public final class StateFile {
 
   // ---- decoding (strict: any surprise is Corrupt)
 
-  private static Loaded fromJson(JsonObject json) {
+  private static Loaded decode(JsonObject json) {
     Instant writtenAt;
     try {
       writtenAt = Instant.parse(text(json, "written_at", true));

@@ -9,8 +9,11 @@ import java.time.Instant;
  */
 public final class SyncStatus {
 
-  /** How the node learns about changes right now. */
-  public enum Mode { DISABLED, STARTING, STREAMING, POLLING, BACKOFF }
+  /**
+   * How the node learns about changes right now; {@code FOLLOWING}: a clustered node that is not the leader takes
+   * the leader's snapshots from the cluster and does not talk to the control plane.
+   */
+  public enum Mode { DISABLED, STARTING, STREAMING, POLLING, BACKOFF, FOLLOWING }
 
   private volatile Mode mode = Mode.DISABLED;
   private volatile long cursor;

@@ -16,6 +16,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiConsumer;
+import java.util.function.Predicate;
+import io.vertx.core.Promise;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +67,19 @@ public final class SyncVerticle extends VerticleBase {
   private boolean stopped;
   private final List<CpEvent> streamed = new ArrayList<>();
   private boolean flushScheduled;
+  private final boolean leadAtStart;
+  private volatile boolean leading;
+  private volatile Served served = new Served(ControlPlaneState.EMPTY, ControlPlaneState.EMPTY.contentHash(), false);
+  private volatile BiConsumer<Served, String> onServed = (s, cause) -> { };
+
+  /**
+   * What this node serves: the state, its content hash and whether any table from it is in force yet.
+   *
+   * @param state   the control-plane state in force
+   * @param hash    {@link ControlPlaneState#contentHash()} of it
+   * @param serving false until the first table (state file, control plane or cluster) is in force
+   */
+  public record Served(ControlPlaneState state, String hash, boolean serving) {}
 
   /**
    * @param config       the node's configuration (control-plane settings, static routes, state file, limits)
@@ -76,6 +92,16 @@ public final class SyncVerticle extends VerticleBase {
    */
   public SyncVerticle(IngressConfig config, RouteTableRef tables, AtomicLong versions, IngressMetrics metrics,
       SyncStatus status, Runnable onFirstTable) {
+    this(config, tables, versions, metrics, status, onFirstTable, true);
+  }
+
+  /**
+   * Like the other constructor; with {@code leadAtStart} false the verticle only loads the state file and talks to
+   * no control plane until {@link #lead()} (a clustered follower adopts snapshots through {@link #adopt}).
+   */
+  public SyncVerticle(IngressConfig config, RouteTableRef tables, AtomicLong versions, IngressMetrics metrics,
+      SyncStatus status, Runnable onFirstTable, boolean leadAtStart) {
+    this.leadAtStart = leadAtStart;
     this.config = config;
     this.settings = config.controlPlane();
     this.tables = tables;
@@ -88,9 +114,34 @@ public final class SyncVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     client = new ControlPlaneClient(vertx, settings);
-    status.mode(SyncStatus.Mode.STARTING);
+    status.mode(leadAtStart ? SyncStatus.Mode.STARTING : SyncStatus.Mode.FOLLOWING);
     status.statePath(config.state().file());
-    loadStateFile().onComplete(ar -> {
+    // Everything later (syncing, adopted snapshots) queues behind the state file
+    tail = loadStateFile();
+    if (leadAtStart) {
+      startSyncing();
+    }
+    return Future.succeededFuture();
+  }
+
+  /**
+   * Starts talking to the control plane (poll, stream, backend refresh, rebuild) from the cursor in force, once
+   * everything queued before (state file, adopted snapshots) is done. Idempotent; callable from any thread.
+   */
+  public Future<Void> lead() {
+    return onContext(() -> {
+      startSyncing();
+      return Future.succeededFuture();
+    });
+  }
+
+  private void startSyncing() {
+    if (leading) {
+      return;
+    }
+    leading = true;
+    status.mode(SyncStatus.Mode.STARTING);
+    enqueue(() -> {
       schedulePoll(0);
       if (settings.stream()) {
         openStream();
@@ -99,8 +150,57 @@ public final class SyncVerticle extends VerticleBase {
       if (!settings.rebuildInterval().isZero()) {
         vertx.setPeriodic(settings.rebuildInterval().toMillis(), t -> enqueue(this::rebuild));
       }
+      return Future.succeededFuture();
     });
-    return Future.succeededFuture();
+  }
+
+  /** True once {@link #lead()} (or a standalone start) made this verticle talk to the control plane. */
+  public boolean leading() {
+    return leading;
+  }
+
+  /** What is served now; readable from any thread. */
+  public Served served() {
+    return served;
+  }
+
+  /**
+   * Called on this verticle's event loop after every change of the served state, with its cause
+   * ({@code state_file}, {@code events}, {@code backends}, {@code rebuild}, {@code cluster}). Set before deploying.
+   */
+  public void onServed(BiConsumer<Served, String> listener) {
+    this.onServed = listener;
+  }
+
+  /**
+   * Applies {@code candidate} (a cluster snapshot) after everything queued before, if {@code accept} says so for
+   * what is served at that moment: its table is swapped in (when its content differs) and the state file written.
+   * Idempotent. Callable from any thread; the future tells whether it was taken.
+   */
+  public Future<Boolean> adopt(ControlPlaneState candidate, Predicate<Served> accept) {
+    return onContext(() -> {
+      Promise<Boolean> taken = Promise.promise();
+      enqueue(() -> {
+        boolean take = accept.test(served);
+        if (take) {
+          publishIfChanged(candidate, "cluster");
+        }
+        taken.complete(take);
+        return Future.succeededFuture();
+      });
+      return taken.future();
+    });
+  }
+
+  private <T> Future<T> onContext(java.util.function.Supplier<Future<T>> action) {
+    Promise<T> done = Promise.promise();
+    context.runOnContext(v -> action.get().onComplete(done));
+    return done.future();
+  }
+
+  private void served(ControlPlaneState next, String cause) {
+    served = new Served(next, next.contentHash(), published);
+    onServed.accept(served, cause);
   }
 
   // ---- last-known-good ------------------------------------------------------------------------------------
@@ -237,6 +337,7 @@ public final class SyncVerticle extends VerticleBase {
     } else if (moved) {
       // Nothing to route differently, but a restart should resume from here
       writeStateFile(next);
+      served(next, cause);
     }
   }
 
@@ -256,6 +357,7 @@ public final class SyncVerticle extends VerticleBase {
       published = true;
       onFirstTable.run();
     }
+    served(next, cause);
   }
 
   // ---- polling --------------------------------------------------------------------------------------------

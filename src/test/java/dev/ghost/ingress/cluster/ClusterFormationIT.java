@@ -106,6 +106,10 @@ class ClusterFormationIT {
       JsonObject cluster = new JsonObject(r.body()).getJsonObject("cluster");
       assertThat(cluster.getBoolean("enabled")).isFalse();
       assertThat(cluster.getValue("members")).isNull();
+      HttpResponse<String> fleetView = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + port + "/v1/fleet")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(fleetView.statusCode()).isEqualTo(404);
+      assertThat(new JsonObject(fleetView.body()).getString("error")).isEqualTo("not_clustered");
       assertThat(threadNames(p.process().pid())).noneMatch(t -> t.startsWith("hz."));
       assertThat(p.stdout()).noneMatch(l -> l.toLowerCase(java.util.Locale.ROOT).contains("hazelcast"));
       assertThat(p.stderr()).isEmpty();

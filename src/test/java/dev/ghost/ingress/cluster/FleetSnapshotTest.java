@@ -1,0 +1,71 @@
+package dev.ghost.ingress.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ghost.ingress.route.Protocol;
+import dev.ghost.ingress.sync.ControlPlaneState;
+import dev.ghost.ingress.sync.CpEvent;
+import dev.ghost.ingress.sync.CpRoute;
+import dev.ghost.ingress.sync.SyncVerticle.Served;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The snapshot's version order, its JSON round trip, and the {@code /v1/fleet} rendering. */
+class FleetSnapshotTest {
+
+  static ControlPlaneState state(long eventId, String routeId) {
+    return ControlPlaneState.EMPTY.apply(List.of(new CpEvent.RouteCreated(eventId, new CpRoute(routeId, "app_1",
+        "env_1", "a.example.com", 8443, Protocol.TLS_PASSTHROUGH, "web", 9443, false, false, false, null,
+        eventId)))).next();
+  }
+
+  static Served served(ControlPlaneState s) {
+    return new Served(s, s.contentHash(), true);
+  }
+
+  @Test
+  void roundTripKeepsVersionAndState() {
+    ControlPlaneState s = state(7, "rt_a");
+    FleetSnapshot snap = FleetSnapshot.decode(FleetSnapshot.of(served(s), "node-0", 1234).encode());
+    assertThat(snap.cursor()).isEqualTo(s.cursor());
+    assertThat(snap.hash()).isEqualTo(s.contentHash());
+    assertThat(snap.leader()).isEqualTo("node-0");
+    assertThat(snap.publishedAtMs()).isEqualTo(1234);
+    assertThat(snap.controlPlaneState()).isEqualTo(s);
+    assertThat(FleetSnapshot.decode(null)).isNull();
+  }
+
+  @Test
+  void onlyANewerOrEqualCursorWithOtherContentIsTaken() {
+    FleetSnapshot at7 = FleetSnapshot.of(served(state(7, "rt_a")), "node-0", 1);
+    assertThat(at7.supersedes(served(state(5, "rt_a")))).as("newer cursor").isTrue();
+    assertThat(at7.supersedes(served(state(9, "rt_a")))).as("older than the local last-known-good").isFalse();
+    assertThat(at7.supersedes(served(state(7, "rt_a")))).as("same version").isFalse();
+    assertThat(at7.supersedes(served(state(7, "rt_b")))).as("same cursor, other content").isTrue();
+    ControlPlaneState empty = ControlPlaneState.EMPTY;
+    assertThat(at7.supersedes(new Served(empty, empty.contentHash(), false))).as("serving nothing yet").isTrue();
+  }
+
+  @Test
+  void fleetViewMarksDivergenceLivenessAndPropagation() {
+    FleetSnapshot snap = FleetSnapshot.of(served(state(7, "rt_a")), "node-0", 1_000);
+    String h = snap.hash();
+    List<FleetEntry> entries = List.of(new FleetEntry("node-0", "m0", 7, h, 1_000),
+        new FleetEntry("node-1", "m1", 7, h, 1_250), new FleetEntry("node-2", "m2", 5, "other", 900));
+    JsonObject view = FleetView.render("node-0", entries, Set.of("m0", "m1"), snap);
+    assertThat(view.getString("leader")).isEqualTo("node-0");
+    JsonObject n2 = view.getJsonArray("nodes").getJsonObject(2);
+    assertThat(n2.getString("node_id")).isEqualTo("node-2");
+    assertThat(n2.getBoolean("alive")).isFalse();
+    assertThat(n2.getBoolean("diverged")).isTrue();
+    assertThat(view.getJsonArray("nodes").getJsonObject(1).getBoolean("diverged")).isFalse();
+    assertThat(view.getLong("last_propagation_ms")).isEqualTo(250);
+    assertThat(view.getJsonArray("nodes").getJsonObject(0).fieldNames())
+        .containsExactlyInAnyOrder("node_id", "version", "hash", "applied_at", "alive", "diverged");
+
+    JsonObject pending = FleetView.render("node-0", entries, Set.of("m0", "m1", "m2"), snap);
+    assertThat(pending.getValue("last_propagation_ms")).as("a live node does not serve it yet").isNull();
+  }
+}

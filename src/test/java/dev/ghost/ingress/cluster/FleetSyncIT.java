@@ -1,0 +1,207 @@
+package dev.ghost.ingress.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ghost.ingress.devcp.DevControlPlane;
+import dev.ghost.ingress.devcp.DevState;
+import dev.ghost.ingress.testing.Await;
+import dev.ghost.ingress.testing.TestFleet;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Shared routing state across three {@code ingress.jar} JVMs and a dev control plane in the test JVM: a route
+ * created at the control plane serves on every node (time measured and printed), {@code /v1/fleet} shows one leader
+ * and one hash, a SIGKILLed leader is replaced and a later change still reaches the survivors, and the killed node
+ * restarted late (the youngest member now) converges.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FleetSyncIT {
+
+  static final String ORG = "org_01JFW0000000000000000000";
+  static final String TOKEN = "fleet-token";
+  /** Generous: measured propagation is well under a second (see the printed times). */
+  static final Duration CONVERGED = Duration.ofSeconds(15);
+  static final int PORT_A = 18443;
+  static final int PORT_B = 18444;
+
+  static Vertx vertx;
+  static DevControlPlane cp;
+  static Path dir;
+  static TestFleet fleet;
+  static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  @BeforeAll
+  static void start() throws Exception {
+    dir = Files.createTempDirectory("fleet-sync-");
+    Path state = dir.resolve("cp.toml");
+    Files.writeString(state, """
+        org = "%s"
+        token = "%s"
+
+        [[env]]
+        id = "env_1"
+        app = "app_1"
+
+        [[instance]]
+        id = "inst_1"
+        env = "env_1"
+        process_type = "web"
+        overlay_ipv6 = "::1"
+        status = "ready"
+        """.formatted(ORG, TOKEN));
+    vertx = Vertx.vertx();
+    cp = DevControlPlane.start(vertx, new DevControlPlane.Options().stateFile(state).scan(Duration.ofMillis(50)))
+        .await();
+    Set<Integer> taken = new HashSet<>();
+    List<String> portMaps = List.of(portMap(taken), portMap(taken), portMap(taken));
+    long t0 = System.nanoTime();
+    fleet = TestFleet.start(3, new TestFleet.Options().env(i -> Map.of(
+        "GHOST_CONTROL_PLANE_URL", "http://127.0.0.1:" + cp.port(),
+        "GHOST_API_TOKEN", TOKEN,
+        "GHOST_ORG_ID", ORG,
+        "GHOST_SYNC_POLL_INTERVAL", "500ms",
+        "GHOST_PORT_MAP", portMaps.get(i))));
+    System.out.println("[FleetSyncIT] 3-node fleet with sync ready in " + ms(t0) + " ms");
+  }
+
+  private static String portMap(Set<Integer> taken) {
+    return PORT_A + "=" + TestFleet.freePort(taken) + "," + PORT_B + "=" + TestFleet.freePort(taken);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (fleet != null) {
+      fleet.close();
+    }
+    if (vertx != null) {
+      vertx.close().await();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void routeCreatedAtTheControlPlaneServesOnEveryNode() {
+    long t0 = System.nanoTime();
+    addRoute("rt_a", "a.example.com", PORT_A);
+    awaitRoute("rt_a", List.of(0, 1, 2));
+    System.out.println("[FleetSyncIT] control-plane edit -> route on all 3 nodes in " + ms(t0) + " ms");
+  }
+
+  @Test
+  @Order(2)
+  void fleetViewShowsOneLeaderAndOneHash() {
+    Await.until("every node reports 3 converged nodes", CONVERGED, () -> fleet.indexes().allMatch(i -> {
+      JsonObject f = fleetView(i);
+      return f != null && converged(f, 3);
+    }), () -> fleet.indexes().mapToObj(i -> String.valueOf(fleetView(i))).collect(Collectors.joining("\n")));
+    JsonObject view = fleetView(1);
+    assertThat(view.getString("leader")).isEqualTo("node-0");
+    assertThat(view.getLong("last_propagation_ms")).isNotNull().isBetween(0L, CONVERGED.toMillis());
+    assertThat(nodes(view).stream().map(n -> n.getString("node_id")))
+        .containsExactly("node-0", "node-1", "node-2");
+    System.out.println("[FleetSyncIT] /v1/fleet: " + view.encode());
+  }
+
+  @Test
+  @Order(3)
+  void aKilledLeaderIsReplacedAndLaterChangesStillReachTheSurvivors() throws Exception {
+    long t0 = System.nanoTime();
+    fleet.kill(0);
+    fleet.awaitMembers(2, Duration.ofSeconds(10));
+    addRoute("rt_b", "b.example.com", PORT_B);
+    awaitRoute("rt_b", List.of(1, 2));
+    System.out.println("[FleetSyncIT] SIGKILL of the leader -> next change on both survivors in " + ms(t0)
+        + " ms");
+    JsonObject view = fleetView(2);
+    assertThat(view.getString("leader")).isIn("node-1", "node-2");
+    assertThat(fleetView(1).getString("leader")).isEqualTo(view.getString("leader"));
+  }
+
+  @Test
+  @Order(4)
+  void aNodeJoiningLateConverges() throws Exception {
+    long t0 = System.nanoTime();
+    fleet.restart(0);
+    awaitRoute("rt_b", List.of(0));
+    System.out.println("[FleetSyncIT] late joiner (restart) serving the fleet's routes " + ms(t0)
+        + " ms after spawn");
+    Await.until("3 converged nodes", CONVERGED, () -> {
+      JsonObject f = fleetView(0);
+      return f != null && converged(f, 3);
+    }, () -> String.valueOf(fleetView(0)));
+    assertThat(fleetView(0).getString("leader")).isNotEqualTo("node-0");
+  }
+
+  // ---- helpers
+
+  private static void addRoute(String id, String host, int port) {
+    cp.edit(s -> s.withRoute(new DevState.Route(id, "app_1", "env_1", host, port, DevState.TLS_PASSTHROUGH,
+        "web", 9443, DevState.PROXY_OFF, false)));
+  }
+
+  private static void awaitRoute(String id, List<Integer> nodes) {
+    Await.until(id + " on nodes " + nodes, CONVERGED,
+        () -> nodes.stream().allMatch(i -> routeIds(i).contains(id)),
+        () -> nodes.stream().map(i -> "node-" + i + "=" + routeIds(i)).collect(Collectors.joining(", "))
+            + "\n" + fleet.describe());
+  }
+
+  private static boolean converged(JsonObject fleetView, int n) {
+    List<JsonObject> nodes = nodes(fleetView).stream().filter(o -> o.getBoolean("alive")).toList();
+    return nodes.size() == n && nodes.stream().noneMatch(o -> o.getBoolean("diverged"))
+        && nodes.stream().map(o -> o.getString("hash")).distinct().count() == 1
+        && fleetView.getString("leader") != null;
+  }
+
+  private static List<JsonObject> nodes(JsonObject view) {
+    JsonArray a = view.getJsonArray("nodes");
+    return a.stream().map(o -> (JsonObject) o).toList();
+  }
+
+  private static Set<String> routeIds(int i) {
+    JsonObject r = get(i, "/v1/routes");
+    if (r == null) {
+      return Set.of();
+    }
+    return r.getJsonArray("routes").stream().map(o -> ((JsonObject) o).getString("id")).collect(Collectors.toSet());
+  }
+
+  private static JsonObject fleetView(int i) {
+    return get(i, "/v1/fleet");
+  }
+
+  private static JsonObject get(int i, String path) {
+    try {
+      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(fleet.node(i).admin(path)))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? new JsonObject(r.body()) : null;
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static long ms(long t0) {
+    return (System.nanoTime() - t0) / 1_000_000;
+  }
+}
