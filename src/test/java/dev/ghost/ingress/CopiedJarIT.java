@@ -62,6 +62,9 @@ class CopiedJarIT {
           "[listen]",
           "ipv6 = [\"[::1]:443\"]",
           "port_map = [\"443=0\"]",
+          // a cold client JVM can take longer than the 200 ms default to write its first ClientHello
+          "[proxy]",
+          "sniff_timeout = \"5s\"",
           "[admin]",
           "listen = \"127.0.0.1:0\"",
           "[state]",

@@ -65,6 +65,9 @@ class Jdk25IT {
           "[listen]",
           "ipv6 = [\"[::1]:443\"]",
           "port_map = [\"443=0\"]",
+          // a cold client JVM can take longer than the 200 ms default to write its first ClientHello
+          "[proxy]",
+          "sniff_timeout = \"5s\"",
           "[admin]",
           "listen = \"127.0.0.1:0\"",
           "[state]",
