@@ -6,6 +6,7 @@ import dev.ghost.ingress.cluster.ClusterPlan;
 import dev.ghost.ingress.cluster.ClusterSetup;
 import dev.ghost.ingress.observe.LogLevels;
 import dev.ghost.ingress.config.IngressConfig;
+import dev.ghost.ingress.health.HealthVerticle;
 import dev.ghost.ingress.observe.AccessLog;
 import dev.ghost.ingress.observe.IngressMetrics;
 import dev.ghost.ingress.observe.RouteTableMetrics;
@@ -220,6 +221,7 @@ public final class IngressNode {
     AdminVerticle admin = new AdminVerticle(config.admin(), state, tables, bound, services, registry, syncStatus);
     DeploymentOptions listeners = new DeploymentOptions().setInstances(instances);
     return vertx.deployVerticle(() -> new ListenerVerticle(config.listen(), tables, bound, services), listeners)
+        .compose(id -> deployHealth())
         .compose(id -> vertx.deployVerticle(admin))
         .compose(id -> deploySync())
         .onSuccess(v -> {
@@ -230,6 +232,12 @@ public final class IngressNode {
               .addKeyValue("control_plane", config.controlPlane().enabled()).log("ingress started");
           maybeReady();
         });
+  }
+
+  /** The health verticle: publishes this node's passive-health view on the event bus, keeps every node's. */
+  private Future<Void> deployHealth() {
+    HealthVerticle health = new HealthVerticle(state.nodeId(), services.health(), tables, clusterManager);
+    return vertx.deployVerticle(health).onSuccess(id -> state.healthView(health::matrix)).mapEmpty();
   }
 
   /** Starts control-plane sync when a URL is configured; the node is ready once its first table is in force. */

@@ -62,6 +62,7 @@ public final class AdminVerticle extends VerticleBase {
     router.get("/v1/routes").handler(ctx -> json(ctx, 200, views.routes(tables.current())));
     router.get("/v1/status").handler(ctx -> json(ctx, 200, views.status(tables.current())));
     router.get("/v1/fleet").handler(this::fleet);
+    router.get("/v1/fleet/health").handler(this::fleetHealth);
     router.post("/v1/*").handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::authorise);
     router.post("/v1/log-level").handler(this::setLogLevel);
     // No catch-all route: the router itself answers 404 (no such path) or 405 (path known, method not), and
@@ -124,6 +125,22 @@ public final class AdminVerticle extends VerticleBase {
     view.get().onSuccess(body -> json(ctx, 200, body)).onFailure(err -> {
       LOG.atWarn().addKeyValue("cause", String.valueOf(err)).log("fleet view failed");
       error(ctx, 503, "fleet_unavailable", "the cluster did not answer");
+    });
+  }
+
+  /**
+   * {@code GET /v1/fleet/health}: the passive-health matrix backend × node from the views on the event bus (a
+   * standalone node lists only itself).
+   */
+  private void fleetHealth(RoutingContext ctx) {
+    var view = state.healthView();
+    if (view == null) {
+      error(ctx, 503, "starting", "the health view is not running yet");
+      return;
+    }
+    view.get().onSuccess(body -> json(ctx, 200, body)).onFailure(err -> {
+      LOG.atWarn().addKeyValue("cause", String.valueOf(err)).log("fleet health view failed");
+      error(ctx, 503, "health_unavailable", "the health view did not answer");
     });
   }
 

@@ -22,6 +22,7 @@ public final class NodeState {
       .putNull("name").putNull("members").putNull("node_id");
 
   private volatile Supplier<Future<JsonObject>> fleetView;
+  private volatile Supplier<Future<JsonObject>> healthView;
 
   public NodeState(String nodeId, String version) {
     this.nodeId = nodeId;
@@ -64,5 +65,14 @@ public final class NodeState {
 
   public void fleetView(Supplier<Future<JsonObject>> view) {
     this.fleetView = view;
+  }
+
+  /** The {@code /v1/fleet/health} matrix (every node has one once its health verticle runs); null before. */
+  public Supplier<Future<JsonObject>> healthView() {
+    return healthView;
+  }
+
+  public void healthView(Supplier<Future<JsonObject>> view) {
+    this.healthView = view;
   }
 }

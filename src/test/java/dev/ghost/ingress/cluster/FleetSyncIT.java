@@ -121,6 +121,8 @@ class FleetSyncIT {
     assertThat(nodes(view).stream().map(n -> n.getString("node_id")))
         .containsExactly("node-0", "node-1", "node-2");
     System.out.println("[FleetSyncIT] /v1/fleet: " + view.encode());
+    awaitHealthNodes(List.of(0, 1, 2), List.of("node-0", "node-1", "node-2"));
+    System.out.println("[FleetSyncIT] /v1/fleet/health: " + get(1, "/v1/fleet/health").encode());
   }
 
   @Test
@@ -136,6 +138,7 @@ class FleetSyncIT {
     JsonObject view = fleetView(2);
     assertThat(view.getString("leader")).isIn("node-1", "node-2");
     assertThat(fleetView(1).getString("leader")).isEqualTo(view.getString("leader"));
+    awaitHealthNodes(List.of(1, 2), List.of("node-1", "node-2")); // the dead member's view is dropped
   }
 
   @Test
@@ -154,6 +157,16 @@ class FleetSyncIT {
   }
 
   // ---- helpers
+
+  /** Every node in {@code on} lists exactly {@code ids} in {@code /v1/fleet/health}. */
+  private static void awaitHealthNodes(List<Integer> on, List<String> ids) {
+    Await.until("/v1/fleet/health lists " + ids + " on nodes " + on, CONVERGED,
+        () -> on.stream().allMatch(i -> {
+          JsonObject h = get(i, "/v1/fleet/health");
+          return h != null && h.getJsonArray("nodes").getList().equals(ids);
+        }), () -> on.stream().map(i -> String.valueOf(get(i, "/v1/fleet/health")))
+            .collect(Collectors.joining("\n")));
+  }
 
   private static void addRoute(String id, String host, int port) {
     cp.edit(s -> s.withRoute(new DevState.Route(id, "app_1", "env_1", host, port, DevState.TLS_PASSTHROUGH,
