@@ -1,5 +1,6 @@
 package dev.ghost.ingress;
 
+import dev.ghost.ingress.admin.AdminCli;
 import dev.ghost.ingress.config.CommandLine;
 import dev.ghost.ingress.config.ConfigException;
 import dev.ghost.ingress.config.ConfigLoader;
@@ -32,7 +33,8 @@ public final class IngressMain {
       "  sample-workload --listen HOST:PORT [--listen HOST:PORT ...] [--no-proxy-protocol]",
       "                 a TLS (HTTPS) demo workload that answers with the client address it learned",
       "                 from PROXY v2 (dev certificate for myapp.example.com)",
-      DevControlPlaneCommand.USAGE);
+      DevControlPlaneCommand.USAGE,
+      AdminCli.USAGE);
 
   private IngressMain() {}
 
@@ -69,6 +71,9 @@ public final class IngressMain {
   private static int subcommand(CommandLine.Subcommand sub) {
     if (sub.name().equals("sample-workload")) {
       return SampleWorkload.run(sub.args());
+    }
+    if (sub.name().equals("admin")) {
+      return AdminCli.run(sub.args());
     }
     if (sub.name().equals("dev-control-plane")) {
       return DevControlPlaneCommand.run(sub.args());

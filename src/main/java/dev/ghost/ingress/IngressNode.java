@@ -1,5 +1,6 @@
 package dev.ghost.ingress;
 
+import dev.ghost.ingress.admin.AdminCommandsVerticle;
 import dev.ghost.ingress.admin.AdminVerticle;
 import dev.ghost.ingress.admin.NodeState;
 import dev.ghost.ingress.cluster.ClusterPlan;
@@ -222,6 +223,8 @@ public final class IngressNode {
     DeploymentOptions listeners = new DeploymentOptions().setInstances(instances);
     return vertx.deployVerticle(() -> new ListenerVerticle(config.listen(), tables, bound, services), listeners)
         .compose(id -> deployHealth())
+        .compose(id -> vertx.deployVerticle(
+            AdminCommandsVerticle.create(state.nodeId(), tables, bound, services, state, syncStatus)))
         .compose(id -> vertx.deployVerticle(admin))
         .compose(id -> deploySync())
         .onSuccess(v -> {

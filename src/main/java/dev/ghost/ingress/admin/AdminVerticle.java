@@ -2,7 +2,7 @@ package dev.ghost.ingress.admin;
 
 import dev.ghost.ingress.config.HostPort;
 import dev.ghost.ingress.config.IngressConfig;
-import dev.ghost.ingress.observe.LogLevels;
+import dev.ghost.ingress.observe.BusAddresses;
 import dev.ghost.ingress.proxy.BoundSockets;
 import dev.ghost.ingress.proxy.ProxyServices;
 import dev.ghost.ingress.route.RouteTableRef;
@@ -10,6 +10,9 @@ import dev.ghost.ingress.sync.SyncStatus;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -17,7 +20,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.net.BindException;
 import java.util.Locale;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +31,6 @@ import org.slf4j.LoggerFactory;
 public final class AdminVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AdminVerticle.class);
-  private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
   private final IngressConfig.Admin settings;
   private final NodeState state;
@@ -64,7 +65,13 @@ public final class AdminVerticle extends VerticleBase {
     router.get("/v1/fleet").handler(this::fleet);
     router.get("/v1/fleet/health").handler(this::fleetHealth);
     router.post("/v1/*").handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::authorise);
-    router.post("/v1/log-level").handler(this::setLogLevel);
+    router.post("/v1/log-level").handler(ctx -> command(ctx, "log-level", body(ctx)));
+    router.post("/v1/backends/drain").handler(ctx -> command(ctx, "drain-backend", body(ctx)));
+    router.post("/v1/backends/undrain").handler(ctx -> command(ctx, "undrain-backend", body(ctx)));
+    router.get("/v1/explain").handler(ctx -> command(ctx, "explain", new JsonObject()
+        .put("sni", ctx.queryParams().get("sni"))
+        .put("address", ctx.queryParams().get("address"))
+        .put("port", ctx.queryParams().get("port"))));
     // No catch-all route: the router itself answers 404 (no such path) or 405 (path known, method not), and
     // every status it or a handler fails with is rendered as a JSON error here
     router.errorHandler(404, ctx -> error(ctx, 404, "not_found", "no such endpoint: " + ctx.request().path()));
@@ -172,22 +179,44 @@ public final class AdminVerticle extends VerticleBase {
         b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
-  private void setLogLevel(RoutingContext ctx) {
-    JsonObject body;
+  /** The POST body as a JSON object; null (and a 400 answered) when it is not one. */
+  private static JsonObject body(RoutingContext ctx) {
     try {
-      body = ctx.body().asJsonObject();
+      JsonObject body = ctx.body().asJsonObject();
+      if (body != null) {
+        return body;
+      }
     } catch (RuntimeException e) {
-      error(ctx, 400, "bad_request", "body must be a JSON object like {\"level\":\"debug\"}");
+      // answered below
+    }
+    error(ctx, 400, "bad_request", "body must be a JSON object");
+    return null;
+  }
+
+  /** Runs an admin command of this node through the event bus and answers with its JSON or its error. */
+  private void command(RoutingContext ctx, String command, JsonObject body) {
+    if (body == null) {
       return;
     }
-    String level = body == null ? null : body.getString("level");
-    if (level == null || !LEVELS.contains(level.toLowerCase(Locale.ROOT))) {
-      error(ctx, 400, "bad_request", "level must be one of trace|debug|info|warn|error");
-      return;
-    }
-    LogLevels.apply(level);
-    LOG.atInfo().addKeyValue("level", level.toLowerCase(Locale.ROOT)).log("log level changed");
-    json(ctx, 200, new JsonObject().put("level", LogLevels.current()));
+    vertx.eventBus().<JsonObject>request(BusAddresses.adminNode(state.nodeId(), command), body,
+        new DeliveryOptions().setSendTimeout(10_000))
+        .onSuccess(reply -> json(ctx, 200, reply.body()))
+        .onFailure(err -> {
+          if (err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+            JsonObject e;
+            try {
+              e = new JsonObject(re.getMessage());
+            } catch (RuntimeException notJson) {
+              e = new JsonObject().put("error", "internal").put("detail", String.valueOf(re.getMessage()));
+            }
+            int status = re.failureCode() >= 400 && re.failureCode() < 600 ? re.failureCode() : 500;
+            json(ctx, status, e);
+          } else {
+            LOG.atWarn().addKeyValue("command", command).addKeyValue("cause", String.valueOf(err))
+                .log("admin command unanswered");
+            error(ctx, 503, "admin_unavailable", "the admin command did not answer: " + err.getMessage());
+          }
+        });
   }
 
   static void json(RoutingContext ctx, int status, JsonObject body) {

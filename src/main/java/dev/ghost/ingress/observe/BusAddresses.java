@@ -18,4 +18,39 @@ public final class BusAddresses {
    * previous view, so a lost one heals with the next and duplicates are harmless.
    */
   public static final String HEALTH_VIEW = "ghost.health.view";
+
+  /** Prefix of every admin command address. */
+  public static final String ADMIN_PREFIX = "ghost.admin.";
+
+  /**
+   * Published by every node that holds admin drain state, at once on a change and every 2 s: {@code {"node_id",
+   * "entries": [{"backend", "drained", "stamp", "origin"}]}}, the full per-backend last-writer-wins state (an undrain
+   * is an entry with {@code "drained": false}). Receivers merge entry by entry (newer {@code stamp} wins, then the
+   * greater {@code origin}), so duplicates and reordering are harmless and a node that missed a change converges.
+   */
+  public static final String ADMIN_DRAINS = ADMIN_PREFIX + "all.drains";
+
+  /**
+   * Request/reply address of one admin command on one node: {@code ghost.admin.<node_id>.<command>} with a JSON
+   * object body; the reply is the answer as JSON, a refused command fails with the HTTP status as failure code and
+   * {@code {"error","detail"}} as message. Commands: {@code status}, {@code routes}, {@code explain}
+   * ({@code {"sni","address","port"}}), {@code drain-backend} / {@code undrain-backend} ({@code {"backend"}}),
+   * {@code log-level} ({@code {"level"}}).
+   */
+  public static String adminNode(String nodeId, String command) {
+    return ADMIN_PREFIX + nodeId + "." + command;
+  }
+
+  /** {@code ghost.admin.<node_id>}: any command of that node as {@code {"command": name, ...body fields}}. */
+  public static String adminNode(String nodeId) {
+    return ADMIN_PREFIX + nodeId;
+  }
+
+  /**
+   * {@code ghost.admin.all.<command>}: a mutating command ({@code drain-backend}, {@code undrain-backend},
+   * {@code log-level}) published to every node; no reply.
+   */
+  public static String adminAll(String command) {
+    return ADMIN_PREFIX + "all." + command;
+  }
 }

@@ -28,6 +28,7 @@ public final class BackendHealth {
   private final long maxNanos;
   private final LongSupplier clock;
   private final ConcurrentHashMap<Backend, State> states = new ConcurrentHashMap<>();
+  private final AdminDrains drains = new AdminDrains();
 
   /**
    * @param base  first ejection time
@@ -46,6 +47,11 @@ public final class BackendHealth {
   /** Defaults (1 s doubling to 300 s) on {@link System#nanoTime()}. */
   public BackendHealth() {
     this(DEFAULT_BASE, DEFAULT_MAX, System::nanoTime);
+  }
+
+  /** Backends drained by an operator (fleet-wide admin command): never offered to new connections. */
+  public AdminDrains drains() {
+    return drains;
   }
 
   /** The injected clock's current reading. */

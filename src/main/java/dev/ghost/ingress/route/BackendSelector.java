@@ -14,4 +14,14 @@ public interface BackendSelector {
    * @return up to {@code attempts} distinct backends to try in order; empty when the route has none
    */
   Plan plan(Route route, BackendHealth health, int attempts);
+
+  /**
+   * The plan the next connection would get, without consuming a turn (for the admin "explain" command).
+   *
+   * @param route    the matched route
+   * @param health   passive health and admin drains
+   * @param attempts the most backends to return
+   * @return what {@link #plan} would return next, all else unchanged
+   */
+  Plan peek(Route route, BackendHealth health, int attempts);
 }

@@ -1,0 +1,208 @@
+package dev.ghost.ingress.admin;
+
+import dev.ghost.ingress.observe.LogLevels;
+import dev.ghost.ingress.proxy.ProxyServices;
+import dev.ghost.ingress.route.AdminDrains;
+import dev.ghost.ingress.route.Backend;
+import dev.ghost.ingress.route.RouteTable;
+import dev.ghost.ingress.route.RouteTableRef;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin commands of one node, as JSON request to JSON answer: {@code status}, {@code routes}, {@code explain},
+ * {@code drain-backend}, {@code undrain-backend}, {@code log-level}. Transport-free (the event-bus consumers of
+ * {@link AdminCommandsVerticle} and, through them, the HTTP API call it); a bad command or body is a
+ * {@link CommandException} with an error code and detail, never anything else.
+ */
+final class AdminCommands {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AdminCommands.class);
+  private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
+
+  /** Every command, in documentation order. */
+  static final List<String> COMMANDS =
+      List.of("status", "routes", "explain", "drain-backend", "undrain-backend", "log-level");
+  /** The commands that change state: the ones that can be published fleet-wide on {@code ghost.admin.all.*}. */
+  static final List<String> MUTATING = List.of("drain-backend", "undrain-backend", "log-level");
+
+  /** A refused command: {@code status} is the HTTP status the admin API answers with. */
+  static final class CommandException extends RuntimeException {
+    final int status;
+    final String code;
+
+    CommandException(int status, String code, String detail) {
+      super(detail, null, false, false);
+      this.status = status;
+      this.code = code;
+    }
+
+    JsonObject body() {
+      return new JsonObject().put("error", code).put("detail", getMessage());
+    }
+  }
+
+  private final String nodeId;
+  private final RouteTableRef tables;
+  private final ProxyServices services;
+  private final AdminViews views;
+
+  AdminCommands(String nodeId, RouteTableRef tables, ProxyServices services, AdminViews views) {
+    this.nodeId = nodeId;
+    this.tables = tables;
+    this.services = services;
+    this.views = views;
+  }
+
+  AdminDrains drains() {
+    return services.health().drains();
+  }
+
+  /** Runs a command; throws {@link CommandException} for an unknown command or a bad body. */
+  JsonObject handle(String command, JsonObject body) {
+    JsonObject b = body == null ? new JsonObject() : body;
+    if (command == null) {
+      throw new CommandException(400, "unknown_command", "no command given; one of " + String.join("|", COMMANDS));
+    }
+    return switch (command) {
+      case "status" -> views.status(tables.current());
+      case "routes" -> views.routes(tables.current());
+      case "explain" -> explain(b);
+      case "drain-backend" -> drain(b, true);
+      case "undrain-backend" -> drain(b, false);
+      case "log-level" -> logLevel(b);
+      default -> throw new CommandException(400, "unknown_command",
+          "unknown command '" + command + "'; one of " + String.join("|", COMMANDS));
+    };
+  }
+
+  private JsonObject explain(JsonObject b) {
+    String sni = string(b, "sni");
+    String address = string(b, "address");
+    Object portValue = b.getValue("port");
+    if (address == null || portValue == null) {
+      throw bad("explain needs {\"sni\": name or null, \"address\": IP literal, \"port\": 1-65535}");
+    }
+    int port;
+    try {
+      port = portValue instanceof Number n ? n.intValue() : Integer.parseInt(portValue.toString().trim());
+    } catch (NumberFormatException e) {
+      throw bad("port must be a number 1-65535, got '" + portValue + "'");
+    }
+    if (port < 1 || port > 65535) {
+      throw bad("port must be 1-65535, got " + port);
+    }
+    InetAddress ip = ipLiteral(address);
+    RouteTable table = tables.current();
+    return Explain.explain(table, services.selector(), services.health(), services.settings().connectAttempts(),
+        ip, port, sni == null || sni.isEmpty() ? null : sni).put("node_id", nodeId);
+  }
+
+  private static InetAddress ipLiteral(String address) {
+    String a = address.trim();
+    if (a.startsWith("[") && a.endsWith("]")) {
+      a = a.substring(1, a.length() - 1);
+    }
+    // only literals: never a DNS lookup on the event loop
+    boolean literal = !a.isEmpty() && (a.indexOf(':') >= 0 || a.chars().allMatch(c -> c == '.' || Character.isDigit(c)));
+    if (!literal) {
+      throw bad("address must be an IP literal, got '" + address + "'");
+    }
+    try {
+      return InetAddress.getByName(a);
+    } catch (UnknownHostException | RuntimeException e) {
+      throw bad("address must be an IP literal, got '" + address + "'");
+    }
+  }
+
+  private JsonObject drain(JsonObject b, boolean drain) {
+    String text = string(b, "backend");
+    if (text == null || text.isBlank()) {
+      throw bad("body must be {\"backend\": \"host:port\"} (IPv6 as [addr]:port)");
+    }
+    Backend backend;
+    try {
+      backend = Backend.parse(text.trim());
+    } catch (RuntimeException e) {
+      throw bad("backend must be host:port (IPv6 as [addr]:port): " + e.getMessage());
+    }
+    boolean was = drains().isDrained(backend);
+    drains().set(backend, drain, nodeId);
+    if (was != drain) {
+      LOG.atInfo().addKeyValue("backend", backend.toString()).addKeyValue("node_id", nodeId)
+          .log(drain ? "backend drained by admin" : "backend undrained by admin");
+    }
+    boolean known = tables.current().routes().stream().anyMatch(r -> r.backends().contains(backend));
+    return new JsonObject()
+        .put("node_id", nodeId)
+        .put("backend", backend.toString())
+        .put("drained", drain)
+        .put("changed", was != drain)
+        .put("in_routes", known)
+        .put("drained_backends", new JsonArray(drains().drained()));
+  }
+
+  private static JsonObject logLevel(JsonObject b) {
+    String level = string(b, "level");
+    if (level == null || !LEVELS.contains(level.toLowerCase(Locale.ROOT))) {
+      throw bad("level must be one of trace|debug|info|warn|error");
+    }
+    LogLevels.apply(level);
+    LOG.atInfo().addKeyValue("level", level.toLowerCase(Locale.ROOT)).log("log level changed");
+    return new JsonObject().put("level", LogLevels.current());
+  }
+
+  /** The full drain state to broadcast: {@code {"node_id", "entries": [{"backend","drained","stamp","origin"}]}}. */
+  JsonObject drainState() {
+    JsonArray entries = new JsonArray();
+    drains().entries().forEach(e -> entries.add(new JsonObject().put("backend", e.backend().toString())
+        .put("drained", e.drained()).put("stamp", e.stamp()).put("origin", e.origin())));
+    return new JsonObject().put("node_id", nodeId).put("entries", entries);
+  }
+
+  /** Merges another node's drain state; malformed entries are skipped. Returns how many changed this node. */
+  int mergeDrainState(JsonObject state) {
+    JsonArray entries = state == null ? null : state.getJsonArray("entries");
+    if (entries == null) {
+      return 0;
+    }
+    int changed = 0;
+    for (Object o : entries) {
+      try {
+        JsonObject e = (JsonObject) o;
+        AdminDrains.Entry entry = new AdminDrains.Entry(Backend.parse(e.getString("backend")),
+            e.getBoolean("drained"), e.getLong("stamp"), e.getString("origin"));
+        if (drains().merge(entry)) {
+          changed++;
+          LOG.atInfo().addKeyValue("backend", entry.backend().toString()).addKeyValue("origin", entry.origin())
+              .log(entry.drained() ? "backend drained by admin" : "backend undrained by admin");
+        }
+      } catch (RuntimeException e) {
+        LOG.atDebug().addKeyValue("entry", String.valueOf(o)).log("ignored malformed drain entry");
+      }
+    }
+    return changed;
+  }
+
+  private static String string(JsonObject b, String key) {
+    Object v = b.getValue(key);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof String s)) {
+      throw bad(key + " must be a string");
+    }
+    return s;
+  }
+
+  private static CommandException bad(String detail) {
+    return new CommandException(400, "bad_request", detail);
+  }
+}
