@@ -78,6 +78,11 @@ public final class ListenerVerticle extends VerticleBase {
     loop = context;
     proxy = new ProxyContext(vertx, vertx.createNetClient(clientOptions(services.settings())), services, open);
     tables.onSwap(this::onSwap);
+    services.health().drains().onChange(() -> loop.runOnContext(v -> {
+      if (!stopped) {
+        new ArrayList<>(open).forEach(c -> c.onTableSwap(tables.current()));
+      }
+    }));
     return reconcile(tables.current(), true);
   }
 

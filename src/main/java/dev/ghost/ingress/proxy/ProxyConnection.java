@@ -281,8 +281,8 @@ final class ProxyConnection {
   // ---- RELAYING / CLOSED ----------------------------------------------------------------------------------
 
   /**
-   * After a table swap (behaviour doc, Draining): a relaying connection whose route is gone, or whose backend or
-   * PROXY mode is no longer its route's, starts its drain clock; one whose route and backend stay is untouched, and
+   * After a table swap or an admin drain (behaviour doc, Draining): a relaying connection whose route is gone, whose
+   * backend or PROXY mode is no longer its route's, or whose backend was drained, starts its drain clock; one whose route and backend stay is untouched, and
    * one that becomes a target again stops draining.
    */
   void onTableSwap(RouteTable next) {
@@ -299,7 +299,8 @@ final class ProxyConnection {
 
   private boolean isTargetIn(RouteTable next) {
     Route now = next.route(route.id());
-    return now != null && now.backends().contains(backend) && now.proxyProtocol().equals(route.proxyProtocol());
+    return now != null && now.backends().contains(backend) && now.proxyProtocol().equals(route.proxyProtocol())
+        && !ctx.health().drains().isDrained(backend);
   }
 
   private void startDrain() {

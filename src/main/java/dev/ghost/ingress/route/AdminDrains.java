@@ -39,6 +39,7 @@ public final class AdminDrains {
   }
 
   private final ConcurrentHashMap<Backend, Entry> entries = new ConcurrentHashMap<>();
+  private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final LongSupplier wallClock;
   private long lastStamp;
 
@@ -50,6 +51,18 @@ public final class AdminDrains {
   /** On the system clock. */
   public AdminDrains() {
     this(System::currentTimeMillis);
+  }
+
+  /**
+   * Registers a listener run (on the changing thread; it must not block) whenever a backend's drained status
+   * changes, so open connections to a newly drained backend can start their drain clock.
+   */
+  public void onChange(Runnable listener) {
+    listeners.add(listener);
+  }
+
+  private void changed() {
+    listeners.forEach(Runnable::run);
   }
 
   /** True when the backend is drained. */
@@ -81,6 +94,9 @@ public final class AdminDrains {
     lastStamp = stamp;
     Entry e = new Entry(backend, drained, stamp, origin);
     entries.put(backend, e);
+    if ((old != null && old.drained()) != drained) {
+      changed();
+    }
     return e;
   }
 
@@ -92,7 +108,11 @@ public final class AdminDrains {
     }
     entries.put(incoming.backend(), incoming);
     lastStamp = Math.max(lastStamp, incoming.stamp());
-    return old == null ? incoming.drained() : old.drained() != incoming.drained();
+    boolean flipped = old == null ? incoming.drained() : old.drained() != incoming.drained();
+    if (flipped) {
+      changed();
+    }
+    return flipped;
   }
 
   /** Every entry (tombstones included), sorted by backend: the full state to broadcast. */

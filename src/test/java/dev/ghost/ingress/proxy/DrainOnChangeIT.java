@@ -84,6 +84,23 @@ class DrainOnChangeIT {
   }
 
   @Test
+  void anAdminDrainOfTheBackendStartsTheDrainClockOfItsOpenConnections() throws Exception {
+    swap(first, first);
+    double before = Probe.closed(node, "drain_deadline");
+    Backend backend = Backend.parse(first.backend());
+    try (Socket client = Clients.connect("::1", node.port("::1", NO_DEADLINE_PORT))) {
+      echoes(client, "before the drain");
+      node.node().services().health().drains().set(backend, true, "test");
+      Await.until("the drain to start", () -> drains("forever") > 0);
+      echoes(client, "still relayed while draining");
+      Clients.expectClosedWithoutData(client);
+      Await.until("closed{reason=drain_deadline}", () -> Probe.closed(node, "drain_deadline") > before);
+    } finally {
+      node.node().services().health().drains().set(backend, false, "test");
+    }
+  }
+
+  @Test
   void drainTimeoutZeroMeansNoDeadline() throws Exception {
     swap(first, first);
     double closedBefore = Probe.closed(node, "drain_deadline");
