@@ -156,7 +156,34 @@ class FleetSyncIT {
     assertThat(fleetView(0).getString("leader")).isNotEqualTo("node-0");
   }
 
+  @Test
+  @Order(5)
+  void anAdminDrainIssuedOnOneNodeTakesEffectOnAll() throws Exception {
+    awaitRoute("rt_b", List.of(0, 1, 2));
+    String body = new JsonObject().put("backend", "[::1]:9443").encode();
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(fleet.node(1).admin("/v1/backends/drain")))
+        .timeout(Duration.ofSeconds(5)).header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    long t0 = System.nanoTime();
+    Await.until("the backend drained on every node", CONVERGED,
+        () -> fleet.indexes().allMatch(i -> "drained".equals(backendState(i, "rt_b"))),
+        () -> fleet.indexes().mapToObj(i -> "node-" + i + "=" + backendState(i, "rt_b"))
+            .collect(Collectors.joining(", ")));
+    System.out.println("[FleetSyncIT] admin drain on node-1 -> drained on all 3 nodes in " + ms(t0) + " ms");
+  }
+
   // ---- helpers
+
+  /** The state of the (single) backend of route {@code id} on node {@code i}, or null. */
+  private static String backendState(int i, String id) {
+    JsonObject r = get(i, "/v1/routes");
+    if (r == null) {
+      return null;
+    }
+    return r.getJsonArray("routes").stream().map(o -> (JsonObject) o).filter(o -> id.equals(o.getString("id")))
+        .findFirst().map(o -> o.getJsonArray("backends").getJsonObject(0).getString("state")).orElse(null);
+  }
 
   /** Every node in {@code on} lists exactly {@code ids} in {@code /v1/fleet/health}. */
   private static void awaitHealthNodes(List<Integer> on, List<String> ids) {
