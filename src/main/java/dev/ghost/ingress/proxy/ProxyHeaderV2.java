@@ -1,7 +1,7 @@
 package dev.ghost.ingress.proxy;
 
+import dev.ghost.ingress.route.RouteTable;
 import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -182,8 +182,8 @@ public final class ProxyHeaderV2 {
    */
   public static byte[] encode(InetSocketAddress client, InetSocketAddress reached, Tlvs tlvs) {
     Objects.requireNonNull(tlvs, "tlvs");
-    InetAddress src = unwrapMapped(addressOf(client, "client"));
-    InetAddress dst = unwrapMapped(addressOf(reached, "reached"));
+    InetAddress src = RouteTable.unwrap(addressOf(client, "client"));
+    InetAddress dst = RouteTable.unwrap(addressOf(reached, "reached"));
     boolean ipv4 = src instanceof Inet4Address && dst instanceof Inet4Address;
 
     int addressBlock = ipv4 ? IPV4_ADDRESS_BLOCK : IPV6_ADDRESS_BLOCK;
@@ -219,25 +219,6 @@ public final class ProxyHeaderV2 {
     CRC32C crc = new CRC32C();
     crc.update(bytes, 0, bytes.length);
     return crc.getValue();
-  }
-
-  /**
-   * Returns the IPv4 address inside an IPv4-mapped IPv6 address, or the address itself. The JDK already returns
-   * {@link Inet4Address} for most mapped literals, but an {@link Inet6Address} built from raw bytes (or with a scope)
-   * keeps the mapped form, so check the bytes.
-   */
-  static InetAddress unwrapMapped(InetAddress address) {
-    if (address instanceof Inet6Address) {
-      byte[] b = address.getAddress();
-      if (Arrays.equals(b, 0, V4_MAPPED_PREFIX.length, V4_MAPPED_PREFIX, 0, V4_MAPPED_PREFIX.length)) {
-        try {
-          return InetAddress.getByAddress(Arrays.copyOfRange(b, 12, 16));
-        } catch (java.net.UnknownHostException e) {
-          throw new IllegalStateException("4 bytes are always a valid IPv4 address", e);
-        }
-      }
-    }
-    return address;
   }
 
   private static InetAddress addressOf(InetSocketAddress socketAddress, String what) {

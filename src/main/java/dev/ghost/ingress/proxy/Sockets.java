@@ -1,10 +1,12 @@
 package dev.ghost.ingress.proxy;
 
+import dev.ghost.ingress.route.RouteTable;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import java.net.InetAddress;
@@ -43,23 +45,20 @@ final class Sockets {
   static Future<Void> shutdownOutput(NetSocket socket) {
     return internal(socket).writeMessage(Unpooled.EMPTY_BUFFER).compose(v -> {
       Channel ch = channel(socket);
+      Promise<Void> done = Promise.promise();
       if (ch instanceof DuplexChannel duplex && ch.isActive()) {
-        return Future.fromCompletionStage(toStage(duplex.shutdownOutput()));
-      }
-      return Future.succeededFuture();
-    });
-  }
-
-  private static java.util.concurrent.CompletionStage<Void> toStage(io.netty.channel.ChannelFuture f) {
-    java.util.concurrent.CompletableFuture<Void> cf = new java.util.concurrent.CompletableFuture<>();
-    f.addListener(x -> {
-      if (x.isSuccess()) {
-        cf.complete(null);
+        duplex.shutdownOutput().addListener(f -> {
+          if (f.isSuccess()) {
+            done.complete();
+          } else {
+            done.fail(f.cause());
+          }
+        });
       } else {
-        cf.completeExceptionally(x.cause());
+        done.complete();
       }
+      return done.future();
     });
-    return cf;
   }
 
   /** Closes with RST: SO_LINGER 0 discards unsent data and aborts the connection. */
@@ -85,11 +84,6 @@ final class Sockets {
     }
   }
 
-  /** Closes with FIN after pending writes are flushed. */
-  static void close(NetSocket socket) {
-    socket.close();
-  }
-
   static InetSocketAddress localAddress(NetSocket socket) {
     return (InetSocketAddress) channel(socket).localAddress();
   }
@@ -98,29 +92,9 @@ final class Sockets {
     return (InetSocketAddress) channel(socket).remoteAddress();
   }
 
-  /** {@code ::ffff:a.b.c.d} becomes {@code a.b.c.d}; anything else is returned as is. */
-  static InetAddress unwrap(InetAddress address) {
-    byte[] b = address.getAddress();
-    if (b.length != 16) {
-      return address;
-    }
-    for (int i = 0; i < 10; i++) {
-      if (b[i] != 0) {
-        return address;
-      }
-    }
-    if ((b[10] & 0xff) != 0xff || (b[11] & 0xff) != 0xff) {
-      return address;
-    }
-    try {
-      return InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]});
-    } catch (java.net.UnknownHostException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
+  /** {@code ::ffff:a.b.c.d} becomes {@code a.b.c.d} (the route table's rule); anything else is returned as is. */
   static InetSocketAddress unwrap(InetSocketAddress address) {
-    InetAddress a = unwrap(address.getAddress());
+    InetAddress a = RouteTable.unwrap(address.getAddress());
     return a == address.getAddress() ? address : new InetSocketAddress(a, address.getPort());
   }
 }

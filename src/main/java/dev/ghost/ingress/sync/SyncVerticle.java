@@ -301,7 +301,7 @@ public final class SyncVerticle extends VerticleBase {
         continue;
       }
       fetches.add(client.readyInstances(route.appId(), route.envId(), route.processType())
-          .map(ips -> new Fetched(id, backends(ips, route.backendPort())))
+          .map(ips -> new Fetched(id, route.backendsFor(ips)))
           .onFailure(err -> onFailure("instances of " + id, err))
           .otherwise((Fetched) null));
     }
@@ -318,14 +318,6 @@ public final class SyncVerticle extends VerticleBase {
 
   /** One route's freshly fetched backend set. */
   private record Fetched(String routeId, List<Backend> backends) {}
-
-  private static List<Backend> backends(List<String> ipv6, int port) {
-    List<Backend> out = new ArrayList<>(ipv6.size());
-    for (String ip : ipv6) {
-      out.add(new Backend(ip, port));
-    }
-    return out;
-  }
 
   private void publishIfChanged(ControlPlaneState next, String cause) {
     boolean changed = !published || !next.sameContent(state);

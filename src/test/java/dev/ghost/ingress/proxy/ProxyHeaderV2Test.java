@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ghost.ingress.proxy.ProxyHeaderV2.Tlvs;
+import dev.ghost.ingress.route.RouteTable;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -197,7 +198,7 @@ class ProxyHeaderV2Test {
 
   private static InetAddress expectedAddress(InetSocketAddress address, HAProxyProxiedProtocol protocol)
       throws UnknownHostException {
-    InetAddress a = ProxyHeaderV2.unwrapMapped(address.getAddress());
+    InetAddress a = RouteTable.unwrap(address.getAddress());
     if (protocol == HAProxyProxiedProtocol.TCP6 && a.getAddress().length == 4) {
       byte[] b = new byte[16];
       b[10] = (byte) 0xff;
