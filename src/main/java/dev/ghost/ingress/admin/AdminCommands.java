@@ -1,5 +1,6 @@
 package dev.ghost.ingress.admin;
 
+import dev.ghost.ingress.config.IngressConfig;
 import dev.ghost.ingress.observe.LogLevels;
 import dev.ghost.ingress.proxy.ProxyServices;
 import dev.ghost.ingress.route.AdminDrains;
@@ -12,7 +13,6 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +25,6 @@ import org.slf4j.LoggerFactory;
 final class AdminCommands {
 
   private static final Logger LOG = LoggerFactory.getLogger(AdminCommands.class);
-  private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
   /** Every command, in documentation order. */
   static final List<String> COMMANDS =
@@ -151,7 +150,7 @@ final class AdminCommands {
 
   private static JsonObject logLevel(JsonObject b) {
     String level = string(b, "level");
-    if (level == null || !LEVELS.contains(level.toLowerCase(Locale.ROOT))) {
+    if (level == null || !IngressConfig.Log.LEVELS.contains(level.toLowerCase(Locale.ROOT))) {
       throw bad("level must be one of trace|debug|info|warn|error");
     }
     LogLevels.apply(level);

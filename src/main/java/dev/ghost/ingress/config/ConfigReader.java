@@ -29,7 +29,6 @@ import java.util.regex.Pattern;
  */
 final class ConfigReader {
 
-  private static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
   private static final Set<String> PROTOCOLS = Set.of("tls_passthrough", "tcp_raw");
   private static final Set<String> PROXY_PROTOCOLS = Set.of("off", "v2");
   private static final Set<String> TLVS = Set.of("authority", "unique_id", "crc32c");
@@ -203,7 +202,7 @@ final class ConfigReader {
   private String logLevel(Settings s) {
     Raw r = raw(s);
     String v = text(r).trim().toLowerCase(Locale.ROOT);
-    if (!LOG_LEVELS.contains(v)) {
+    if (!IngressConfig.Log.LEVELS.contains(v)) {
       throw fail(r, "expected trace|debug|info|warn|error, got '" + r.value() + "'");
     }
     return v;

@@ -70,7 +70,10 @@ public record IngressConfig(
    * @param level     {@code GHOST_LOG_LEVEL} / {@code log.level}: trace|debug|info|warn|error [info]
    * @param accessLog {@code GHOST_ACCESS_LOG} / {@code log.access}: one JSON line per closed connection [true]
    */
-  public record Log(String level, boolean accessLog) {}
+  public record Log(String level, boolean accessLog) {
+    /** The log level names the config, the environment and the admin API accept (lower case). */
+    public static final java.util.Set<String> LEVELS = java.util.Set.of("trace", "debug", "info", "warn", "error");
+  }
 
   /**
    * Data path.
