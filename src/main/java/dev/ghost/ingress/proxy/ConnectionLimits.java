@@ -79,12 +79,9 @@ public final class ConnectionLimits {
   boolean acquireRoute(String routeId, int routeMax) {
     int max = routeMax > 0 ? routeMax : defaultPerRoute;
     AtomicInteger n = perRoute.computeIfAbsent(routeId, k -> new AtomicInteger());
-    if (max > 0 && n.incrementAndGet() > max) {
+    if (n.incrementAndGet() > max && max > 0) {
       n.decrementAndGet();
       return false;
-    }
-    if (max <= 0) {
-      n.incrementAndGet();
     }
     return true;
   }
