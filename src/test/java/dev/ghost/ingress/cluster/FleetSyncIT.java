@@ -5,17 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ghost.ingress.devcp.DevControlPlane;
 import dev.ghost.ingress.devcp.DevState;
 import dev.ghost.ingress.testing.Await;
+import dev.ghost.ingress.testing.ClientHellos;
+import dev.ghost.ingress.testing.Clients;
+import dev.ghost.ingress.testing.RecordingTcpBackend;
 import dev.ghost.ingress.testing.TestFleet;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -44,11 +49,14 @@ class FleetSyncIT {
   static final Duration CONVERGED = Duration.ofSeconds(15);
   static final int PORT_A = 18443;
   static final int PORT_B = 18444;
+  static final int PORT_C = 18445;
 
   static Vertx vertx;
   static DevControlPlane cp;
   static Path dir;
   static TestFleet fleet;
+  /** Per node: {@code GHOST_PORT_MAP} (route port → this node's own bind port). */
+  static List<String> portMaps;
   static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @BeforeAll
@@ -74,7 +82,7 @@ class FleetSyncIT {
     cp = DevControlPlane.start(vertx, new DevControlPlane.Options().stateFile(state).scan(Duration.ofMillis(50)))
         .await();
     Set<Integer> taken = new HashSet<>();
-    List<String> portMaps = List.of(portMap(taken), portMap(taken), portMap(taken));
+    portMaps = List.of(portMap(taken), portMap(taken), portMap(taken));
     long t0 = System.nanoTime();
     fleet = TestFleet.start(3, new TestFleet.Options().env(i -> Map.of(
         "GHOST_CONTROL_PLANE_URL", "http://127.0.0.1:" + cp.port(),
@@ -86,7 +94,8 @@ class FleetSyncIT {
   }
 
   private static String portMap(Set<Integer> taken) {
-    return PORT_A + "=" + TestFleet.freePort(taken) + "," + PORT_B + "=" + TestFleet.freePort(taken);
+    return PORT_A + "=" + TestFleet.freePort(taken) + "," + PORT_B + "=" + TestFleet.freePort(taken) + ","
+        + PORT_C + "=" + TestFleet.freePort(taken);
   }
 
   @AfterAll
@@ -173,7 +182,103 @@ class FleetSyncIT {
     System.out.println("[FleetSyncIT] admin drain on node-1 -> drained on all 3 nodes in " + ms(t0) + " ms");
   }
 
+  /**
+   * A node whose last-known-good file is newer than the cluster's snapshot keeps serving it (a stale cluster never
+   * overwrites a newer local state), and {@code /v1/fleet} on every node reports exactly that node as diverged.
+   */
+  @Test
+  @Order(6)
+  void fleetViewReportsADivergentNode() throws Exception {
+    awaitRoute("rt_a", List.of(0, 1, 2));
+    fleet.kill(2);
+    fleet.awaitMembers(2, Duration.ofSeconds(10));
+    JsonObject file = new JsonObject(Files.readString(fleet.stateFile(2)));
+    file.put("cursor", file.getLong("cursor") + 1_000_000);
+    JsonArray routes = new JsonArray(file.getJsonArray("routes").stream()
+        .filter(r -> !"rt_a".equals(((JsonObject) r).getString("route_id"))).toList());
+    file.put("routes", routes);
+    file.getJsonObject("backends").remove("rt_a");
+    writeAtomically(fleet.stateFile(2), file.encodePrettily());
+    fleet.restart(2);
+    Await.until("node-2 reported diverged, the others not", CONVERGED,
+        () -> fleet.indexes().allMatch(i -> List.of("node-2").equals(divergedNodes(fleetView(i)))),
+        () -> fleet.indexes().mapToObj(i -> String.valueOf(fleetView(i))).collect(Collectors.joining("\n")));
+    assertThat(routeIds(2)).contains("rt_b").doesNotContain("rt_a");
+    assertThat(routeIds(0)).contains("rt_a", "rt_b");
+    System.out.println("[FleetSyncIT] /v1/fleet with a divergent node: " + fleetView(0).encode());
+  }
+
+  /**
+   * The control plane is down and every other member is gone: a node restarted alone loads its state file and
+   * routes real connections from it.
+   */
+  @Test
+  @Order(7)
+  void aNodeRestartedWithTheControlPlaneDownAndTheClusterGoneServesFromItsFile() throws Exception {
+    RecordingTcpBackend backend = RecordingTcpBackend.start(vertx, "::1");
+    try {
+      cp.edit(s -> s.withRoute(new DevState.Route("rt_c", "app_1", "env_1", "c.example.com", PORT_C,
+          DevState.TLS_PASSTHROUGH, "web", backend.actualPort(), DevState.PROXY_OFF, false)));
+      awaitRoute("rt_c", List.of(0, 1));
+      Await.until("node-1's state file holds rt_c", CONVERGED,
+          () -> read(fleet.stateFile(1)).contains("\"rt_c\""), () -> "state file of node-1");
+      cp.close().await();
+      for (int i = 0; i < fleet.size(); i++) {
+        fleet.kill(i);
+      }
+      long t0 = System.nanoTime();
+      fleet.restart(1);
+      System.out.println("[FleetSyncIT] node-1 alone, control plane down: ready in " + ms(t0) + " ms");
+      assertThat(fleet.members(1)).isEqualTo(1);
+      assertThat(routeIds(1)).contains("rt_c");
+      byte[] hello = ClientHellos.jdk("c.example.com", "TLSv1.3");
+      try (Socket s = Clients.connect("::1", bindPort(1, PORT_C))) {
+        s.getOutputStream().write(hello);
+        Await.until("the backend receives the ClientHello", CONVERGED,
+            () -> backend.accepted() == 1 && backend.connection(0).size() == hello.length,
+            () -> "accepted " + backend.accepted());
+      }
+      assertThat(backend.connection(0).bytes()).isEqualTo(hello);
+    } finally {
+      backend.close();
+    }
+  }
+
   // ---- helpers
+
+  /** The bind port node {@code i} maps {@code routePort} to. */
+  private static int bindPort(int i, int routePort) {
+    for (String pair : portMaps.get(i).split(",")) {
+      String[] kv = pair.split("=");
+      if (Integer.parseInt(kv[0]) == routePort) {
+        return Integer.parseInt(kv[1]);
+      }
+    }
+    throw new IllegalArgumentException("no bind port for " + routePort + " on node " + i);
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static void writeAtomically(Path file, String content) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(tmp, content);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** The ids of the live nodes {@code view} marks diverged, sorted; null view → null. */
+  private static List<String> divergedNodes(JsonObject view) {
+    if (view == null) {
+      return null;
+    }
+    return nodes(view).stream().filter(o -> o.getBoolean("alive") && o.getBoolean("diverged"))
+        .map(o -> o.getString("node_id")).sorted().toList();
+  }
 
   /** The state of the (single) backend of route {@code id} on node {@code i}, or null. */
   private static String backendState(int i, String id) {

@@ -205,6 +205,11 @@ public final class TestFleet implements AutoCloseable {
     launch(i, nodes);
   }
 
+  /** The state file ({@code GHOST_STATE_FILE}) of node {@code i}. */
+  public Path stateFile(int i) {
+    return dir.resolve(nodes.get(i).nodeId + "-state.json");
+  }
+
   /** GET {@code /v1/status} of node {@code i}. */
   public JsonObject status(int i) throws IOException, InterruptedException {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(nodes.get(i).admin("/v1/status")))
@@ -273,7 +278,7 @@ public final class TestFleet implements AutoCloseable {
       env.put("GHOST_CLUSTER_NAME", clusterName);
       env.put("GHOST_EVENTBUS_PORT", "0");
       env.put("GHOST_NODE_ID", node.nodeId);
-      env.put("GHOST_STATE_FILE", dir.resolve(node.nodeId + "-state.json").toString());
+      env.put("GHOST_STATE_FILE", stateFile(i).toString());
       env.putAll(options.env.apply(i));
       List<String> jvm = new ArrayList<>(TEST_JVM_FLAGS);
       FAST_HAZELCAST.forEach((k, v) -> jvm.add("-D" + k + "=" + v));
