@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * Shares the routing state of a clustered node (only deployed when clustered and a control plane is configured).
  *
  * <p><b>Election:</b> the oldest Hazelcast member (the first of {@code getCluster().getMembers()}, an order every
- * member agrees on) is the leader; only it runs the control-plane sync. Re-evaluated on every membership change.
+ * member agrees on) is the leader; only it runs the control-plane sync. Re-evaluated on every membership change;
+ * a leader that stops being the oldest (after a split-brain merge) stops syncing and follows the snapshot again.
  * A node that becomes leader first adopts the cluster snapshot when it is not older than what it serves, then
  * starts syncing from that cursor (re-applying events is idempotent, so nothing is lost or applied twice).
  *
@@ -138,8 +139,9 @@ public final class FleetCoordinator extends VerticleBase {
       takeOver().onFailure(err -> LOG.atWarn().addKeyValue("cause", String.valueOf(err))
           .log("fleet: taking over the sync failed"));
     } else {
-      // Only possible after a split-brain merge; both sides stay idempotent, the merged cluster's snapshot wins
-      LOG.atWarn().addKeyValue("leader", leaderId()).log("fleet: no longer the oldest member; sync keeps running");
+      // Only after a split-brain merge: the older side's leader syncs on; this one adopts its snapshots again
+      LOG.atWarn().addKeyValue("leader", leaderId()).log("fleet: no longer the oldest member; following");
+      sync.follow().onSuccess(v -> check());
     }
   }
 

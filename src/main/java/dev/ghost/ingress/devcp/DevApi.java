@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +44,13 @@ final class DevApi extends VerticleBase {
   private volatile int port;
   private boolean hanging;
   private final List<RoutingContext> held = new ArrayList<>();
+
+  /** NDJSON streams open now (tests check that a follower closed its stream). */
+  private final AtomicInteger openStreams = new AtomicInteger();
+
+  int openStreams() {
+    return openStreams.get();
+  }
 
   DevApi(DevControlPlane cp, String host, int port, Duration scan) {
     this.cp = cp;
@@ -250,7 +258,11 @@ final class DevApi extends VerticleBase {
     }
 
     void start(long pollMs) {
-      ctx.response().closeHandler(v -> vertx.cancelTimer(timer));
+      openStreams.incrementAndGet();
+      ctx.response().closeHandler(v -> {
+        openStreams.decrementAndGet();
+        vertx.cancelTimer(timer);
+      });
       push();
       if (!ctx.response().closed()) {
         timer = vertx.setPeriodic(pollMs, id -> push());

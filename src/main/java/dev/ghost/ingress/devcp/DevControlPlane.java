@@ -300,6 +300,11 @@ public final class DevControlPlane {
     return api.resume();
   }
 
+  /** Event streams open right now. */
+  public int openStreams() {
+    return api.openStreams();
+  }
+
   /** How many scans of the state file have completed (tests wait for a change to be seen). */
   public long scans() {
     return scans.get();

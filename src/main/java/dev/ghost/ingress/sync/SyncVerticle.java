@@ -69,6 +69,9 @@ public final class SyncVerticle extends VerticleBase {
   private boolean flushScheduled;
   private final boolean leadAtStart;
   private volatile boolean leading;
+  /** Bumped by every {@link #lead()} and {@link #follow()}: timers and streams of an earlier term stop themselves. */
+  private long term;
+  private final List<Long> periodics = new ArrayList<>();
   private volatile Served served = new Served(ControlPlaneState.EMPTY, ControlPlaneState.EMPTY.contentHash(), false);
   private volatile BiConsumer<Served, String> onServed = (s, cause) -> { };
 
@@ -140,16 +143,48 @@ public final class SyncVerticle extends VerticleBase {
       return;
     }
     leading = true;
+    long t = ++term;
     status.mode(SyncStatus.Mode.STARTING);
     enqueue(() -> {
-      schedulePoll(0);
+      if (t != term) {
+        return Future.succeededFuture(); // followed again before this ran
+      }
+      schedulePoll(0, t);
       if (settings.stream()) {
-        openStream();
+        openStream(t);
       }
-      vertx.setPeriodic(settings.backendSyncInterval().toMillis(), t -> enqueue(this::refreshAllBackends));
+      periodics.add(vertx.setPeriodic(settings.backendSyncInterval().toMillis(),
+          id -> enqueue(this::refreshAllBackends)));
       if (!settings.rebuildInterval().isZero()) {
-        vertx.setPeriodic(settings.rebuildInterval().toMillis(), t -> enqueue(this::rebuild));
+        periodics.add(vertx.setPeriodic(settings.rebuildInterval().toMillis(), id -> enqueue(this::rebuild)));
       }
+      return Future.succeededFuture();
+    });
+  }
+
+  /**
+   * Stops talking to the control plane (the stream is closed, polls and refreshes end) and goes back to adopting
+   * cluster snapshots: a clustered node that stopped being the oldest member (after a split-brain merge). What is
+   * served stays in force; a later {@link #lead()} resumes from the cursor then in force. Idempotent; callable
+   * from any thread.
+   */
+  public Future<Void> follow() {
+    return onContext(() -> {
+      if (!leading) {
+        return Future.succeededFuture();
+      }
+      leading = false;
+      term++;
+      periodics.forEach(vertx::cancelTimer);
+      periodics.clear();
+      EventStream open = stream;
+      stream = null;
+      if (open != null) {
+        open.close();
+      }
+      streamed.clear();
+      status.mode(SyncStatus.Mode.FOLLOWING);
+      LOG.atInfo().addKeyValue("cursor", state.cursor()).log("sync stopped: following the cluster");
       return Future.succeededFuture();
     });
   }
@@ -354,14 +389,15 @@ public final class SyncVerticle extends VerticleBase {
 
   // ---- polling --------------------------------------------------------------------------------------------
 
-  private void schedulePoll(long delayMs) {
-    if (stopped) {
+  private void schedulePoll(long delayMs, long t) {
+    if (stopped || t != term) {
       return;
     }
-    vertx.setTimer(Math.max(1, delayMs), t -> enqueue(() -> poll().transform(ar -> {
-      schedulePoll(nextPollDelay(ar.succeeded()));
-      return Future.succeededFuture();
-    })));
+    vertx.setTimer(Math.max(1, delayMs), id -> enqueue(() -> t != term ? Future.succeededFuture()
+        : poll().transform(ar -> {
+          schedulePoll(nextPollDelay(ar.succeeded()), t);
+          return Future.succeededFuture();
+        })));
   }
 
   private long nextPollDelay(boolean ok) {
@@ -372,7 +408,7 @@ public final class SyncVerticle extends VerticleBase {
       return stream != null ? Math.max(base, 5_000) : base;
     }
     pollFailures++;
-    if (stream == null) {
+    if (leading && stream == null) {
       status.mode(SyncStatus.Mode.BACKOFF);
     }
     return backoff(base, pollFailures);
@@ -388,7 +424,7 @@ public final class SyncVerticle extends VerticleBase {
     long from = Math.max(0, state.cursor() - HEAL_WINDOW);
     return readFeed(from, new ArrayList<>(), 0).compose(events -> {
       status.success();
-      if (stream == null) {
+      if (leading && stream == null) {
         status.mode(pollFailures > 0 ? SyncStatus.Mode.BACKOFF : SyncStatus.Mode.POLLING);
       }
       return apply(events);
@@ -405,20 +441,27 @@ public final class SyncVerticle extends VerticleBase {
 
   // ---- streaming ------------------------------------------------------------------------------------------
 
-  private void openStream() {
-    if (stopped) {
+  private void openStream(long t) {
+    if (stopped || t != term) {
       return;
     }
     client.stream(state.cursor(), this::onStreamed, STREAM_SILENCE).onSuccess(s -> {
+      if (t != term) {
+        s.close(); // followed while it was opening
+        return;
+      }
       stream = s;
       streamFailures = 0;
       status.mode(SyncStatus.Mode.STREAMING);
       status.success();
-      s.ended().onFailure(err -> onStreamEnded(s, err));
-    }).onFailure(err -> onStreamEnded(null, err));
+      s.ended().onFailure(err -> onStreamEnded(s, err, t));
+    }).onFailure(err -> onStreamEnded(null, err, t));
   }
 
   private void onStreamed(CpEvent event) {
+    if (!leading) {
+      return; // a line that raced a follow()
+    }
     streamed.add(event);
     if (!flushScheduled) {
       flushScheduled = true;
@@ -433,8 +476,8 @@ public final class SyncVerticle extends VerticleBase {
     }
   }
 
-  private void onStreamEnded(EventStream s, Throwable err) {
-    if (s != null && stream != s) {
+  private void onStreamEnded(EventStream s, Throwable err, long t) {
+    if ((s != null && stream != s) || t != term) {
       return;
     }
     stream = null;
@@ -445,7 +488,7 @@ public final class SyncVerticle extends VerticleBase {
     status.mode(SyncStatus.Mode.POLLING);
     streamFailures++;
     long delay = backoff(settings.pollInterval().toMillis(), streamFailures);
-    vertx.setTimer(delay, t -> openStream());
+    vertx.setTimer(delay, id -> openStream(t));
   }
 
   // ---- backends and rebuild -------------------------------------------------------------------------------
