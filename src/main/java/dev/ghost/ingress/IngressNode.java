@@ -224,7 +224,8 @@ public final class IngressNode {
     return vertx.deployVerticle(() -> new ListenerVerticle(config.listen(), tables, bound, services), listeners)
         .compose(id -> deployHealth())
         .compose(id -> vertx.deployVerticle(
-            AdminCommandsVerticle.create(state.nodeId(), tables, bound, services, state, syncStatus)))
+            AdminCommandsVerticle.create(state.nodeId(), tables, bound, services, state, syncStatus,
+                config.state().file())))
         .compose(id -> vertx.deployVerticle(admin))
         .compose(id -> deploySync())
         .onSuccess(v -> {

@@ -6,6 +6,8 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import dev.ghost.ingress.observe.IngressMetrics;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -14,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Event-bus wiring of {@link AdminCommands} (addresses in {@link BusAddresses}): request/reply consumers for this
  * node, fleet-wide consumers for published mutating commands, and the drain state, broadcast at once on a local
- * change and every 2 s so a node that missed a message or joined later converges. Replies are the command's JSON;
+ * change and every 2 s so a node that missed a message or joined later converges. The drain state is also kept in a
+ * {@link DrainsFile} beside the state file and restored at start, so it outlives a restart of the whole fleet. Replies are the command's JSON;
  * a refused command fails the message with the HTTP status as code and {@code {"error","detail"}} as message.
  */
 public final class AdminCommandsVerticle extends VerticleBase {
@@ -25,23 +28,93 @@ public final class AdminCommandsVerticle extends VerticleBase {
   private final String nodeId;
   private final AdminCommands commands;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final Path drainsPath;
+  private final IngressMetrics metrics;
+  private DrainsFile drainsFile;
+  private String savedDrains;
+  private boolean saving;
+  private String lastSaveFailure;
   private long timer = -1;
 
-  AdminCommandsVerticle(String nodeId, AdminCommands commands) {
+  /**
+   * @param drainsPath where the admin drain state is kept across restarts, or null for nowhere
+   */
+  AdminCommandsVerticle(String nodeId, AdminCommands commands, Path drainsPath, IngressMetrics metrics) {
     this.nodeId = nodeId;
     this.commands = commands;
+    this.drainsPath = drainsPath;
+    this.metrics = metrics;
   }
 
   /** For {@code IngressNode}. */
   public static AdminCommandsVerticle create(String nodeId, dev.ghost.ingress.route.RouteTableRef tables,
       dev.ghost.ingress.proxy.BoundSockets bound, dev.ghost.ingress.proxy.ProxyServices services, NodeState state,
-      dev.ghost.ingress.sync.SyncStatus sync) {
+      dev.ghost.ingress.sync.SyncStatus sync, String stateFile) {
     return new AdminCommandsVerticle(nodeId,
-        new AdminCommands(nodeId, tables, services, new AdminViews(state, bound, services, sync)));
+        new AdminCommands(nodeId, tables, services, new AdminViews(state, bound, services, sync)),
+        DrainsFile.beside(stateFile), services.metrics());
   }
 
   @Override
   public Future<?> start() {
+    drainsFile = drainsPath == null ? null : new DrainsFile(vertx, drainsPath);
+    return restoreDrains().compose(v -> register());
+  }
+
+  /** Merges the saved drain state like a broadcast from another node: the newest stamp per backend wins. */
+  private Future<Void> restoreDrains() {
+    if (drainsFile == null) {
+      return Future.succeededFuture();
+    }
+    return drainsFile.read().map(saved -> {
+      if (saved.isEmpty()) {
+        metrics.drainsFileLoad("missing");
+      } else {
+        int changed = commands.mergeDrainState(saved);
+        metrics.drainsFileLoad("ok");
+        LOG.atInfo().addKeyValue("file", drainsFile.path().toString()).addKeyValue("drained", changed)
+            .log("admin drains restored");
+      }
+      savedDrains = commands.drainState().getJsonArray("entries").encode();
+      return (Void) null;
+    }).recover(err -> {
+      metrics.drainsFileLoad("corrupt");
+      LOG.atWarn().addKeyValue("file", drainsFile.path().toString()).addKeyValue("cause", String.valueOf(err))
+          .log("admin drains file unreadable; ignored");
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Writes the drain state when it changed since the last write; one write at a time, the latest state wins. */
+  private void saveDrains() {
+    if (drainsFile == null || saving) {
+      return;
+    }
+    JsonObject state = commands.drainState();
+    String entries = state.getJsonArray("entries").encode();
+    if (entries.equals(savedDrains)) {
+      return;
+    }
+    saving = true;
+    drainsFile.write(state).onComplete(ar -> {
+      saving = false;
+      if (ar.succeeded()) {
+        savedDrains = entries;
+        lastSaveFailure = null;
+        saveDrains(); // a change that arrived while writing
+      } else {
+        metrics.drainsFileWriteFailure();
+        String cause = String.valueOf(ar.cause());
+        if (!cause.equals(lastSaveFailure)) { // retried every broadcast period: log each new cause once
+          LOG.atWarn().addKeyValue("file", drainsFile.path().toString()).addKeyValue("cause", cause)
+              .log("admin drains file not written; retrying");
+        }
+        lastSaveFailure = cause;
+      }
+    });
+  }
+
+  private Future<Void> register() {
     List<Future<Void>> registered = new ArrayList<>();
     for (String command : AdminCommands.COMMANDS) {
       registered.add(consume(BusAddresses.adminNode(nodeId, command), m -> run(m, command, m.body())));
@@ -53,15 +126,18 @@ public final class AdminCommandsVerticle extends VerticleBase {
     }
     registered.add(consume(BusAddresses.ADMIN_DRAINS, m -> {
       if (m.body() instanceof JsonObject state && !nodeId.equals(state.getString("node_id"))) {
-        commands.mergeDrainState(state);
+        if (commands.mergeDrainState(state) > 0) {
+          saveDrains();
+        }
       }
     }));
     timer = vertx.setPeriodic(BROADCAST_MILLIS, t -> {
       if (!commands.drains().entries().isEmpty()) {
         broadcast();
       }
+      saveDrains(); // retries a failed write, and catches merges that changed only a tombstone
     });
-    return Future.all(registered);
+    return Future.all(registered).mapEmpty();
   }
 
   private Future<Void> consume(String address, io.vertx.core.Handler<Message<Object>> handler) {
@@ -78,6 +154,7 @@ public final class AdminCommandsVerticle extends VerticleBase {
       JsonObject answer = commands.handle(command, (JsonObject) body);
       if (command.endsWith("drain-backend")) {
         broadcast();
+        saveDrains();
       }
       m.reply(answer);
     } catch (AdminCommands.CommandException e) {

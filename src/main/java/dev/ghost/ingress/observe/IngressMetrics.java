@@ -92,6 +92,14 @@ public final class IngressMetrics {
     counter(MetricNames.STATE_FILE_WRITE_FAILURES).increment();
   }
 
+  public void drainsFileLoad(String outcome) {
+    counter(MetricNames.DRAINS_FILE_LOADS, "outcome", outcome).increment();
+  }
+
+  public void drainsFileWriteFailure() {
+    counter(MetricNames.DRAINS_FILE_WRITE_FAILURES).increment();
+  }
+
   /** Registers a gauge read from {@code source} at scrape time. */
   public <T> void gaugeOf(String name, T source, ToDoubleFunction<T> value, String... tags) {
     Gauge.builder(name, source, value).tags(tags).strongReference(true).register(registry);

@@ -67,6 +67,10 @@ public final class MetricNames {
   public static final String STATE_FILE_AGE = "ghost.state_file.age_seconds";
   /** Gauge: format version of the state file ({@code 1}); 0 when there is none. */
   public static final String STATE_FILE_VERSION = "ghost.state_file.version";
+  /** Counter {outcome}: admin drain file loads at start: ok, missing, corrupt. */
+  public static final String DRAINS_FILE_LOADS = "ghost.drains_file.loads";
+  /** Counter: admin drain file writes that failed; the drains stay in force in memory and on the other nodes. */
+  public static final String DRAINS_FILE_WRITE_FAILURES = "ghost.drains_file.write_failures";
   /** Counter {route}: open connections whose drain clock started (route gone, backend or PROXY mode changed). */
   public static final String DRAINS = "ghost.drains";
 }
