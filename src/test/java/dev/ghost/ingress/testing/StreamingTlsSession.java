@@ -1,0 +1,143 @@
+package dev.ghost.ingress.testing;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * A long-lived TLS session carrying data both ways: a JDK {@link SSLSocket} client with SNI whose pump thread
+ * writes 4 KiB records and reads them back from an echoing TLS backend, over and over, until told to finish. Tests
+ * let something happen to the ingress in between (a drain, a reload, a SIGTERM) and check that round trips went on
+ * ({@link #awaitMoreRoundTrips}) and the session ended cleanly ({@link #finish}), or that it was cut
+ * ({@link #awaitCut}).
+ */
+public final class StreamingTlsSession implements AutoCloseable {
+
+  private static final int CHUNK = 4096;
+
+  private final SSLSocket socket;
+  private final Thread pump;
+  private final AtomicLong roundTrips = new AtomicLong();
+  private volatile boolean finishing;
+  private volatile Throwable failure;
+
+  private StreamingTlsSession(SSLSocket socket) {
+    this.socket = socket;
+    this.pump = new Thread(this::pump, "streaming-tls-session");
+    pump.setDaemon(true);
+  }
+
+  /** A TLS backend on {@code host} port 0 presenting {@code certHost}'s certificate; it echoes what it reads. */
+  public static NetServer echoBackend(Vertx vertx, String host, String certHost) {
+    return vertx.createNetServer(new NetServerOptions().setHost(host).setPort(0).setSsl(true)
+            .setKeyCertOptions(TestTls.keyCert(certHost)))
+        .connectHandler(s -> s.handler(s::write))
+        .listen().await();
+  }
+
+  /** An echo backend that counts the connections it accepted in {@code accepted}. */
+  public static NetServer echoBackend(Vertx vertx, String host, String certHost, AtomicInteger accepted) {
+    return vertx.createNetServer(new NetServerOptions().setHost(host).setPort(0).setSsl(true)
+            .setKeyCertOptions(TestTls.keyCert(certHost)))
+        .connectHandler(s -> {
+          accepted.incrementAndGet();
+          s.handler(s::write);
+        })
+        .listen().await();
+  }
+
+  /** Connects with TLS 1.3 and SNI {@code sni}, completes one round trip, then keeps pumping in the background. */
+  public static StreamingTlsSession open(String host, int port, String sni) throws IOException {
+    StreamingTlsSession session = new StreamingTlsSession(TestTls.connect(host, port, sni, "TLSv1.3"));
+    session.roundTrip();
+    session.pump.start();
+    return session;
+  }
+
+  private void pump() {
+    try {
+      while (!finishing) {
+        roundTrip();
+      }
+    } catch (IOException | RuntimeException | AssertionError e) {
+      failure = e; // the socket is closed only after the pump stopped, so this is never our own close
+    }
+  }
+
+  private void roundTrip() throws IOException {
+    byte[] out = new byte[CHUNK];
+    ThreadLocalRandom.current().nextBytes(out);
+    OutputStream os = socket.getOutputStream();
+    os.write(out);
+    os.flush();
+    byte[] in = new byte[CHUNK];
+    InputStream is = socket.getInputStream();
+    int n = 0;
+    while (n < CHUNK) {
+      int r = is.read(in, n, CHUNK - n);
+      if (r < 0) {
+        throw new IOException("end of stream after " + n + " of " + CHUNK + " echoed bytes");
+      }
+      n += r;
+    }
+    if (!Arrays.equals(out, in)) {
+      throw new AssertionError("the echo differs from what was sent");
+    }
+    roundTrips.incrementAndGet();
+  }
+
+  /** Completed round trips so far. */
+  public long roundTrips() {
+    return roundTrips.get();
+  }
+
+  /** What ended the pump, or null while it runs (or after a clean finish). */
+  public Throwable failure() {
+    return failure;
+  }
+
+  /** Waits until {@code n} more round trips completed; fails at once if the session breaks meanwhile. */
+  public void awaitMoreRoundTrips(String when, long n) {
+    long target = roundTrips.get() + n;
+    Await.until(n + " more round trips " + when, Duration.ofSeconds(10), () -> {
+      if (failure != null) {
+        throw new AssertionError("the session broke " + when, failure);
+      }
+      return roundTrips.get() >= target;
+    }, () -> roundTrips.get() + " of " + target + " round trips");
+  }
+
+  /** Waits until the session is cut (the ingress closed it), failing after {@code timeout}. */
+  public void awaitCut(Duration timeout) {
+    Await.until("the session to be cut", timeout, () -> failure != null,
+        () -> roundTrips.get() + " round trips, still running");
+  }
+
+  /**
+   * Stops pumping after the round trip in flight, checks that nothing broke, then closes the session properly
+   * (TLS close_notify, then FIN).
+   */
+  public void finish() throws Exception {
+    finishing = true;
+    pump.join(Duration.ofSeconds(10).toMillis());
+    if (failure != null) {
+      throw new AssertionError("the session broke before it finished", failure);
+    }
+    socket.close();
+  }
+
+  @Override
+  public void close() throws IOException {
+    finishing = true;
+    socket.close();
+  }
+}
