@@ -69,4 +69,14 @@ public final class MetricNames {
   public static final String STATE_FILE_VERSION = "ghost.state_file.version";
   /** Counter {route}: open connections whose drain clock started (route gone, backend or PROXY mode changed). */
   public static final String DRAINS = "ghost.drains";
+
+  /** Counter {result}: active TCP health probes by result: success, refused, timeout, error. */
+  public static final String HEALTH_PROBES = "ghost.health.probes";
+  /** Counter {to}: probe verdict transitions of a backend: to down ({@code health.fall} failures) or back up. */
+  public static final String HEALTH_TRANSITIONS = "ghost.health.transitions";
+  /**
+   * Gauge {route, backend}: 1 when the backend is offered to new connections of the route (not drained, ejected or
+   * probe-down), else 0; removed when the backend leaves the route table.
+   */
+  public static final String BACKEND_ELIGIBLE = "ghost.backend.eligible";
 }
