@@ -50,7 +50,7 @@ public final class ProbeScheduler extends VerticleBase {
   private TcpProber prober;
   private Runnable unsubscribe;
   private int inFlight;
-  private boolean enabled = true;
+  private boolean enabled;
 
   /** One probed backend; replaced (never reused) when a backend leaves and comes back. */
   private static final class Tracked {
@@ -88,6 +88,11 @@ public final class ProbeScheduler extends VerticleBase {
   @Override
   public Future<?> start() {
     prober = new TcpProber(vertx);
+    IngressConfig.Health h = settings.get();
+    enabled = h.enabled();
+    LOG.atInfo().addKeyValue("node_id", nodeId).addKeyValue("enabled", enabled)
+        .addKeyValue("interval_ms", h.interval().toMillis()).addKeyValue("timeout_ms", h.timeout().toMillis())
+        .addKeyValue("rise", h.rise()).addKeyValue("fall", h.fall()).log("health: active TCP probing");
     unsubscribe = tables.onSwap(t -> context.runOnContext(v -> reconcile(tables.current())));
     reconcile(tables.current());
     return Future.succeededFuture();
