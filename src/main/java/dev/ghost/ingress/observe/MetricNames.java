@@ -2,8 +2,8 @@ package dev.ghost.ingress.observe;
 
 /**
  * Every metric this node exports, in one list. Names are Micrometer names; Prometheus shows them with dots as
- * underscores and counters with {@code _total}. Labels are bounded: listener, route id, reason, outcome, kind;
- * never a client address or an SNI.
+ * underscores and counters with {@code _total}. Labels are bounded: listener, route id, reason, outcome, kind, probe
+ * result, and a backend address taken from the route table; never a client address or an SNI.
  */
 public final class MetricNames {
 
