@@ -8,7 +8,9 @@ import dev.ghost.ingress.cluster.ClusterSetup;
 import dev.ghost.ingress.observe.LogLevels;
 import dev.ghost.ingress.config.IngressConfig;
 import dev.ghost.ingress.health.HealthVerticle;
+import dev.ghost.ingress.health.ProbeScheduler;
 import dev.ghost.ingress.observe.AccessLog;
+import dev.ghost.ingress.observe.BackendEligibilityMetrics;
 import dev.ghost.ingress.observe.IngressMetrics;
 import dev.ghost.ingress.observe.RouteTableMetrics;
 import dev.ghost.ingress.proxy.BoundSockets;
@@ -98,6 +100,7 @@ public final class IngressNode {
         metrics,
         new AccessLog(config.log().accessLog()));
     RouteTableMetrics.register(metrics, tables, services.health(), bound::failedHosts);
+    BackendEligibilityMetrics.register(registry, tables, services.health());
     registerSyncMetrics(metrics);
     tables.onSwap(table -> forgetRemoved(table, selector, services.health()));
     bindJvmMetrics(registry);
@@ -238,10 +241,16 @@ public final class IngressNode {
         });
   }
 
-  /** The health verticle: publishes this node's passive-health view on the event bus, keeps every node's. */
+  /**
+   * The health verticle (publishes this node's health view on the event bus, keeps every node's) and the active
+   * prober; its settings supplier is where config hot reload plugs in.
+   */
   private Future<Void> deployHealth() {
     HealthVerticle health = new HealthVerticle(state.nodeId(), services.health(), tables, clusterManager);
-    return vertx.deployVerticle(health).onSuccess(id -> state.healthView(health::matrix)).mapEmpty();
+    return vertx.deployVerticle(health).onSuccess(id -> state.healthView(health::matrix))
+        .compose(id -> vertx.deployVerticle(new ProbeScheduler(state.nodeId(), () -> config.health(),
+            services.health(), tables, services.metrics(), ProbeScheduler.DEFAULT_MAX_IN_FLIGHT)))
+        .mapEmpty();
   }
 
   /** Starts control-plane sync when a URL is configured; the node is ready once its first table is in force. */

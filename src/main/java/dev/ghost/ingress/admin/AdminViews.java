@@ -62,7 +62,7 @@ final class AdminViews {
     JsonArray backends = new JsonArray();
     for (Backend b : r.backends()) {
       backends.add(new JsonObject().put("address", b.toString())
-          .put("state", health.drains().isDrained(b) ? "drained" : health.isEjected(b, now) ? "ejected" : "eligible"));
+          .put("state", health.state(b, now).label()));
     }
     return new JsonObject()
         .put("id", r.id())

@@ -72,8 +72,7 @@ final class Explain {
     long now = health.now();
     JsonArray backends = new JsonArray();
     for (Backend b : route.backends()) {
-      backends.add(new JsonObject().put("address", b.toString()).put("state",
-          health.drains().isDrained(b) ? "drained" : health.isEjected(b, now) ? "ejected" : "eligible"));
+      backends.add(new JsonObject().put("address", b.toString()).put("state", health.state(b, now).label()));
     }
     Plan plan = selector.peek(route, health, attempts);
     JsonArray order = new JsonArray();

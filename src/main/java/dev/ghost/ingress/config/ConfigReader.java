@@ -87,7 +87,8 @@ final class ConfigReader {
         duration(Settings.HEALTH_INTERVAL),
         duration(Settings.HEALTH_TIMEOUT),
         integer(Settings.HEALTH_RISE),
-        integer(Settings.HEALTH_FALL));
+        integer(Settings.HEALTH_FALL),
+        bool(Settings.HEALTH_ENABLED));
     IngressConfig.ControlPlane controlPlane = new IngressConfig.ControlPlane(
         url(Settings.CONTROL_PLANE_URL),
         string(Settings.API_TOKEN),

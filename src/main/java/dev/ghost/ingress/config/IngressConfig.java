@@ -15,7 +15,7 @@ import java.util.Set;
  * @param log         log level and access log switch
  * @param proxy       data path timeouts and sizes
  * @param limits      connection limits and tcp_raw port policy
- * @param health      active health checking (used from the health-check issue on)
+ * @param health      active TCP health checking
  * @param controlPlane control-plane sync; {@code url == null} disables sync
  * @param state       last-known-good state file
  * @param cluster     clustering; an empty member list means standalone
@@ -134,8 +134,10 @@ public record IngressConfig(
    * @param timeout  {@code GHOST_HEALTH_CHECK_TIMEOUT} / {@code health.timeout} [1s]
    * @param rise     {@code GHOST_HEALTH_CHECK_RISE} / {@code health.rise} [2]
    * @param fall     {@code GHOST_HEALTH_CHECK_FALL} / {@code health.fall} [3]
+   * @param enabled  {@code GHOST_HEALTH_CHECK_ENABLED} / {@code health.enabled} [true]; false: no probing, and
+   *                 eligibility ignores probe verdicts
    */
-  public record Health(Duration interval, Duration timeout, int rise, int fall) {}
+  public record Health(Duration interval, Duration timeout, int rise, int fall, boolean enabled) {}
 
   /**
    * Control-plane sync.

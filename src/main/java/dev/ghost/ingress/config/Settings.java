@@ -71,6 +71,8 @@ public enum Settings {
       "successes before a backend is healthy", 1, 100),
   HEALTH_FALL("GHOST_HEALTH_CHECK_FALL", "health.fall", Type.INT, "3", null,
       "failures before a backend is unhealthy", 1, 100),
+  HEALTH_ENABLED("GHOST_HEALTH_CHECK_ENABLED", "health.enabled", Type.BOOL, "true", null,
+      "active TCP health checks; false: no probing, eligibility ignores probes"),
   CONTROL_PLANE_URL("GHOST_CONTROL_PLANE_URL", "control_plane.url", Type.URL, null, "none (no sync)",
       "control-plane base URL"),
   API_TOKEN("GHOST_API_TOKEN", "control_plane.token", Type.STRING, null, "none",

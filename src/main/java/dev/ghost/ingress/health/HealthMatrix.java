@@ -26,13 +26,15 @@ public final class HealthMatrix {
   /** Matrix cell values. */
   public static final String ELIGIBLE = "eligible";
   public static final String EJECTED = "ejected";
+  /** Its active TCP probes failed ({@code "probe": "down"} in the view); shown before a passive ejection. */
+  public static final String PROBE_DOWN = "probe_down";
   public static final String UNKNOWN = "unknown";
 
   private final String ownNodeId;
   private final Map<String, NodeView> views = new TreeMap<>();
 
   /** One node's view as last received. */
-  record NodeView(String nodeId, String member, long atMs, long receivedAtMs, Map<String, Boolean> ejected) {}
+  record NodeView(String nodeId, String member, long atMs, long receivedAtMs, Map<String, String> cells) {}
 
   public HealthMatrix(String ownNodeId) {
     this.ownNodeId = Objects.requireNonNull(ownNodeId, "ownNodeId");
@@ -63,15 +65,16 @@ public final class HealthMatrix {
     if (held != null && at < held.atMs()) {
       return false;
     }
-    Map<String, Boolean> ejected = new TreeMap<>();
+    Map<String, String> cells = new TreeMap<>();
     for (Object o : backends) {
       if (!(o instanceof JsonObject b) || !(b.getValue("backend") instanceof String name)) {
         return false;
       }
-      ejected.put(name, Boolean.TRUE.equals(b.getValue("ejected")));
+      boolean probeDown = "down".equals(b.getValue("probe"));
+      cells.put(name, probeDown ? PROBE_DOWN : Boolean.TRUE.equals(b.getValue("ejected")) ? EJECTED : ELIGIBLE);
     }
     Object member = message.getValue("member");
-    views.put(nodeId, new NodeView(nodeId, member instanceof String m ? m : null, at, nowMs, ejected));
+    views.put(nodeId, new NodeView(nodeId, member instanceof String m ? m : null, at, nowMs, cells));
     return true;
   }
 
@@ -92,21 +95,22 @@ public final class HealthMatrix {
   }
 
   /**
-   * {@code {"nodes": [ids], "backends": [{"backend", "nodes": {"<id>": "eligible|ejected|unknown"}}]}}: every
+   * {@code {"nodes": [ids], "backends": [{"backend", "nodes": {"<id>": "eligible|ejected|probe_down|unknown"}}]}}:
+   * every
    * backend any node reports, sorted; {@code unknown} where a node's view does not mention it (or the node has no
    * view yet). The own node is always listed.
    */
   public JsonObject render() {
     Set<String> nodes = nodes();
     Set<String> backends = new TreeSet<>();
-    views.values().forEach(v -> backends.addAll(v.ejected().keySet()));
+    views.values().forEach(v -> backends.addAll(v.cells().keySet()));
     JsonArray rows = new JsonArray();
     for (String backend : backends) {
       JsonObject cells = new JsonObject();
       for (String node : nodes) {
         NodeView v = views.get(node);
-        Boolean e = v == null ? null : v.ejected().get(backend);
-        cells.put(node, e == null ? UNKNOWN : e ? EJECTED : ELIGIBLE);
+        String cell = v == null ? null : v.cells().get(backend);
+        cells.put(node, cell == null ? UNKNOWN : cell);
       }
       rows.add(new JsonObject().put("backend", backend).put("nodes", cells));
     }

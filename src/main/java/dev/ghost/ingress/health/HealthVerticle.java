@@ -3,6 +3,7 @@ package dev.ghost.ingress.health;
 import dev.ghost.ingress.observe.BusAddresses;
 import dev.ghost.ingress.route.Backend;
 import dev.ghost.ingress.route.BackendHealth;
+import dev.ghost.ingress.route.ProbeStatus;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableRef;
 import io.vertx.core.Future;
@@ -21,11 +22,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One per node: publishes this node's passive-health view on {@link BusAddresses#HEALTH_VIEW} (clustered event bus,
- * or the local one standalone) and keeps the latest view of every node for {@code GET /v1/fleet/health}.
+ * One per node: publishes this node's health view (passive ejection and active probe verdict) on
+ * {@link BusAddresses#HEALTH_VIEW} (clustered event bus, or the local one standalone) and keeps the latest view of
+ * every node for {@code GET /v1/fleet/health}.
  *
- * <p>It polls {@link BackendHealth#snapshot()} every {@value #POLL_MS} ms and publishes the full view at once when a
- * backend was ejected or restored (or the route table changed), and every {@value #PERIODIC_MS} ms regardless, so a lost message heals. The view
+ * <p>It polls {@link BackendHealth#snapshot()} every {@value #POLL_MS} ms and publishes the full view when a
+ * backend was ejected or restored (or the route table changed); a probe verdict change is published at once (the
+ * prober's change listener triggers the same diff). The full view also goes out every {@value #PERIODIC_MS} ms
+ * regardless, so a lost message heals. The view
  * lists every backend of the current route table (eligible, 0 failures, unless the snapshot says otherwise) plus any
  * backend still in the snapshot. Everything runs on this verticle's context; nothing blocks (the member list of the
  * cluster manager is a local read).
@@ -44,7 +48,7 @@ public final class HealthVerticle extends VerticleBase {
   private final ClusterManager cluster;
   private final HealthMatrix matrix;
   private MessageConsumer<JsonObject> consumer;
-  private Map<String, Boolean> lastEjected = Map.of();
+  private Map<String, Status> last = Map.of();
   private RouteTable backendsOf;
   private Set<Backend> tableBackends = Set.of();
 
@@ -70,6 +74,7 @@ public final class HealthVerticle extends VerticleBase {
       }
     });
     return consumer.completion().onSuccess(v -> {
+      health.probes().onChange(() -> context.runOnContext(x -> poll()));
       vertx.setPeriodic(POLL_MS, t -> poll());
       vertx.setPeriodic(PERIODIC_MS, t -> {
         matrix.prune(System.currentTimeMillis(), this::isMember);
@@ -79,18 +84,21 @@ public final class HealthVerticle extends VerticleBase {
     });
   }
 
-  /** Diffs the ejection state against the last poll; publishes at once when a backend was ejected or restored. */
+  /**
+   * Diffs ejection and probe-down state against the last view; publishes at once when a backend was ejected,
+   * restored, or went probe-down or up.
+   */
   private void poll() {
-    Map<String, Boolean> now = ejectedNow();
+    Map<String, Status> now = statusNow();
     JsonArray changed = new JsonArray();
-    now.forEach((b, e) -> {
-      if (!e.equals(lastEjected.getOrDefault(b, false))) {
-        changed.add(new JsonObject().put("backend", b).put("ejected", e));
+    now.forEach((b, st) -> {
+      if (!st.equals(last.getOrDefault(b, Status.HEALTHY))) {
+        changed.add(st.change(b));
       }
     });
-    lastEjected.forEach((b, e) -> {
-      if (e && !now.containsKey(b)) {
-        changed.add(new JsonObject().put("backend", b).put("ejected", false)); // forgotten with its route
+    last.forEach((b, st) -> {
+      if (!st.equals(Status.HEALTHY) && !now.containsKey(b)) {
+        changed.add(Status.HEALTHY.change(b)); // forgotten with its route
       }
     });
     if (!changed.isEmpty()) {
@@ -100,9 +108,37 @@ public final class HealthVerticle extends VerticleBase {
     }
   }
 
-  private Map<String, Boolean> ejectedNow() {
-    Map<String, Boolean> out = new TreeMap<>();
-    health.snapshot().forEach((b, s) -> out.put(b.toString(), s.ejected()));
+  /** What a change is about: passive ejection and the probe verdict (an unknown to up step is no change). */
+  private record Status(boolean ejected, boolean probeDown, String probe) {
+    static final Status HEALTHY = new Status(false, false, ProbeStatus.UNKNOWN.label());
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Status s && s.ejected == ejected && s.probeDown == probeDown;
+    }
+
+    @Override
+    public int hashCode() {
+      return Boolean.hashCode(ejected) * 31 + Boolean.hashCode(probeDown);
+    }
+
+    JsonObject change(String backend) {
+      return new JsonObject().put("backend", backend).put("ejected", ejected).put("probe", probe);
+    }
+  }
+
+  /** Backends that are ejected or have a probe verdict, by address. */
+  private Map<String, Status> statusNow() {
+    Map<Backend, BackendHealth.Status> snapshot = health.snapshot();
+    Map<Backend, ProbeStatus> probes = health.probes().snapshot();
+    Set<Backend> all = new HashSet<>(snapshot.keySet());
+    all.addAll(probes.keySet());
+    Map<String, Status> out = new TreeMap<>();
+    for (Backend b : all) {
+      BackendHealth.Status s = snapshot.get(b);
+      ProbeStatus p = probes.getOrDefault(b, ProbeStatus.UNKNOWN);
+      out.put(b.toString(), new Status(s != null && s.ejected(), p == ProbeStatus.DOWN, p.label()));
+    }
     return out;
   }
 
@@ -112,12 +148,12 @@ public final class HealthVerticle extends VerticleBase {
     for (Backend b : backends()) {
       rows.put(b.toString(), row(b, false, 0));
     }
-    Map<String, Boolean> ejected = new TreeMap<>();
-    snapshot.forEach((b, s) -> {
-      rows.put(b.toString(), row(b, s.ejected(), s.consecutiveFailures()));
-      ejected.put(b.toString(), s.ejected());
+    snapshot.forEach((b, s) -> rows.put(b.toString(), row(b, s.ejected(), s.consecutiveFailures())));
+    health.probes().snapshot().forEach((b, p) -> {
+      JsonObject r = rows.computeIfAbsent(b.toString(), k -> row(b, false, 0));
+      r.put("probe", p.label());
     });
-    lastEjected = ejected;
+    last = statusNow();
     JsonObject view = new JsonObject().put("node_id", nodeId).put("member", member())
         .put("at", System.currentTimeMillis()).put("reason", reason)
         .put("backends", new JsonArray(List.copyOf(rows.values())))
@@ -132,7 +168,7 @@ public final class HealthVerticle extends VerticleBase {
 
   private static JsonObject row(Backend b, boolean ejected, int failures) {
     return new JsonObject().put("backend", b.toString()).put("ejected", ejected)
-        .put("consecutive_failures", failures);
+        .put("consecutive_failures", failures).put("probe", ProbeStatus.UNKNOWN.label());
   }
 
   /** The backends of the current table, recomputed only when the table changed. */

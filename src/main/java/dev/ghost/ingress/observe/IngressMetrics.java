@@ -100,6 +100,16 @@ public final class IngressMetrics {
     counter(MetricNames.DRAINS_FILE_WRITE_FAILURES).increment();
   }
 
+  /** One active health probe finished with {@code result} (success, refused, timeout, error). */
+  public void probeResult(String result) {
+    counter(MetricNames.HEALTH_PROBES, "result", result).increment();
+  }
+
+  /** A backend's probe verdict went {@code to} down or up. */
+  public void probeTransition(String to) {
+    counter(MetricNames.HEALTH_TRANSITIONS, "to", to).increment();
+  }
+
   /** Registers a gauge read from {@code source} at scrape time. */
   public <T> void gaugeOf(String name, T source, ToDoubleFunction<T> value, String... tags) {
     Gauge.builder(name, source, value).tags(tags).strongReference(true).register(registry);

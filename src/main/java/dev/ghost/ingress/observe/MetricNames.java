@@ -2,8 +2,8 @@ package dev.ghost.ingress.observe;
 
 /**
  * Every metric this node exports, in one list. Names are Micrometer names; Prometheus shows them with dots as
- * underscores and counters with {@code _total}. Labels are bounded: listener, route id, reason, outcome, kind;
- * never a client address or an SNI.
+ * underscores and counters with {@code _total}. Labels are bounded: listener, route id, reason, outcome, kind, probe
+ * result, and a backend address taken from the route table; never a client address or an SNI.
  */
 public final class MetricNames {
 
@@ -73,4 +73,14 @@ public final class MetricNames {
   public static final String DRAINS_FILE_WRITE_FAILURES = "ghost.drains_file.write_failures";
   /** Counter {route}: open connections whose drain clock started (route gone, backend or PROXY mode changed). */
   public static final String DRAINS = "ghost.drains";
+
+  /** Counter {result}: active TCP health probes by result: success, refused, timeout, error. */
+  public static final String HEALTH_PROBES = "ghost.health.probes";
+  /** Counter {to}: probe verdict transitions of a backend: to down ({@code health.fall} failures) or back up. */
+  public static final String HEALTH_TRANSITIONS = "ghost.health.transitions";
+  /**
+   * Gauge {route, backend}: 1 when the backend is offered to new connections of the route (not drained, ejected or
+   * probe-down), else 0; removed when the backend leaves the route table.
+   */
+  public static final String BACKEND_ELIGIBLE = "ghost.backend.eligible";
 }

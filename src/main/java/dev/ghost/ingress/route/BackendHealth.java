@@ -29,6 +29,7 @@ public final class BackendHealth {
   private final LongSupplier clock;
   private final ConcurrentHashMap<Backend, State> states = new ConcurrentHashMap<>();
   private final AdminDrains drains = new AdminDrains();
+  private final ProbeVerdicts probes = new ProbeVerdicts();
 
   /**
    * @param base  first ejection time
@@ -52,6 +53,30 @@ public final class BackendHealth {
   /** Backends drained by an operator (fleet-wide admin command): never offered to new connections. */
   public AdminDrains drains() {
     return drains;
+  }
+
+  /** Verdicts of the node's active TCP prober: a probe-down backend is skipped like an ejected one. */
+  public ProbeVerdicts probes() {
+    return probes;
+  }
+
+  /**
+   * True when health (passive ejection or active probes) keeps the backend from new connections at
+   * {@code nowNanos}; panic mode may still try it. Admin drains are not health: see {@link #drains()}.
+   */
+  public boolean isUnhealthy(Backend backend, long nowNanos) {
+    return probes.isDown(backend) || isEjected(backend, nowNanos);
+  }
+
+  /** The backend's state as the admin API shows it. */
+  public BackendState state(Backend backend, long nowNanos) {
+    if (drains.isDrained(backend)) {
+      return BackendState.DRAINED;
+    }
+    if (probes.isDown(backend)) {
+      return BackendState.PROBE_DOWN;
+    }
+    return isEjected(backend, nowNanos) ? BackendState.EJECTED : BackendState.ELIGIBLE;
   }
 
   /** The injected clock's current reading. */
@@ -86,7 +111,9 @@ public final class BackendHealth {
 
   /** Forgets backends that are no longer in any route, so the map does not grow forever. */
   public void retainOnly(Collection<Backend> live) {
-    states.keySet().retainAll(live instanceof Set<?> ? live : Set.copyOf(live));
+    Collection<Backend> keep = live instanceof Set<?> ? live : Set.copyOf(live);
+    states.keySet().retainAll(keep);
+    probes.retainOnly(keep);
   }
 
   /** For the admin API: every backend with recent failures, sorted by address. */

@@ -7,9 +7,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Round-robin among a route's non-ejected backends, one counter per route id, deterministic on a node: the n-th
- * plan for a route starts at eligible backend {@code n mod eligible} and continues in configured order. When every
- * backend is ejected it rotates over all of them and flags the plan as panic.
+ * Round-robin among a route's healthy backends (not passively ejected, not probe-down), one counter per route id,
+ * deterministic on a node: the n-th plan for a route starts at eligible backend {@code n mod eligible} and continues
+ * in configured order. When every backend is unhealthy it rotates over all of them and flags the plan as panic.
  *
  * <p>Administratively drained backends ({@link BackendHealth#drains()}) have left the route: they are never in a
  * plan, not even in panic mode (which rotates over the non-drained ones). When every backend is drained the plan is
@@ -81,18 +81,18 @@ public final class RoundRobinSelector implements BackendSelector {
   }
 
   private static List<Backend> eligible(List<Backend> all, BackendHealth health, long now) {
-    int ejected = 0;
+    int unhealthy = 0;
     for (Backend b : all) {
-      if (health.isEjected(b, now)) {
-        ejected++;
+      if (health.isUnhealthy(b, now)) {
+        unhealthy++;
       }
     }
-    if (ejected == 0) {
+    if (unhealthy == 0) {
       return all;
     }
-    List<Backend> out = new ArrayList<>(all.size() - ejected);
+    List<Backend> out = new ArrayList<>(all.size() - unhealthy);
     for (Backend b : all) {
-      if (!health.isEjected(b, now)) {
+      if (!health.isUnhealthy(b, now)) {
         out.add(b);
       }
     }

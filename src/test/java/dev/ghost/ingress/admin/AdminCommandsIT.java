@@ -45,7 +45,7 @@ class AdminCommandsIT {
     vertx = Vertx.vertx();
     a = RecordingTcpBackend.start(vertx, "::1");
     b = RecordingTcpBackend.start(vertx, "::1");
-    node = TestNode.start(new TestNode.Spec().ipv6("::1").set("admin.token", TOKEN)
+    node = TestNode.start(new TestNode.Spec().withoutProbes().ipv6("::1").set("admin.token", TOKEN)
         .route(RouteJson.tls("myapp", TestTls.MYAPP, a.address(), b.address())));
     http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   }

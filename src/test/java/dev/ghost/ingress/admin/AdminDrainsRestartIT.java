@@ -57,7 +57,7 @@ class AdminDrainsRestartIT {
   }
 
   private TestNode.Spec spec() {
-    return new TestNode.Spec().ipv6("::1").set("state.file", dir.resolve("state.json").toString())
+    return new TestNode.Spec().ipv6("::1").withoutProbes().set("state.file", dir.resolve("state.json").toString())
         .route(RouteJson.tls("myapp", TestTls.MYAPP, a.address(), b.address()));
   }
 

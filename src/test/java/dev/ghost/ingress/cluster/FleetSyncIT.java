@@ -22,11 +22,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -234,11 +236,12 @@ class FleetSyncIT {
       byte[] hello = ClientHellos.jdk("c.example.com", "TLSv1.3");
       try (Socket s = Clients.connect("::1", bindPort(1, PORT_C))) {
         s.getOutputStream().write(hello);
+        // health probes connect too, and send nothing
         Await.until("the backend receives the ClientHello", CONVERGED,
-            () -> backend.accepted() == 1 && backend.connection(0).size() == hello.length,
+            () -> IntStream.range(0, backend.accepted()).anyMatch(i -> backend.connection(i).size() == hello.length
+                && Arrays.equals(backend.connection(i).bytes(), hello)),
             () -> "accepted " + backend.accepted());
       }
-      assertThat(backend.connection(0).bytes()).isEqualTo(hello);
     } finally {
       backend.close();
     }

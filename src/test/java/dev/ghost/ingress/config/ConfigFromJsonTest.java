@@ -57,7 +57,7 @@ class ConfigFromJsonTest {
     assertThat(c.limits().maxConnectionsPerRoute()).isZero();
     assertThat(c.limits().tcpRawDenyPorts()).containsExactly(23, 25, 137, 138, 139);
     assertThat(c.limits().tcpRawAllowPorts()).isEmpty();
-    assertThat(c.health()).isEqualTo(new IngressConfig.Health(Duration.ofSeconds(5), Duration.ofSeconds(1), 2, 3));
+    assertThat(c.health()).isEqualTo(new IngressConfig.Health(Duration.ofSeconds(5), Duration.ofSeconds(1), 2, 3, true));
     assertThat(c.controlPlane()).isEqualTo(new IngressConfig.ControlPlane(null, null, null, Duration.ofSeconds(1), true,
         Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofSeconds(5)));
     assertThat(c.state().file()).isEqualTo("/var/lib/ghost/ingress-state.json");

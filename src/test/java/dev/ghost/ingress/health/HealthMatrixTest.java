@@ -95,4 +95,15 @@ class HealthMatrixTest {
         .put("backends", new JsonArray().add("not an object")), 0)).isFalse();
     assertThat(m.nodes()).containsExactly("node-1");
   }
+
+  @Test
+  void aProbeDownBackendShowsProbeDownBeforeEjected() {
+    HealthMatrix m = new HealthMatrix("node-1");
+    JsonObject v = view("node-1", null, 100, A, true, B, false);
+    v.getJsonArray("backends").getJsonObject(0).put("probe", "down");
+    v.getJsonArray("backends").getJsonObject(1).put("probe", "up");
+    m.accept(v, 1_000);
+    assertThat(cell(m.render(), A, "node-1")).isEqualTo("probe_down");
+    assertThat(cell(m.render(), B, "node-1")).isEqualTo("eligible");
+  }
 }

@@ -74,7 +74,7 @@ class ConflictsIT {
   }
 
   private static TestNode.Spec spec() {
-    return new TestNode.Spec().set("proxy.sniff_timeout", "5s").ipv6("::1");
+    return new TestNode.Spec().withoutProbes().set("proxy.sniff_timeout", "5s").ipv6("::1");
   }
 
   private static void sendHello(TestNode node, int routePort, String sni, RawServer expected) throws Exception {

@@ -37,7 +37,7 @@ class ConnectFailoverIT {
     dead2 = RawServer.refusedPort(LOOPBACK);
     panicDead = RawServer.refusedPort(LOOPBACK);
     revived = RawServer.refusedPort(LOOPBACK);
-    node = TestNode.start(new TestNode.Spec()
+    node = TestNode.start(new TestNode.Spec().withoutProbes()
         // ejections last the whole test, so panic mode is reached and stays
         .set("proxy.eject_base", "60s")
         .ipv6("::1")

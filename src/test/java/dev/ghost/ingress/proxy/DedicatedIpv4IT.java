@@ -35,7 +35,7 @@ class DedicatedIpv4IT {
     backendA = RawServer.capture("::1");
     backendB = RawServer.capture("::1");
     backendC = RawServer.capture("::1");
-    node = TestNode.start(new TestNode.Spec()
+    node = TestNode.start(new TestNode.Spec().withoutProbes()
         .set("proxy.sniff_timeout", "5s")
         .env("a", "127.0.0.2")
         .env("b", "127.0.0.3")

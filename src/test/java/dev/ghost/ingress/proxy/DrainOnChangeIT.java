@@ -38,7 +38,7 @@ class DrainOnChangeIT {
   static void start() throws Exception {
     first = RawServer.echo("::1");
     second = RawServer.echo("::1");
-    node = TestNode.start(new TestNode.Spec().ipv6("::1").set("proxy.drain_timeout", "500ms")
+    node = TestNode.start(new TestNode.Spec().withoutProbes().ipv6("::1").set("proxy.drain_timeout", "500ms")
         .route(RouteJson.raw("app", PORT, first.backend()))
         .route(RouteJson.raw("forever", NO_DEADLINE_PORT, first.backend())));
   }
@@ -104,7 +104,7 @@ class DrainOnChangeIT {
   void drainTimeoutZeroMeansNoDeadline() throws Exception {
     swap(first, first);
     double closedBefore = Probe.closed(node, "drain_deadline");
-    try (TestNode patient = TestNode.start(new TestNode.Spec().ipv6("::1").set("proxy.drain_timeout", "0")
+    try (TestNode patient = TestNode.start(new TestNode.Spec().withoutProbes().ipv6("::1").set("proxy.drain_timeout", "0")
         .route(RouteJson.raw("app", PORT, first.backend())));
          Socket timed = Clients.connect("::1", node.port("::1", PORT));
          Socket untimed = Clients.connect("::1", patient.port("::1", PORT))) {

@@ -57,7 +57,7 @@ class HalfCloseIT {
       s.getOutputStream().write(RESPONSE);
       s.close();
     });
-    node = TestNode.start(new TestNode.Spec()
+    node = TestNode.start(new TestNode.Spec().withoutProbes()
         .set("proxy.sniff_timeout", "5s")
         .ipv6("::1")
         .route(RouteJson.raw("answers", 7500, answersAfterEof.backend()))

@@ -57,7 +57,7 @@ class HelloLimitsIT {
   }
 
   private static TestNode.Spec spec() {
-    return new TestNode.Spec()
+    return new TestNode.Spec().withoutProbes()
         .ipv6("::1")
         .set("proxy.sniff_timeout", "2s")
         .route(RouteJson.tls("myapp", TestTls.MYAPP, myapp.address()))

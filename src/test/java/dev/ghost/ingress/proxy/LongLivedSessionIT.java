@@ -49,7 +49,7 @@ class LongLivedSessionIT {
     vertx = Vertx.vertx();
     first = StreamingTlsSession.echoBackend(vertx, "::1", TestTls.MYAPP, firstAccepted);
     second = StreamingTlsSession.echoBackend(vertx, "::1", TestTls.MYAPP, secondAccepted);
-    node = TestNode.start(new TestNode.Spec().ipv6("::1").set("proxy.sniff_timeout", "5s")
+    node = TestNode.start(new TestNode.Spec().ipv6("::1").withoutProbes().set("proxy.sniff_timeout", "5s")
         .set("proxy.drain_timeout", DRAIN.toMillis() + "ms")
         .route(RouteJson.tls("myapp", TestTls.MYAPP, backend(first))));
   }

@@ -51,7 +51,7 @@ class NoSniIT {
     other = RecordingTcpBackend.start(vertx, "::1");
     tenantA = ProxyProtocolHttpsBackend.start(vertx, "::1", TestTls.TENANT_A);
     raw = RecordingTcpBackend.start(vertx, "::1");
-    node = TestNode.start(new TestNode.Spec()
+    node = TestNode.start(new TestNode.Spec().withoutProbes()
         .ipv6("::1")
         .route(RouteJson.tls("myapp", TestTls.MYAPP, TestNode.hostPort("::1", myapp.actualPort())).proxyV2())
         .route(RouteJson.tls("other", TestTls.OTHER, other.address()))

@@ -45,7 +45,7 @@ class NotTlsIT {
     shared = RecordingTcpBackend.start(vertx, "::1");
     allowing = RecordingTcpBackend.start(vertx, "::1");
     strict = RecordingTcpBackend.start(vertx, "::1");
-    node = TestNode.start(new TestNode.Spec()
+    node = TestNode.start(new TestNode.Spec().withoutProbes()
         .ipv6("::1")
         .route(RouteJson.tls("myapp", TestTls.MYAPP, shared.address()))
         .route(RouteJson.tls("other", TestTls.OTHER, shared.address()))

@@ -77,7 +77,7 @@ class ProxyProtocolIT {
 
   /** A node whose env {@code e4} owns 127.0.0.1, with a sniff timeout a cold JDK TLS client always meets. */
   static TestNode.Spec spec() {
-    return new TestNode.Spec().env("e4", "127.0.0.1").set("proxy.sniff_timeout", "5s");
+    return new TestNode.Spec().withoutProbes().env("e4", "127.0.0.1").set("proxy.sniff_timeout", "5s");
   }
 
   @AfterAll

@@ -49,7 +49,7 @@ class RouteIsolationIT {
     other = ProxyProtocolHttpsBackend.start(vertx, "::1", TestTls.OTHER);
     tenantA = ProxyProtocolHttpsBackend.start(vertx, "::1", TestTls.TENANT_A);
     idn = RecordingTcpBackend.start(vertx, "::1");
-    node = TestNode.start(new TestNode.Spec()
+    node = TestNode.start(new TestNode.Spec().withoutProbes()
         .ipv6("::1")
         .ipv4("127.0.0.1")
         .ipv4("127.0.0.2")

@@ -33,7 +33,7 @@ class SilentClientIT {
   static void start() throws Exception {
     vertx = Vertx.vertx();
     backend = RecordingTcpBackend.start(vertx, "::1");
-    node = TestNode.start(new TestNode.Spec()
+    node = TestNode.start(new TestNode.Spec().withoutProbes()
         .ipv6("::1")
         .set("proxy.sniff_timeout", SNIFF_TIMEOUT.toMillis() + "ms")
         .route(RouteJson.tls("myapp", TestTls.MYAPP, backend.address()))

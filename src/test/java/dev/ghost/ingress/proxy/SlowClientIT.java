@@ -53,7 +53,7 @@ class SlowClientIT {
     other = RecordingTcpBackend.start(vertx, "::1");
     sole = RecordingTcpBackend.start(vertx, "::1");
     tenantB = ProxyProtocolHttpsBackend.start(vertx, "::1", TestTls.TENANT_B);
-    node = TestNode.start(new TestNode.Spec()
+    node = TestNode.start(new TestNode.Spec().withoutProbes()
         .ipv6("::1")
         .set("proxy.sniff_timeout", SNIFF_TIMEOUT.toMillis() + "ms")
         .route(RouteJson.tls("myapp", TestTls.MYAPP, myapp.address()))

@@ -58,7 +58,7 @@ class TableSwapIT {
   enum Variant { ORIGINAL, CHANGED, REMOVED }
 
   static TestNode.Spec spec(Variant v) {
-    TestNode.Spec spec = new TestNode.Spec().set("proxy.sniff_timeout", "5s").ipv6("::1")
+    TestNode.Spec spec = new TestNode.Spec().withoutProbes().set("proxy.sniff_timeout", "5s").ipv6("::1")
         .route(RouteJson.tls("other", TestTls.OTHER, other.backend()));
     if (v == Variant.ORIGINAL) {
       spec.route(RouteJson.tls("bulk", TestTls.MYAPP, echo.backend()));
@@ -154,7 +154,7 @@ class TableSwapIT {
   private static final int RAW_PORT = 7800;
 
   static TestNode.Spec rawSpec(boolean withRaw) {
-    TestNode.Spec spec = new TestNode.Spec().ipv6("::1")
+    TestNode.Spec spec = new TestNode.Spec().withoutProbes().ipv6("::1")
         .route(RouteJson.tls("other", TestTls.OTHER, other.backend()));
     if (withRaw) {
       spec.route(RouteJson.raw("raw", RAW_PORT, echo.backend()));

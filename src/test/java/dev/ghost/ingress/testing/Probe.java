@@ -55,7 +55,7 @@ public final class Probe {
     return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
   }
 
-  /** The state ("eligible"/"ejected") of one backend of a route on /v1/routes, or null. */
+  /** The state ("eligible"/"ejected"/"probe_down"/"drained") of one backend of a route on /v1/routes, or null. */
   public static String backendState(TestNode node, String routeId, String backend) {
     JsonArray routes = routes(node).getJsonArray("routes");
     for (int i = 0; i < routes.size(); i++) {

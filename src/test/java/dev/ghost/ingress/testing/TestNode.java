@@ -134,6 +134,15 @@ public final class TestNode implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Turns active TCP health probes off ({@code health.enabled = false}), for tests that count or inspect the
+     * connections their backends accept (a probe is a connection too) or that rely on a passive ejection lasting
+     * (a probe success ends it).
+     */
+    public Spec withoutProbes() {
+      return set("health.enabled", false);
+    }
+
     /** Sets an environment variable as the node would read it. */
     public Spec envVar(String name, String value) {
       env.put(name, value);
