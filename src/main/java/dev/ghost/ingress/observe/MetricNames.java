@@ -69,4 +69,6 @@ public final class MetricNames {
   public static final String STATE_FILE_VERSION = "ghost.state_file.version";
   /** Counter {route}: open connections whose drain clock started (route gone, backend or PROXY mode changed). */
   public static final String DRAINS = "ghost.drains";
+  /** Gauge: open connections whose drain clock runs (their backend left its route or was drained), all backends. */
+  public static final String CONNECTIONS_DRAINING = "ghost.connections.draining";
 }
