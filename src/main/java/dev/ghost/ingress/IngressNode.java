@@ -358,8 +358,9 @@ public final class IngressNode {
   }
 
   /**
-   * Stops accepting and closes everything at once (open connections included), without a drain. A clustered node leaves the cluster through {@code vertx.close()} (which
-   * shuts its Hazelcast member down last); shutting Hazelcast down first would break the close.
+   * Stops accepting and closes everything at once (open connections included), without a drain. A clustered node
+   * leaves the cluster through {@code vertx.close()} (which shuts its Hazelcast member down last); shutting
+   * Hazelcast down first would break the close.
    */
   public Future<Void> close() {
     state.phase(NodeState.Phase.DRAINING);

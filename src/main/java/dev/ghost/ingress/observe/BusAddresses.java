@@ -58,8 +58,8 @@ public final class BusAddresses {
 
   /**
    * Published by every node's {@code DrainViewVerticle}: its open connections per draining backend, at most 100 ms
-   * after a change and every 2 s. Body: {@code {"node_id", "member", "at", "backends": {"host:port": n}}}; admin-drained
-   * backends are listed with 0 when none of their connections is open here, {@code member} is the cluster node id
+   * after a change and every 2 s. Body: {@code {"node_id", "member", "at", "backends": {"host:port": n}}};
+   * admin-drained backends are listed with 0 when none of their connections is open here, {@code member} is the cluster node id
    * (null standalone). Each message replaces the sender's previous one, so duplicates and a lost message are
    * harmless; every node aggregates them into the {@code "draining"} object of {@code /v1/fleet}.
    */
