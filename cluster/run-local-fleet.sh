@@ -16,6 +16,10 @@
 # without the cluster feature validates them and runs each node standalone, synced from the control plane; the
 # script says which it found (GET /v1/fleet).
 # Logs and state files live in a temporary directory, removed on exit (FLEET_KEEP=1 keeps it).
+# The nodes are listed (NAME PID ADMIN_URL LOG_FILE per line) in $FLEET_NODES_FILE, default
+# ${TMPDIR:-/tmp}/ghost-local-fleet.nodes, for cluster/rolling-restart.sh, which restarts them one at a time and
+# writes the new PIDs back; a node may be down for up to FLEET_NODE_DOWN_GRACE_S [120] seconds before this script
+# gives up on it.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,6 +28,8 @@ CP_TEMPLATE="$ROOT/cluster/compose/control-plane.toml"
 CP_PORT="${FLEET_CP_PORT:-8080}"
 WORKLOAD_BASE_PORT="${FLEET_WORKLOAD_BASE_PORT:-9443}"
 READY_TIMEOUT_S="${FLEET_READY_TIMEOUT_S:-90}"
+NODES_FILE="${FLEET_NODES_FILE:-${TMPDIR:-/tmp}/ghost-local-fleet.nodes}"
+NODE_DOWN_GRACE_S="${FLEET_NODE_DOWN_GRACE_S:-120}"
 NODES=(1 2 3)
 node_port()     { echo $((8440 + $1)); }   # where node N serves the routes for port 443
 admin_port()    { echo $((9910 + $1)); }
@@ -49,8 +55,15 @@ fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/ghost-fleet.XXXXXX")"
 PIDS=()
+# the current PIDs of the nodes (a rolling restart replaces them)
+node_pids() { [[ -r "$NODES_FILE" ]] && awk '!/^#/ && NF >= 2 { print $2 }' "$NODES_FILE" || true; }
 cleanup() {
   trap - EXIT INT TERM
+  mapfile -t restarted < <(node_pids)
+  for pid in "${restarted[@]}"; do
+    [[ " ${PIDS[*]} " == *" $pid "* ]] || PIDS+=("$pid")
+  done
+  rm -f "$NODES_FILE"
   if ((${#PIDS[@]})); then
     echo "run-local-fleet: stopping ${#PIDS[@]} processes"
     for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
@@ -122,6 +135,13 @@ for n in "${NODES[@]}"; do
     GHOST_CLUSTER_NAME="ghost-local-fleet" \
     java -jar "$JAR"
 done
+{
+  echo "# NAME PID ADMIN_URL LOG_FILE (cluster/run-local-fleet.sh; cluster/rolling-restart.sh updates the PIDs)"
+  for n in "${NODES[@]}"; do
+    pid_var="PID_node_$n"
+    echo "local-$n ${!pid_var} http://127.0.0.1:$(admin_port "$n") $WORK/node-$n.log"
+  done
+} >"$NODES_FILE"
 
 # ---- wait for every node's /readyz (the first table comes from the control plane)
 deadline=$((SECONDS + READY_TIMEOUT_S))
@@ -154,6 +174,7 @@ for n in "${NODES[@]}"; do
 done
 echo "Admin: curl -s 127.0.0.1:9911/v1/routes (9912, 9913 for the others). Control plane: $CP_STATE (edit it live)."
 echo "Logs: $WORK/*.log"
+echo "Rolling restart (one node at a time, each drained, restarted, ready and converged): cluster/rolling-restart.sh"
 
 if ((check)); then
   # every route through every node; a freshly synced backend set may lag the table by a moment, so retry briefly
@@ -194,9 +215,24 @@ fi
 
 echo
 echo "Ctrl-C stops everything."
+NODE_PIDS=" $(for n in "${NODES[@]}"; do v="PID_node_$n"; printf '%s ' "${!v}"; done)"
+declare -A down_since=()
 while true; do
   for pid in "${PIDS[@]}"; do
+    [[ "$NODE_PIDS" == *" $pid "* ]] && continue # nodes: below, by their current PID
     kill -0 "$pid" 2>/dev/null || { echo "run-local-fleet: process $pid exited; stopping" >&2; exit 1; }
   done
+  # a node may be down for a while during a rolling restart, which writes its new PID to the nodes file
+  while read -r name pid _; do
+    [[ -z "${name:-}" || "$name" == \#* ]] && continue
+    if kill -0 "$pid" 2>/dev/null; then
+      unset "down_since[$name]"
+    elif [[ -z "${down_since[$name]:-}" ]]; then
+      down_since[$name]=$SECONDS
+    elif ((SECONDS - down_since[$name] > NODE_DOWN_GRACE_S)); then
+      echo "run-local-fleet: node $name (process $pid) down for over ${NODE_DOWN_GRACE_S}s; stopping" >&2
+      exit 1
+    fi
+  done <"$NODES_FILE"
   sleep 1
 done

@@ -12,6 +12,7 @@ import dev.ghost.ingress.workload.SampleWorkload;
 import io.vertx.core.Vertx;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -19,7 +20,12 @@ import sun.misc.SignalHandler;
 
 /**
  * {@code java -jar ingress.jar}: validates the command line and the configuration before anything starts (exit 2
- * and one line on stderr when they are wrong), then runs a node until SIGTERM or SIGINT.
+ * and one line on stderr when they are wrong), then runs a node until it has drained.
+ *
+ * <p>Shutdown: the first SIGTERM or SIGINT, or the admin "drain node" command, starts the node's graceful drain
+ * ({@link IngressNode#drain}); once it has closed the node the process exits 0. A second signal exits at once,
+ * also with 0 ({@code Runtime.halt}: no shutdown hooks, open connections are reset by the kernel). The signals are
+ * handled here rather than by a shutdown hook, which would exit 143 and could not see the second signal.
  */
 public final class IngressMain {
 
@@ -93,9 +99,10 @@ public final class IngressMain {
     Logger log = LoggerFactory.getLogger(IngressMain.class);
     Settings.unknownEnvVars(System.getenv()).forEach(name ->
         log.atWarn().addKeyValue("variable", name).log("unknown GHOST_* environment variable ignored"));
-    // handlers first: a SIGTERM that arrives while the node starts (a clustered start takes seconds) still closes
-    // it cleanly once it is up, instead of killing the JVM with the default action
-    CountDownLatch stop = trapSignals(log);
+    // handlers first: a SIGTERM that arrives while the node starts (a clustered start takes seconds) still drains
+    // it once it is up, instead of killing the JVM with the default action
+    Lifecycle lifecycle = new Lifecycle(log);
+    lifecycle.trapSignals();
     IngressNode node;
     try {
       node = IngressNode.start(config).await();
@@ -111,7 +118,7 @@ public final class IngressMain {
       System.err.println("ingress: start-up failed: " + e.getMessage());
       return EXIT_START_FAILED;
     }
-    awaitSignal(stop, node, log);
+    lifecycle.run(node);
     return 0;
   }
 
@@ -132,31 +139,55 @@ public final class IngressMain {
     }
   }
 
-  /** Installs the SIGTERM/SIGINT handlers; the latch opens on the first signal, a second one exits at once. */
-  private static CountDownLatch trapSignals(Logger log) {
-    CountDownLatch stop = new CountDownLatch(1);
-    SignalHandler handler = sig -> {
-      if (stop.getCount() == 0) {
-        log.atWarn().addKeyValue("signal", sig.getName()).log("second signal: exiting now");
-        Runtime.getRuntime().halt(0);
-      }
-      log.atInfo().addKeyValue("signal", sig.getName()).log("shutting down");
-      stop.countDown();
-    };
-    Signal.handle(new Signal("TERM"), handler);
-    Signal.handle(new Signal("INT"), handler);
-    return stop;
-  }
+  /**
+   * The running node's signals and exit: the first SIGTERM/SIGINT drains the node (also when it arrives during
+   * start-up: the drain begins once the node is up), a second one halts with 0 at once; the process exits 0 when a
+   * drain, by signal or by the admin command, has closed the node.
+   */
+  private static final class Lifecycle {
+    private final Logger log;
+    private final AtomicInteger signals = new AtomicInteger();
+    private final CountDownLatch drained = new CountDownLatch(1);
+    private volatile IngressNode node;
+    private volatile String signalled;
 
-  /** Runs until SIGTERM/SIGINT, then closes the node and exits 0. */
-  private static void awaitSignal(CountDownLatch stop, IngressNode node, Logger log) {
-    try {
-      stop.await();
-      node.close().await();
-    } catch (Exception e) {
-      log.atWarn().addKeyValue("cause", String.valueOf(e.getMessage())).log("shutdown interrupted");
+    Lifecycle(Logger log) {
+      this.log = log;
     }
-    log.atInfo().log("stopped");
-    System.exit(0);
+
+    void trapSignals() {
+      SignalHandler handler = sig -> {
+        if (signals.incrementAndGet() > 1) {
+          log.atWarn().addKeyValue("signal", sig.getName()).log("second signal: exiting now");
+          Runtime.getRuntime().halt(0);
+        }
+        log.atInfo().addKeyValue("signal", sig.getName()).log("shutting down");
+        signalled = "signal " + sig.getName();
+        IngressNode n = node;
+        if (n != null) {
+          n.drain(signalled);
+        }
+      };
+      Signal.handle(new Signal("TERM"), handler);
+      Signal.handle(new Signal("INT"), handler);
+    }
+
+    /** Waits until the node has drained and closed, then exits 0. */
+    void run(IngressNode started) {
+      node = started;
+      String pending = signalled;
+      if (pending != null) {
+        started.drain(pending); // the signal came while the node started
+      }
+      started.drained().onComplete(ar -> drained.countDown());
+      try {
+        drained.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        log.atWarn().log("shutdown interrupted");
+      }
+      log.atInfo().log("stopped");
+      System.exit(0);
+    }
   }
 }

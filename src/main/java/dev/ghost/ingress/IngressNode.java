@@ -2,6 +2,7 @@ package dev.ghost.ingress;
 
 import dev.ghost.ingress.admin.AdminCommandsVerticle;
 import dev.ghost.ingress.admin.AdminVerticle;
+import dev.ghost.ingress.admin.DrainViewVerticle;
 import dev.ghost.ingress.admin.NodeState;
 import dev.ghost.ingress.cluster.ClusterPlan;
 import dev.ghost.ingress.cluster.ClusterSetup;
@@ -16,6 +17,7 @@ import dev.ghost.ingress.observe.RouteTableMetrics;
 import dev.ghost.ingress.proxy.BoundSockets;
 import dev.ghost.ingress.proxy.ConnectionIds;
 import dev.ghost.ingress.proxy.ConnectionLimits;
+import dev.ghost.ingress.proxy.DrainCounts;
 import dev.ghost.ingress.proxy.ListenerVerticle;
 import dev.ghost.ingress.proxy.ProxyServices;
 import dev.ghost.ingress.route.BackendHealth;
@@ -47,6 +49,8 @@ import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -74,6 +78,10 @@ public final class IngressNode {
   private final AtomicBoolean firstTable = new AtomicBoolean();
   private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
   private final ClusterManager clusterManager;
+  private final List<ListenerVerticle> listeners = new CopyOnWriteArrayList<>();
+  private final NodeDrain drain;
+  /** Marks this node draining in the fleet map; a no-op unless the fleet coordinator runs. */
+  private volatile Runnable leaveFleet = () -> { };
   private int adminPort = -1;
 
   private IngressNode(IngressConfig config, Vertx vertx, PrometheusMeterRegistry registry,
@@ -98,7 +106,12 @@ public final class IngressNode {
             config.limits().maxConnectionsPerRoute()),
         new ConnectionIds(),
         metrics,
-        new AccessLog(config.log().accessLog()));
+        new AccessLog(config.log().accessLog()),
+        new DrainCounts());
+    metrics.gaugeOf(MetricNames.CONNECTIONS_DRAINING, services.drains(), DrainCounts::total);
+    this.drain = new NodeDrain(vertx, state, p.shutdownTimeout(), () -> services.limits().open(),
+        deadlineMs -> listeners.stream().map(l -> l.drainAll(deadlineMs)).toList(), () -> leaveFleet.run(),
+        this::close);
     RouteTableMetrics.register(metrics, tables, services.health(), bound::failedHosts);
     BackendEligibilityMetrics.register(registry, tables, services.health());
     registerSyncMetrics(metrics);
@@ -224,8 +237,9 @@ public final class IngressNode {
     int instances = eventLoops(config);
     AdminVerticle admin = new AdminVerticle(config.admin(), state, tables, bound, services, registry, syncStatus);
     DeploymentOptions listeners = new DeploymentOptions().setInstances(instances);
-    return vertx.deployVerticle(() -> new ListenerVerticle(config.listen(), tables, bound, services), listeners)
+    return vertx.deployVerticle(this::listener, listeners)
         .compose(id -> deployHealth())
+        .compose(id -> deployDrainView())
         .compose(id -> vertx.deployVerticle(
             AdminCommandsVerticle.create(state.nodeId(), tables, bound, services, state, syncStatus,
                 config.state().file())))
@@ -234,11 +248,25 @@ public final class IngressNode {
         .onSuccess(v -> {
           adminPort = admin.port();
           listenersUp.set(true);
+          state.nodeDrainer(drain);
           LOG.atInfo().addKeyValue("node_id", state.nodeId()).addKeyValue("routes", table.routes().size())
               .addKeyValue("event_loops", instances)
               .addKeyValue("control_plane", config.controlPlane().enabled()).log("ingress started");
           maybeReady();
         });
+  }
+
+  private ListenerVerticle listener() {
+    ListenerVerticle l = new ListenerVerticle(config.listen(), tables, bound, services);
+    listeners.add(l);
+    return l;
+  }
+
+  /** Shares this node's open connections per draining backend and aggregates the fleet's ({@code ghost.drain.view}). */
+  private Future<Void> deployDrainView() {
+    DrainViewVerticle view = new DrainViewVerticle(state.nodeId(), services.drains(), services.health().drains(),
+        clusterManager);
+    return vertx.deployVerticle(view).onSuccess(id -> state.drainView(view::fleet)).mapEmpty();
   }
 
   /**
@@ -276,7 +304,11 @@ public final class IngressNode {
   private Future<Void> deployFleet(SyncVerticle sync) {
     dev.ghost.ingress.cluster.FleetCoordinator fleet =
         new dev.ghost.ingress.cluster.FleetCoordinator(clusterManager, sync, state.nodeId());
-    return vertx.deployVerticle(fleet).onSuccess(id -> state.fleetView(fleet::fleet)).mapEmpty();
+    return vertx.deployVerticle(fleet).onSuccess(id -> {
+      leaveFleet = fleet::markDraining;
+      var drainView = state.drainView();
+      state.fleetView(() -> fleet.fleet().map(view -> view.put("draining", drainView.get())));
+    }).mapEmpty();
   }
 
   private void maybeReady() {
@@ -321,8 +353,24 @@ public final class IngressNode {
   }
 
   /**
-   * Stops accepting and closes everything. A clustered node leaves the cluster through {@code vertx.close()} (which
-   * shuts its Hazelcast member down last); shutting Hazelcast down first would break the close.
+   * The graceful drain of SIGTERM and the admin "drain node" command ({@link NodeDrain}): stops accepting, relays
+   * open connections until they end or {@code proxy.shutdown_timeout}, then closes the node. A second call joins
+   * the running drain. The returned future completes once the node is closed.
+   */
+  public Future<Void> drain(String cause) {
+    drain.begin(cause);
+    return drain.done();
+  }
+
+  /** Completes once a graceful drain, whoever started it, has closed the node. */
+  public Future<Void> drained() {
+    return drain.done();
+  }
+
+  /**
+   * Stops accepting and closes everything at once (open connections included), without a drain. A clustered node
+   * leaves the cluster through {@code vertx.close()} (which shuts its Hazelcast member down last); shutting
+   * Hazelcast down first would break the close.
    */
   public Future<Void> close() {
     state.phase(NodeState.Phase.DRAINING);

@@ -24,7 +24,8 @@ public final class AdminCli {
       "  admin [--url http://127.0.0.1:9901] [--token T] COMMAND",
       "                 call a node's admin API and print the JSON; COMMAND is one of: status | routes |",
       "                 explain SNI ADDRESS PORT (SNI '-' for none) | drain BACKEND | undrain BACKEND |",
-      "                 log-level LEVEL  (token also from GHOST_ADMIN_TOKEN)");
+      "                 log-level LEVEL | drain-node (graceful drain, then the node exits 0)",
+      "                 (token also from GHOST_ADMIN_TOKEN)");
 
   private static final String DEFAULT_URL = "http://127.0.0.1:9901";
 
@@ -63,7 +64,7 @@ public final class AdminCli {
       }
     }
     if (rest.isEmpty()) {
-      return usage(err, "missing COMMAND (status|routes|explain|drain|undrain|log-level)");
+      return usage(err, "missing COMMAND (status|routes|explain|drain|undrain|log-level|drain-node)");
     }
     URI base;
     try {
@@ -104,9 +105,15 @@ public final class AdminCli {
         }
         req = post(base + "/v1/log-level", new JsonObject().put("level", params.get(0)));
       }
+      case "drain-node" -> {
+        if (!params.isEmpty()) {
+          return usage(err, "drain-node takes no arguments (it drains the node --url points at)");
+        }
+        req = post(base + "/v1/node/drain", new JsonObject());
+      }
       default -> {
         return usage(err, "unknown admin command '" + command
-            + "' (status|routes|explain|drain|undrain|log-level)");
+            + "' (status|routes|explain|drain|undrain|log-level|drain-node)");
       }
     }
     if (token != null) {

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin commands of one node, as JSON request to JSON answer: {@code status}, {@code routes}, {@code explain},
- * {@code drain-backend}, {@code undrain-backend}, {@code log-level}. Transport-free (the event-bus consumers of
+ * {@code drain-backend}, {@code undrain-backend}, {@code log-level}, {@code drain-node}, {@code draining}.
+ * Transport-free (the event-bus consumers of
  * {@link AdminCommandsVerticle} and, through them, the HTTP API call it); a bad command or body is a
  * {@link CommandException} with an error code and detail, never anything else.
  */
@@ -28,7 +29,8 @@ final class AdminCommands {
 
   /** Every command, in documentation order. */
   static final List<String> COMMANDS =
-      List.of("status", "routes", "explain", "drain-backend", "undrain-backend", "log-level");
+      List.of("status", "routes", "explain", "drain-backend", "undrain-backend", "log-level", "drain-node",
+          "draining");
   /** The commands that change state: the ones that can be published fleet-wide on {@code ghost.admin.all.*}. */
   static final List<String> MUTATING = List.of("drain-backend", "undrain-backend", "log-level");
 
@@ -77,6 +79,8 @@ final class AdminCommands {
       case "drain-backend" -> drain(b, true);
       case "undrain-backend" -> drain(b, false);
       case "log-level" -> logLevel(b);
+      case "drain-node" -> drainNode();
+      case "draining" -> new JsonObject().put("node_id", nodeId).put("draining", views.draining());
       default -> throw new CommandException(400, "unknown_command",
           "unknown command '" + command + "'; one of " + String.join("|", COMMANDS));
     };
@@ -146,6 +150,21 @@ final class AdminCommands {
         .put("changed", was != drain)
         .put("in_routes", known)
         .put("drained_backends", new JsonArray(drains().drained()));
+  }
+
+  /** The node's graceful drain (as on SIGTERM); the process exits 0 once it is done. */
+  private JsonObject drainNode() {
+    NodeDrainer drainer = views.nodeDrainer();
+    if (drainer == null) {
+      throw new CommandException(503, "starting", "node " + nodeId + " is still starting");
+    }
+    NodeDrainer.Started started = drainer.begin("admin").orElseThrow(() -> new CommandException(409,
+        "already_draining", "node " + nodeId + " is already draining"));
+    return new JsonObject()
+        .put("node_id", nodeId)
+        .put("draining", true)
+        .put("open_connections", started.openConnections())
+        .put("deadline_ms", started.deadline().toMillis());
   }
 
   private static JsonObject logLevel(JsonObject b) {

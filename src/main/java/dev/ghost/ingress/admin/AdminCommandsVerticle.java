@@ -124,6 +124,10 @@ public final class AdminCommandsVerticle extends VerticleBase {
     for (String command : AdminCommands.MUTATING) {
       registered.add(consume(BusAddresses.adminAll(command), m -> run(m, command, m.body())));
     }
+    // a node drain is per node: published fleet-wide it would take the whole fleet down at once
+    registered.add(consume(BusAddresses.adminAll("drain-node"), m -> m.fail(400, new JsonObject()
+        .put("error", "bad_request").put("detail", "drain-node is per node: send it to "
+            + BusAddresses.adminNode("<node_id>", "drain-node") + ", one node at a time").encode())));
     registered.add(consume(BusAddresses.ADMIN_DRAINS, m -> {
       if (m.body() instanceof JsonObject state && !nodeId.equals(state.getString("node_id"))) {
         if (commands.mergeDrainState(state) > 0) {

@@ -68,6 +68,7 @@ public final class AdminVerticle extends VerticleBase {
     router.post("/v1/log-level").handler(ctx -> command(ctx, "log-level", body(ctx)));
     router.post("/v1/backends/drain").handler(ctx -> command(ctx, "drain-backend", body(ctx)));
     router.post("/v1/backends/undrain").handler(ctx -> command(ctx, "undrain-backend", body(ctx)));
+    router.post("/v1/node/drain").handler(ctx -> command(ctx, "drain-node", optionalBody(ctx), 202));
     router.get("/v1/explain").handler(ctx -> command(ctx, "explain", new JsonObject()
         .put("sni", ctx.queryParams().get("sni"))
         .put("address", ctx.queryParams().get("address"))
@@ -193,14 +194,24 @@ public final class AdminVerticle extends VerticleBase {
     return null;
   }
 
+  /** The POST body as a JSON object, {@code {}} when empty; null (and a 400 answered) when it is not one. */
+  private static JsonObject optionalBody(RoutingContext ctx) {
+    return ctx.body().length() <= 0 ? new JsonObject() : body(ctx);
+  }
+
   /** Runs an admin command of this node through the event bus and answers with its JSON or its error. */
   private void command(RoutingContext ctx, String command, JsonObject body) {
+    command(ctx, command, body, 200);
+  }
+
+  /** {@link #command(RoutingContext, String, JsonObject)} answering {@code ok} on success. */
+  private void command(RoutingContext ctx, String command, JsonObject body, int ok) {
     if (body == null) {
       return;
     }
     vertx.eventBus().<JsonObject>request(BusAddresses.adminNode(state.nodeId(), command), body,
         new DeliveryOptions().setSendTimeout(10_000))
-        .onSuccess(reply -> json(ctx, 200, reply.body()))
+        .onSuccess(reply -> json(ctx, ok, reply.body()))
         .onFailure(err -> {
           if (err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
             JsonObject e;

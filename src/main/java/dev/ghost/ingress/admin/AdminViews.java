@@ -103,6 +103,34 @@ final class AdminViews {
         .put("bound_sockets", sockets)
         .put("state_file", sync.stateFileJson())
         .put("sync", sync.syncJson())
-        .put("cluster", state.clusterJson());
+        .put("cluster", state.clusterJson())
+        .put("draining", ownDraining());
+  }
+
+  /** This node's open connections per draining backend: {@code {"host:port": n}} (admin-drained ones with 0). */
+  JsonObject ownDraining() {
+    JsonObject out = new JsonObject();
+    services.drains().snapshot(services.health().drains().drained()).forEach(out::put);
+    return out;
+  }
+
+  /**
+   * The fleet-wide {@code {"host:port": {"open": total, "nodes": {node_id: n}}}} of the drain view; this node's
+   * own counts in that form before the view runs.
+   */
+  JsonObject draining() {
+    var view = state.drainView();
+    if (view != null) {
+      return view.get();
+    }
+    JsonObject out = new JsonObject();
+    ownDraining().forEach(e -> out.put(e.getKey(), new JsonObject().put("open", e.getValue())
+        .put("nodes", new JsonObject().put(state.nodeId(), e.getValue()))));
+    return out;
+  }
+
+  /** The node's drain starter; null while it starts. */
+  NodeDrainer nodeDrainer() {
+    return state.nodeDrainer();
   }
 }

@@ -23,6 +23,8 @@ public final class NodeState {
 
   private volatile Supplier<Future<JsonObject>> fleetView;
   private volatile Supplier<Future<JsonObject>> healthView;
+  private volatile Supplier<JsonObject> drainView;
+  private volatile NodeDrainer nodeDrainer;
 
   public NodeState(String nodeId, String version) {
     this.nodeId = nodeId;
@@ -74,5 +76,23 @@ public final class NodeState {
 
   public void healthView(Supplier<Future<JsonObject>> view) {
     this.healthView = view;
+  }
+
+  /** The fleet-wide open connections per draining backend ({@code "draining"} of {@code /v1/fleet}); null before. */
+  public Supplier<JsonObject> drainView() {
+    return drainView;
+  }
+
+  public void drainView(Supplier<JsonObject> view) {
+    this.drainView = view;
+  }
+
+  /** Starts the node's graceful drain (the admin "drain node" command); null until the node has started. */
+  public NodeDrainer nodeDrainer() {
+    return nodeDrainer;
+  }
+
+  public void nodeDrainer(NodeDrainer drainer) {
+    this.nodeDrainer = drainer;
   }
 }

@@ -66,6 +66,7 @@ public final class FleetCoordinator extends VerticleBase {
   private long appliedAtMs;
   private String publishedHash;
   private long publishedAtMs;
+  private volatile boolean draining;
 
   /**
    * @param manager the node's (Hazelcast) cluster manager
@@ -214,6 +215,18 @@ public final class FleetCoordinator extends VerticleBase {
 
   // ---- convergence
 
+  /**
+   * The node drains (SIGTERM or admin "drain node"): its fleet entry says so from now on, written at once, so
+   * {@code /v1/fleet} shows it leaving the serving set before it leaves the cluster. Callable from any thread.
+   */
+  public void markDraining() {
+    draining = true;
+    var ctx = context;
+    if (ctx != null) {
+      ctx.runOnContext(v -> writeEntry());
+    }
+  }
+
   private void writeEntry() {
     SyncVerticle.Served served = sync.served();
     if (!served.serving()) {
@@ -224,7 +237,7 @@ public final class FleetCoordinator extends VerticleBase {
       appliedAtMs = System.currentTimeMillis();
     }
     FleetEntry entry = new FleetEntry(nodeId, hz.getCluster().getLocalMember().getUuid().toString(),
-        served.state().cursor(), served.hash(), appliedAtMs);
+        served.state().cursor(), served.hash(), appliedAtMs, draining);
     fromStage(fleet.setAsync(nodeId, entry.encode(), ENTRY_TTL_SECONDS, TimeUnit.SECONDS))
         .onFailure(err -> LOG.atDebug().addKeyValue("cause", String.valueOf(err)).log("fleet: entry not written"));
   }

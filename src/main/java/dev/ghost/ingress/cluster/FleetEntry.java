@@ -11,18 +11,25 @@ import io.vertx.core.json.JsonObject;
  * @param cursor      control-plane cursor of the state it serves (the "version")
  * @param hash        content hash of that state
  * @param appliedAtMs wall clock when it started serving this hash
+ * @param draining    the node is draining (SIGTERM or admin "drain node"): it has left the serving set
  */
-public record FleetEntry(String nodeId, String memberUuid, long cursor, String hash, long appliedAtMs) {
+public record FleetEntry(String nodeId, String memberUuid, long cursor, String hash, long appliedAtMs,
+    boolean draining) {
+
+  /** An entry of a node that is not draining. */
+  public FleetEntry(String nodeId, String memberUuid, long cursor, String hash, long appliedAtMs) {
+    this(nodeId, memberUuid, cursor, hash, appliedAtMs, false);
+  }
 
   public String encode() {
     return new JsonObject().put("node_id", nodeId).put("member", memberUuid).put("version", cursor)
-        .put("hash", hash).put("applied_at_ms", appliedAtMs).encode();
+        .put("hash", hash).put("applied_at_ms", appliedAtMs).put("draining", draining).encode();
   }
 
-  /** Decodes what {@link #encode()} wrote. */
+  /** Decodes what {@link #encode()} wrote (an entry of an older version, without {@code draining}, is not draining). */
   public static FleetEntry decode(String encoded) {
     JsonObject j = new JsonObject(encoded);
     return new FleetEntry(j.getString("node_id"), j.getString("member"), j.getLong("version"),
-        j.getString("hash"), j.getLong("applied_at_ms"));
+        j.getString("hash"), j.getLong("applied_at_ms"), j.getBoolean("draining", false));
   }
 }

@@ -9,8 +9,8 @@ import java.util.Set;
 
 /**
  * Renders {@code GET /v1/fleet} from the fleet entries, the live member UUIDs, the leader and the shared snapshot:
- * {@code {"leader", "nodes": [{"node_id", "version", "hash", "applied_at", "alive", "diverged"}],
- * "last_propagation_ms"}}.
+ * {@code {"leader", "nodes": [{"node_id", "version", "hash", "applied_at", "alive", "diverged", "draining"}],
+ * "last_propagation_ms"}} ({@code draining}: the node is shutting down gracefully and takes no new connections).
  *
  * <p>{@code diverged}: the node's hash differs from the leader's (the snapshot's when the leader has no entry).
  * {@code last_propagation_ms}: the last {@code applied_at} of the live nodes serving the snapshot's hash minus the
@@ -32,7 +32,8 @@ public final class FleetView {
         .put("hash", e.hash())
         .put("applied_at", Instant.ofEpochMilli(e.appliedAtMs()).toString())
         .put("alive", liveMembers.contains(e.memberUuid()))
-        .put("diverged", leaderHash != null && !leaderHash.equals(e.hash()))));
+        .put("diverged", leaderHash != null && !leaderHash.equals(e.hash()))
+        .put("draining", e.draining())));
     return new JsonObject().put("leader", leaderId).put("nodes", nodes)
         .put("last_propagation_ms", propagation(entries, liveMembers, snapshot));
   }

@@ -36,7 +36,9 @@ public final class BusAddresses {
    * object body; the reply is the answer as JSON, a refused command fails with the HTTP status as failure code and
    * {@code {"error","detail"}} as message. Commands: {@code status}, {@code routes}, {@code explain}
    * ({@code {"sni","address","port"}}), {@code drain-backend} / {@code undrain-backend} ({@code {"backend"}}),
-   * {@code log-level} ({@code {"level"}}).
+   * {@code log-level} ({@code {"level"}}), {@code drain-node} ({@code {}}: the node's graceful drain, then it exits;
+   * per node only, {@code ghost.admin.all.drain-node} is refused), {@code draining} ({@code {}}: the fleet-wide
+   * open connections per draining backend, as {@code /v1/fleet} shows them).
    */
   public static String adminNode(String nodeId, String command) {
     return ADMIN_PREFIX + nodeId + "." + command;
@@ -54,4 +56,13 @@ public final class BusAddresses {
   public static String adminAll(String command) {
     return ADMIN_PREFIX + "all." + command;
   }
+
+  /**
+   * Published by every node's {@code DrainViewVerticle}: its open connections per draining backend, at most 100 ms
+   * after a change and every 2 s. Body: {@code {"node_id", "member", "at", "backends": {"host:port": n}}};
+   * admin-drained backends are listed with 0 when none of their connections is open here, {@code member} is the cluster node id
+   * (null standalone). Each message replaces the sender's previous one, so duplicates and a lost message are
+   * harmless; every node aggregates them into the {@code "draining"} object of {@code /v1/fleet}.
+   */
+  public static final String DRAIN_VIEW = "ghost.drain.view";
 }

@@ -83,4 +83,6 @@ public final class MetricNames {
    * probe-down), else 0; removed when the backend leaves the route table.
    */
   public static final String BACKEND_ELIGIBLE = "ghost.backend.eligible";
+  /** Gauge: open connections whose drain clock runs (their backend left its route or was drained), all backends. */
+  public static final String CONNECTIONS_DRAINING = "ghost.connections.draining";
 }

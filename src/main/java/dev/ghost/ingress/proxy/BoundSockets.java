@@ -42,8 +42,9 @@ public final class BoundSockets {
     return !next.equals(statuses.put(b, next));
   }
 
-  void released(Binding b) {
-    statuses.remove(b);
+  /** Forgets {@code b}; true for the first of the instances sharing the socket (so it is logged once). */
+  boolean released(Binding b) {
+    return statuses.remove(b) != null;
   }
 
   /** Forgets failures of bindings no longer wanted; a wanted one keeps its failure until a retry binds it. */

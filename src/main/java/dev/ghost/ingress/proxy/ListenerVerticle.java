@@ -46,6 +46,8 @@ public final class ListenerVerticle extends VerticleBase {
   private ProxyContext proxy;
   private Context loop;
   private boolean stopped;
+  /** The node drains: listening sockets are closed for good, only accepted connections remain. */
+  private boolean leaving;
   /** Pending retry of runtime bind failures, -1 when none. */
   private long bindRetryTimer = -1;
   /** A binding that failed at runtime (address in use, not yet on the host) is tried again at this period. */
@@ -94,7 +96,9 @@ public final class ListenerVerticle extends VerticleBase {
   private void onSwap(RouteTable table) {
     loop.runOnContext(v -> {
       if (!stopped) {
-        reconcile(table, false);
+        if (!leaving) {
+          reconcile(table, false);
+        }
         new ArrayList<>(open).forEach(c -> c.onTableSwap(table));
       }
     });
@@ -190,16 +194,60 @@ public final class ListenerVerticle extends VerticleBase {
 
   /** Reconciles the current table again soon, so a failed binding is retried without waiting for a table swap. */
   private void scheduleBindRetry() {
-    if (bindRetryTimer >= 0 || stopped) {
+    if (bindRetryTimer >= 0 || stopped || leaving) {
       return;
     }
     bindRetryTimer = vertx.setTimer(BIND_RETRY_MS, t -> {
       bindRetryTimer = -1;
-      if (!stopped) {
+      if (!stopped && !leaving) {
         reconcile(tables.current(), false);
       }
     });
   }
+
+  /**
+   * The node's graceful drain on this instance: closes every listening socket at once (the kernel refuses new
+   * connections; accepted ones are untouched), then completes once no connection is open here, or at
+   * {@code deadlineMs}, when what is left is closed as {@link CloseReason#DRAIN_DEADLINE}. Completes with how many
+   * were closed at the deadline. Callable from any thread.
+   */
+  public Future<Integer> drainAll(long deadlineMs) {
+    Promise<Integer> done = Promise.promise();
+    loop.runOnContext(v -> {
+      leaving = true;
+      if (bindRetryTimer >= 0) {
+        vertx.cancelTimer(bindRetryTimer);
+        bindRetryTimer = -1;
+      }
+      // the servers' own grace outlasts the deadline: closing at the deadline is this method's, with a reason
+      new ArrayList<>(servers.keySet()).forEach(b -> release(b, deadlineMs + SERVER_GRACE_MARGIN_MS));
+      long deadline = vertx.setTimer(Math.max(1, deadlineMs), t -> {
+        List<ProxyConnection> left = new ArrayList<>(open);
+        left.forEach(c -> c.abort(CloseReason.DRAIN_DEADLINE));
+        done.tryComplete(left.size());
+      });
+      awaitNoneOpen(done, deadline);
+    });
+    return done.future();
+  }
+
+  /** Polls this instance's open set (a rare path: once per node drain) until it is empty. */
+  private void awaitNoneOpen(Promise<Integer> done, long deadlineTimer) {
+    if (done.future().isComplete()) {
+      return;
+    }
+    if (open.isEmpty()) {
+      vertx.cancelTimer(deadlineTimer);
+      done.tryComplete(0);
+    } else {
+      vertx.setTimer(DRAIN_POLL_MS, t -> awaitNoneOpen(done, deadlineTimer));
+    }
+  }
+
+  /** How often a node drain looks whether the last connection of an instance has ended. */
+  private static final long DRAIN_POLL_MS = 20;
+  /** Added to the node's deadline for the listening servers' own grace, so the deadline close is ours. */
+  private static final long SERVER_GRACE_MARGIN_MS = 5_000;
 
   /**
    * Stops listening on {@code b}. {@link NetServer#close()} would also close every connection the server accepted;
@@ -207,11 +255,16 @@ public final class ListenerVerticle extends VerticleBase {
    * timeout passes.
    */
   private Future<Void> release(Binding b) {
-    Future<NetServer> f = servers.remove(b);
-    bound.released(b);
-    LOG.atInfo().addKeyValue("listener", b.label()).log("listener closed");
     long drainMs = proxy.settings().drainTimeout().toMillis();
-    long graceMs = drainMs > 0 ? drainMs : NO_DRAIN_DEADLINE_MS;
+    return release(b, drainMs > 0 ? drainMs : NO_DRAIN_DEADLINE_MS);
+  }
+
+  /** {@link #release(Binding)} with the connections' grace period given. */
+  private Future<Void> release(Binding b, long graceMs) {
+    Future<NetServer> f = servers.remove(b);
+    if (bound.released(b)) {
+      LOG.atInfo().addKeyValue("listener", b.label()).log("listener closed");
+    }
     // The shared server is looked up before letting go of it: the next bind of b waits until it is gone
     Promise<Object> left = Promise.promise();
     releasing.put(b, left.future());

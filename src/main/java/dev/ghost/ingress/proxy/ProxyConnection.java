@@ -305,6 +305,7 @@ final class ProxyConnection {
 
   private void startDrain() {
     draining = true;
+    ctx.drains().started(backend);
     ctx.metrics().drainStarted(route.id());
     Duration timeout = route.drainTimeout() != null ? route.drainTimeout() : ctx.settings().drainTimeout();
     if (!timeout.isZero()) {
@@ -316,7 +317,10 @@ final class ProxyConnection {
   }
 
   private void stopDrain() {
-    draining = false;
+    if (draining) {
+      draining = false;
+      ctx.drains().stopped(backend);
+    }
     cancelDrainTimer();
   }
 
@@ -332,7 +336,7 @@ final class ProxyConnection {
     return draining;
   }
 
-  /** Ends a relaying connection early (drain deadline, shutdown). */
+  /** Ends a connection early (drain deadline, the node's shutdown deadline); a closed one is left alone. */
   void abort(CloseReason reason) {
     if (state == State.RELAYING) {
       relay.abort(reason);
@@ -343,7 +347,7 @@ final class ProxyConnection {
 
   private void onRelayDone(Relay.Result result) {
     state = State.CLOSED;
-    cancelDrainTimer();
+    stopDrain();
     account(result.reason(), result.bytesFromClient(), result.bytesFromBackend());
   }
 

@@ -47,4 +47,8 @@ record ProxyContext(Vertx vertx, NetClient client, ProxyServices services, Set<P
   AccessLog accessLog() {
     return services.accessLog();
   }
+
+  DrainCounts drains() {
+    return services.drains();
+  }
 }

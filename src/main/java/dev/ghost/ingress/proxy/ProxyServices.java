@@ -16,6 +16,7 @@ import dev.ghost.ingress.route.BackendSelector;
  * @param ids       connection ids
  * @param metrics   meters
  * @param accessLog access log
+ * @param drains    open connections per draining backend
  */
 public record ProxyServices(
     IngressConfig.Proxy settings,
@@ -24,4 +25,5 @@ public record ProxyServices(
     ConnectionLimits limits,
     ConnectionIds ids,
     IngressMetrics metrics,
-    AccessLog accessLog) {}
+    AccessLog accessLog,
+    DrainCounts drains) {}

@@ -63,9 +63,20 @@ class FleetSnapshotTest {
     assertThat(view.getJsonArray("nodes").getJsonObject(1).getBoolean("diverged")).isFalse();
     assertThat(view.getLong("last_propagation_ms")).isEqualTo(250);
     assertThat(view.getJsonArray("nodes").getJsonObject(0).fieldNames())
-        .containsExactlyInAnyOrder("node_id", "version", "hash", "applied_at", "alive", "diverged");
+        .containsExactlyInAnyOrder("node_id", "version", "hash", "applied_at", "alive", "diverged", "draining");
+    assertThat(view.getJsonArray("nodes").getJsonObject(0).getBoolean("draining")).isFalse();
 
     JsonObject pending = FleetView.render("node-0", entries, Set.of("m0", "m1", "m2"), snap);
     assertThat(pending.getValue("last_propagation_ms")).as("a live node does not serve it yet").isNull();
+  }
+
+  @Test
+  void aDrainingNodeIsShownAndItsEntryRoundTrips() {
+    FleetEntry draining = new FleetEntry("node-1", "m1", 7, "h", 1_000, true);
+    assertThat(FleetEntry.decode(draining.encode())).isEqualTo(draining);
+    assertThat(FleetEntry.decode("{\"node_id\":\"n\",\"member\":\"m\",\"version\":1,\"hash\":\"h\","
+        + "\"applied_at_ms\":5}").draining()).as("an entry of an older node").isFalse();
+    JsonObject view = FleetView.render("node-1", List.of(draining), Set.of("m1"), null);
+    assertThat(view.getJsonArray("nodes").getJsonObject(0).getBoolean("draining")).isTrue();
   }
 }
