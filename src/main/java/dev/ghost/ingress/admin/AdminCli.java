@@ -24,7 +24,7 @@ public final class AdminCli {
       "  admin [--url http://127.0.0.1:9901] [--token T] COMMAND",
       "                 call a node's admin API and print the JSON; COMMAND is one of: status | routes |",
       "                 explain SNI ADDRESS PORT (SNI '-' for none) | drain BACKEND | undrain BACKEND |",
-      "                 log-level LEVEL  (token also from GHOST_ADMIN_TOKEN)");
+      "                 log-level LEVEL | reload (re-read the config file now)  (token also from GHOST_ADMIN_TOKEN)");
 
   private static final String DEFAULT_URL = "http://127.0.0.1:9901";
 
@@ -63,7 +63,7 @@ public final class AdminCli {
       }
     }
     if (rest.isEmpty()) {
-      return usage(err, "missing COMMAND (status|routes|explain|drain|undrain|log-level)");
+      return usage(err, "missing COMMAND (status|routes|explain|drain|undrain|log-level|reload)");
     }
     URI base;
     try {
@@ -104,9 +104,15 @@ public final class AdminCli {
         }
         req = post(base + "/v1/log-level", new JsonObject().put("level", params.get(0)));
       }
+      case "reload" -> {
+        if (!params.isEmpty()) {
+          return usage(err, "reload takes no arguments");
+        }
+        req = post(base + "/v1/config/reload", new JsonObject());
+      }
       default -> {
         return usage(err, "unknown admin command '" + command
-            + "' (status|routes|explain|drain|undrain|log-level)");
+            + "' (status|routes|explain|drain|undrain|log-level|reload)");
       }
     }
     if (token != null) {

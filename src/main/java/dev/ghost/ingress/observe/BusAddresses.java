@@ -35,7 +35,9 @@ public final class BusAddresses {
    * object body; the reply is the answer as JSON, a refused command fails with the HTTP status as failure code and
    * {@code {"error","detail"}} as message. Commands: {@code status}, {@code routes}, {@code explain}
    * ({@code {"sni","address","port"}}), {@code drain-backend} / {@code undrain-backend} ({@code {"backend"}}),
-   * {@code log-level} ({@code {"level"}}).
+   * {@code log-level} ({@code {"level"}}), {@code reload-config} ({@code {}}: re-read the config file now; reply
+   * {@code {"node_id", "applied", "changed", "restart_required"}}, failure 422 {@code invalid_config} naming file,
+   * key and reason, or 409 {@code no_config_file} on the embedded default).
    */
   public static String adminNode(String nodeId, String command) {
     return ADMIN_PREFIX + nodeId + "." + command;
@@ -48,7 +50,7 @@ public final class BusAddresses {
 
   /**
    * {@code ghost.admin.all.<command>}: a mutating command ({@code drain-backend}, {@code undrain-backend},
-   * {@code log-level}) published to every node; no reply.
+   * {@code log-level}, {@code reload-config}) published to every node; no reply.
    */
   public static String adminAll(String command) {
     return ADMIN_PREFIX + "all." + command;

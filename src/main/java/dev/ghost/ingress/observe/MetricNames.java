@@ -69,4 +69,11 @@ public final class MetricNames {
   public static final String STATE_FILE_VERSION = "ghost.state_file.version";
   /** Counter {route}: open connections whose drain clock started (route gone, backend or PROXY mode changed). */
   public static final String DRAINS = "ghost.drains";
+
+  /** Counter {reason}: config reloads refused (missing, unreadable, parse, invalid); the previous config stays. */
+  public static final String CONFIG_RELOAD_FAILURES = "ghost.config.reload.failures";
+  /** Counter {trigger}: config reloads that changed something in force; trigger is scan or admin. */
+  public static final String CONFIG_RELOADS = "ghost.config.reloads";
+  /** Gauge: epoch seconds at which the configuration in force was applied (start-up or the last reload). */
+  public static final String CONFIG_APPLIED_TIMESTAMP = "ghost.config.applied_timestamp_seconds";
 }
