@@ -196,7 +196,7 @@ public final class AdminVerticle extends VerticleBase {
 
   /** The POST body as a JSON object, {@code {}} when empty; null (and a 400 answered) when it is not one. */
   private static JsonObject optionalBody(RoutingContext ctx) {
-    if (ctx.body().length() == 0) {
+    if (ctx.body() == null || ctx.body().length() <= 0) {
       return new JsonObject();
     }
     return body(ctx);

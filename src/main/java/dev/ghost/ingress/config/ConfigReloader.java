@@ -115,9 +115,9 @@ public final class ConfigReloader {
   }
 
   private <T> Future<T> refused(ReloadFailure reason, ConfigException e, String trigger) {
-    metrics.configReloadFailure(reason.label());
     LOG.atError().addKeyValue("file", e.file()).addKeyValue("key", e.key()).addKeyValue("reason", reason.label())
         .addKeyValue("trigger", trigger).log("config reload rejected, previous config stays: " + e.reason());
+    metrics.configReloadFailure(reason.label());
     return Future.failedFuture(e);
   }
 
