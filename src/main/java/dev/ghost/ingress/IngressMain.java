@@ -105,7 +105,7 @@ public final class IngressMain {
     lifecycle.trapSignals();
     IngressNode node;
     try {
-      node = IngressNode.start(config).await();
+      node = IngressNode.start(config, run.embeddedDefault() ? null : run.config(), System.getenv()).await();
     } catch (Exception e) {
       ConfigException bad = e instanceof ConfigException c ? c
           : e.getCause() instanceof ConfigException c ? c : null;

@@ -7,7 +7,11 @@ import dev.ghost.ingress.admin.NodeState;
 import dev.ghost.ingress.cluster.ClusterPlan;
 import dev.ghost.ingress.cluster.ClusterSetup;
 import dev.ghost.ingress.observe.LogLevels;
+import dev.ghost.ingress.config.ConfigDiff;
+import dev.ghost.ingress.config.ConfigWatcherVerticle;
 import dev.ghost.ingress.config.IngressConfig;
+import dev.ghost.ingress.config.LiveConfig;
+import dev.ghost.ingress.config.Settings;
 import dev.ghost.ingress.health.HealthVerticle;
 import dev.ghost.ingress.health.ProbeScheduler;
 import dev.ghost.ingress.observe.AccessLog;
@@ -49,7 +53,9 @@ import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -65,7 +71,14 @@ public final class IngressNode {
 
   private static final Logger LOG = LoggerFactory.getLogger(IngressNode.class);
 
+  /** The configuration the node started with: what only a restart changes is read from here. */
   private final IngressConfig config;
+  private final LiveConfig live;
+  /** The config file to reload and the environment over it; null on the embedded default. */
+  private final Path configFile;
+  private final Map<String, String> configEnv;
+  private volatile ConfigWatcherVerticle watcher;
+  private volatile SyncVerticle sync;
   private final Vertx vertx;
   private final PrometheusMeterRegistry registry;
   private final RouteTableRef tables;
@@ -85,8 +98,11 @@ public final class IngressNode {
   private int adminPort = -1;
 
   private IngressNode(IngressConfig config, Vertx vertx, PrometheusMeterRegistry registry,
-      ClusterManager clusterManager) {
+      ClusterManager clusterManager, Path configFile, Map<String, String> configEnv) {
     this.config = config;
+    this.live = new LiveConfig(config);
+    this.configFile = configFile;
+    this.configEnv = configEnv;
     this.clusterManager = clusterManager;
     this.vertx = vertx;
     this.registry = registry;
@@ -95,11 +111,9 @@ public final class IngressNode {
     IngressMetrics metrics = new IngressMetrics(registry);
     IngressConfig.Proxy p = config.proxy();
     RoundRobinSelector selector = new RoundRobinSelector();
-    int maxConnections = config.limits().maxConnections() > 0
-        ? config.limits().maxConnections()
-        : ConnectionLimits.fromOpenFileLimit(openFileLimit());
+    int maxConnections = maxConnections(config.limits());
     this.services = new ProxyServices(
-        p,
+        live::proxy,
         selector,
         new BackendHealth(p.ejectBase(), p.ejectMax(), System::nanoTime),
         new ConnectionLimits(maxConnections, config.limits().maxConnectionsPerIp(),
@@ -109,7 +123,7 @@ public final class IngressNode {
         new AccessLog(config.log().accessLog()),
         new DrainCounts());
     metrics.gaugeOf(MetricNames.CONNECTIONS_DRAINING, services.drains(), DrainCounts::total);
-    this.drain = new NodeDrain(vertx, state, p.shutdownTimeout(), () -> services.limits().open(),
+    this.drain = new NodeDrain(vertx, state, () -> live.proxy().shutdownTimeout(), () -> services.limits().open(),
         deadlineMs -> listeners.stream().map(l -> l.drainAll(deadlineMs)).toList(), () -> leaveFleet.run(),
         this::close);
     RouteTableMetrics.register(metrics, tables, services.health(), bound::failedHosts);
@@ -117,6 +131,40 @@ public final class IngressNode {
     registerSyncMetrics(metrics);
     tables.onSwap(table -> forgetRemoved(table, selector, services.health()));
     bindJvmMetrics(registry);
+    live.onChange(this::onConfigChange);
+  }
+
+  private static int maxConnections(IngressConfig.Limits limits) {
+    return limits.maxConnections() > 0 ? limits.maxConnections() : ConnectionLimits.fromOpenFileLimit(openFileLimit());
+  }
+
+  /**
+   * Puts a reloaded configuration in force (the new value is already current in {@link #live}): log level, access
+   * log, limits; a changed static table, port policy or listener set rebuilds the table, whose swap makes the
+   * listeners reconcile. Proxy timeouts and health settings need nothing here: they are read live.
+   */
+  private void onConfigChange(ConfigDiff diff) {
+    IngressConfig next = diff.effective();
+    if (diff.changed().contains(Settings.LOG_LEVEL.key())) {
+      LogLevels.apply(next.log().level());
+    }
+    services.accessLog().enabled(next.log().accessLog());
+    IngressConfig.Limits l = next.limits();
+    services.limits().update(maxConnections(l), l.maxConnectionsPerIp(), l.maxConnectionsPerRoute());
+    boolean rebuild = diff.changed().stream().anyMatch(k -> k.startsWith("listen") || k.equals("env")
+        || k.equals("route") || k.startsWith("limits.tcp_raw"));
+    if (!rebuild) {
+      return;
+    }
+    if (sync != null) {
+      sync.staticsChanged(next);
+    } else if (!config.controlPlane().enabled()) {
+      RouteTable table = staticTable(next, tableVersions.incrementAndGet());
+      logProblems(table);
+      tables.swap(table);
+      LOG.atInfo().addKeyValue("version", table.version()).addKeyValue("routes", table.routes().size())
+          .addKeyValue("cause", "config_reload").log("route table applied");
+    }
   }
 
   /** Drops per-route and per-backend state of what a new table no longer has, so it cannot grow without bound. */
@@ -157,6 +205,15 @@ public final class IngressNode {
    * the cluster settings cannot be applied on this machine (e.g. no bind host).
    */
   public static Future<IngressNode> start(IngressConfig config) {
+    return start(config, null, Map.of());
+  }
+
+  /**
+   * Like {@link #start(IngressConfig)}, for a node whose configuration was read from {@code configFile} with
+   * {@code env} on top: the file is watched and reloaded ({@code config.scan_period}, admin {@code reload-config}).
+   * A null file (the embedded default) has nothing to reload.
+   */
+  public static Future<IngressNode> start(IngressConfig config, Path configFile, Map<String, String> env) {
     LogLevels.apply(config.log().level());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     VertxOptions options = new VertxOptions()
@@ -165,7 +222,7 @@ public final class IngressNode {
         .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
     VertxBuilder builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
     if (!ClusterPlan.clustered(config.cluster())) {
-      return startOn(config, builder.build(), registry, null, null);
+      return startOn(config, builder.build(), registry, null, null, configFile, env);
     }
     ClusterPlan plan;
     try {
@@ -174,7 +231,7 @@ public final class IngressNode {
       return Future.failedFuture(e);
     }
     return buildClustered(builder, options, plan)
-        .compose(c -> startOn(config, c.vertx(), registry, c.manager(), plan));
+        .compose(c -> startOn(config, c.vertx(), registry, c.manager(), plan, configFile, env));
   }
 
   private record Clustered(Vertx vertx, ClusterManager manager) {}
@@ -201,8 +258,8 @@ public final class IngressNode {
   }
 
   private static Future<IngressNode> startOn(IngressConfig config, Vertx vertx, PrometheusMeterRegistry registry,
-      ClusterManager manager, ClusterPlan plan) {
-    IngressNode node = new IngressNode(config, vertx, registry, manager);
+      ClusterManager manager, ClusterPlan plan, Path configFile, Map<String, String> env) {
+    IngressNode node = new IngressNode(config, vertx, registry, manager, configFile, env);
     node.state.clusterView(() -> node.clusterJson(plan));
     // Closing completes on the closed instance's own threads, so the failure is not chained behind it
     return node.deploy().map(node).onFailure(err -> {
@@ -229,20 +286,16 @@ public final class IngressNode {
   private Future<Void> deploy() {
     logTransport();
     RouteTable table = tables.current();
-    table.rejections().forEach(r -> LOG.atWarn().addKeyValue("route_id", r.routeId())
-        .addKeyValue("reason", r.reason()).log("route rejected"));
-    table.conflicts().forEach(c -> LOG.atWarn().addKeyValue("winner", c.winnerId())
-        .addKeyValue("loser", c.loserId()).addKeyValue("port", c.port()).addKeyValue("scope", c.scope().toString())
-        .log("route conflict"));
+    logProblems(table);
     int instances = eventLoops(config);
     AdminVerticle admin = new AdminVerticle(config.admin(), state, tables, bound, services, registry, syncStatus);
     DeploymentOptions listeners = new DeploymentOptions().setInstances(instances);
     return vertx.deployVerticle(this::listener, listeners)
         .compose(id -> deployHealth())
         .compose(id -> deployDrainView())
-        .compose(id -> vertx.deployVerticle(
-            AdminCommandsVerticle.create(state.nodeId(), tables, bound, services, state, syncStatus,
-                config.state().file())))
+        .compose(id -> deployWatcher())
+        .compose(id -> vertx.deployVerticle(AdminCommandsVerticle.create(state.nodeId(), tables, bound, services,
+            state, syncStatus, config().state().file(), watcher == null ? null : () -> watcher.reloadNow())))
         .compose(id -> vertx.deployVerticle(admin))
         .compose(id -> deploySync())
         .onSuccess(v -> {
@@ -257,7 +310,7 @@ public final class IngressNode {
   }
 
   private ListenerVerticle listener() {
-    ListenerVerticle l = new ListenerVerticle(config.listen(), tables, bound, services);
+    ListenerVerticle l = new ListenerVerticle(live::listen, tables, bound, services);
     listeners.add(l);
     return l;
   }
@@ -269,14 +322,31 @@ public final class IngressNode {
     return vertx.deployVerticle(view).onSuccess(id -> state.drainView(view::fleet)).mapEmpty();
   }
 
+  private static void logProblems(RouteTable table) {
+    table.rejections().forEach(r -> LOG.atWarn().addKeyValue("route_id", r.routeId())
+        .addKeyValue("reason", r.reason()).log("route rejected"));
+    table.conflicts().forEach(c -> LOG.atWarn().addKeyValue("winner", c.winnerId())
+        .addKeyValue("loser", c.loserId()).addKeyValue("port", c.port()).addKeyValue("scope", c.scope().toString())
+        .log("route conflict"));
+  }
+
+  /** Config hot reload, when the node runs from a file (the embedded default has nothing to watch). */
+  private Future<Void> deployWatcher() {
+    if (configFile == null) {
+      return Future.succeededFuture();
+    }
+    ConfigWatcherVerticle w = new ConfigWatcherVerticle(configFile, configEnv, live, services.metrics());
+    return vertx.deployVerticle(w).onSuccess(id -> watcher = w).mapEmpty();
+  }
+
   /**
    * The health verticle (publishes this node's health view on the event bus, keeps every node's) and the active
-   * prober; its settings supplier is where config hot reload plugs in.
+   * prober, which reads the health settings in force at every probe.
    */
   private Future<Void> deployHealth() {
     HealthVerticle health = new HealthVerticle(state.nodeId(), services.health(), tables, clusterManager);
     return vertx.deployVerticle(health).onSuccess(id -> state.healthView(health::matrix))
-        .compose(id -> vertx.deployVerticle(new ProbeScheduler(state.nodeId(), () -> config.health(),
+        .compose(id -> vertx.deployVerticle(new ProbeScheduler(state.nodeId(), live::health,
             services.health(), tables, services.metrics(), ProbeScheduler.DEFAULT_MAX_IN_FLIGHT)))
         .mapEmpty();
   }
@@ -287,14 +357,22 @@ public final class IngressNode {
       firstTable.set(true);
       return Future.succeededFuture();
     }
-    SyncVerticle sync = new SyncVerticle(config, tables, tableVersions, services.metrics(), syncStatus, () -> {
-      firstTable.set(true);
-      maybeReady();
-    }, !clustered());
+    IngressConfig given = live.current();
+    SyncVerticle sync = new SyncVerticle(given, tables, tableVersions, services.metrics(), syncStatus,
+        () -> {
+          firstTable.set(true);
+          maybeReady();
+        }, !clustered());
+    Future<String> deployed = vertx.deployVerticle(sync).onSuccess(id -> {
+      this.sync = sync;
+      if (live.current() != given) {
+        sync.staticsChanged(live.current()); // a reload landed while the verticle deployed
+      }
+    });
     if (!clustered()) {
-      return vertx.deployVerticle(sync).mapEmpty();
+      return deployed.mapEmpty();
     }
-    return vertx.deployVerticle(sync).compose(id -> deployFleet(sync));
+    return deployed.compose(id -> deployFleet(sync));
   }
 
   /**
@@ -383,8 +461,17 @@ public final class IngressNode {
     return adminPort;
   }
 
+  /** The configuration in force (after reloads; restart-only values are those the node started with). */
   public IngressConfig config() {
-    return config;
+    return live.current();
+  }
+
+  /**
+   * The live configuration: read a section on every use to follow reloads (e.g. {@code liveConfig()::health} as
+   * the health checker's settings supplier), or register a change listener.
+   */
+  public LiveConfig liveConfig() {
+    return live;
   }
 
   public Vertx vertx() {

@@ -33,7 +33,7 @@ final class NodeDrain implements NodeDrainer {
 
   private final Vertx vertx;
   private final NodeState state;
-  private final Duration deadline;
+  private final Supplier<Duration> deadline;
   private final IntSupplier openConnections;
   private final LongFunction<List<Future<Integer>>> stopListeners;
   private final Runnable leaveServingSet;
@@ -44,14 +44,14 @@ final class NodeDrain implements NodeDrainer {
   /**
    * @param vertx           the node's Vert.x (timers)
    * @param state           its lifecycle phase
-   * @param deadline        {@code proxy.shutdown_timeout}
+   * @param deadline        {@code proxy.shutdown_timeout} in force (read when the drain begins)
    * @param openConnections connections open on the node now
    * @param stopListeners   closes every listening socket and completes, per listener instance, once its connections
    *                        ended or at the deadline in ms (with how many were closed then)
    * @param leaveServingSet marks the node draining in the fleet (a no-op when not clustered)
    * @param close           closes the node (Vert.x, and with it the cluster membership)
    */
-  NodeDrain(Vertx vertx, NodeState state, Duration deadline, IntSupplier openConnections,
+  NodeDrain(Vertx vertx, NodeState state, Supplier<Duration> deadline, IntSupplier openConnections,
       LongFunction<List<Future<Integer>>> stopListeners, Runnable leaveServingSet, Supplier<Future<Void>> close) {
     this.vertx = vertx;
     this.state = state;
@@ -68,6 +68,7 @@ final class NodeDrain implements NodeDrainer {
       return Optional.empty();
     }
     long t0 = System.nanoTime();
+    Duration deadline = this.deadline.get();
     state.phase(NodeState.Phase.DRAINING);
     leaveServingSet.run();
     int open = openConnections.getAsInt();

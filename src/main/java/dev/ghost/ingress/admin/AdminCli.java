@@ -24,8 +24,8 @@ public final class AdminCli {
       "  admin [--url http://127.0.0.1:9901] [--token T] COMMAND",
       "                 call a node's admin API and print the JSON; COMMAND is one of: status | routes |",
       "                 explain SNI ADDRESS PORT (SNI '-' for none) | drain BACKEND | undrain BACKEND |",
-      "                 log-level LEVEL | drain-node (graceful drain, then the node exits 0)",
-      "                 (token also from GHOST_ADMIN_TOKEN)");
+      "                 log-level LEVEL | drain-node (graceful drain, then the node exits 0) |",
+      "                 reload (re-read the config file now)  (token also from GHOST_ADMIN_TOKEN)");
 
   private static final String DEFAULT_URL = "http://127.0.0.1:9901";
 
@@ -64,7 +64,7 @@ public final class AdminCli {
       }
     }
     if (rest.isEmpty()) {
-      return usage(err, "missing COMMAND (status|routes|explain|drain|undrain|log-level|drain-node)");
+      return usage(err, "missing COMMAND (status|routes|explain|drain|undrain|log-level|drain-node|reload)");
     }
     URI base;
     try {
@@ -111,9 +111,15 @@ public final class AdminCli {
         }
         req = post(base + "/v1/node/drain", new JsonObject());
       }
+      case "reload" -> {
+        if (!params.isEmpty()) {
+          return usage(err, "reload takes no arguments");
+        }
+        req = post(base + "/v1/config/reload", new JsonObject());
+      }
       default -> {
         return usage(err, "unknown admin command '" + command
-            + "' (status|routes|explain|drain|undrain|log-level|drain-node)");
+            + "' (status|routes|explain|drain|undrain|log-level|drain-node|reload)");
       }
     }
     if (token != null) {

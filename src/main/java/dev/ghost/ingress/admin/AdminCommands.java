@@ -1,6 +1,9 @@
 package dev.ghost.ingress.admin;
 
+import dev.ghost.ingress.config.ConfigDiff;
+import dev.ghost.ingress.config.ConfigException;
 import dev.ghost.ingress.config.IngressConfig;
+import io.vertx.core.Future;
 import dev.ghost.ingress.observe.LogLevels;
 import dev.ghost.ingress.proxy.ProxyServices;
 import dev.ghost.ingress.route.AdminDrains;
@@ -13,13 +16,14 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The admin commands of one node, as JSON request to JSON answer: {@code status}, {@code routes}, {@code explain},
- * {@code drain-backend}, {@code undrain-backend}, {@code log-level}, {@code drain-node}, {@code draining}.
- * Transport-free (the event-bus consumers of
+ * {@code drain-backend}, {@code undrain-backend}, {@code log-level}, {@code drain-node}, {@code draining},
+ * {@code reload-config}. Transport-free (the event-bus consumers of
  * {@link AdminCommandsVerticle} and, through them, the HTTP API call it); a bad command or body is a
  * {@link CommandException} with an error code and detail, never anything else.
  */
@@ -30,9 +34,9 @@ final class AdminCommands {
   /** Every command, in documentation order. */
   static final List<String> COMMANDS =
       List.of("status", "routes", "explain", "drain-backend", "undrain-backend", "log-level", "drain-node",
-          "draining");
+          "draining", "reload-config");
   /** The commands that change state: the ones that can be published fleet-wide on {@code ghost.admin.all.*}. */
-  static final List<String> MUTATING = List.of("drain-backend", "undrain-backend", "log-level");
+  static final List<String> MUTATING = List.of("drain-backend", "undrain-backend", "log-level", "reload-config");
 
   /** A refused command: {@code status} is the HTTP status the admin API answers with. */
   static final class CommandException extends RuntimeException {
@@ -54,12 +58,54 @@ final class AdminCommands {
   private final RouteTableRef tables;
   private final ProxyServices services;
   private final AdminViews views;
+  /** Re-reads and applies the config file now; null when the node runs on the embedded default. */
+  private final Supplier<Future<ConfigDiff>> reload;
 
   AdminCommands(String nodeId, RouteTableRef tables, ProxyServices services, AdminViews views) {
+    this(nodeId, tables, services, views, null);
+  }
+
+  AdminCommands(String nodeId, RouteTableRef tables, ProxyServices services, AdminViews views,
+      Supplier<Future<ConfigDiff>> reload) {
     this.nodeId = nodeId;
     this.tables = tables;
     this.services = services;
     this.views = views;
+    this.reload = reload;
+  }
+
+  /**
+   * Runs a command that may complete later ({@code reload-config} reads a file); every other command completes at
+   * once. Fails with a {@link CommandException} exactly when {@link #handle} would throw one.
+   */
+  Future<JsonObject> handleAsync(String command, JsonObject body) {
+    if ("reload-config".equals(command)) {
+      return reloadConfig();
+    }
+    try {
+      return Future.succeededFuture(handle(command, body));
+    } catch (CommandException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /**
+   * {@code reload-config}: {@code {"node_id", "applied", "changed": [keys], "restart_required": [keys]}}, or 422
+   * {@code invalid_config} naming file, key and reason (the previous config stays), or 409 {@code no_config_file}.
+   */
+  private Future<JsonObject> reloadConfig() {
+    if (reload == null) {
+      return Future.failedFuture(new CommandException(409, "no_config_file",
+          "this node runs on the embedded default configuration (no --config): there is no file to reload"));
+    }
+    return reload.get().<JsonObject>map(diff -> new JsonObject()
+            .put("node_id", nodeId)
+            .put("applied", diff.applies())
+            .put("changed", new JsonArray(diff.changed()))
+            .put("restart_required", new JsonArray(diff.restartOnly())))
+        .recover(err -> Future.failedFuture(err instanceof ConfigException ce
+            ? new CommandException(422, "invalid_config", ce.oneLine() + " (the previous configuration stays)")
+            : new CommandException(500, "reload_failed", "the reload failed: " + err.getMessage())));
   }
 
   AdminDrains drains() {
@@ -81,6 +127,7 @@ final class AdminCommands {
       case "log-level" -> logLevel(b);
       case "drain-node" -> drainNode();
       case "draining" -> new JsonObject().put("node_id", nodeId).put("draining", views.draining());
+      case "reload-config" -> throw new CommandException(500, "internal", "reload-config runs through handleAsync");
       default -> throw new CommandException(400, "unknown_command",
           "unknown command '" + command + "'; one of " + String.join("|", COMMANDS));
     };

@@ -49,9 +49,10 @@ public final class AdminCommandsVerticle extends VerticleBase {
   /** For {@code IngressNode}. */
   public static AdminCommandsVerticle create(String nodeId, dev.ghost.ingress.route.RouteTableRef tables,
       dev.ghost.ingress.proxy.BoundSockets bound, dev.ghost.ingress.proxy.ProxyServices services, NodeState state,
-      dev.ghost.ingress.sync.SyncStatus sync, String stateFile) {
+      dev.ghost.ingress.sync.SyncStatus sync, String stateFile,
+      java.util.function.Supplier<Future<dev.ghost.ingress.config.ConfigDiff>> reload) {
     return new AdminCommandsVerticle(nodeId,
-        new AdminCommands(nodeId, tables, services, new AdminViews(state, bound, services, sync)),
+        new AdminCommands(nodeId, tables, services, new AdminViews(state, bound, services, sync), reload),
         DrainsFile.beside(stateFile), services.metrics());
   }
 
@@ -151,23 +152,30 @@ public final class AdminCommandsVerticle extends VerticleBase {
   }
 
   private void run(Message<Object> m, String command, Object body) {
+    Future<JsonObject> answer;
     try {
       if (body != null && !(body instanceof JsonObject)) {
         throw new AdminCommands.CommandException(400, "bad_request", "the message body must be a JSON object");
       }
-      JsonObject answer = commands.handle(command, (JsonObject) body);
+      answer = commands.handleAsync(command, (JsonObject) body);
+    } catch (RuntimeException e) {
+      answer = Future.failedFuture(e);
+    }
+    answer.onSuccess(reply -> {
       if (command.endsWith("drain-backend")) {
         broadcast();
         saveDrains();
       }
-      m.reply(answer);
-    } catch (AdminCommands.CommandException e) {
-      m.fail(e.status, e.body().encode());
-    } catch (RuntimeException e) {
-      LOG.atError().setCause(e).addKeyValue("command", String.valueOf(command)).log("admin command failed");
+      m.reply(reply);
+    }).onFailure(err -> {
+      if (err instanceof AdminCommands.CommandException e) {
+        m.fail(e.status, e.body().encode());
+        return;
+      }
+      LOG.atError().setCause(err).addKeyValue("command", String.valueOf(command)).log("admin command failed");
       m.fail(500, new JsonObject().put("error", "internal").put("detail", "the command failed; see the node log")
           .encode());
-    }
+    });
   }
 
   private void broadcast() {

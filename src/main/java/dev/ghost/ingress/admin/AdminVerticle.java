@@ -66,6 +66,7 @@ public final class AdminVerticle extends VerticleBase {
     router.get("/v1/fleet/health").handler(this::fleetHealth);
     router.post("/v1/*").handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::authorise);
     router.post("/v1/log-level").handler(ctx -> command(ctx, "log-level", body(ctx)));
+    router.post("/v1/config/reload").handler(ctx -> command(ctx, "reload-config", optionalBody(ctx)));
     router.post("/v1/backends/drain").handler(ctx -> command(ctx, "drain-backend", body(ctx)));
     router.post("/v1/backends/undrain").handler(ctx -> command(ctx, "undrain-backend", body(ctx)));
     router.post("/v1/node/drain").handler(ctx -> command(ctx, "drain-node", optionalBody(ctx), 202));
@@ -196,7 +197,10 @@ public final class AdminVerticle extends VerticleBase {
 
   /** The POST body as a JSON object, {@code {}} when empty; null (and a 400 answered) when it is not one. */
   private static JsonObject optionalBody(RoutingContext ctx) {
-    return ctx.body().length() <= 0 ? new JsonObject() : body(ctx);
+    if (ctx.body() == null || ctx.body().length() <= 0) {
+      return new JsonObject();
+    }
+    return body(ctx);
   }
 
   /** Runs an admin command of this node through the event bus and answers with its JSON or its error. */

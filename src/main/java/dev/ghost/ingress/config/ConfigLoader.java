@@ -183,7 +183,8 @@ public final class ConfigLoader {
     }
   }
 
-  private static void checkReadable(Path file) {
+  /** Fails with a {@link ConfigException} when {@code file} is missing, a directory or unreadable (blocking). */
+  static void checkReadable(Path file) {
     String source = file.toString();
     if (!Files.exists(file)) {
       throw new ConfigException(source, null, "no such file");

@@ -107,8 +107,9 @@ final class ConfigReader {
         integer(Settings.EVENTBUS_PORT));
     List<EnvSpec> envs = envs();
     List<RouteSpec> routes = routes(envs);
+    IngressConfig.Reload reload = new IngressConfig.Reload(duration(Settings.CONFIG_SCAN_PERIOD));
     return new IngressConfig(listen, admin, log, proxy, limits, health, controlPlane, state, cluster, nodeId(),
-        envs, routes);
+        envs, routes, reload);
   }
 
   // ---- structure: unknown keys and wrong shapes, before any value ----

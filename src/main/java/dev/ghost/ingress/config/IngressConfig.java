@@ -22,6 +22,7 @@ import java.util.Set;
  * @param nodeId      this node's free-form id (default: the host name)
  * @param envs        static environments ({@code [[env]]})
  * @param routes      static routes ({@code [[route]]}), in file order
+ * @param reload      re-reading the config file at runtime
  */
 public record IngressConfig(
     Listen listen,
@@ -35,7 +36,8 @@ public record IngressConfig(
     Cluster cluster,
     String nodeId,
     List<EnvSpec> envs,
-    List<RouteSpec> routes) {
+    List<RouteSpec> routes,
+    Reload reload) {
 
   /**
    * Listener addresses.
@@ -185,4 +187,12 @@ public record IngressConfig(
    * @param eventBusPort {@code GHOST_EVENTBUS_PORT} / {@code cluster.eventbus_port} [0]
    */
   public record Cluster(List<String> members, String host, int port, String name, int eventBusPort) {}
+
+  /**
+   * Config hot reload.
+   *
+   * @param scanPeriod {@code GHOST_CONFIG_SCAN_PERIOD} / {@code config.scan_period}: how often the file is re-read;
+   *                   {@code 0} = never (the admin reload still works) [2s]
+   */
+  public record Reload(Duration scanPeriod) {}
 }

@@ -102,7 +102,9 @@ public enum Settings {
   EVENTBUS_PORT("GHOST_EVENTBUS_PORT", "cluster.eventbus_port", Type.INT, "0", null,
       "clustered event-bus port; 0 = ephemeral", 0, 65535),
   NODE_ID("GHOST_NODE_ID", "node.id", Type.STRING, null, "the host name (`$HOSTNAME`, else the local host name)",
-      "this node's id; free-form, echoed verbatim");
+      "this node's id; free-form, echoed verbatim"),
+  CONFIG_SCAN_PERIOD("GHOST_CONFIG_SCAN_PERIOD", "config.scan_period", Type.DURATION_OR_ZERO, "2s", null,
+      "how often the config file is re-read; a change applies after two identical reads; 0 = no scanning");
 
   /** Value types, each with its wording in the README table. */
   public enum Type {

@@ -38,7 +38,9 @@ public final class BusAddresses {
    * ({@code {"sni","address","port"}}), {@code drain-backend} / {@code undrain-backend} ({@code {"backend"}}),
    * {@code log-level} ({@code {"level"}}), {@code drain-node} ({@code {}}: the node's graceful drain, then it exits;
    * per node only, {@code ghost.admin.all.drain-node} is refused), {@code draining} ({@code {}}: the fleet-wide
-   * open connections per draining backend, as {@code /v1/fleet} shows them).
+   * open connections per draining backend, as {@code /v1/fleet} shows them), {@code reload-config} ({@code {}}:
+   * re-read the config file now; reply {@code {"node_id", "applied", "changed", "restart_required"}}, failure 422
+   * {@code invalid_config} naming file, key and reason, or 409 {@code no_config_file} on the embedded default).
    */
   public static String adminNode(String nodeId, String command) {
     return ADMIN_PREFIX + nodeId + "." + command;
@@ -51,7 +53,7 @@ public final class BusAddresses {
 
   /**
    * {@code ghost.admin.all.<command>}: a mutating command ({@code drain-backend}, {@code undrain-backend},
-   * {@code log-level}) published to every node; no reply.
+   * {@code log-level}, {@code reload-config}) published to every node; no reply.
    */
   public static String adminAll(String command) {
     return ADMIN_PREFIX + "all." + command;

@@ -88,6 +88,14 @@ public final class IngressMetrics {
     counter(MetricNames.STATE_FILE_LOADS, "outcome", outcome).increment();
   }
 
+  public void configReloadFailure(String reason) {
+    counter(MetricNames.CONFIG_RELOAD_FAILURES, "reason", reason).increment();
+  }
+
+  public void configReload(String trigger) {
+    counter(MetricNames.CONFIG_RELOADS, "trigger", trigger).increment();
+  }
+
   public void stateFileWriteFailure() {
     counter(MetricNames.STATE_FILE_WRITE_FAILURES).increment();
   }

@@ -85,4 +85,10 @@ public final class MetricNames {
   public static final String BACKEND_ELIGIBLE = "ghost.backend.eligible";
   /** Gauge: open connections whose drain clock runs (their backend left its route or was drained), all backends. */
   public static final String CONNECTIONS_DRAINING = "ghost.connections.draining";
+  /** Counter {reason}: config reloads refused (missing, unreadable, parse, invalid); the previous config stays. */
+  public static final String CONFIG_RELOAD_FAILURES = "ghost.config.reload.failures";
+  /** Counter {trigger}: config reloads that changed something in force; trigger is scan or admin. */
+  public static final String CONFIG_RELOADS = "ghost.config.reloads";
+  /** Gauge: epoch seconds at which the configuration in force was applied (start-up or the last reload). */
+  public static final String CONFIG_APPLIED_TIMESTAMP = "ghost.config.applied_timestamp_seconds";
 }

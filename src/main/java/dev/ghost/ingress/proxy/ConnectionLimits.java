@@ -6,13 +6,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Node-wide connection counts against the limits of the behaviour doc: global, per client IP and per route.
- * Shared by every listener instance; each acquire that succeeds is released exactly once.
+ * Shared by every listener instance; each acquire that succeeds is released exactly once. The caps can change at
+ * runtime (config reload): open connections are never closed by a lower cap, new ones are checked against it.
+ * Counts per IP are kept whether or not a per-IP cap is set, so a cap set later counts what is already open.
  */
 public final class ConnectionLimits {
 
-  private final int maxGlobal;
-  private final int maxPerIp;
-  private final int defaultPerRoute;
+  private volatile int maxGlobal;
+  private volatile int maxPerIp;
+  private volatile int defaultPerRoute;
   private final AtomicInteger global = new AtomicInteger();
   private final ConcurrentHashMap<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicInteger> perRoute = new ConcurrentHashMap<>();
@@ -23,6 +25,13 @@ public final class ConnectionLimits {
    * @param defaultPerRoute per route unless the route says otherwise; 0 = unlimited
    */
   public ConnectionLimits(int maxGlobal, int maxPerIp, int defaultPerRoute) {
+    this.maxGlobal = maxGlobal;
+    this.maxPerIp = maxPerIp;
+    this.defaultPerRoute = defaultPerRoute;
+  }
+
+  /** Replaces the caps (same meaning as the constructor's); counts of open connections are kept. */
+  public void update(int maxGlobal, int maxPerIp, int defaultPerRoute) {
     this.maxGlobal = maxGlobal;
     this.maxPerIp = maxPerIp;
     this.defaultPerRoute = defaultPerRoute;
@@ -48,31 +57,28 @@ public final class ConnectionLimits {
       global.decrementAndGet();
       return CloseReason.LIMIT_GLOBAL;
     }
-    if (maxPerIp > 0) {
-      AtomicInteger n = perIp.computeIfAbsent(client, k -> new AtomicInteger());
-      if (n.incrementAndGet() > maxPerIp) {
-        releaseIp(client, n);
-        global.decrementAndGet();
-        return CloseReason.LIMIT_CLIENT_IP;
-      }
+    int capPerIp = maxPerIp;
+    AtomicInteger n = perIp.compute(client, (k, v) -> {
+      AtomicInteger c = v == null ? new AtomicInteger() : v;
+      c.incrementAndGet();
+      return c;
+    });
+    if (capPerIp > 0 && n.get() > capPerIp) {
+      releaseIp(client);
+      global.decrementAndGet();
+      return CloseReason.LIMIT_CLIENT_IP;
     }
     return null;
   }
 
   void releaseClient(InetAddress client) {
     global.decrementAndGet();
-    if (maxPerIp > 0) {
-      AtomicInteger n = perIp.get(client);
-      if (n != null) {
-        releaseIp(client, n);
-      }
-    }
+    releaseIp(client);
   }
 
-  private void releaseIp(InetAddress client, AtomicInteger n) {
-    if (n.decrementAndGet() <= 0) {
-      perIp.remove(client, n);
-    }
+  private void releaseIp(InetAddress client) {
+    // atomic against a concurrent acquire of the same IP: never drop an entry that was just incremented
+    perIp.computeIfPresent(client, (k, v) -> v.decrementAndGet() <= 0 ? null : v);
   }
 
   /** Takes a slot on the route; false when the route is full. */

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * socket (Vert.x hands every accepted connection to one of them), and each instance dials upstream from its own
  * loop so both sockets of a connection live on the same thread.
  *
- * <p>Listeners follow the route table: after a swap, ports routes gained are bound and ports they lost are closed,
- * without touching open connections.
+ * <p>Listeners follow the route table and the listener addresses in force: after a swap, ports routes gained (and
+ * addresses a config reload added) are bound and those lost are closed, without touching open connections.
  */
 public final class ListenerVerticle extends VerticleBase {
 
@@ -35,7 +36,7 @@ public final class ListenerVerticle extends VerticleBase {
   /** drain_timeout 0 means no deadline; a shutdown needs one, so take one nobody waits for. */
   private static final long NO_DRAIN_DEADLINE_MS = TimeUnit.DAYS.toMillis(365);
 
-  private final IngressConfig.Listen listen;
+  private final Supplier<IngressConfig.Listen> listen;
   private final RouteTableRef tables;
   private final BoundSockets bound;
   private final ProxyServices services;
@@ -60,6 +61,16 @@ public final class ListenerVerticle extends VerticleBase {
    * @param services the node-wide data path services
    */
   public ListenerVerticle(IngressConfig.Listen listen, RouteTableRef tables, BoundSockets bound,
+      ProxyServices services) {
+    this(() -> listen, tables, bound, services);
+  }
+
+  /**
+   * Like the other constructor, with the listener addresses read at each reconcile (config reload).
+   *
+   * @param listen the listener addresses and port map in force
+   */
+  public ListenerVerticle(Supplier<IngressConfig.Listen> listen, RouteTableRef tables, BoundSockets bound,
       ProxyServices services) {
     this.listen = listen;
     this.tables = tables;
@@ -105,7 +116,7 @@ public final class ListenerVerticle extends VerticleBase {
   }
 
   private Future<Void> reconcile(RouteTable table, boolean startup) {
-    ListenerPlan.Plan plan = ListenerPlan.plan(listen, table);
+    ListenerPlan.Plan plan = ListenerPlan.plan(listen.get(), table);
     Set<Binding> desired = plan.bindings();
     Set<Binding> reported = new HashSet<>(desired);
     reported.addAll(plan.clashes().keySet());

@@ -15,6 +15,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
+import io.vertx.core.net.ConnectOptions;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -214,7 +215,9 @@ final class ProxyConnection {
   /** Tries the plan's backends in order; each failure is counted and ejects that backend. */
   private Future<Peer> dial(List<Backend> plan, int attempt) {
     Backend candidate = plan.get(attempt);
-    return ctx.client().connect(candidate.port(), candidate.host())
+    // the timeout in force now (config reload), not the one the client was built with
+    return ctx.client().connect(new ConnectOptions().setPort(candidate.port()).setHost(candidate.host())
+            .setTimeout((int) ctx.settings().connectTimeout().toMillis()))
         .map(socket -> {
           backend = candidate;
           ctx.health().connectSucceeded(candidate);

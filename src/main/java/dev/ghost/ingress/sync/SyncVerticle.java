@@ -49,7 +49,8 @@ public final class SyncVerticle extends VerticleBase {
   private static final Duration STREAM_SILENCE = Duration.ofSeconds(30);
   private static final long REFRESH_ALL_MIN_GAP_MS = 1_000;
 
-  private final IngressConfig config;
+  /** Replaced by {@link #staticsChanged} (a config reload); its control-plane and state settings never change. */
+  private volatile IngressConfig config;
   private final IngressConfig.ControlPlane settings;
   private final RouteTableRef tables;
   private final AtomicLong versions;
@@ -224,6 +225,32 @@ public final class SyncVerticle extends VerticleBase {
         return Future.succeededFuture();
       });
       return taken.future();
+    });
+  }
+
+  /**
+   * A config reload changed the static envs, routes, port policy or listeners: the table in force is rebuilt from
+   * the same control-plane state with {@code next}'s statics (after everything queued before) and swapped in, so
+   * listeners reconcile. Before the first table nothing is swapped; the first one is built from {@code next}.
+   * Callable from any thread.
+   */
+  public Future<Void> staticsChanged(IngressConfig next) {
+    return onContext(() -> {
+      Promise<Void> done = Promise.promise();
+      enqueue(() -> {
+        config = next;
+        if (published) {
+          RouteTable table = state.toTable(versions.incrementAndGet(), PortPolicy.from(next.limits()), next.envs(),
+              next.routes());
+          tables.swap(table);
+          LOG.atInfo().addKeyValue("version", table.version()).addKeyValue("cursor", state.cursor())
+              .addKeyValue("routes", table.routes().size()).addKeyValue("cause", "config_reload")
+              .log("route table applied");
+        }
+        done.complete();
+        return Future.succeededFuture();
+      });
+      return done.future();
     });
   }
 

@@ -216,7 +216,7 @@ class ConfigFromJsonTest {
       [proxy]\\nsniff_timeout = 5                           ^ ^ conf/x.toml: proxy.sniff_timeout: expected <integer><unit> with unit ms|s|m|h as a string (e.g. "5s"), got integer 5
       ''                                                   ^ GHOST_SNIFF_TIMEOUT=5 ^ environment: GHOST_SNIFF_TIMEOUT: expected <integer><unit> with unit ms|s|m|h, got '5'
       [proxy]\\nsnif_timeout = "5s"                         ^ ^ conf/x.toml: proxy.snif_timeout: unknown key (known in [proxy]: connect_attempts, connect_timeout, drain_timeout, eject_base, eject_max, event_loops, idle_timeout, max_sniff_bytes, native_transport, shutdown_timeout, sniff_timeout, tcp_keepalive)
-      [proxi]\\nsniff_timeout = "5s"                        ^ ^ conf/x.toml: proxi: unknown key (known tables: admin, cluster, control_plane, health, limits, listen, log, node, proxy, state, env, route)
+      [proxi]\\nsniff_timeout = "5s"                        ^ ^ conf/x.toml: proxi: unknown key (known tables: admin, cluster, config, control_plane, health, limits, listen, log, node, proxy, state, env, route)
       proxy = 5                                            ^ ^ conf/x.toml: proxy: expected a table ([proxy]), got integer 5
       [route]\\nport = 443                                  ^ ^ conf/x.toml: route: expected an array of tables ([[route]]), got a table
       [proxy]\\nmax_sniff_bytes = 100                       ^ ^ conf/x.toml: proxy.max_sniff_bytes: must be between 512 and 65536, got 100

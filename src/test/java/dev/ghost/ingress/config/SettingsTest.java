@@ -50,6 +50,7 @@ class SettingsTest {
     assertThat(shown.controlPlane()).isEqualTo(defaults.controlPlane());
     assertThat(shown.state()).isEqualTo(defaults.state());
     assertThat(shown.cluster()).isEqualTo(defaults.cluster());
+    assertThat(shown.reload()).isEqualTo(defaults.reload());
     // and the commented [[env]]/[[route]] example is valid, using every route key
     assertThat(shown.envs()).hasSize(1);
     assertThat(shown.routes()).hasSize(1);

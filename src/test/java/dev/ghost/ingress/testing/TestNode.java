@@ -33,6 +33,21 @@ public final class TestNode implements AutoCloseable {
     return new TestNode(IngressNode.start(config).await());
   }
 
+  /**
+   * Starts a node from a config file, as {@code --config FILE} does (read through vertx-config, {@code env} on
+   * top); the node watches and reloads that file.
+   */
+  public static TestNode startFromFile(Path file, Map<String, String> env) throws Exception {
+    io.vertx.core.Vertx loader = io.vertx.core.Vertx.vertx();
+    IngressConfig config;
+    try {
+      config = ConfigLoader.load(loader, file, env).await();
+    } finally {
+      loader.close().await();
+    }
+    return new TestNode(IngressNode.start(config, file, env).await());
+  }
+
   /** The validated configuration {@code spec} describes, e.g. to build a table for {@code tables().swap}. */
   public static IngressConfig config(Spec spec) throws Exception {
     return ConfigLoader.fromJson(spec.toJson(), spec.env, "test-config");
@@ -147,6 +162,16 @@ public final class TestNode implements AutoCloseable {
     public Spec envVar(String name, String value) {
       env.put(name, value);
       return this;
+    }
+
+    /** The config file this spec describes, as JSON (write it to a {@code .json} file for {@link #startFromFile}). */
+    public JsonObject json() throws IOException {
+      return toJson();
+    }
+
+    /** The environment variables set on this spec. */
+    public Map<String, String> envVars() {
+      return Map.copyOf(env);
     }
 
     JsonObject toJson() throws IOException {

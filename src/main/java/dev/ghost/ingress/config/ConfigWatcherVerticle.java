@@ -1,0 +1,91 @@
+package dev.ghost.ingress.config;
+
+import dev.ghost.ingress.observe.IngressMetrics;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Wiring of config hot reload: scans the file every {@code config.scan_period} (re-read after every applied
+ * change, so a new period takes effect at once; {@code 0} stops scanning) and runs explicit reloads on the same
+ * event loop. The logic is {@link ConfigReloader}.
+ */
+public final class ConfigWatcherVerticle extends VerticleBase {
+
+  private final Path file;
+  private final Map<String, String> env;
+  private final LiveConfig live;
+  private final IngressMetrics metrics;
+  private ConfigReloader reloader;
+  private long timer = -1;
+  private boolean scanning;
+  private boolean stopped;
+
+  /**
+   * @param file    the config file the node started from
+   * @param env     the environment laid over it
+   * @param live    the configuration in force
+   * @param metrics meters
+   */
+  public ConfigWatcherVerticle(Path file, Map<String, String> env, LiveConfig live, IngressMetrics metrics) {
+    this.file = file;
+    this.env = env;
+    this.live = live;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<?> start() {
+    reloader = new ConfigReloader(vertx, file, env, live, metrics);
+    metrics.gaugeOf(dev.ghost.ingress.observe.MetricNames.CONFIG_APPLIED_TIMESTAMP, reloader,
+        r -> r.appliedAtMillis() / 1000.0);
+    live.onChange(diff -> {
+      if (diff.changed().contains(Settings.CONFIG_SCAN_PERIOD.key())) {
+        context.runOnContext(v -> reschedule());
+      }
+    });
+    schedule();
+    return Future.succeededFuture();
+  }
+
+  /** Re-reads and applies the file now; callable from any thread. */
+  public Future<ConfigDiff> reloadNow() {
+    Promise<ConfigDiff> done = Promise.promise();
+    context.runOnContext(v -> reloader.reloadNow().onComplete(done));
+    return done.future();
+  }
+
+  private void reschedule() {
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+      timer = -1;
+    }
+    schedule();
+  }
+
+  private void schedule() {
+    long period = live.current().reload().scanPeriod().toMillis();
+    if (stopped || scanning || timer >= 0 || period <= 0) {
+      return;
+    }
+    timer = vertx.setTimer(period, t -> {
+      timer = -1;
+      scanning = true;
+      reloader.scan().onComplete(ar -> {
+        scanning = false;
+        schedule();
+      });
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopped = true;
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+    return reloader.close();
+  }
+}
