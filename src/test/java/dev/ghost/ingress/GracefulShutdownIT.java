@@ -8,6 +8,7 @@ import dev.ghost.ingress.testing.Await;
 import dev.ghost.ingress.testing.JarProcess;
 import dev.ghost.ingress.testing.TestTls;
 import dev.ghost.ingress.testing.TlsStreamBackend;
+import dev.ghost.ingress.testing.Wire;
 import dev.ghost.ingress.testing.TlsStreamBackend.Session;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
@@ -199,16 +200,7 @@ class GracefulShutdownIT {
 
   /** The listening socket is closed: the kernel refuses a new TCP connection. */
   static void awaitRefused(int port) {
-    Await.until("a new connection to the listener refused", () -> {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("::1", port), 2_000);
-        return false;
-      } catch (ConnectException e) {
-        return true;
-      } catch (IOException e) {
-        return false;
-      }
-    });
+    Wire.awaitRefused("::1", port);
     assertThatThrownBy(() -> new Socket("::1", port).close()).isInstanceOf(ConnectException.class);
   }
 

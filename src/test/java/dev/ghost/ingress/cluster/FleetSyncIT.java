@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ghost.ingress.devcp.DevControlPlane;
 import dev.ghost.ingress.devcp.DevState;
 import dev.ghost.ingress.testing.Await;
+import dev.ghost.ingress.testing.DevPlanes;
 import dev.ghost.ingress.testing.ClientHellos;
 import dev.ghost.ingress.testing.Clients;
 import dev.ghost.ingress.testing.RecordingTcpBackend;
@@ -64,25 +65,8 @@ class FleetSyncIT {
   @BeforeAll
   static void start() throws Exception {
     dir = Files.createTempDirectory("fleet-sync-");
-    Path state = dir.resolve("cp.toml");
-    Files.writeString(state, """
-        org = "%s"
-        token = "%s"
-
-        [[env]]
-        id = "env_1"
-        app = "app_1"
-
-        [[instance]]
-        id = "inst_1"
-        env = "env_1"
-        process_type = "web"
-        overlay_ipv6 = "::1"
-        status = "ready"
-        """.formatted(ORG, TOKEN));
     vertx = Vertx.vertx();
-    cp = DevControlPlane.start(vertx, new DevControlPlane.Options().stateFile(state).scan(Duration.ofMillis(50)))
-        .await();
+    cp = DevPlanes.oneReadyInstance(vertx, dir, ORG, TOKEN);
     Set<Integer> taken = new HashSet<>();
     portMaps = List.of(portMap(taken), portMap(taken), portMap(taken));
     long t0 = System.nanoTime();

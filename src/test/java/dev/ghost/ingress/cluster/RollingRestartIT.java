@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ghost.ingress.devcp.DevControlPlane;
 import dev.ghost.ingress.devcp.DevState;
 import dev.ghost.ingress.testing.Await;
+import dev.ghost.ingress.testing.DevPlanes;
 import dev.ghost.ingress.testing.JarProcess;
 import dev.ghost.ingress.testing.TestFleet;
 import dev.ghost.ingress.testing.TestTls;
 import dev.ghost.ingress.testing.TlsStreamBackend;
+import dev.ghost.ingress.testing.Wire;
 import dev.ghost.ingress.testing.TlsStreamBackend.Session;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -68,25 +70,8 @@ class RollingRestartIT {
     TestTls.warmUp();
     backend = TlsStreamBackend.start("::1", TestTls.MYAPP);
     dir = Files.createTempDirectory("rolling-");
-    Path state = dir.resolve("cp.toml");
-    Files.writeString(state, """
-        org = "%s"
-        token = "%s"
-
-        [[env]]
-        id = "env_1"
-        app = "app_1"
-
-        [[instance]]
-        id = "inst_1"
-        env = "env_1"
-        process_type = "web"
-        overlay_ipv6 = "::1"
-        status = "ready"
-        """.formatted(ORG, TOKEN));
     vertx = Vertx.vertx();
-    cp = DevControlPlane.start(vertx, new DevControlPlane.Options().stateFile(state).scan(Duration.ofMillis(50)))
-        .await();
+    cp = DevPlanes.oneReadyInstance(vertx, dir, ORG, TOKEN);
     cp.edit(s -> s.withRoute(new DevState.Route("rt_app", "app_1", "env_1", TestTls.MYAPP, ROUTE_PORT,
         DevState.TLS_PASSTHROUGH, "web", backend.port(), DevState.PROXY_OFF, false)));
     Set<Integer> taken = new HashSet<>();
@@ -171,7 +156,7 @@ class RollingRestartIT {
       Await.until("node-0 /readyz 503", () -> status(0, "/readyz") == 503);
       Await.until("node-0 draining on node-1's /v1/fleet", CONVERGED, () -> fleetNode(1, "node-0") != null
           && fleetNode(1, "node-0").getBoolean("draining"), () -> String.valueOf(get(1, "/v1/fleet")));
-      awaitRefused(listenPorts.get(0));
+      Wire.awaitRefused("::1", listenPorts.get(0));
       for (int i : List.of(1, 2)) {
         try (Session other = Session.open("::1", listenPorts.get(i), TestTls.MYAPP)) {
           other.exchange();
@@ -268,19 +253,6 @@ class RollingRestartIT {
   static JsonObject drainingOf(int i, String backend) {
     JsonObject view = get(i, "/v1/fleet");
     return view == null ? null : view.getJsonObject("draining").getJsonObject(backend);
-  }
-
-  static void awaitRefused(int port) {
-    Await.until("a new connection refused on " + port, () -> {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("::1", port), 2_000);
-        return false;
-      } catch (ConnectException e) {
-        return true;
-      } catch (IOException e) {
-        return false;
-      }
-    });
   }
 
   static String admin(int i, String path) {

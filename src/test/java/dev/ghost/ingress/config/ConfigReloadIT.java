@@ -17,11 +17,10 @@ import dev.ghost.ingress.testing.RawServer;
 import dev.ghost.ingress.testing.TestNode;
 import dev.ghost.ingress.testing.TestNode.RouteJson;
 import dev.ghost.ingress.testing.TestTls;
-import io.vertx.core.Vertx;
+import dev.ghost.ingress.testing.TlsStreamBackend;
+import dev.ghost.ingress.testing.Wire;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetServer;
-import io.vertx.core.net.NetServerOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -57,8 +56,7 @@ class ConfigReloadIT {
   static final int RAW_PORT = 7981;
   static final int EXTRA_LISTEN_PORT = 7982;
 
-  static Vertx vertx;
-  static NetServer tlsBackend;
+  static TlsStreamBackend tlsBackend;
   static RawServer rawBackend;
   static Path dir;
   static Path file;
@@ -70,11 +68,7 @@ class ConfigReloadIT {
   @BeforeAll
   static void start() throws Exception {
     TestTls.warmUp();
-    vertx = Vertx.vertx();
-    tlsBackend = vertx.createNetServer(new NetServerOptions().setHost("::1").setPort(0).setSsl(true)
-            .setKeyCertOptions(TestTls.keyCert(TestTls.MYAPP)))
-        .connectHandler(s -> s.handler(s::write))
-        .listen().await();
+    tlsBackend = TlsStreamBackend.start("::1", TestTls.MYAPP);
     rawBackend = RawServer.echo("::1");
     dir = Files.createTempDirectory("ghost-reload");
     file = dir.resolve("ingress.json");
@@ -91,7 +85,7 @@ class ConfigReloadIT {
     ((Logger) LoggerFactory.getLogger(ConfigReloader.class)).detachAppender(logs);
     node.close();
     rawBackend.close();
-    vertx.close().await();
+    tlsBackend.close();
     LogLevels.apply("info");
   }
 
@@ -111,7 +105,7 @@ class ConfigReloadIT {
         .set("state.file", stateFile.toString())
         .set("config.scan_period", "100ms")
         .set("log.level", "info")
-        .route(RouteJson.tls("myapp", TestTls.MYAPP, "[::1]:" + tlsBackend.actualPort()));
+        .route(RouteJson.tls("myapp", TestTls.MYAPP, tlsBackend.backend()));
   }
 
   static JsonObject base() throws IOException {
@@ -160,16 +154,6 @@ class ConfigReloadIT {
       return logs.list.stream().anyMatch(e -> e.getFormattedMessage().contains(message)
         && e.getKeyValuePairs() != null
           && e.getKeyValuePairs().stream().anyMatch(kv -> "key".equals(kv.key) && key.equals(kv.value)));
-    }
-  }
-
-  static boolean refused(int port) {
-    try (Socket s = new Socket("::1", port)) {
-      return false;
-    } catch (ConnectException e) {
-      return true;
-    } catch (IOException e) {
-      return false;
     }
   }
 
@@ -267,7 +251,8 @@ class ConfigReloadIT {
         Await.until("the route port and the address released", () -> node.node().bound().port("::1", RAW_PORT) <= 0
             && node.node().bound().port("::1", EXTRA_LISTEN_PORT) <= 0);
         assertThat(node.node().tables().current().routes()).extracting(r -> r.id()).containsExactly("myapp");
-        Await.until("both released sockets refuse", () -> refused(rawPort) && refused(extraPort));
+        Await.until("both released sockets refuse",
+            () -> Wire.refused("::1", rawPort) && Wire.refused("::1", extraPort));
       }
       exchange(session, "untouched by listener changes");
     }

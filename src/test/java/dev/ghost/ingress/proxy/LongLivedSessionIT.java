@@ -13,12 +13,10 @@ import dev.ghost.ingress.testing.StreamingTlsSession;
 import dev.ghost.ingress.testing.TestNode;
 import dev.ghost.ingress.testing.TestNode.RouteJson;
 import dev.ghost.ingress.testing.TestTls;
-import io.vertx.core.Vertx;
-import io.vertx.core.net.NetServer;
+import dev.ghost.ingress.testing.TlsStreamBackend;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,23 +33,19 @@ class LongLivedSessionIT {
   static final Duration DRAIN = Duration.ofSeconds(3);
   static final Duration SHORT_DRAIN = Duration.ofMillis(300);
 
-  static Vertx vertx;
-  static NetServer first;
-  static NetServer second;
-  static final AtomicInteger firstAccepted = new AtomicInteger();
-  static final AtomicInteger secondAccepted = new AtomicInteger();
+  static TlsStreamBackend first;
+  static TlsStreamBackend second;
   static TestNode node;
   static long version = 100;
 
   @BeforeAll
   static void start() throws Exception {
     TestTls.warmUp();
-    vertx = Vertx.vertx();
-    first = StreamingTlsSession.echoBackend(vertx, "::1", TestTls.MYAPP, firstAccepted);
-    second = StreamingTlsSession.echoBackend(vertx, "::1", TestTls.MYAPP, secondAccepted);
+    first = TlsStreamBackend.start("::1", TestTls.MYAPP);
+    second = TlsStreamBackend.start("::1", TestTls.MYAPP);
     node = TestNode.start(new TestNode.Spec().ipv6("::1").withoutProbes().set("proxy.sniff_timeout", "5s")
         .set("proxy.drain_timeout", DRAIN.toMillis() + "ms")
-        .route(RouteJson.tls("myapp", TestTls.MYAPP, backend(first))));
+        .route(RouteJson.tls("myapp", TestTls.MYAPP, first.backend())));
   }
 
   @AfterAll
@@ -59,8 +53,11 @@ class LongLivedSessionIT {
     if (node != null) {
       node.close();
     }
-    if (vertx != null) {
-      vertx.close().await();
+    if (first != null) {
+      first.close();
+    }
+    if (second != null) {
+      second.close();
     }
   }
 
@@ -86,12 +83,12 @@ class LongLivedSessionIT {
       swap(second, DRAIN, false);
       Await.until("its drain clock to start", () -> drains() > drains);
       session.awaitMoreRoundTrips("while draining", 50);
-      int before = secondAccepted.get();
+      int before = second.accepted();
       try (StreamingTlsSession next = open()) {
         next.awaitMoreRoundTrips("on the new backend", 5);
         next.finish();
       }
-      assertThat(secondAccepted.get()).isEqualTo(before + 1);
+      assertThat(second.accepted()).isEqualTo(before + 1);
       session.awaitMoreRoundTrips("after a new session went elsewhere", 50);
       session.finish();
     } finally {
@@ -118,21 +115,17 @@ class LongLivedSessionIT {
   }
 
   /** Installs a table: route myapp on {@code backend} with {@code drain}, plus an unrelated route when asked. */
-  private static void swap(NetServer backend, Duration drain, boolean withOther) {
+  private static void swap(TlsStreamBackend backend, Duration drain, boolean withOther) {
     List<RouteCandidate> routes = new ArrayList<>();
     routes.add(RouteCandidate.tls("myapp", TestTls.MYAPP, 443)
-        .withBackends(List.of(Backend.parse(backend(backend)))).withLimits(null, drain, 0));
+        .withBackends(List.of(Backend.parse(backend.backend()))).withLimits(null, drain, 0));
     if (withOther) {
       routes.add(RouteCandidate.tls("other", TestTls.OTHER, 443)
-          .withBackends(List.of(Backend.parse(backend(second)))));
+          .withBackends(List.of(Backend.parse(second.backend()))));
     }
     RouteTableBuilder builder = new RouteTableBuilder(++version, PortPolicy.DEFAULT);
     routes.forEach(builder::add);
     node.node().tables().swap(builder.build());
-  }
-
-  private static String backend(NetServer server) {
-    return "[::1]:" + server.actualPort();
   }
 
   private static double drains() {

@@ -1,21 +1,18 @@
 package dev.ghost.ingress.testing;
 
-import io.vertx.core.Vertx;
-import io.vertx.core.net.NetServer;
-import io.vertx.core.net.NetServerOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLSocket;
 
 /**
  * A long-lived TLS session carrying data both ways: a JDK {@link SSLSocket} client with SNI whose pump thread
- * writes 4 KiB records and reads them back from an echoing TLS backend, over and over, until told to finish. Tests
+ * writes 4 KiB records and reads them back from an echoing TLS backend ({@link TlsStreamBackend}), over and over,
+ * until told to finish (for step-by-step exchanges, see {@link TlsStreamBackend.Session}). Tests
  * let something happen to the ingress in between (a drain, a reload, a SIGTERM) and check that round trips went on
  * ({@link #awaitMoreRoundTrips}) and the session ended cleanly ({@link #finish}), or that it was cut
  * ({@link #awaitCut}).
@@ -34,25 +31,6 @@ public final class StreamingTlsSession implements AutoCloseable {
     this.socket = socket;
     this.pump = new Thread(this::pump, "streaming-tls-session");
     pump.setDaemon(true);
-  }
-
-  /** A TLS backend on {@code host} port 0 presenting {@code certHost}'s certificate; it echoes what it reads. */
-  public static NetServer echoBackend(Vertx vertx, String host, String certHost) {
-    return vertx.createNetServer(new NetServerOptions().setHost(host).setPort(0).setSsl(true)
-            .setKeyCertOptions(TestTls.keyCert(certHost)))
-        .connectHandler(s -> s.handler(s::write))
-        .listen().await();
-  }
-
-  /** An echo backend that counts the connections it accepted in {@code accepted}. */
-  public static NetServer echoBackend(Vertx vertx, String host, String certHost, AtomicInteger accepted) {
-    return vertx.createNetServer(new NetServerOptions().setHost(host).setPort(0).setSsl(true)
-            .setKeyCertOptions(TestTls.keyCert(certHost)))
-        .connectHandler(s -> {
-          accepted.incrementAndGet();
-          s.handler(s::write);
-        })
-        .listen().await();
   }
 
   /** Connects with TLS 1.3 and SNI {@code sni}, completes one round trip, then keeps pumping in the background. */

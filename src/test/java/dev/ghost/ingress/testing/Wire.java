@@ -108,4 +108,21 @@ public final class Wire {
   private static long elapsedMillis(long start) {
     return (System.nanoTime() - start) / 1_000_000;
   }
+
+  /** True when a TCP connect to {@code host:port} is refused (nothing listens there: the kernel answers RST). */
+  public static boolean refused(String host, int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(host, port), 2_000);
+      return false;
+    } catch (java.net.ConnectException e) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Waits until a TCP connect to {@code host:port} is refused: its listening socket is closed. */
+  public static void awaitRefused(String host, int port) {
+    await("a new connection to " + host + " port " + port + " refused", () -> refused(host, port));
+  }
 }
