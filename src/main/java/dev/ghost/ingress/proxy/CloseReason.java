@@ -41,10 +41,11 @@ public enum CloseReason {
   IDLE_TIMEOUT(CloseAction.RST, false),
   /** An I/O error on either socket. */
   IO_ERROR(CloseAction.RST, false),
-  /** Still open when the drain deadline passed. */
-  DRAIN_DEADLINE(CloseAction.FIN, false),
-  /** Still open when the node's shutdown deadline passed. */
-  SHUTDOWN(CloseAction.FIN, false);
+  /**
+   * Still open at a drain deadline: the route's {@code drain_timeout} after its backend left the eligible set, or the
+   * node's {@code shutdown_timeout} after SIGTERM or an admin drain (behaviour doc: both count as drain_deadline).
+   */
+  DRAIN_DEADLINE(CloseAction.FIN, false);
 
   private final CloseAction action;
   private final boolean normal;
