@@ -267,15 +267,29 @@ final class ProxyConnection {
       return;
     }
     state = State.RELAYING;
-    if (route.proxyProtocol().v2()) {
-      upstream.write(Unpooled.wrappedBuffer(ProxyHeaderV2.encode(clientAddress, reached, tlvs())));
+    ByteBuf preamble = preamble();
+    if (preamble != null) {
+      upstream.write(preamble);
     }
-    for (ByteBuf buf : received) {
-      upstream.write(buf);
-    }
-    received.clear();
     relay = new PipeRelay(ctx.vertx(), idleTimeout());
     relay.start(client, upstream, clientFin).onComplete(ar -> onRelayDone(ar.result()));
+  }
+
+  /**
+   * The PROXY v2 header when the route asks for one, then the bytes read while sniffing, as one buffer (null when
+   * there is nothing): written outside a read, each buffer would be flushed as a write and a segment of its own.
+   */
+  private ByteBuf preamble() {
+    List<ByteBuf> parts = new ArrayList<>(received.size() + 1);
+    if (route.proxyProtocol().v2()) {
+      parts.add(Unpooled.wrappedBuffer(ProxyHeaderV2.encode(clientAddress, reached, tlvs())));
+    }
+    parts.addAll(received);
+    received.clear();
+    if (parts.size() <= 1) {
+      return parts.isEmpty() ? null : parts.get(0);
+    }
+    return Unpooled.wrappedBuffer(parts.toArray(new ByteBuf[0]));
   }
 
   private ProxyHeaderV2.Tlvs tlvs() {
