@@ -6,60 +6,92 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The data path's meters. Thread-safe; meters are created once per label set and cached, so the hot path does a
- * map lookup and an increment.
+ * The node's meters. Thread-safe. The data path's meters are grouped per listener ({@link ListenerMeters}) and per
+ * route ({@link RouteMeters}) and built once, so a connection counts on objects it already holds; the rarer events
+ * look their counter up by name and labels.
  */
 public final class IngressMetrics {
 
+  /** The route label of connections closed before they were routed. */
+  public static final String UNROUTED = "none";
+
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
-  private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
   private final Map<String, Boolean> registered = new ConcurrentHashMap<>();
+  private final Map<String, ListenerMeters> listeners = new ConcurrentHashMap<>();
+  private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
+  private final RouteMeters unrouted;
+  private final CounterFamily sniffs;
 
   public IngressMetrics(MeterRegistry registry) {
     this.registry = registry;
+    this.unrouted = route(UNROUTED);
+    this.sniffs = new CounterFamily(registry, MetricNames.SNIFF, "outcome", Tags.empty());
   }
 
   public MeterRegistry registry() {
     return registry;
   }
 
+  /**
+   * A listener's meters; the same object for the same label. Kept for the node's life like the series they feed,
+   * and bounded by the listener addresses the node ever served.
+   */
+  public ListenerMeters listener(String label) {
+    ListenerMeters m = listeners.get(label);
+    return m != null ? m : listeners.computeIfAbsent(label, l -> new ListenerMeters(registry, l));
+  }
+
+  /**
+   * A route's meters; the same object for the same route id. They outlive the route in the table on purpose: a
+   * connection still draining on a removed route counts its close on them, and the registry keeps the route's
+   * series as it always did, so dropping this object would gain nothing.
+   */
+  public RouteMeters route(String routeId) {
+    RouteMeters m = routes.get(routeId);
+    return m != null ? m : routes.computeIfAbsent(routeId, r -> new RouteMeters(registry, r));
+  }
+
+  /** The meters of connections closed before routing (route label {@value #UNROUTED}). */
+  public RouteMeters unrouted() {
+    return unrouted;
+  }
+
   public void accepted(String listener) {
-    counter(MetricNames.CONNECTIONS_ACCEPTED, "listener", listener).increment();
+    listener(listener).accepted();
   }
 
   /** Adds {@code delta} to the listener's open-connection gauge. */
   public void listenerActive(String listener, int delta) {
-    gauge(MetricNames.CONNECTIONS_ACTIVE, "listener", listener).addAndGet(delta);
+    listener(listener).active(delta);
   }
 
   public void routeActive(String route, int delta) {
-    gauge(MetricNames.ROUTE_CONNECTIONS_ACTIVE, "route", route).addAndGet(delta);
+    route(route).active(delta);
   }
 
   public void closed(String reason, String route) {
-    counter(MetricNames.CONNECTIONS_CLOSED, "reason", reason, "route", route).increment();
+    route(route).closed(reason);
   }
 
+  /** One ClientHello sniff outcome (found, no_sni, not_tls, ...). */
   public void sniff(String outcome) {
-    counter(MetricNames.SNIFF, "outcome", outcome).increment();
+    sniffs.increment(outcome);
   }
 
   public void connectFailure(String route, String kind) {
-    counter(MetricNames.UPSTREAM_CONNECT_FAILURES, "route", route, "kind", kind).increment();
+    route(route).connectFailure(kind);
   }
 
   public void panic(String route) {
-    counter(MetricNames.UPSTREAM_PANIC, "route", route).increment();
+    route(route).panic();
   }
 
   public void bytes(String route, long fromClient, long fromBackend) {
-    counter(MetricNames.BYTES_FROM_CLIENT, "route", route).increment(fromClient);
-    counter(MetricNames.BYTES_FROM_BACKEND, "route", route).increment(fromBackend);
+    route(route).bytes(fromClient, fromBackend);
   }
 
   public void bindFailure(String listener) {
@@ -67,7 +99,7 @@ public final class IngressMetrics {
   }
 
   public void drainStarted(String route) {
-    counter(MetricNames.DRAINS, "route", route).increment();
+    route(route).drainStarted();
   }
 
   public void syncError(String kind) {
@@ -131,22 +163,16 @@ public final class IngressMetrics {
     });
   }
 
-  /** Current value of a counter, for the admin API and tests; 0 when it never counted. */
+  /** Current value of a counter with exactly these labels, for the admin API and tests; 0 when it never counted. */
   public double count(String name, String... tags) {
-    Counter c = counters.get(key(name, tags));
+    Tags wanted = Tags.of(tags);
+    Counter c = registry.find(name).tags(wanted).counters().stream()
+        .filter(found -> Tags.of(found.getId().getTags()).equals(wanted)).findFirst().orElse(null);
     return c == null ? 0 : c.count();
   }
 
   private Counter counter(String name, String... tags) {
     return counters.computeIfAbsent(key(name, tags), k -> registry.counter(name, Tags.of(tags)));
-  }
-
-  private AtomicLong gauge(String name, String... tags) {
-    return gauges.computeIfAbsent(key(name, tags), k -> {
-      AtomicLong value = new AtomicLong();
-      Gauge.builder(name, value, AtomicLong::get).tags(tags).register(registry);
-      return value;
-    });
   }
 
   private static String key(String name, String... tags) {

@@ -17,6 +17,16 @@ public final class ConnectionIds {
   }
 
   public String next() {
-    return prefix + '-' + Long.toHexString(next.incrementAndGet());
+    return format(nextSerial());
+  }
+
+  /** The next connection's number; {@link #format} makes its id, so a connection nobody asks the id of skips that. */
+  public long nextSerial() {
+    return next.incrementAndGet();
+  }
+
+  /** The id of the connection numbered {@code serial}. */
+  public String format(long serial) {
+    return prefix + '-' + Long.toHexString(serial);
   }
 }

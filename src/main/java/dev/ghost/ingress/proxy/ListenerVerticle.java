@@ -148,7 +148,8 @@ public final class ListenerVerticle extends VerticleBase {
   private static final int SHARED_EPHEMERAL_ROUTE_PORT_0 = -65536;
 
   private Future<NetServer> bind(Binding b, boolean startup) {
-    ProxyConnection.Listener label = new ProxyConnection.Listener(b.label(), b.routePort());
+    ProxyConnection.Listener label =
+        new ProxyConnection.Listener(b.label(), b.routePort(), proxy.metrics().listener(b.label()));
     NetServer server = vertx.createNetServer(serverOptions())
         .connectHandler(socket -> new ProxyConnection(proxy, Peer.adopt(socket), label, tables.current()).start());
     int port = listenPort(b);

@@ -1,6 +1,8 @@
 package dev.ghost.ingress.proxy;
 
 import dev.ghost.ingress.observe.AccessLog;
+import dev.ghost.ingress.observe.ListenerMeters;
+import dev.ghost.ingress.observe.RouteMeters;
 import dev.ghost.ingress.route.Backend;
 import dev.ghost.ingress.route.Plan;
 import dev.ghost.ingress.route.PortRoutes;
@@ -14,7 +16,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.util.ReferenceCountUtil;
-import io.vertx.core.Future;
 import io.vertx.core.net.ConnectOptions;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -48,7 +49,9 @@ final class ProxyConnection {
   private final Peer client;
   private final Listener listener;
   private final RouteTable table;
-  private final String id;
+  private final long serial;
+  /** Formatted on first use: only the access log and the PROXY v2 UNIQUE_ID read it. */
+  private String id;
   private final long acceptedAt = System.nanoTime();
   private final InetSocketAddress clientAddress;
   private final InetSocketAddress reached;
@@ -56,13 +59,15 @@ final class ProxyConnection {
   private State state = State.SNIFFING;
   private SniRouting routing;
   private final List<ByteBuf> received = new ArrayList<>();
-  private byte[] sniffed = new byte[0];
+  private byte[] sniffed = NOTHING_SNIFFED;
   private int sniffedLength;
   private long receivedBytes;
   private boolean clientFin;
   private long sniffTimer = -1;
   private String sni;
   private Route route;
+  /** The route's meters, looked up once when routed; the unrouted ones until then. */
+  private RouteMeters routeMeters;
   private Backend backend;
   private Relay relay;
   private boolean draining;
@@ -75,15 +80,27 @@ final class ProxyConnection {
     this.client = client;
     this.listener = listener;
     this.table = table;
-    this.id = ctx.ids().next();
+    this.serial = ctx.ids().nextSerial();
+    this.routeMeters = ctx.metrics().unrouted();
     this.clientAddress = Sockets.unwrap(client.remoteAddress());
     this.reached = Sockets.unwrap(client.localAddress());
   }
 
-  /** The listener that accepted a connection: its label for metrics and the route port it serves. */
-  record Listener(String label, int routePort) {}
+  private static final byte[] NOTHING_SNIFFED = new byte[0];
+
+  /**
+   * The listener that accepted a connection.
+   *
+   * @param label     its label in the access log and metrics
+   * @param routePort the route port it serves
+   * @param meters    its meters, looked up once per listener rather than per connection
+   */
+  record Listener(String label, int routePort, ListenerMeters meters) {}
 
   String id() {
+    if (id == null) {
+      id = ctx.ids().format(serial);
+    }
     return id;
   }
 
@@ -101,8 +118,8 @@ final class ProxyConnection {
 
   void start() {
     ctx.open().add(this);
-    ctx.metrics().accepted(listener.label());
-    ctx.metrics().listenerActive(listener.label(), 1);
+    listener.meters().accepted();
+    listener.meters().active(1);
     CloseReason refused = ctx.limits().acquireClient(clientAddress.getAddress());
     if (refused != null) {
       close(refused);
@@ -187,6 +204,7 @@ final class ProxyConnection {
   private void routeTo(Route chosen) {
     cancelSniffTimer();
     route = chosen;
+    routeMeters = ctx.metrics().route(chosen.id());
     state = State.DIALING;
     client.hold();
     if (!ctx.limits().acquireRoute(route.id(), route.maxConnections())) {
@@ -194,41 +212,45 @@ final class ProxyConnection {
       return;
     }
     routeSlot = true;
-    ctx.metrics().routeActive(route.id(), 1);
+    routeMeters.active(1);
     Plan plan = ctx.selector().plan(route, ctx.health(), ctx.settings().connectAttempts());
     if (plan.order().isEmpty()) {
       close(CloseReason.NO_ELIGIBLE_BACKEND);
       return;
     }
     if (plan.panic()) {
-      ctx.metrics().panic(route.id());
+      routeMeters.panic();
     }
-    dial(plan.order(), 0).onComplete(ar -> {
+    dial(plan.order(), 0);
+  }
+
+  /**
+   * Tries the plan's backends in order; each failure is counted and ejects that backend. When none connects, the
+   * client is closed as {@link CloseReason#CONNECT_FAILED} unless it already went away.
+   */
+  private void dial(List<Backend> plan, int attempt) {
+    Backend candidate = plan.get(attempt);
+    // the timeout in force now (config reload), not the one the client was built with
+    ConnectOptions options = new ConnectOptions().setPort(candidate.port()).setHost(candidate.host())
+        .setTimeout((int) ctx.settings().connectTimeout().toMillis());
+    ctx.client().connect(options).onComplete(ar -> {
       if (ar.succeeded()) {
-        onConnected(ar.result());
-      } else if (state == State.DIALING) {
+        backend = candidate;
+        ctx.health().connectSucceeded(candidate);
+        onConnected(Peer.adopt(ar.result()));
+        return;
+      }
+      ctx.health().connectFailed(candidate, System.nanoTime());
+      routeMeters.connectFailure(failureKind(ar.cause()));
+      if (state != State.DIALING) {
+        return;
+      }
+      if (attempt + 1 < plan.size()) {
+        dial(plan, attempt + 1);
+      } else {
         close(CloseReason.CONNECT_FAILED);
       }
     });
-  }
-
-  /** Tries the plan's backends in order; each failure is counted and ejects that backend. */
-  private Future<Peer> dial(List<Backend> plan, int attempt) {
-    Backend candidate = plan.get(attempt);
-    // the timeout in force now (config reload), not the one the client was built with
-    return ctx.client().connect(new ConnectOptions().setPort(candidate.port()).setHost(candidate.host())
-            .setTimeout((int) ctx.settings().connectTimeout().toMillis()))
-        .map(socket -> {
-          backend = candidate;
-          ctx.health().connectSucceeded(candidate);
-          return Peer.adopt(socket);
-        })
-        .recover(err -> {
-          ctx.health().connectFailed(candidate, System.nanoTime());
-          ctx.metrics().connectFailure(route.id(), failureKind(err));
-          boolean more = attempt + 1 < plan.size() && state == State.DIALING;
-          return more ? dial(plan, attempt + 1) : Future.failedFuture(err);
-        });
   }
 
   private static String failureKind(Throwable err) {
@@ -245,15 +267,29 @@ final class ProxyConnection {
       return;
     }
     state = State.RELAYING;
-    if (route.proxyProtocol().v2()) {
-      upstream.write(Unpooled.wrappedBuffer(ProxyHeaderV2.encode(clientAddress, reached, tlvs())));
+    ByteBuf preamble = preamble();
+    if (preamble != null) {
+      upstream.write(preamble);
     }
-    for (ByteBuf buf : received) {
-      upstream.write(buf);
-    }
-    received.clear();
     relay = new PipeRelay(ctx.vertx(), idleTimeout());
     relay.start(client, upstream, clientFin).onComplete(ar -> onRelayDone(ar.result()));
+  }
+
+  /**
+   * The PROXY v2 header when the route asks for one, then the bytes read while sniffing, as one buffer (null when
+   * there is nothing): written outside a read, each buffer would be flushed as a write and a segment of its own.
+   */
+  private ByteBuf preamble() {
+    List<ByteBuf> parts = new ArrayList<>(received.size() + 1);
+    if (route.proxyProtocol().v2()) {
+      parts.add(Unpooled.wrappedBuffer(ProxyHeaderV2.encode(clientAddress, reached, tlvs())));
+    }
+    parts.addAll(received);
+    received.clear();
+    if (parts.size() <= 1) {
+      return parts.isEmpty() ? null : parts.get(0);
+    }
+    return Unpooled.wrappedBuffer(parts.toArray(new ByteBuf[0]));
   }
 
   private ProxyHeaderV2.Tlvs tlvs() {
@@ -263,7 +299,7 @@ final class ProxyConnection {
       tlvs = tlvs.withAuthority(sni);
     }
     if (wanted.contains(ProxyProtocol.Tlv.UNIQUE_ID)) {
-      tlvs = tlvs.withUniqueId(id);
+      tlvs = tlvs.withUniqueId(id());
     }
     return wanted.contains(ProxyProtocol.Tlv.CRC32C) ? tlvs.withCrc32c() : tlvs;
   }
@@ -309,7 +345,7 @@ final class ProxyConnection {
   private void startDrain() {
     draining = true;
     ctx.drains().started(backend);
-    ctx.metrics().drainStarted(route.id());
+    routeMeters.drainStarted();
     Duration timeout = route.drainTimeout() != null ? route.drainTimeout() : ctx.settings().drainTimeout();
     if (!timeout.isZero()) {
       drainTimer = ctx.vertx().setTimer(timeout.toMillis(), t -> {
@@ -374,25 +410,30 @@ final class ProxyConnection {
     if (clientSlot) {
       ctx.limits().releaseClient(clientAddress.getAddress());
     }
-    String routeId = route == null ? "none" : route.id();
     if (routeSlot) {
-      ctx.limits().releaseRoute(routeId);
-      ctx.metrics().routeActive(routeId, -1);
+      ctx.limits().releaseRoute(route.id());
+      routeMeters.active(-1);
     }
     long totalFromClient = receivedBytes + fromClient;
-    ctx.metrics().listenerActive(listener.label(), -1);
-    ctx.metrics().closed(reason.label(), routeId);
+    listener.meters().active(-1);
+    routeMeters.closed(reason.label());
     if (route != null) {
-      ctx.metrics().bytes(routeId, totalFromClient, fromBackend);
+      routeMeters.bytes(totalFromClient, fromBackend);
     }
+    if (ctx.accessLog().enabled()) {
+      logAccess(reason, totalFromClient, fromBackend);
+    }
+  }
+
+  private void logAccess(CloseReason reason, long fromClient, long fromBackend) {
     ctx.accessLog().log(new AccessLog.Entry(
-        id,
+        id(),
         clientAddress.getAddress().getHostAddress() + ":" + clientAddress.getPort(),
         listener.label(),
         sni,
         route == null ? null : route.id(),
         backend == null ? null : backend.toString(),
-        totalFromClient,
+        fromClient,
         fromBackend,
         (System.nanoTime() - acceptedAt) / 1_000_000,
         reason.label()));

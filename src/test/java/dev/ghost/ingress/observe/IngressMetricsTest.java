@@ -1,0 +1,97 @@
+package dev.ghost.ingress.observe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+
+class IngressMetricsTest {
+
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final IngressMetrics metrics = new IngressMetrics(registry);
+
+  @Test
+  void listenerAndRouteMetersAreBuiltOncePerLabel() {
+    assertThat(metrics.listener("[::1]:443")).isSameAs(metrics.listener("[::1]:443"));
+    assertThat(metrics.route("app")).isSameAs(metrics.route("app"));
+    assertThat(metrics.route("app")).isNotSameAs(metrics.route("other"));
+    assertThat(metrics.route(IngressMetrics.UNROUTED)).isSameAs(metrics.unrouted());
+  }
+
+  @Test
+  void aMeterAppearsOnlyOnceItCounted() {
+    metrics.listener("l");
+    metrics.route("app");
+    assertThat(registry.getMeters()).isEmpty();
+
+    metrics.route("app").closed("completed");
+    assertThat(registry.getMeters()).extracting(m -> m.getId().getName())
+        .containsExactly(MetricNames.CONNECTIONS_CLOSED);
+  }
+
+  @Test
+  void routeMetersCountOnTheSeriesTheLabelsName() {
+    RouteMeters app = metrics.route("app");
+    app.active(1);
+    app.active(1);
+    app.active(-1);
+    app.closed("completed");
+    app.closed("completed");
+    app.closed("idle_timeout");
+    app.connectFailure("refused");
+    app.panic();
+    app.bytes(10, 20);
+    app.bytes(1, 0);
+    app.drainStarted();
+    metrics.unrouted().closed("no_route");
+
+    assertThat(gauge(MetricNames.ROUTE_CONNECTIONS_ACTIVE, "route", "app")).isEqualTo(1);
+    assertThat(metrics.count(MetricNames.CONNECTIONS_CLOSED, "reason", "completed", "route", "app")).isEqualTo(2);
+    assertThat(metrics.count(MetricNames.CONNECTIONS_CLOSED, "reason", "idle_timeout", "route", "app")).isEqualTo(1);
+    assertThat(metrics.count(MetricNames.CONNECTIONS_CLOSED, "reason", "no_route", "route", "none")).isEqualTo(1);
+    assertThat(metrics.count(MetricNames.UPSTREAM_CONNECT_FAILURES, "route", "app", "kind", "refused")).isEqualTo(1);
+    assertThat(metrics.count(MetricNames.UPSTREAM_PANIC, "route", "app")).isEqualTo(1);
+    assertThat(metrics.count(MetricNames.BYTES_FROM_CLIENT, "route", "app")).isEqualTo(11);
+    assertThat(metrics.count(MetricNames.BYTES_FROM_BACKEND, "route", "app")).isEqualTo(20);
+    assertThat(metrics.count(MetricNames.DRAINS, "route", "app")).isEqualTo(1);
+  }
+
+  @Test
+  void listenerMetersCountAcceptedAndOpen() {
+    ListenerMeters l = metrics.listener("127.0.0.1:443");
+    l.accepted();
+    l.accepted();
+    l.active(1);
+    l.active(1);
+    l.active(-1);
+
+    assertThat(metrics.count(MetricNames.CONNECTIONS_ACCEPTED, "listener", "127.0.0.1:443")).isEqualTo(2);
+    assertThat(gauge(MetricNames.CONNECTIONS_ACTIVE, "listener", "127.0.0.1:443")).isEqualTo(1);
+  }
+
+  @Test
+  void theStringKeyedMethodsCountOnTheSameMeters() {
+    metrics.route("app").closed("completed");
+    metrics.closed("completed", "app");
+    metrics.listener("l").active(1);
+    metrics.listenerActive("l", 1);
+    metrics.sniff("found");
+    metrics.sniff("found");
+
+    assertThat(metrics.count(MetricNames.CONNECTIONS_CLOSED, "reason", "completed", "route", "app")).isEqualTo(2);
+    assertThat(gauge(MetricNames.CONNECTIONS_ACTIVE, "listener", "l")).isEqualTo(2);
+    assertThat(metrics.count(MetricNames.SNIFF, "outcome", "found")).isEqualTo(2);
+    assertThat(registry.getMeters()).hasSize(3);
+  }
+
+  @Test
+  void countReadsOnlyTheSeriesWithExactlyTheseLabels() {
+    metrics.route("app").closed("completed");
+    assertThat(metrics.count(MetricNames.CONNECTIONS_CLOSED, "reason", "completed")).isZero();
+    assertThat(metrics.count(MetricNames.CONNECTIONS_CLOSED, "reason", "completed", "route", "other")).isZero();
+  }
+
+  private double gauge(String name, String... tags) {
+    return registry.get(name).tags(tags).gauge().value();
+  }
+}
