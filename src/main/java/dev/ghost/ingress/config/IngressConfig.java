@@ -93,6 +93,7 @@ public record IngressConfig(
    * @param ejectMax          {@code GHOST_EJECT_MAX} / {@code proxy.eject_max}: longest passive ejection [300s]
    * @param eventLoops        {@code GHOST_EVENT_LOOPS} / {@code proxy.event_loops}; 0 = one per core [0]
    * @param nativeTransport   {@code GHOST_NATIVE_TRANSPORT} / {@code proxy.native_transport} [true]
+   * @param relay             {@code GHOST_RELAY} / {@code proxy.relay}: which relay new connections use [vertx]
    */
   public record Proxy(
       Duration sniffTimeout,
@@ -106,7 +107,21 @@ public record IngressConfig(
       Duration ejectBase,
       Duration ejectMax,
       int eventLoops,
-      boolean nativeTransport) {}
+      boolean nativeTransport,
+      Relay relay) {}
+
+  /** How a proxied connection's bytes are relayed once it is routed and its backend connected. */
+  public enum Relay {
+    /** Plain Netty handlers on the two channels, after Vert.x let go of them: less memory and CPU. */
+    NETTY,
+    /** Through Vert.x {@code NetSocket}s. */
+    VERTX;
+
+    /** The configuration value. */
+    public String value() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
 
   /**
    * Connection limits and the tcp_raw port policy.

@@ -104,7 +104,10 @@ public enum Settings {
   NODE_ID("GHOST_NODE_ID", "node.id", Type.STRING, null, "the host name (`$HOSTNAME`, else the local host name)",
       "this node's id; free-form, echoed verbatim"),
   CONFIG_SCAN_PERIOD("GHOST_CONFIG_SCAN_PERIOD", "config.scan_period", Type.DURATION_OR_ZERO, "2s", null,
-      "how often the config file is re-read; a change applies after two identical reads; 0 = no scanning");
+      "how often the config file is re-read; a change applies after two identical reads; 0 = no scanning"),
+  RELAY("GHOST_RELAY", "proxy.relay", Type.RELAY, "vertx", null,
+      "how bytes are relayed: `netty` (plain Netty handlers, less memory and CPU per connection) or `vertx` "
+          + "(through Vert.x sockets); new connections use the value in force");
 
   /** Value types, each with its wording in the README table. */
   public enum Type {
@@ -119,7 +122,8 @@ public enum Settings {
     HOST_PORT_LIST("list of host:port"),
     STRING_LIST("list of strings"),
     PORT_MAP("list of route_port=bind_port"),
-    PORT_SET("list of ports and ranges (`23,137-139`)");
+    PORT_SET("list of ports and ranges (`23,137-139`)"),
+    RELAY("netty\\|vertx");
 
     private final String doc;
 

@@ -18,7 +18,8 @@ import java.util.ArrayDeque;
  */
 final class Peer {
 
-  private final NetSocketInternal socket;
+  /** Null once {@link #detach detached}: the socket object must not outlive Vert.x's hold on the channel. */
+  private NetSocketInternal socket;
   private final ArrayDeque<Object> held = new ArrayDeque<>();
   private Handler<Object> consumer;
 
@@ -59,6 +60,17 @@ final class Peer {
   void hold() {
     consumer = null;
     socket.pause();
+  }
+
+  /**
+   * Hands the channel over from Vert.x to {@code handler} (see {@link Sockets#detach}): what Vert.x had queued joins
+   * the held messages, which {@link #consumeWith} then delivers; from here on this peer is only that queue.
+   */
+  io.netty.channel.Channel detach(String name, io.netty.channel.ChannelHandler handler) {
+    consumer = null;
+    io.netty.channel.Channel ch = Sockets.detach(socket, name, handler);
+    socket = null;
+    return ch;
   }
 
   NetSocket socket() {

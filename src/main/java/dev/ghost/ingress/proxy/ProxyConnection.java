@@ -1,5 +1,6 @@
 package dev.ghost.ingress.proxy;
 
+import dev.ghost.ingress.config.IngressConfig;
 import dev.ghost.ingress.observe.AccessLog;
 import dev.ghost.ingress.observe.ListenerMeters;
 import dev.ghost.ingress.observe.RouteMeters;
@@ -203,6 +204,8 @@ final class ProxyConnection {
 
   private void routeTo(Route chosen) {
     cancelSniffTimer();
+    // the hello's copy is only for parsing; the connection may live for hours
+    sniffed = NOTHING_SNIFFED;
     route = chosen;
     routeMeters = ctx.metrics().route(chosen.id());
     state = State.DIALING;
@@ -271,8 +274,17 @@ final class ProxyConnection {
     if (preamble != null) {
       upstream.write(preamble);
     }
-    relay = new PipeRelay(ctx.vertx(), idleTimeout());
+    relay = newRelay(upstream);
     relay.start(client, upstream, clientFin).onComplete(ar -> onRelayDone(ar.result()));
+  }
+
+  /** The relay in force now (config reload); the Netty relay needs both sockets on one event loop. */
+  private Relay newRelay(Peer upstream) {
+    if (ctx.settings().relay() == IngressConfig.Relay.NETTY
+        && Sockets.sameEventLoop(client.socket(), upstream.socket())) {
+      return new NettyRelay(idleTimeout());
+    }
+    return new PipeRelay(ctx.vertx(), idleTimeout());
   }
 
   /**

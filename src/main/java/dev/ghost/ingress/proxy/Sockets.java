@@ -3,12 +3,16 @@ package dev.ghost.ingress.proxy;
 import dev.ghost.ingress.route.RouteTable;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.core.spi.metrics.TCPMetrics;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
@@ -61,9 +65,53 @@ final class Sockets {
     });
   }
 
+  /**
+   * Takes the channel away from Vert.x without closing it: what Vert.x read but still queued (the socket was paused)
+   * goes to the socket's message handler first, then Vert.x's handler in the pipeline is replaced by
+   * {@code replacement} (named {@code name}), so nothing in Vert.x refers to the channel's traffic any more and the
+   * socket object, its queues and handlers become garbage. The channel's reads are off ({@code autoRead} false)
+   * on return; the caller turns them on. Must run on the channel's event loop.
+   *
+   * <p>Vert.x's TCP metrics see the socket as disconnected from here on: its bytes are counted by the caller.
+   * Writes Vert.x still queued (only possible on a socket that was not writable) would be lost; the data path
+   * writes to a socket before handing it over only right after connect, when it is writable.
+   */
+  static Channel detach(NetSocket socket, String name, ChannelHandler replacement) {
+    NetSocketInternal s = internal(socket);
+    ChannelHandlerContext vertxContext = s.channelHandlerContext();
+    Channel ch = vertxContext.channel();
+    s.resume();
+    ch.config().setAutoRead(false);
+    if (s instanceof ConnectionBase connection && connection.metrics() instanceof TCPMetrics<?> metrics) {
+      reportDisconnected(metrics, connection);
+    }
+    if (ch.pipeline().get(CHUNKED_WRITER) != null) {
+      // only there without native transport, for file writes the relay never does
+      ch.pipeline().remove(CHUNKED_WRITER);
+    }
+    ch.pipeline().replace(vertxContext.handler(), name, replacement);
+    return ch;
+  }
+
+  private static final String CHUNKED_WRITER = "chunkedWriter";
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static void reportDisconnected(TCPMetrics metrics, ConnectionBase connection) {
+    metrics.disconnected(connection.metric(), connection.remoteAddress());
+  }
+
+  /** True when both sockets are served by the same event-loop thread. */
+  static boolean sameEventLoop(NetSocket a, NetSocket b) {
+    return channel(a).eventLoop() == channel(b).eventLoop();
+  }
+
   /** Closes with RST: SO_LINGER 0 discards unsent data and aborts the connection. */
   static void reset(NetSocket socket) {
-    Channel ch = channel(socket);
+    reset(channel(socket));
+  }
+
+  /** {@link #reset(NetSocket)} for a channel Vert.x no longer manages. */
+  static void reset(Channel ch) {
     if (ch.isOpen()) {
       try {
         ch.config().setOption(ChannelOption.SO_LINGER, 0);

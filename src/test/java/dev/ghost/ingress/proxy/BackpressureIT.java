@@ -14,11 +14,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Backpressure both ways: a side that stops reading stalls the writer on the other side after a bounded amount
- * (socket buffers and the write-queue high-water mark), and every byte arrives once it reads again.
+ * (socket buffers and the write-queue high-water mark), and every byte arrives once it reads again. Run with both
+ * relays ({@code proxy.relay}).
  */
 class BackpressureIT {
 
@@ -27,11 +29,12 @@ class BackpressureIT {
   static final long BOUND = 48L << 20;
   static final int CHUNK = 1 << 20;
 
-  @Test
-  void aClientThatStopsReadingStallsTheBackendAndLosesNothing() throws Exception {
+  @ParameterizedTest(name = "relay={0}")
+  @ValueSource(strings = {"vertx", "netty"})
+  void aClientThatStopsReadingStallsTheBackendAndLosesNothing(String relay) throws Exception {
     AtomicLong written = new AtomicLong();
     try (RawServer backend = RawServer.start("::1", s -> writeAll(s.getOutputStream(), written));
-         TestNode node = TestNode.start(new TestNode.Spec().ipv6("::1")
+         TestNode node = TestNode.start(new TestNode.Spec().ipv6("::1").set("proxy.relay", relay)
              .route(RouteJson.raw("down", PORT, backend.backend())));
          Socket client = Clients.connect("::1", node.port("::1", PORT))) {
       awaitStall(written);
@@ -40,8 +43,9 @@ class BackpressureIT {
     }
   }
 
-  @Test
-  void aBackendThatStopsReadingStallsTheClientAndLosesNothing() throws Exception {
+  @ParameterizedTest(name = "relay={0}")
+  @ValueSource(strings = {"vertx", "netty"})
+  void aBackendThatStopsReadingStallsTheClientAndLosesNothing(String relay) throws Exception {
     CompletableFuture<Socket> accepted = new CompletableFuture<>();
     AtomicLong written = new AtomicLong();
     CountDownLatch done = new CountDownLatch(1);
@@ -50,7 +54,7 @@ class BackpressureIT {
            accepted.complete(s);
            done.await();
          });
-         TestNode node = TestNode.start(new TestNode.Spec().ipv6("::1")
+         TestNode node = TestNode.start(new TestNode.Spec().ipv6("::1").set("proxy.relay", relay)
              .route(RouteJson.raw("up", PORT, backend.backend())));
          Socket client = Clients.connect("::1", node.port("::1", PORT))) {
       CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {

@@ -1,0 +1,308 @@
+package dev.ghost.ingress.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Relays on the raw Netty channels: at start Vert.x lets go of both channels ({@link Peer#detach}), so the two
+ * {@code NetSocket}s with their queues become garbage, and one plain handler per channel forwards every buffer to
+ * the other channel without a copy, on their shared event loop.
+ *
+ * <p>Same semantics as {@link PipeRelay}: a side is read only while the other side is writable ({@code autoRead}
+ * follows the destination's writability), a FIN is forwarded as a FIN once the bytes before it are flushed, the
+ * connection is over when both FINs are forwarded or at the first close, error, idle timeout or abort, and closes
+ * with FIN or RST as the reason says. The result completes once both channels are closed.
+ */
+final class NettyRelay implements Relay {
+
+  /** Pipeline name of the relay's handler, where Vert.x's handler was. */
+  static final String HANDLER_NAME = "ghost-relay";
+
+  private final long idleTimeoutNanos;
+  private final Promise<Result> done = Promise.promise();
+  private Side up;
+  private Side down;
+  private EventLoop loop;
+  private boolean finished;
+  private CloseReason reason;
+  private int channelsClosed;
+  private long lastActivity;
+  private ScheduledFuture<?> idleTimer;
+
+  /**
+   * @param idleTimeout close after this long without a byte either way; {@link Duration#ZERO} for none
+   */
+  NettyRelay(Duration idleTimeout) {
+    this.idleTimeoutNanos = idleTimeout.toNanos();
+  }
+
+  /** {@inheritDoc} Both peers must be served by the same event loop ({@link Sockets#sameEventLoop}). */
+  @Override
+  public Future<Result> start(Peer client, Peer backend, boolean clientFinPending) {
+    up = new Side(CloseReason.CLIENT_CLOSED);
+    down = new Side(CloseReason.BACKEND_CLOSED);
+    up.other = down;
+    down.other = up;
+    up.channel = client.detach(HANDLER_NAME, up);
+    down.channel = backend.detach(HANDLER_NAME, down);
+    loop = up.channel.eventLoop();
+    ChannelFutureListener closed = f -> onChannelClosed();
+    up.channel.closeFuture().addListener(closed);
+    down.channel.closeFuture().addListener(closed);
+    touch();
+    armIdleTimer();
+    // what was read while dialing, then the FIN read while sniffing, then the backend's first bytes
+    client.consumeWith(up::onMessage);
+    if (clientFinPending) {
+      up.forwardFin();
+    }
+    backend.consumeWith(down::onMessage);
+    up.flushOther();
+    down.flushOther();
+    if (!up.channel.isActive()) {
+      up.sourceClosed();
+    } else if (!down.channel.isActive()) {
+      down.sourceClosed();
+    }
+    up.readIfOtherWritable();
+    down.readIfOtherWritable();
+    return done.future();
+  }
+
+  @Override
+  public void abort(CloseReason why) {
+    if (loop.inEventLoop()) {
+      finish(why);
+    } else {
+      loop.execute(() -> finish(why));
+    }
+  }
+
+  private void touch() {
+    lastActivity = System.nanoTime();
+  }
+
+  private void armIdleTimer() {
+    if (idleTimeoutNanos > 0 && !finished) {
+      long waitNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1), idleTimeoutNanos - (System.nanoTime() - lastActivity));
+      idleTimer = loop.schedule(this::onIdleTimer, waitNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void onIdleTimer() {
+    idleTimer = null;
+    if (System.nanoTime() - lastActivity >= idleTimeoutNanos) {
+      finish(CloseReason.IDLE_TIMEOUT);
+    } else {
+      armIdleTimer();
+    }
+  }
+
+  private void maybeCompleted() {
+    if (up.finForwarded && down.finForwarded) {
+      finish(CloseReason.COMPLETED);
+    }
+  }
+
+  private void finish(CloseReason why) {
+    finish(why, why == CloseReason.IO_ERROR || why == CloseReason.IDLE_TIMEOUT
+        ? CloseReason.CloseAction.RST
+        : CloseReason.CloseAction.FIN);
+  }
+
+  private void finish(CloseReason why, CloseReason.CloseAction action) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    reason = why;
+    if (idleTimer != null) {
+      idleTimer.cancel(false);
+      idleTimer = null;
+    }
+    close(up.channel, action);
+    close(down.channel, action);
+    maybeDone();
+  }
+
+  /** FIN: after what was written is flushed, as Vert.x's close does. RST: at once, unsent bytes discarded. */
+  private static void close(Channel ch, CloseReason.CloseAction action) {
+    if (action == CloseReason.CloseAction.RST) {
+      Sockets.reset(ch);
+    } else if (ch.isActive()) {
+      ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ch.close());
+    } else {
+      ch.close();
+    }
+  }
+
+  private void onChannelClosed() {
+    channelsClosed++;
+    maybeDone();
+  }
+
+  private void maybeDone() {
+    if (finished && channelsClosed == 2) {
+      done.tryComplete(new Result(up.bytes, down.bytes, reason));
+    }
+  }
+
+  /**
+   * The handler on one channel: reads from it (the source) and writes to the other side's channel (the
+   * destination). Also tells the other side when this channel can take more bytes.
+   */
+  private final class Side extends ChannelInboundHandlerAdapter {
+    private final CloseReason sourceClosedReason;
+    private Side other;
+    private Channel channel;
+    private long bytes;
+    private boolean pendingFlush;
+    private boolean finSeen;
+    private boolean finForwarded;
+
+    Side(CloseReason sourceClosedReason) {
+      this.sourceClosedReason = sourceClosedReason;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      onMessage(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      flushOther();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+      other.readIfOtherWritable();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof ChannelInputShutdownEvent) {
+        // only without the in-band converter; with it the FIN arrives as a message
+        onMessage(InputShutdown.FIN);
+      } else {
+        // Vert.x's server shutdown event among others: the connection's end is ours to decide
+        ReferenceCountUtil.release(evt);
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      sourceClosed();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable error) {
+      sourceFailed(error);
+    }
+
+    void onMessage(Object msg) {
+      if (finished) {
+        ReferenceCountUtil.release(msg);
+      } else if (msg instanceof ByteBuf buf) {
+        forward(buf);
+      } else if (msg == InputShutdown.FIN) {
+        flushOther();
+        forwardFin();
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
+    }
+
+    private void forward(ByteBuf buf) {
+      bytes += buf.readableBytes();
+      touch();
+      Channel destination = other.channel;
+      destination.write(buf, destination.voidPromise());
+      pendingFlush = true;
+      if (!destination.isWritable()) {
+        channel.config().setAutoRead(false);
+      }
+    }
+
+    void flushOther() {
+      if (pendingFlush) {
+        pendingFlush = false;
+        other.channel.flush();
+      }
+    }
+
+    /** Reads this side while its destination can take bytes; a write-blocked destination resumes it later. */
+    void readIfOtherWritable() {
+      if (!finished && !finSeen) {
+        channel.config().setAutoRead(other.channel.isWritable());
+      }
+    }
+
+    void forwardFin() {
+      if (finSeen) {
+        return;
+      }
+      finSeen = true;
+      Channel destination = other.channel;
+      destination.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(flushed -> {
+        if (!flushed.isSuccess()) {
+          finFailed();
+        } else if (destination instanceof DuplexChannel duplex && destination.isActive()) {
+          duplex.shutdownOutput().addListener(shut -> {
+            if (shut.isSuccess()) {
+              finForwarded();
+            } else {
+              finFailed();
+            }
+          });
+        } else {
+          finForwarded();
+        }
+      });
+    }
+
+    private void finForwarded() {
+      finForwarded = true;
+      maybeCompleted();
+    }
+
+    private void finFailed() {
+      // A peer that already sent its FIN may have closed fully; failing to send it ours ends nothing early
+      finish(other.finSeen ? CloseReason.COMPLETED : CloseReason.IO_ERROR);
+    }
+
+    void sourceClosed() {
+      finish(sourceClosedReason);
+    }
+
+    void sourceFailed(Throwable error) {
+      if (finSeen) {
+        // An error after this side's FIN (typically a reset once it closed fully) is how many peers end
+        finish(other.finSeen ? CloseReason.COMPLETED : sourceClosedReason);
+      } else if (isReset(error)) {
+        // The peer aborted: that is its way of closing, and the abort is passed on to the other side
+        finish(sourceClosedReason, CloseReason.CloseAction.RST);
+      } else {
+        finish(CloseReason.IO_ERROR);
+      }
+    }
+
+    private boolean isReset(Throwable error) {
+      String message = String.valueOf(error.getMessage());
+      return message.contains("reset") || message.contains("Broken pipe");
+    }
+  }
+}
