@@ -93,7 +93,7 @@ public record IngressConfig(
    * @param ejectMax          {@code GHOST_EJECT_MAX} / {@code proxy.eject_max}: longest passive ejection [300s]
    * @param eventLoops        {@code GHOST_EVENT_LOOPS} / {@code proxy.event_loops}; 0 = one per core [0]
    * @param nativeTransport   {@code GHOST_NATIVE_TRANSPORT} / {@code proxy.native_transport} [true]
-   * @param relay             {@code GHOST_RELAY} / {@code proxy.relay}: which relay new connections use [vertx]
+   * @param relay             {@code GHOST_RELAY} / {@code proxy.relay}: which relay new connections use [netty]
    */
   public record Proxy(
       Duration sniffTimeout,

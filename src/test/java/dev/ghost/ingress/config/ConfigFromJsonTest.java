@@ -51,7 +51,7 @@ class ConfigFromJsonTest {
     assertThat(c.log()).isEqualTo(new IngressConfig.Log("info", true));
     assertThat(c.proxy()).isEqualTo(new IngressConfig.Proxy(Duration.ofMillis(200), 8192, Duration.ofSeconds(2), 3,
         Duration.ZERO, Duration.ofSeconds(30), Duration.ofSeconds(60), true, Duration.ofSeconds(1),
-        Duration.ofSeconds(300), 0, true, IngressConfig.Relay.VERTX));
+        Duration.ofSeconds(300), 0, true, IngressConfig.Relay.NETTY));
     assertThat(c.limits().maxConnections()).isZero();
     assertThat(c.limits().maxConnectionsPerIp()).isZero();
     assertThat(c.limits().maxConnectionsPerRoute()).isZero();
