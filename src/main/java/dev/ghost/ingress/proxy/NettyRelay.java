@@ -138,11 +138,15 @@ final class NettyRelay implements Relay {
     maybeDone();
   }
 
-  /** FIN: after what was written is flushed, as Vert.x's close does. RST: at once, unsent bytes discarded. */
+  /**
+   * FIN: after what was written is flushed, as Vert.x's close does; but a channel whose peer stopped reading (not
+   * writable: a full write queue) is closed at once, its queued bytes dropped, so that a stalled peer cannot keep
+   * the connection (and its accounting) open forever. RST: at once, unsent bytes discarded.
+   */
   private static void close(Channel ch, CloseReason.CloseAction action) {
     if (action == CloseReason.CloseAction.RST) {
       Sockets.reset(ch);
-    } else if (ch.isActive()) {
+    } else if (ch.isActive() && ch.isWritable()) {
       ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ch.close());
     } else {
       ch.close();

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A measuring tool, not a test: holds {@code N} idle proxied connections through an in-JVM node (ClientHello sent,
@@ -17,13 +18,19 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * line. The clients and the backend are NIO sockets without threads, and a run without the node ("direct")
  * gives their own share, so {@code proxied - direct} is the node's cost per connection. Loopback only, bounded.
  *
+ * <p>Then, with a third argument {@code C}, it churns: {@code C} warm-up connections, then {@code C} measured ones,
+ * each a full life (hello, answer, the backend's FIN, the client's close), one after the other, and prints the CPU
+ * time of Vert.x's event-loop and acceptor threads per connection.
+ *
  * <p>Run with the test classpath, one JVM per case:
- * {@code java -XX:+UseSerialGC -cp ... dev.ghost.ingress.testing.IdleConnectionsMemory netty|vertx|direct [N]}.
+ * {@code java -XX:+UseSerialGC -cp ... dev.ghost.ingress.testing.IdleConnectionsMemory netty|vertx|direct [N [C]]}.
  */
 public final class IdleConnectionsMemory {
 
   /** Histogram rows printed besides the relay's own classes. */
   private static final int TOP = 25;
+  /** The length of the one hello every client of a run sends. */
+  private static volatile int helloLength;
   private static final byte[] ANSWER = "ok".getBytes(StandardCharsets.US_ASCII);
 
   private IdleConnectionsMemory() {}
@@ -31,10 +38,12 @@ public final class IdleConnectionsMemory {
   public static void main(String[] args) throws Exception {
     String mode = args.length > 0 ? args[0] : "netty";
     int n = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
+    int churn = args.length > 2 ? Integer.parseInt(args[2]) : 0;
     List<SocketChannel> accepted = new CopyOnWriteArrayList<>();
+    AtomicBoolean closeAfterAnswer = new AtomicBoolean();
     try (ServerSocketChannel server = ServerSocketChannel.open()) {
       server.bind(new InetSocketAddress("127.0.0.1", 0), 4096);
-      Thread acceptor = new Thread(() -> acceptLoop(server, accepted), "backend-acceptor");
+      Thread acceptor = new Thread(() -> acceptLoop(server, accepted, closeAfterAnswer), "backend-acceptor");
       acceptor.setDaemon(true);
       acceptor.start();
       String backend = "127.0.0.1:" + ((InetSocketAddress) server.getLocalAddress()).getPort();
@@ -47,6 +56,7 @@ public final class IdleConnectionsMemory {
           ? (InetSocketAddress) server.getLocalAddress()
           : new InetSocketAddress("::1", node.port("::1", 7600));
       byte[] hello = ClientHellos.jdk(TestTls.MYAPP, "TLSv1.3");
+      helloLength = hello.length;
       // warm-up round so class loading and JIT are in the baseline, not in the per-connection figure
       closeAll(open(target, hello, 200), accepted);
       long before = heapAfterGc();
@@ -58,6 +68,18 @@ public final class IdleConnectionsMemory {
       closeAll(clients, accepted);
       if (node != null) {
         node.awaitNoOpenConnections(java.time.Duration.ofSeconds(10));
+        if (churn > 0) {
+          closeAfterAnswer.set(true);
+          churn(target, hello, churn);
+          long cpu = eventLoopCpuNanos();
+          long wall = System.nanoTime();
+          churn(target, hello, churn);
+          cpu = eventLoopCpuNanos() - cpu;
+          wall = System.nanoTime() - wall;
+          System.out.printf("mode=%s churned=%d event_loop_cpu_per_connection=%.1fus wall=%.2fs%n",
+              mode, churn, cpu / 1e3 / churn, wall / 1e9);
+          node.awaitNoOpenConnections(java.time.Duration.ofSeconds(10));
+        }
         node.close();
       }
     }
@@ -81,6 +103,31 @@ public final class IdleConnectionsMemory {
     return clients;
   }
 
+  private static void churn(InetSocketAddress target, byte[] hello, int count) throws IOException {
+    ByteBuffer sink = ByteBuffer.allocate(64);
+    for (int i = 0; i < count; i++) {
+      try (SocketChannel c = SocketChannel.open(target)) {
+        c.write(ByteBuffer.wrap(hello));
+        sink.clear();
+        while (c.read(sink) >= 0) {
+          sink.clear();
+        }
+      }
+    }
+  }
+
+  private static long eventLoopCpuNanos() {
+    java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long total = 0;
+    for (java.lang.management.ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+      if (t != null && (t.getThreadName().startsWith("vert.x-eventloop")
+          || t.getThreadName().startsWith("vert.x-acceptor"))) {
+        total += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
+      }
+    }
+    return total;
+  }
+
   private static void closeAll(List<SocketChannel> clients, List<SocketChannel> accepted) throws IOException {
     for (SocketChannel c : clients) {
       c.close();
@@ -91,12 +138,22 @@ public final class IdleConnectionsMemory {
     accepted.clear();
   }
 
-  private static void acceptLoop(ServerSocketChannel server, List<SocketChannel> accepted) {
+  private static void acceptLoop(ServerSocketChannel server, List<SocketChannel> accepted, AtomicBoolean close) {
     try {
       while (true) {
         SocketChannel s = server.accept();
-        s.write(ByteBuffer.wrap(ANSWER));
-        accepted.add(s);
+        if (close.get()) {
+          // the whole hello is read first: closing with unread bytes would send RST instead of FIN
+          ByteBuffer hello = ByteBuffer.allocate(helloLength);
+          while (hello.hasRemaining() && s.read(hello) >= 0) {
+            continue;
+          }
+          s.write(ByteBuffer.wrap(ANSWER));
+          s.close();
+        } else {
+          s.write(ByteBuffer.wrap(ANSWER));
+          accepted.add(s);
+        }
       }
     } catch (IOException closed) {
       // the server closed: done
