@@ -118,9 +118,11 @@ final class NettyRelay implements Relay {
   }
 
   private void finish(CloseReason why) {
-    finish(why, why == CloseReason.IO_ERROR || why == CloseReason.IDLE_TIMEOUT
-        ? CloseReason.CloseAction.RST
-        : CloseReason.CloseAction.FIN);
+    finish(why, why.action());
+  }
+
+  private void finish(RelayEndings.Ending ending) {
+    finish(ending.reason(), ending.action());
   }
 
   private void finish(CloseReason why, CloseReason.CloseAction action) {
@@ -284,8 +286,7 @@ final class NettyRelay implements Relay {
     }
 
     private void finFailed() {
-      // A peer that already sent its FIN may have closed fully; failing to send it ours ends nothing early
-      finish(other.finSeen ? CloseReason.COMPLETED : CloseReason.IO_ERROR);
+      finish(RelayEndings.finNotForwarded(other.finSeen));
     }
 
     void sourceClosed() {
@@ -293,20 +294,7 @@ final class NettyRelay implements Relay {
     }
 
     void sourceFailed(Throwable error) {
-      if (finSeen) {
-        // An error after this side's FIN (typically a reset once it closed fully) is how many peers end
-        finish(other.finSeen ? CloseReason.COMPLETED : sourceClosedReason);
-      } else if (isReset(error)) {
-        // The peer aborted: that is its way of closing, and the abort is passed on to the other side
-        finish(sourceClosedReason, CloseReason.CloseAction.RST);
-      } else {
-        finish(CloseReason.IO_ERROR);
-      }
-    }
-
-    private boolean isReset(Throwable error) {
-      String message = String.valueOf(error.getMessage());
-      return message.contains("reset") || message.contains("Broken pipe");
+      finish(RelayEndings.afterError(error, finSeen, other.finSeen, sourceClosedReason));
     }
   }
 }

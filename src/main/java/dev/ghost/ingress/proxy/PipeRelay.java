@@ -90,9 +90,11 @@ final class PipeRelay implements Relay {
   }
 
   private void finish(CloseReason reason) {
-    finish(reason, reason == CloseReason.IO_ERROR || reason == CloseReason.IDLE_TIMEOUT
-        ? CloseReason.CloseAction.RST
-        : CloseReason.CloseAction.FIN);
+    finish(reason, reason.action());
+  }
+
+  private void finish(RelayEndings.Ending ending) {
+    finish(ending.reason(), ending.action());
   }
 
   private void finish(CloseReason reason, CloseReason.CloseAction action) {
@@ -157,8 +159,7 @@ final class PipeRelay implements Relay {
       finSeen = true;
       destination.shutdownOutput().onComplete(ar -> {
         if (ar.failed()) {
-          // A peer that already sent its FIN may have closed fully; failing to send it ours ends nothing early
-          finish(reverse().finSeen ? CloseReason.COMPLETED : CloseReason.IO_ERROR);
+          finish(RelayEndings.finNotForwarded(reverse().finSeen));
         } else {
           finForwarded = true;
           maybeCompleted();
@@ -175,20 +176,7 @@ final class PipeRelay implements Relay {
     }
 
     void sourceFailed(Throwable error) {
-      if (finSeen) {
-        // An error after this side's FIN (typically a reset once it closed fully) is how many peers end
-        finish(reverse().finSeen ? CloseReason.COMPLETED : sourceClosedReason);
-      } else if (isReset(error)) {
-        // The peer aborted: that is its way of closing, and the abort is passed on to the other side
-        finish(sourceClosedReason, CloseReason.CloseAction.RST);
-      } else {
-        finish(CloseReason.IO_ERROR);
-      }
-    }
-
-    private boolean isReset(Throwable error) {
-      String message = String.valueOf(error.getMessage());
-      return message.contains("reset") || message.contains("Broken pipe");
+      finish(RelayEndings.afterError(error, finSeen, reverse().finSeen, sourceClosedReason));
     }
   }
 }
