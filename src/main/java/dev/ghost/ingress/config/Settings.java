@@ -106,7 +106,7 @@ public enum Settings {
   CONFIG_SCAN_PERIOD("GHOST_CONFIG_SCAN_PERIOD", "config.scan_period", Type.DURATION_OR_ZERO, "2s", null,
       "how often the config file is re-read; a change applies after two identical reads; 0 = no scanning"),
   RELAY("GHOST_RELAY", "proxy.relay", Type.RELAY, "netty", null,
-      "how bytes are relayed: `netty` (plain Netty handlers, less memory and CPU per connection) or `vertx` "
+      "how bytes are relayed: `netty` (plain Netty handlers, about a quarter of the memory per connection) or `vertx` "
           + "(through Vert.x sockets); new connections use the value in force");
 
   /** Value types, each with its wording in the README table. */
