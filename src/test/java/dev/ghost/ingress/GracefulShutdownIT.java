@@ -119,7 +119,10 @@ class GracefulShutdownIT {
       assertThat(accessLogReasons(node)).hasSize(1).allMatch(r -> r.equals("completed") || r.equals("client_closed"));
       JsonObject drained = log(node, "node drained; closing");
       assertThat(drained.getInteger("closed_at_deadline")).isZero();
-      assertThat(JarProcess.stackTraceLines(node.process().stdout())).isEmpty();
+      // awaitRefused's own probe may race the listener's close: the kernel had accepted it, Netty then drops it
+      // with one warning; anything else with an exception is a failure
+      assertThat(JarProcess.stackTraceLines(node.process().stdout()))
+          .filteredOn(l -> !l.contains("Failed to register an accepted channel")).isEmpty();
     }
   }
 
