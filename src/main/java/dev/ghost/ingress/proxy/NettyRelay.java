@@ -266,6 +266,10 @@ final class NettyRelay implements Relay {
       destination.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(flushed -> {
         if (!flushed.isSuccess()) {
           finFailed();
+        } else if (other.finForwarded) {
+          // The last FIN: the connection is complete and closing the destination sends this FIN. Skips a
+          // shutdown syscall and the exception Netty builds (with its stack trace) for every output shutdown.
+          finForwarded();
         } else if (destination instanceof DuplexChannel duplex && destination.isActive()) {
           duplex.shutdownOutput().addListener(shut -> {
             if (shut.isSuccess()) {
