@@ -77,8 +77,8 @@ final class NettyRelay implements Relay {
     } else if (!down.channel.isActive()) {
       down.sourceClosed();
     }
-    up.readIfOtherWritable();
-    down.readIfOtherWritable();
+    up.startReading();
+    down.startReading();
     return done.future();
   }
 
@@ -248,6 +248,11 @@ final class NettyRelay implements Relay {
         pendingFlush = false;
         other.channel.flush();
       }
+    }
+
+    /** After the hand-over from Vert.x: reads on only for a side still open whose destination can take bytes. */
+    void startReading() {
+      channel.config().setAutoRead(!finished && !finSeen && other.channel.isWritable());
     }
 
     /** Reads this side while its destination can take bytes; a write-blocked destination resumes it later. */
