@@ -77,8 +77,8 @@ final class NettyRelay implements Relay {
     } else if (!down.channel.isActive()) {
       down.sourceClosed();
     }
-    up.readIfOtherWritable();
-    down.readIfOtherWritable();
+    up.startReading();
+    down.startReading();
     return done.future();
   }
 
@@ -250,6 +250,11 @@ final class NettyRelay implements Relay {
       }
     }
 
+    /** After the hand-over from Vert.x: reads on only for a side still open whose destination can take bytes. */
+    void startReading() {
+      channel.config().setAutoRead(!finished && !finSeen && other.channel.isWritable());
+    }
+
     /** Reads this side while its destination can take bytes; a write-blocked destination resumes it later. */
     void readIfOtherWritable() {
       if (!finished && !finSeen) {
@@ -266,6 +271,10 @@ final class NettyRelay implements Relay {
       destination.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(flushed -> {
         if (!flushed.isSuccess()) {
           finFailed();
+        } else if (other.finForwarded) {
+          // The last FIN: the connection is complete and closing the destination sends this FIN. Skips a
+          // shutdown syscall and the exception Netty builds (with its stack trace) for every output shutdown.
+          finForwarded();
         } else if (destination instanceof DuplexChannel duplex && destination.isActive()) {
           duplex.shutdownOutput().addListener(shut -> {
             if (shut.isSuccess()) {

@@ -69,8 +69,9 @@ final class Sockets {
    * Takes the channel away from Vert.x without closing it: what Vert.x read but still queued (the socket was paused)
    * goes to the socket's message handler first, then Vert.x's handler in the pipeline is replaced by
    * {@code replacement} (named {@code name}), so nothing in Vert.x refers to the channel's traffic any more and the
-   * socket object, its queues and handlers become garbage. The channel's reads are off ({@code autoRead} false)
-   * on return; the caller turns them on. Must run on the channel's event loop.
+   * socket object, its queues and handlers become garbage. {@code autoRead} is left as Vert.x had it (nothing is read
+   * before the caller returns to the event loop); the caller sets it, so that reads are not turned off and on again
+   * (each an {@code epoll_ctl}). Must run on the channel's event loop.
    *
    * <p>Vert.x's TCP metrics see the socket as disconnected from here on: its bytes are counted by the caller.
    * Writes Vert.x still queued (only possible on a socket that was not writable) would be lost; the data path
@@ -81,7 +82,6 @@ final class Sockets {
     ChannelHandlerContext vertxContext = s.channelHandlerContext();
     Channel ch = vertxContext.channel();
     s.resume();
-    ch.config().setAutoRead(false);
     if (s instanceof ConnectionBase connection && connection.metrics() instanceof TCPMetrics<?> metrics) {
       reportDisconnected(metrics, connection);
     }

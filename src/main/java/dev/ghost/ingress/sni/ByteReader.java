@@ -10,6 +10,9 @@ import java.nio.charset.StandardCharsets;
  */
 final class ByteReader {
 
+  /** No number after a field's name. */
+  private static final int UNNUMBERED = -1;
+
   private final byte[] buf;
   private final int end;
   private int pos;
@@ -47,12 +50,28 @@ final class ByteReader {
 
   /** Reads {@code opaque field<0..2^8-1>}: a one-byte length, then that many bytes as a sub-reader. */
   ByteReader vector8(String field) {
-    return slice(u8(field + " length"), field);
+    if (1 > remaining()) {
+      throw malformed(field, UNNUMBERED, " length truncated");
+    }
+    return slice(buf[pos++] & 0xff, field, UNNUMBERED);
   }
 
   /** Reads {@code opaque field<0..2^16-1>}: a two-byte length, then that many bytes as a sub-reader. */
   ByteReader vector16(String field) {
-    return slice(u16(field + " length"), field);
+    return vector16(field, UNNUMBERED);
+  }
+
+  /**
+   * {@link #vector16(String)} for one of several fields told apart by a number ("extension 13"). Every ClientHello
+   * reads a dozen or more of them, so the name is only put together for an error message.
+   */
+  ByteReader vector16(String field, int number) {
+    if (2 > remaining()) {
+      throw malformed(field, number, " length truncated");
+    }
+    int n = (buf[pos] & 0xff) << 8 | (buf[pos + 1] & 0xff);
+    pos += 2;
+    return slice(n, field, number);
   }
 
   /** The remaining bytes as ISO-8859-1 text, so that each byte maps to exactly one char (non-ASCII stays visible). */
@@ -62,13 +81,17 @@ final class ByteReader {
     return s;
   }
 
-  private ByteReader slice(int n, String field) {
+  private ByteReader slice(int n, String field, int number) {
     if (n > remaining()) {
-      throw new MalformedHelloException(field + " overruns its enclosing block");
+      throw malformed(field, number, " overruns its enclosing block");
     }
     ByteReader sub = new ByteReader(buf, pos, n);
     pos += n;
     return sub;
+  }
+
+  private static MalformedHelloException malformed(String field, int number, String problem) {
+    return new MalformedHelloException((number == UNNUMBERED ? field : field + " " + number) + problem);
   }
 
   private void require(int n, String field) {

@@ -81,7 +81,7 @@ final class HelloMessageParser {
     boolean ech = false;
     while (extensions.hasRemaining()) {
       int type = extensions.u16("extension_type");
-      ByteReader data = extensions.vector16("extension " + type);
+      ByteReader data = extensions.vector16("extension", type);
       if (type == EXT_SERVER_NAME) {
         if (host != null) {
           // RFC 8446 §4.2: no two extensions of the same type; for SNI it would also make routing ambiguous.

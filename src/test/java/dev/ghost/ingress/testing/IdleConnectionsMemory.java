@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Then, with a third argument {@code C}, it churns: {@code C} warm-up connections, then {@code C} measured ones,
  * each a full life (hello, answer, the backend's FIN, the client's close), one after the other, and prints the CPU
- * time of Vert.x's event-loop and acceptor threads per connection.
+ * time and heap allocation of Vert.x's event-loop and acceptor threads per connection.
  *
  * <p>Run with the test classpath, one JVM per case:
  * {@code java -XX:+UseSerialGC -cp ... dev.ghost.ingress.testing.IdleConnectionsMemory netty|vertx|direct [N [C]]}.
@@ -72,12 +72,15 @@ public final class IdleConnectionsMemory {
           closeAfterAnswer.set(true);
           churn(target, hello, churn);
           long cpu = eventLoopCpuNanos();
+          long allocated = eventLoopAllocatedBytes();
           long wall = System.nanoTime();
           churn(target, hello, churn);
           cpu = eventLoopCpuNanos() - cpu;
+          allocated = eventLoopAllocatedBytes() - allocated;
           wall = System.nanoTime() - wall;
-          System.out.printf("mode=%s churned=%d event_loop_cpu_per_connection=%.1fus wall=%.2fs%n",
-              mode, churn, cpu / 1e3 / churn, wall / 1e9);
+          System.out.printf("mode=%s churned=%d event_loop_cpu_per_connection=%.1fus"
+              + " event_loop_allocated_per_connection=%.0fB wall=%.2fs%n",
+              mode, churn, cpu / 1e3 / churn, (double) allocated / churn, wall / 1e9);
           node.awaitNoOpenConnections(java.time.Duration.ofSeconds(10));
         }
         node.close();
@@ -119,13 +122,32 @@ public final class IdleConnectionsMemory {
   private static long eventLoopCpuNanos() {
     java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     long total = 0;
+    for (long id : eventLoopThreadIds()) {
+      total += Math.max(0, threads.getThreadCpuTime(id));
+    }
+    return total;
+  }
+
+  /** Heap allocated by the same threads: unlike CPU time, not blurred by other load on the machine. */
+  private static long eventLoopAllocatedBytes() {
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    long total = 0;
+    for (long id : eventLoopThreadIds()) {
+      total += Math.max(0, threads.getThreadAllocatedBytes(id));
+    }
+    return total;
+  }
+
+  private static List<Long> eventLoopThreadIds() {
+    java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    List<Long> ids = new ArrayList<>();
     for (java.lang.management.ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
       if (t != null && (t.getThreadName().startsWith("vert.x-eventloop")
           || t.getThreadName().startsWith("vert.x-acceptor"))) {
-        total += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
+        ids.add(t.getThreadId());
       }
     }
-    return total;
+    return ids;
   }
 
   private static void closeAll(List<SocketChannel> clients, List<SocketChannel> accepted) throws IOException {
