@@ -34,7 +34,7 @@ final class AdminCommands {
   /** Every command, in documentation order. */
   static final List<String> COMMANDS =
       List.of("status", "routes", "explain", "drain-backend", "undrain-backend", "log-level", "drain-node",
-          "draining", "reload-config");
+          "draining", "reload-config", "fleet", "fleet-health");
   /** The commands that change state: the ones that can be published fleet-wide on {@code ghost.admin.all.*}. */
   static final List<String> MUTATING = List.of("drain-backend", "undrain-backend", "log-level", "reload-config");
 
@@ -75,12 +75,19 @@ final class AdminCommands {
   }
 
   /**
-   * Runs a command that may complete later ({@code reload-config} reads a file); every other command completes at
+   * Runs a command that may complete later ({@code reload-config} reads a file, {@code fleet} and
+   * {@code fleet-health} ask the cluster and the health verticle); every other command completes at
    * once. Fails with a {@link CommandException} exactly when {@link #handle} would throw one.
    */
   Future<JsonObject> handleAsync(String command, JsonObject body) {
     if ("reload-config".equals(command)) {
       return reloadConfig();
+    }
+    if ("fleet".equals(command)) {
+      return views.fleet();
+    }
+    if ("fleet-health".equals(command)) {
+      return views.fleetHealth();
     }
     try {
       return Future.succeededFuture(handle(command, body));
@@ -127,7 +134,8 @@ final class AdminCommands {
       case "log-level" -> logLevel(b);
       case "drain-node" -> drainNode();
       case "draining" -> new JsonObject().put("node_id", nodeId).put("draining", views.draining());
-      case "reload-config" -> throw new CommandException(500, "internal", "reload-config runs through handleAsync");
+      case "reload-config", "fleet", "fleet-health" ->
+          throw new CommandException(500, "internal", command + " runs through handleAsync");
       default -> throw new CommandException(400, "unknown_command",
           "unknown command '" + command + "'; one of " + String.join("|", COMMANDS));
     };

@@ -125,16 +125,7 @@ public final class AdminVerticle extends VerticleBase {
    * on a standalone node (or a clustered one without a control plane, which shares no routing state).
    */
   private void fleet(RoutingContext ctx) {
-    var view = state.fleetView();
-    if (view == null) {
-      error(ctx, 404, "not_clustered", "this node shares no routing state with a fleet (standalone, or clustered "
-          + "without a control plane)");
-      return;
-    }
-    view.get().onSuccess(body -> json(ctx, 200, body)).onFailure(err -> {
-      LOG.atWarn().addKeyValue("cause", String.valueOf(err)).log("fleet view failed");
-      error(ctx, 503, "fleet_unavailable", "the cluster did not answer");
-    });
+    answer(ctx, views.fleet());
   }
 
   /**
@@ -142,14 +133,17 @@ public final class AdminVerticle extends VerticleBase {
    * standalone node lists only itself).
    */
   private void fleetHealth(RoutingContext ctx) {
-    var view = state.healthView();
-    if (view == null) {
-      error(ctx, 503, "starting", "the health view is not running yet");
-      return;
-    }
-    view.get().onSuccess(body -> json(ctx, 200, body)).onFailure(err -> {
-      LOG.atWarn().addKeyValue("cause", String.valueOf(err)).log("fleet health view failed");
-      error(ctx, 503, "health_unavailable", "the health view did not answer");
+    answer(ctx, views.fleetHealth());
+  }
+
+  /** 200 with the view, or the refusal's status and {@code {"error","detail"}}. */
+  private static void answer(RoutingContext ctx, Future<JsonObject> view) {
+    view.onSuccess(body -> json(ctx, 200, body)).onFailure(err -> {
+      if (err instanceof AdminCommands.CommandException refused) {
+        json(ctx, refused.status, refused.body());
+      } else {
+        error(ctx, 500, "internal", "the view failed; see the node log");
+      }
     });
   }
 

@@ -7,13 +7,21 @@ import dev.ghost.ingress.route.BackendHealth;
 import dev.ghost.ingress.route.Route;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.sync.SyncStatus;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The JSON documents of {@code /v1/routes} and {@code /v1/status}. */
+/**
+ * The JSON documents of {@code /v1/routes}, {@code /v1/status}, {@code /v1/fleet} and {@code /v1/fleet/health}, the
+ * same over HTTP and the event bus.
+ */
 final class AdminViews {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AdminViews.class);
 
   private final NodeState state;
   private final BoundSockets bound;
@@ -25,6 +33,37 @@ final class AdminViews {
     this.bound = bound;
     this.services = services;
     this.sync = sync;
+  }
+
+  /**
+   * {@code /v1/fleet}; fails with 404 {@code not_clustered} when this node shares no routing state with a fleet, 503
+   * {@code fleet_unavailable} when the cluster does not answer.
+   */
+  Future<JsonObject> fleet() {
+    var view = state.fleetView();
+    if (view == null) {
+      return Future.failedFuture(new AdminCommands.CommandException(404, "not_clustered",
+          "this node shares no routing state with a fleet (standalone, or clustered without a control plane)"));
+    }
+    return view.get().recover(err -> {
+      LOG.atWarn().addKeyValue("cause", String.valueOf(err)).log("fleet view failed");
+      return Future.failedFuture(new AdminCommands.CommandException(503, "fleet_unavailable",
+          "the cluster did not answer"));
+    });
+  }
+
+  /** {@code /v1/fleet/health}; fails with 503 {@code starting} before the health view runs. */
+  Future<JsonObject> fleetHealth() {
+    var view = state.healthView();
+    if (view == null) {
+      return Future.failedFuture(new AdminCommands.CommandException(503, "starting",
+          "the health view is not running yet"));
+    }
+    return view.get().recover(err -> {
+      LOG.atWarn().addKeyValue("cause", String.valueOf(err)).log("fleet health view failed");
+      return Future.failedFuture(new AdminCommands.CommandException(503, "health_unavailable",
+          "the health view did not answer"));
+    });
   }
 
   JsonObject routes(RouteTable table) {

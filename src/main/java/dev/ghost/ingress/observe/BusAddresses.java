@@ -38,7 +38,8 @@ public final class BusAddresses {
    * ({@code {"sni","address","port"}}), {@code drain-backend} / {@code undrain-backend} ({@code {"backend"}}),
    * {@code log-level} ({@code {"level"}}), {@code drain-node} ({@code {}}: the node's graceful drain, then it exits;
    * per node only, {@code ghost.admin.all.drain-node} is refused), {@code draining} ({@code {}}: the fleet-wide
-   * open connections per draining backend, as {@code /v1/fleet} shows them), {@code reload-config} ({@code {}}:
+   * open connections per draining backend, as {@code /v1/fleet} shows them), {@code fleet} / {@code fleet-health}
+   * ({@code {}}: the bodies of {@code /v1/fleet} / {@code /v1/fleet/health}), {@code reload-config} ({@code {}}:
    * re-read the config file now; reply {@code {"node_id", "applied", "changed", "restart_required"}}, failure 422
    * {@code invalid_config} naming file, key and reason, or 409 {@code no_config_file} on the embedded default).
    */

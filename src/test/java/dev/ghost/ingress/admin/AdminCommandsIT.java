@@ -159,6 +159,23 @@ class AdminCommandsIT {
     assertThat(new JsonObject(notJson.getMessage()).getString("error")).isEqualTo("bad_request");
   }
 
+  /** The views of /v1/fleet and /v1/fleet/health answer on the bus too, with the same bodies and refusals. */
+  @Test
+  void fleetViewsAnswerOnTheBusAsOverHttp() throws Exception {
+    io.vertx.core.Vertx nodeVertx = node.node().vertx();
+    JsonObject health = nodeVertx.eventBus().<JsonObject>request(
+        dev.ghost.ingress.observe.BusAddresses.adminNode(nodeId(), "fleet-health"), new JsonObject()).await().body();
+    assertThat(health.getJsonArray("nodes").getList()).containsExactly(nodeId());
+    assertThat(health.getJsonArray("backends").size()).isEqualTo(2);
+    Throwable standalone = catchFailure(() -> nodeVertx.eventBus().request(
+        dev.ghost.ingress.observe.BusAddresses.adminNode(nodeId(), "fleet"), new JsonObject()).await());
+    assertThat(((ReplyException) standalone).failureCode()).isEqualTo(404);
+    assertThat(new JsonObject(standalone.getMessage()).getString("error")).isEqualTo("not_clustered");
+    HttpResponse<String> http = get("/v1/fleet");
+    assertThat(http.statusCode()).isEqualTo(404);
+    assertThat(new JsonObject(http.body())).isEqualTo(new JsonObject(standalone.getMessage()));
+  }
+
   private static String nodeId() {
     return node.node().state().nodeId();
   }
