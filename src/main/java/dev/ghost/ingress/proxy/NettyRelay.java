@@ -31,7 +31,7 @@ final class NettyRelay implements Relay {
   /** Pipeline name of the relay's handler, where Vert.x's handler was. */
   static final String HANDLER_NAME = "ghost-relay";
 
-  private final long idleTimeoutNanos;
+  private final Duration idleTimeout;
   private final Promise<Result> done = Promise.promise();
   private Side up;
   private Side down;
@@ -39,14 +39,13 @@ final class NettyRelay implements Relay {
   private boolean finished;
   private CloseReason reason;
   private int channelsClosed;
-  private long lastActivity;
-  private ScheduledFuture<?> idleTimer;
+  private IdleTimeout idle;
 
   /**
    * @param idleTimeout close after this long without a byte either way; {@link Duration#ZERO} for none
    */
   NettyRelay(Duration idleTimeout) {
-    this.idleTimeoutNanos = idleTimeout.toNanos();
+    this.idleTimeout = idleTimeout;
   }
 
   /** {@inheritDoc} Both peers must be served by the same event loop ({@link Sockets#sameEventLoop}). */
@@ -62,8 +61,8 @@ final class NettyRelay implements Relay {
     ChannelFutureListener closed = f -> onChannelClosed();
     up.channel.closeFuture().addListener(closed);
     down.channel.closeFuture().addListener(closed);
-    touch();
-    armIdleTimer();
+    idle = new IdleTimeout(idleTimeout, this::schedule, () -> finish(CloseReason.IDLE_TIMEOUT));
+    idle.start();
     // what was read while dialing, then the FIN read while sniffing, then the backend's first bytes
     client.consumeWith(up::onMessage);
     if (clientFinPending) {
@@ -91,24 +90,9 @@ final class NettyRelay implements Relay {
     }
   }
 
-  private void touch() {
-    lastActivity = System.nanoTime();
-  }
-
-  private void armIdleTimer() {
-    if (idleTimeoutNanos > 0 && !finished) {
-      long waitNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1), idleTimeoutNanos - (System.nanoTime() - lastActivity));
-      idleTimer = loop.schedule(this::onIdleTimer, waitNanos, TimeUnit.NANOSECONDS);
-    }
-  }
-
-  private void onIdleTimer() {
-    idleTimer = null;
-    if (System.nanoTime() - lastActivity >= idleTimeoutNanos) {
-      finish(CloseReason.IDLE_TIMEOUT);
-    } else {
-      armIdleTimer();
-    }
+  private Runnable schedule(long delayNanos, Runnable task) {
+    ScheduledFuture<?> timer = loop.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+    return () -> timer.cancel(false);
   }
 
   private void maybeCompleted() {
@@ -131,10 +115,7 @@ final class NettyRelay implements Relay {
     }
     finished = true;
     reason = why;
-    if (idleTimer != null) {
-      idleTimer.cancel(false);
-      idleTimer = null;
-    }
+    idle.stop();
     close(up.channel, action);
     close(down.channel, action);
     maybeDone();
@@ -234,7 +215,7 @@ final class NettyRelay implements Relay {
 
     private void forward(ByteBuf buf) {
       bytes += buf.readableBytes();
-      touch();
+      idle.touch();
       Channel destination = other.channel;
       destination.write(buf, destination.voidPromise());
       pendingFlush = true;

@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Relays through the event loop: every buffer read on one side is written to the other without a copy, the source
@@ -16,22 +17,21 @@ import java.time.Duration;
 final class PipeRelay implements Relay {
 
   private final Vertx vertx;
-  private final long idleTimeoutMs;
+  private final Duration idleTimeout;
   private final Promise<Result> done = Promise.promise();
   private Direction up;
   private Direction down;
   private Peer client;
   private Peer backend;
   private boolean finished;
-  private long lastActivity;
-  private long idleTimer = -1;
+  private IdleTimeout idle;
 
   /**
    * @param idleTimeout close after this long without a byte either way; {@link Duration#ZERO} for none
    */
   PipeRelay(Vertx vertx, Duration idleTimeout) {
     this.vertx = vertx;
-    this.idleTimeoutMs = idleTimeout.toMillis();
+    this.idleTimeout = idleTimeout;
   }
 
   @Override
@@ -44,8 +44,8 @@ final class PipeRelay implements Relay {
     backend.closeHandler(v -> down.sourceClosed());
     client.exceptionHandler(up::sourceFailed);
     backend.exceptionHandler(down::sourceFailed);
-    touch();
-    armIdleTimer();
+    idle = new IdleTimeout(idleTimeout, this::schedule, () -> finish(CloseReason.IDLE_TIMEOUT));
+    idle.start();
     client.consumeWith(up::onMessage);
     if (clientFinPending) {
       up.forwardFin();
@@ -62,25 +62,10 @@ final class PipeRelay implements Relay {
     finish(reason);
   }
 
-  private void touch() {
-    lastActivity = System.nanoTime();
-  }
-
-  private void armIdleTimer() {
-    if (idleTimeoutMs > 0 && !finished) {
-      long elapsedMs = (System.nanoTime() - lastActivity) / 1_000_000;
-      long waitMs = Math.max(1, idleTimeoutMs - elapsedMs);
-      idleTimer = vertx.setTimer(waitMs, id -> onIdleTimer());
-    }
-  }
-
-  private void onIdleTimer() {
-    idleTimer = -1;
-    if ((System.nanoTime() - lastActivity) / 1_000_000 >= idleTimeoutMs) {
-      finish(CloseReason.IDLE_TIMEOUT);
-    } else {
-      armIdleTimer();
-    }
+  /** Vert.x timers count whole milliseconds: round up, so the timer never comes due before the deadline. */
+  private Runnable schedule(long delayNanos, Runnable task) {
+    long id = vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(delayNanos + 999_999)), t -> task.run());
+    return () -> vertx.cancelTimer(id);
   }
 
   private void maybeCompleted() {
@@ -102,9 +87,7 @@ final class PipeRelay implements Relay {
       return;
     }
     finished = true;
-    if (idleTimer >= 0) {
-      vertx.cancelTimer(idleTimer);
-    }
+    idle.stop();
     client.close(action);
     backend.close(action);
     done.complete(new Result(up.bytes, down.bytes, reason));
@@ -139,7 +122,7 @@ final class PipeRelay implements Relay {
 
     private void forward(ByteBuf buf) {
       bytes += buf.readableBytes();
-      touch();
+      idle.touch();
       destination.write(buf);
       if (destination.writeQueueFull()) {
         source.pause();
