@@ -1,5 +1,6 @@
 package dev.ghost.ingress.cluster;
 
+import dev.ghost.ingress.config.HostPort;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -75,15 +76,7 @@ public record ClusterMember(String host, int port) {
     if (port.isEmpty() || port.contains("-")) {
       throw new IllegalArgumentException("expected one port 1-65535 (no ranges) in '" + text + "'");
     }
-    try {
-      int p = Integer.parseInt(port);
-      if (p < 1 || p > 65535) {
-        throw new IllegalArgumentException("port out of range 1-65535 in '" + text + "'");
-      }
-      return p;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("port is not a number in '" + text + "'");
-    }
+    return HostPort.parsePort(port, text, 1);
   }
 
   /** True for an IPv6 literal host. */

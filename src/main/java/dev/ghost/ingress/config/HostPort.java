@@ -32,14 +32,20 @@ public record HostPort(String host, int port) {
     if (host.isEmpty()) {
       throw new IllegalArgumentException("empty host in '" + text + "'");
     }
-    return new HostPort(host, parsePort(port, text));
+    return new HostPort(host, parsePort(port, text, 0));
   }
 
-  private static int parsePort(String port, String text) {
+  /**
+   * The port of an address, {@code min}-65535 (0 allowed only where it means an ephemeral port).
+   *
+   * @param text the whole address, named in the error
+   * @throws IllegalArgumentException naming the address, when it is not a number or out of range
+   */
+  public static int parsePort(String port, String text, int min) {
     try {
       int p = Integer.parseInt(port);
-      if (p < 0 || p > 65535) {
-        throw new IllegalArgumentException("port out of range 0-65535 in '" + text + "'");
+      if (p < min || p > 65535) {
+        throw new IllegalArgumentException("port out of range " + min + "-65535 in '" + text + "'");
       }
       return p;
     } catch (NumberFormatException e) {
