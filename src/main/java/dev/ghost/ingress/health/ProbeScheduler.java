@@ -196,9 +196,6 @@ public final class ProbeScheduler extends VerticleBase {
     if (result == ProbeResult.SUCCESS) {
       health.connectSucceeded(t.backend);
     }
-    if (after.status() != before.status()) {
-      health.probes().set(t.backend, after.status());
-    }
     if (after.isDown() != before.isDown()) {
       String to = after.isDown() ? "down" : "up";
       metrics.probeTransition(to);
@@ -206,6 +203,10 @@ public final class ProbeScheduler extends VerticleBase {
           .addKeyValue("probe", to).addKeyValue("result", result.label())
           .addKeyValue("consecutive", after.isDown() ? after.failures() : after.successes())
           .log("health: probe state changed");
+    }
+    // counted before it is visible: whoever sees the new verdict (selector, /v1/routes) also sees the transition
+    if (after.status() != before.status()) {
+      health.probes().set(t.backend, after.status());
     }
     scheduleNext(t);
   }
