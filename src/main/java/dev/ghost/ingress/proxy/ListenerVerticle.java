@@ -122,7 +122,7 @@ public final class ListenerVerticle extends VerticleBase {
     reported.addAll(plan.clashes().keySet());
     bound.forgetFailuresExcept(reported);
     plan.clashes().forEach((b, why) -> {
-      if (bound.failed(b, why)) {
+      if (bound.failed(b, why, table.version())) {
         proxy.metrics().bindFailure(b.label());
         LOG.atError().addKeyValue("listener", b.label()).addKeyValue("bind_port", b.bindPort()).log(why);
       }
@@ -133,12 +133,12 @@ public final class ListenerVerticle extends VerticleBase {
     List<Future<?>> pending = new ArrayList<>();
     for (Binding b : new ArrayList<>(servers.keySet())) {
       if (!desired.contains(b)) {
-        pending.add(release(b));
+        pending.add(release(b, table.version()));
       }
     }
     for (Binding b : desired) {
       if (!servers.containsKey(b)) {
-        pending.add(bind(b, startup));
+        pending.add(bind(b, startup, table.version()));
       }
     }
     return Future.all(pending).mapEmpty();
@@ -147,7 +147,7 @@ public final class ListenerVerticle extends VerticleBase {
   /** The shared-ephemeral key of route port 0: negative, and out of the range of real route ports. */
   private static final int SHARED_EPHEMERAL_ROUTE_PORT_0 = -65536;
 
-  private Future<NetServer> bind(Binding b, boolean startup) {
+  private Future<NetServer> bind(Binding b, boolean startup, long tableVersion) {
     ProxyConnection.Listener label =
         new ProxyConnection.Listener(b.label(), b.routePort(), proxy.metrics().listener(b.label()));
     NetServer server = vertx.createNetServer(serverOptions())
@@ -157,10 +157,19 @@ public final class ListenerVerticle extends VerticleBase {
     Future<Void> ready = released == null ? Future.succeededFuture() : released.compose(left -> left == null
         ? Future.succeededFuture()
         : SharedListeners.awaitGone(vertx, SharedListeners.id(port, b.host()), left));
-    Future<NetServer> f = ready.compose(v -> server.listen(port, b.host()))
-        .onSuccess(s -> onBound(b, s))
-        .onFailure(err -> onBindFailed(b, err, startup));
+    Future<NetServer> f = ready.compose(v -> server.listen(port, b.host()));
     servers.put(b, f);
+    // A listen that completes after its binding was released (or bound anew) reports nothing: it would put a closed
+    // socket's port back on /v1/status, or forget the newer binding
+    f.onSuccess(s -> {
+      if (servers.get(b) == f) {
+        onBound(b, s, tableVersion);
+      }
+    }).onFailure(err -> {
+      if (servers.get(b) == f) {
+        onBindFailed(b, err, startup, tableVersion);
+      }
+    });
     // At start-up the failure ends the process: its message is the one stderr line, so it names the address
     return startup
         ? f.recover(err -> Future.failedFuture(new BindException(
@@ -184,17 +193,17 @@ public final class ListenerVerticle extends VerticleBase {
     return b.routePort() == 0 ? SHARED_EPHEMERAL_ROUTE_PORT_0 : -b.routePort();
   }
 
-  private void onBound(Binding b, NetServer s) {
+  private void onBound(Binding b, NetServer s, long tableVersion) {
     // Atomic: instances on other event loops report the same shared socket concurrently
-    if (bound.bound(b, s.actualPort())) {
+    if (bound.bound(b, s.actualPort(), tableVersion)) {
       LOG.atInfo().addKeyValue("listener", b.label()).addKeyValue("host", b.host())
           .addKeyValue("port", s.actualPort()).log("listening");
     }
   }
 
-  private void onBindFailed(Binding b, Throwable err, boolean startup) {
+  private void onBindFailed(Binding b, Throwable err, boolean startup, long tableVersion) {
     servers.remove(b);
-    if (bound.failed(b, String.valueOf(err.getMessage()))) {
+    if (bound.failed(b, String.valueOf(err.getMessage()), tableVersion)) {
       proxy.metrics().bindFailure(b.label());
       LOG.atError().addKeyValue("listener", b.label()).addKeyValue("bind_port", b.bindPort())
           .addKeyValue("startup", startup).log("bind failed: " + err.getMessage());
@@ -232,7 +241,8 @@ public final class ListenerVerticle extends VerticleBase {
         bindRetryTimer = -1;
       }
       // the servers' own grace outlasts the deadline: closing at the deadline is this method's, with a reason
-      new ArrayList<>(servers.keySet()).forEach(b -> release(b, deadlineMs + SERVER_GRACE_MARGIN_MS));
+      // the last word on every binding: no table after a node drain binds anything again
+      new ArrayList<>(servers.keySet()).forEach(b -> release(b, Long.MAX_VALUE, deadlineMs + SERVER_GRACE_MARGIN_MS));
       long deadline = vertx.setTimer(Math.max(1, deadlineMs), t -> {
         List<ProxyConnection> left = new ArrayList<>(open);
         left.forEach(c -> c.abort(CloseReason.DRAIN_DEADLINE));
@@ -266,15 +276,15 @@ public final class ListenerVerticle extends VerticleBase {
    * a shutdown closes the listening socket at once and leaves those connections until they end or the drain
    * timeout passes.
    */
-  private Future<Void> release(Binding b) {
+  private Future<Void> release(Binding b, long tableVersion) {
     long drainMs = proxy.settings().drainTimeout().toMillis();
-    return release(b, drainMs > 0 ? drainMs : NO_DRAIN_DEADLINE_MS);
+    return release(b, tableVersion, drainMs > 0 ? drainMs : NO_DRAIN_DEADLINE_MS);
   }
 
   /** {@link #release(Binding)} with the connections' grace period given. */
-  private Future<Void> release(Binding b, long graceMs) {
+  private Future<Void> release(Binding b, long tableVersion, long graceMs) {
     Future<NetServer> f = servers.remove(b);
-    if (bound.released(b)) {
+    if (bound.released(b, tableVersion)) {
       LOG.atInfo().addKeyValue("listener", b.label()).log("listener closed");
     }
     // The shared server is looked up before letting go of it: the next bind of b waits until it is gone
