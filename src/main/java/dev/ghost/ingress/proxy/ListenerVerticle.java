@@ -89,7 +89,8 @@ public final class ListenerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     loop = context;
-    proxy = new ProxyContext(vertx, vertx.createNetClient(clientOptions(services.settings())), services, open);
+    proxy = new ProxyContext(vertx, vertx.createNetClient(clientOptions(services.settings())), services, open,
+        new Pipes());
     tables.onSwap(this::onSwap);
     services.health().drains().onChange(() -> loop.runOnContext(v -> {
       if (!stopped) {
@@ -308,6 +309,6 @@ public final class ListenerVerticle extends VerticleBase {
     stopped = true;
     List<Future<?>> closing = new ArrayList<>();
     servers.keySet().forEach(b -> closing.add(servers.get(b).compose(NetServer::close)));
-    return Future.join(closing);
+    return Future.join(closing).onComplete(ar -> proxy.pipes().close());
   }
 }

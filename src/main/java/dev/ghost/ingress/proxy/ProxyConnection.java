@@ -278,8 +278,14 @@ final class ProxyConnection {
     relay.start(client, upstream, clientFin).onComplete(ar -> onRelayDone(ar.result()));
   }
 
-  /** The relay in force now (config reload); the Netty relay needs both sockets on one event loop. */
+  /**
+   * Splice when both sockets are native epoll sockets on one loop; otherwise the relay in force now (config reload),
+   * where the Netty relay needs both sockets on one event loop.
+   */
   private Relay newRelay(Peer upstream) {
+    if (SpliceRelay.canSplice(Sockets.channel(client.socket()), Sockets.channel(upstream.socket()))) {
+      return new SpliceRelay(idleTimeout(), ctx.pipes());
+    }
     if (ctx.settings().relay() == IngressConfig.Relay.NETTY
         && Sockets.sameEventLoop(client.socket(), upstream.socket())) {
       return new NettyRelay(idleTimeout());

@@ -17,8 +17,10 @@ import java.util.Set;
  * @param client   upstream client, on the same event loop as the instance's accepted sockets
  * @param services node-wide services
  * @param open     this instance's open connections (event-loop confined)
+ * @param pipes    this instance's splice pipes (event-loop confined)
  */
-record ProxyContext(Vertx vertx, NetClient client, ProxyServices services, Set<ProxyConnection> open) {
+record ProxyContext(Vertx vertx, NetClient client, ProxyServices services, Set<ProxyConnection> open,
+    Pipes pipes) {
 
   IngressConfig.Proxy settings() {
     return services.settings();

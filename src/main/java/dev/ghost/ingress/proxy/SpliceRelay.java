@@ -1,0 +1,531 @@
+package dev.ghost.ingress.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.EpollIoEvent;
+import io.netty.channel.epoll.EpollIoHandle;
+import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.epoll.Native;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.unix.Errors;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.Socket;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Relays with the kernel's {@code splice(2)}: bytes go from one socket into a pipe and from the pipe into the other
+ * socket without ever entering the JVM, so a bulk transfer costs two system calls per 64 KiB and no copy.
+ *
+ * <p>Netty's own {@code spliceTo} is not used: when a FIN arrives it shuts the input down after one splice, even if
+ * more bytes are still queued in the socket (they would be lost), and it cannot count bytes. Instead, once the bytes
+ * read before the relay (the sniffed hello, anything held while dialing) are flushed the usual way, both channels
+ * leave Netty's read path ({@link Channel#deregister()}) and their descriptors are registered on the same event loop
+ * as two {@link EpollIoHandle}s of this relay, level-triggered. The channels stay the sockets' owners and close
+ * them.
+ *
+ * <p>Semantics are {@link NettyRelay}'s: a direction reads only while its pipe is empty (the pipe, 64 KiB, is the
+ * whole buffer, and a full destination stops the source), a FIN is forwarded as a FIN after every byte before it,
+ * the connection is over when both FINs are forwarded or at the first close, error, idle timeout or abort, and the
+ * ending follows {@link RelayEndings}. The result completes once both channels are closed.
+ */
+final class SpliceRelay implements Relay {
+
+  /** Pipeline name of the hand-over handler. */
+  static final String HANDLER_NAME = "ghost-splice";
+
+  /** Bytes asked of one splice into the pipe: the default pipe's capacity. */
+  private static final int CHUNK = 64 * 1024;
+  /** Chunks one readiness event may move before the loop serves other connections (level-triggered: it returns). */
+  private static final int CHUNKS_PER_EVENT = 16;
+  /** Linux {@code EPOLLHUP}: both directions of the socket are shut; never asked for, always reported. */
+  private static final int EPOLLHUP = 0x010;
+  private static final int READ_OPS = Native.EPOLLIN | Native.EPOLLRDHUP;
+  private static final int GONE_OPS = Native.EPOLLERR | EPOLLHUP;
+
+  private final Duration idleTimeout;
+  private final Pipes pipes;
+  private final Promise<Result> done = Promise.promise();
+  private Endpoint client;
+  private Endpoint backend;
+  private Way up;
+  private Way down;
+  private EventLoop loop;
+  private IdleTimeout idle;
+  private boolean finished;
+  private CloseReason reason;
+  private int channelsClosed;
+
+  /**
+   * @param idleTimeout close after this long without a byte either way; {@link Duration#ZERO} for none
+   * @param pipes       the event loop's pipe pool
+   */
+  SpliceRelay(Duration idleTimeout, Pipes pipes) {
+    this.idleTimeout = idleTimeout;
+    this.pipes = pipes;
+  }
+
+  /** True when the two channels can be spliced: both native epoll sockets on one event loop. */
+  static boolean canSplice(Channel a, Channel b) {
+    return a instanceof EpollSocketChannel && b instanceof EpollSocketChannel && a.eventLoop() == b.eventLoop();
+  }
+
+  /** {@inheritDoc} Both peers' channels must pass {@link #canSplice}. */
+  @Override
+  public Future<Result> start(Peer clientPeer, Peer backendPeer, boolean clientFinPending) {
+    Handover clientHandover = new Handover(CloseReason.CLIENT_CLOSED);
+    Handover backendHandover = new Handover(CloseReason.BACKEND_CLOSED);
+    Channel clientChannel = clientPeer.detach(HANDLER_NAME, clientHandover);
+    Channel backendChannel = backendPeer.detach(HANDLER_NAME, backendHandover);
+    // Netty reads nothing more: from here bytes are either held already or spliced later
+    clientChannel.config().setAutoRead(false);
+    backendChannel.config().setAutoRead(false);
+    loop = clientChannel.eventLoop();
+    client = new Endpoint(clientChannel);
+    backend = new Endpoint(backendChannel);
+    up = new Way(client, backend, CloseReason.CLIENT_CLOSED);
+    down = new Way(backend, client, CloseReason.BACKEND_CLOSED);
+    clientHandover.way = up;
+    backendHandover.way = down;
+    clientChannel.closeFuture().addListener(f -> onChannelClosed());
+    backendChannel.closeFuture().addListener(f -> onChannelClosed());
+    idle = new IdleTimeout(idleTimeout, this::schedule, () -> finish(CloseReason.IDLE_TIMEOUT));
+    idle.start();
+    // what was read before the relay, then the FIN read while sniffing, go first, through the pipe
+    clientPeer.consumeWith(up::held);
+    if (clientFinPending) {
+      up.held(InputShutdown.FIN);
+    }
+    backendPeer.consumeWith(down::held);
+    // what was written the usual way (the PROXY header and the hello) must be in the kernel before splicing
+    ChannelFuture clientFlushed = clientChannel.writeAndFlush(Unpooled.EMPTY_BUFFER);
+    backendChannel.writeAndFlush(Unpooled.EMPTY_BUFFER)
+        .addListener(f -> clientFlushed.addListener(g -> takeOver()));
+    return done.future();
+  }
+
+  @Override
+  public void abort(CloseReason why) {
+    if (loop.inEventLoop()) {
+      finish(why);
+    } else {
+      loop.execute(() -> finish(why));
+    }
+  }
+
+  private Runnable schedule(long delayNanos, Runnable task) {
+    ScheduledFuture<?> timer = loop.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+    return () -> timer.cancel(false);
+  }
+
+  /** Netty has nothing left to write: the descriptors leave its read path and become the relay's. */
+  private void takeOver() {
+    if (finished) {
+      return;
+    }
+    client.channel.deregister().addListener(f -> backend.channel.deregister().addListener(g -> register()));
+  }
+
+  private void register() {
+    if (finished) {
+      return;
+    }
+    IoEventLoop ioLoop = (IoEventLoop) loop;
+    ioLoop.register(client).addListener(f -> {
+      if (!f.isSuccess()) {
+        finish(CloseReason.IO_ERROR);
+        return;
+      }
+      client.registration = (IoRegistration) f.getNow();
+      ioLoop.register(backend).addListener(g -> {
+        if (!g.isSuccess()) {
+          finish(CloseReason.IO_ERROR);
+          return;
+        }
+        backend.registration = (IoRegistration) g.getNow();
+        if (finished) {
+          client.cancel();
+          backend.cancel();
+          return;
+        }
+        // bytes held before the relay (or read during the hand-over) move without waiting for readiness
+        up.pump();
+        down.pump();
+        if (!finished) {
+          updateInterest();
+        }
+      });
+    });
+  }
+
+  private void onReady(Endpoint e, int ops) {
+    if (finished) {
+      return;
+    }
+    Way in = e == client ? down : up;   // into e
+    Way out = e == client ? up : down;  // out of e
+    if ((ops & (Native.EPOLLOUT | GONE_OPS)) != 0 && in.inPipe > 0) {
+      in.drain();
+      if (!finished && in.inPipe == 0 && in.holds()) {
+        in.pump();
+      }
+    }
+    if (!finished && (ops & (READ_OPS | GONE_OPS)) != 0) {
+      if ((ops & (Native.EPOLLRDHUP | EPOLLHUP)) != 0) {
+        out.rdHup = true;
+      }
+      out.pump();
+    }
+    if (!finished && (ops & GONE_OPS) != 0 && out.eof && in.inPipe == 0) {
+      // nothing left to read from e and nothing waiting for it, yet it reports an error or a full hang-up
+      onGone(e, out);
+    }
+    if (!finished) {
+      updateInterest();
+    }
+  }
+
+  /** The socket failed or was closed under an idle direction: its error if it has one, else its close. */
+  private void onGone(Endpoint e, Way out) {
+    int err;
+    try {
+      err = e.socket.getSoError();
+    } catch (IOException unreadable) {
+      err = 0;
+    }
+    if (err != 0) {
+      out.sourceFailed(Errors.newIOException("SO_ERROR", -err));
+    } else {
+      finish(out.sourceClosed);
+    }
+  }
+
+  private void updateInterest() {
+    client.want((up.reading() ? READ_OPS : 0) | (down.inPipe > 0 ? Native.EPOLLOUT : 0));
+    backend.want((down.reading() ? READ_OPS : 0) | (up.inPipe > 0 ? Native.EPOLLOUT : 0));
+  }
+
+  private void maybeCompleted() {
+    if (up.finForwarded && down.finForwarded) {
+      finish(CloseReason.COMPLETED);
+    }
+  }
+
+  private void finish(CloseReason why) {
+    finish(why, why.action());
+  }
+
+  private void finish(RelayEndings.Ending ending) {
+    finish(ending.reason(), ending.action());
+  }
+
+  private void finish(CloseReason why, CloseReason.CloseAction action) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    reason = why;
+    idle.stop();
+    // off the event loop's books before the descriptors close (a reused number must not reach this relay)
+    client.cancel();
+    backend.cancel();
+    up.releasePipe();
+    down.releasePipe();
+    close(client.channel, action);
+    close(backend.channel, action);
+    maybeDone();
+  }
+
+  /**
+   * FIN: a plain close (what was spliced is already in the kernel's send queue, which a close still delivers);
+   * bytes left in a pipe are dropped, as {@link NettyRelay} drops what a stalled peer did not take. RST: at once.
+   */
+  private static void close(Channel ch, CloseReason.CloseAction action) {
+    if (action == CloseReason.CloseAction.RST) {
+      Sockets.reset(ch);
+    } else {
+      ch.close();
+    }
+  }
+
+  private void onChannelClosed() {
+    channelsClosed++;
+    if (!finished) {
+      // closed under the relay (the event loop shutting down): nothing more can move
+      finish(CloseReason.IO_ERROR);
+    }
+    maybeDone();
+  }
+
+  private void maybeDone() {
+    if (finished && channelsClosed == 2) {
+      done.tryComplete(new Result(up.bytes, down.bytes, reason));
+    }
+  }
+
+  /** One socket of the relay as the event loop sees it: a descriptor with the interest this relay asks for. */
+  private final class Endpoint implements EpollIoHandle {
+    final Channel channel;
+    final Socket socket;
+    IoRegistration registration;
+    /** Interest last submitted; -1 before the first. */
+    private int submitted = -1;
+
+    Endpoint(Channel channel) {
+      this.channel = channel;
+      this.socket = (Socket) ((EpollSocketChannel) channel).fd();
+    }
+
+    @Override
+    public FileDescriptor fd() {
+      return socket;
+    }
+
+    @Override
+    public void handle(IoRegistration registration, IoEvent event) {
+      onReady(this, ((EpollIoEvent) event).ops().value());
+    }
+
+    /** Asks for {@code ops}; an unchanged interest costs no {@code epoll_ctl}. */
+    void want(int ops) {
+      if (ops != submitted && registration != null && registration.isValid()) {
+        submitted = ops;
+        registration.submit(EpollIoOps.valueOf(ops));
+      }
+    }
+
+    void cancel() {
+      if (registration != null) {
+        registration.cancel();
+      }
+    }
+
+    /** The event loop closes its handles when it shuts down; the relay ends with it. */
+    @Override
+    public void close() {
+      abort(CloseReason.IO_ERROR);
+    }
+  }
+
+  /** One direction: from a source socket through a pipe to a destination socket. */
+  private final class Way {
+    final Endpoint from;
+    final Endpoint to;
+    final CloseReason sourceClosed;
+    /** Bytes read before the relay, written the usual way before splicing starts. */
+    private final List<ByteBuf> heldBytes = new ArrayList<>(2);
+    private Pipes.Pipe pipe;
+    int inPipe;
+    long bytes;
+    /** The source reported a hang-up: a splice that moves nothing now means end of stream, not "try later". */
+    boolean rdHup;
+    /** The source's FIN was read. */
+    boolean eof;
+    boolean finForwarded;
+    private boolean finHeld;
+
+    Way(Endpoint from, Endpoint to, CloseReason sourceClosed) {
+      this.from = from;
+      this.to = to;
+      this.sourceClosed = sourceClosed;
+    }
+
+    private Way other() {
+      return this == up ? down : up;
+    }
+
+    boolean reading() {
+      return !eof && inPipe == 0 && !holds();
+    }
+
+    /** Bytes or a FIN read before the splicing started are still to be moved. */
+    boolean holds() {
+      return !heldBytes.isEmpty() || finHeld;
+    }
+
+    /** A message read before the splicing started: it goes ahead of every spliced byte. */
+    void held(Object msg) {
+      if (finished || finHeld) {
+        ReferenceCountUtil.release(msg);
+      } else if (msg instanceof ByteBuf buf) {
+        bytes += buf.readableBytes();
+        heldBytes.add(buf);
+      } else if (msg == InputShutdown.FIN) {
+        finHeld = true;
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
+    }
+
+    /**
+     * The source is readable (or hung up), or bytes are held: moves what there is, a bounded number of chunks per
+     * event. Held bytes go into the pipe first, so they reach the destination before anything spliced.
+     */
+    void pump() {
+      for (int i = 0; i < CHUNKS_PER_EVENT && !eof && inPipe == 0 && !finished; i++) {
+        int n;
+        try {
+          if (heldBytes.isEmpty() && finHeld) {
+            finHeld = false;
+            onEof();
+            return;
+          }
+          if (pipe == null) {
+            pipe = pipes.take();
+          }
+          if (!heldBytes.isEmpty()) {
+            n = fillFromHeld();
+          } else {
+            n = Native.splice(from.socket.intValue(), -1, pipe.in().intValue(), -1, CHUNK);
+            bytes += n;
+          }
+        } catch (IOException e) {
+          sourceFailed(e);
+          return;
+        }
+        if (n == 0) {
+          // the pipe is empty here, so nothing moved means the socket has nothing: for now, or for good
+          if (rdHup) {
+            onEof();
+          }
+          return;
+        }
+        inPipe += n;
+        idle.touch();
+        drain();
+      }
+    }
+
+    /** Writes the first held buffer into the (empty) pipe, as much as it takes. */
+    private int fillFromHeld() throws IOException {
+      ByteBuf buf = heldBytes.get(0);
+      int n;
+      if (buf.hasMemoryAddress()) {
+        n = pipe.in().writeAddress(buf.memoryAddress(), buf.readerIndex(), buf.writerIndex());
+      } else {
+        java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(buf.readableBytes());
+        buf.getBytes(buf.readerIndex(), direct);
+        n = pipe.in().write(direct.flip(), 0, direct.limit());
+      }
+      buf.skipBytes(n);
+      if (!buf.isReadable()) {
+        heldBytes.remove(0).release();
+      }
+      return n;
+    }
+
+    /** Moves what is in the pipe into the destination, as far as it takes it. */
+    void drain() {
+      int n;
+      try {
+        n = Native.splice(pipe.out().intValue(), -1, to.socket.intValue(), -1, inPipe);
+      } catch (IOException e) {
+        other().sourceFailed(e);
+        return;
+      }
+      inPipe -= n;
+      if (inPipe == 0) {
+        pipes.give(pipe);
+        pipe = null;
+        if (eof && !finForwarded) {
+          forwardFin();
+        }
+      }
+    }
+
+    private void onEof() {
+      eof = true;
+      if (pipe != null && inPipe == 0) {
+        pipes.give(pipe);
+        pipe = null;
+      }
+      if (inPipe == 0) {
+        forwardFin();
+      }
+    }
+
+    private void forwardFin() {
+      try {
+        to.socket.shutdown(false, true);
+      } catch (IOException e) {
+        finish(RelayEndings.finNotForwarded(other().eof));
+        return;
+      }
+      finForwarded = true;
+      maybeCompleted();
+    }
+
+    void releasePipe() {
+      for (ByteBuf buf : heldBytes) {
+        buf.release();
+      }
+      heldBytes.clear();
+      if (pipe != null) {
+        if (inPipe == 0) {
+          pipes.give(pipe);
+        } else {
+          pipes.discard(pipe);
+        }
+        pipe = null;
+      }
+    }
+
+    void sourceFailed(Throwable error) {
+      finish(RelayEndings.afterError(error, eof, other().eof, sourceClosed));
+    }
+  }
+
+  /**
+   * Stands in Netty's pipeline while the held bytes are flushed (and stays there, never called again once the
+   * descriptors are deregistered): a close or error in that window ends the relay like one during it.
+   */
+  private final class Handover extends ChannelInboundHandlerAdapter {
+    private final CloseReason sourceClosed;
+    Way way;
+
+    Handover(CloseReason sourceClosed) {
+      this.sourceClosed = sourceClosed;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      // a read Vert.x asked for before letting go: held like the bytes before it
+      way.held(msg);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof ChannelInputShutdownEvent) {
+        way.held(InputShutdown.FIN);
+      } else {
+        ReferenceCountUtil.release(evt);
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      finish(sourceClosed);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable error) {
+      way.sourceFailed(error);
+    }
+  }
+}
