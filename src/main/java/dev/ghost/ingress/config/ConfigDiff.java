@@ -66,7 +66,7 @@ public record ConfigDiff(IngressConfig effective, List<String> changed, List<Str
     IngressConfig effective = new IngressConfig(next.listen(), current.admin(), next.log(),
         new IngressConfig.Proxy(p.sniffTimeout(), p.maxSniffBytes(), p.connectTimeout(), p.connectAttempts(),
             p.idleTimeout(), p.drainTimeout(), p.shutdownTimeout(), old.tcpKeepAlive(), old.ejectBase(),
-            old.ejectMax(), old.eventLoops(), old.nativeTransport(), p.relay()),
+            old.ejectMax(), old.eventLoops(), old.nativeTransport()),
         next.limits(), next.health(), current.controlPlane(), current.state(), current.cluster(), current.nodeId(),
         next.envs(), next.routes(), next.reload());
     List<String> restartOnly = new ArrayList<>();
@@ -127,7 +127,6 @@ public record ConfigDiff(IngressConfig effective, List<String> changed, List<Str
     m.put(Settings.EJECT_MAX, c -> c.proxy().ejectMax());
     m.put(Settings.EVENT_LOOPS, c -> c.proxy().eventLoops());
     m.put(Settings.NATIVE_TRANSPORT, c -> c.proxy().nativeTransport());
-    m.put(Settings.RELAY, c -> c.proxy().relay());
     m.put(Settings.MAX_CONNECTIONS, c -> c.limits().maxConnections());
     m.put(Settings.MAX_CONNECTIONS_PER_IP, c -> c.limits().maxConnectionsPerIp());
     m.put(Settings.MAX_CONNECTIONS_PER_ROUTE, c -> c.limits().maxConnectionsPerRoute());

@@ -72,8 +72,7 @@ final class ConfigReader {
         duration(Settings.EJECT_BASE),
         duration(Settings.EJECT_MAX),
         integer(Settings.EVENT_LOOPS),
-        bool(Settings.NATIVE_TRANSPORT),
-        relay(Settings.RELAY));
+        bool(Settings.NATIVE_TRANSPORT));
     if (proxy.ejectMax().compareTo(proxy.ejectBase()) < 0) {
       throw fail(raw(Settings.EJECT_MAX), "must be at least " + Settings.EJECT_BASE.key() + " ("
           + Durations.format(proxy.ejectBase()) + "), got " + Durations.format(proxy.ejectMax()));
@@ -209,17 +208,6 @@ final class ConfigReader {
       throw fail(r, "expected trace|debug|info|warn|error, got '" + r.value() + "'");
     }
     return v;
-  }
-
-  private IngressConfig.Relay relay(Settings s) {
-    Raw r = raw(s);
-    String v = text(r).trim().toLowerCase(Locale.ROOT);
-    for (IngressConfig.Relay relay : IngressConfig.Relay.values()) {
-      if (relay.value().equals(v)) {
-        return relay;
-      }
-    }
-    throw fail(r, "expected netty|vertx, got '" + r.value() + "'");
   }
 
   private int integer(Settings s) {

@@ -92,8 +92,8 @@ public record IngressConfig(
    * @param ejectBase         {@code GHOST_EJECT_BASE} / {@code proxy.eject_base}: first passive ejection [1s]
    * @param ejectMax          {@code GHOST_EJECT_MAX} / {@code proxy.eject_max}: longest passive ejection [300s]
    * @param eventLoops        {@code GHOST_EVENT_LOOPS} / {@code proxy.event_loops}; 0 = one per core [0]
-   * @param nativeTransport   {@code GHOST_NATIVE_TRANSPORT} / {@code proxy.native_transport} [true]
-   * @param relay             {@code GHOST_RELAY} / {@code proxy.relay}: which relay new connections use [netty]
+   * @param nativeTransport   {@code GHOST_NATIVE_TRANSPORT} / {@code proxy.native_transport} [true]: with it,
+   *                          bytes are relayed by {@code splice(2)}; without, through the JVM
    */
   public record Proxy(
       Duration sniffTimeout,
@@ -107,21 +107,7 @@ public record IngressConfig(
       Duration ejectBase,
       Duration ejectMax,
       int eventLoops,
-      boolean nativeTransport,
-      Relay relay) {}
-
-  /** How a proxied connection's bytes are relayed once it is routed and its backend connected. */
-  public enum Relay {
-    /** Plain Netty handlers on the two channels, after Vert.x let go of them: about a quarter of the memory per connection. */
-    NETTY,
-    /** Through Vert.x {@code NetSocket}s. */
-    VERTX;
-
-    /** The configuration value. */
-    public String value() {
-      return name().toLowerCase(java.util.Locale.ROOT);
-    }
-  }
+      boolean nativeTransport) {}
 
   /**
    * Connection limits and the tcp_raw port policy.

@@ -52,7 +52,8 @@ public enum Settings {
   EVENT_LOOPS("GHOST_EVENT_LOOPS", "proxy.event_loops", Type.INT, "0", null,
       "event-loop threads; 0 = one per core", 0, 1024),
   NATIVE_TRANSPORT("GHOST_NATIVE_TRANSPORT", "proxy.native_transport", Type.BOOL, "true", null,
-      "use epoll where available"),
+      "use epoll where available; with it, relayed bytes move by `splice(2)` without entering the JVM, without it "
+          + "they are copied through the JVM"),
   MAX_CONNECTIONS("GHOST_MAX_CONNECTIONS", "limits.max_connections", Type.INT, "0", null,
       "node-wide cap; 0 = derived from the open-file limit", 0, Integer.MAX_VALUE),
   MAX_CONNECTIONS_PER_IP("GHOST_MAX_CONNECTIONS_PER_IP", "limits.max_connections_per_ip", Type.INT, "0", null,
@@ -104,10 +105,7 @@ public enum Settings {
   NODE_ID("GHOST_NODE_ID", "node.id", Type.STRING, null, "the host name (`$HOSTNAME`, else the local host name)",
       "this node's id; free-form, echoed verbatim"),
   CONFIG_SCAN_PERIOD("GHOST_CONFIG_SCAN_PERIOD", "config.scan_period", Type.DURATION_OR_ZERO, "2s", null,
-      "how often the config file is re-read; a change applies after two identical reads; 0 = no scanning"),
-  RELAY("GHOST_RELAY", "proxy.relay", Type.RELAY, "netty", null,
-      "how bytes are relayed: `netty` (plain Netty handlers, about a quarter of the memory per connection) or `vertx` "
-          + "(through Vert.x sockets); new connections use the value in force");
+      "how often the config file is re-read; a change applies after two identical reads; 0 = no scanning");
 
   /** Value types, each with its wording in the README table. */
   public enum Type {
@@ -122,8 +120,7 @@ public enum Settings {
     HOST_PORT_LIST("list of host:port"),
     STRING_LIST("list of strings"),
     PORT_MAP("list of route_port=bind_port"),
-    PORT_SET("list of ports and ranges (`23,137-139`)"),
-    RELAY("netty\\|vertx");
+    PORT_SET("list of ports and ranges (`23,137-139`)");
 
     private final String doc;
 

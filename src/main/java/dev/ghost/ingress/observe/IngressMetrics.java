@@ -25,11 +25,13 @@ public final class IngressMetrics {
   private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
   private final RouteMeters unrouted;
   private final CounterFamily sniffs;
+  private final CounterFamily relays;
 
   public IngressMetrics(MeterRegistry registry) {
     this.registry = registry;
     this.unrouted = route(UNROUTED);
     this.sniffs = new CounterFamily(registry, MetricNames.SNIFF, "outcome", Tags.empty());
+    this.relays = new CounterFamily(registry, MetricNames.RELAYS, "relay", Tags.empty());
   }
 
   public MeterRegistry registry() {
@@ -80,6 +82,11 @@ public final class IngressMetrics {
   /** One ClientHello sniff outcome (found, no_sni, not_tls, ...). */
   public void sniff(String outcome) {
     sniffs.increment(outcome);
+  }
+
+  /** One relay started: {@code splice} or {@code buffered}. */
+  public void relayStarted(String kind) {
+    relays.increment(kind);
   }
 
   public void connectFailure(String route, String kind) {

@@ -22,6 +22,11 @@ public final class MetricNames {
    * truncated (the client sent FIN in the middle of its hello: the SNI is unavailable).
    */
   public static final String SNIFF = "ghost.sniff";
+  /**
+   * Counter {relay}: relays started, by how their bytes move: splice (kernel {@code splice(2)}, native epoll) or
+   * buffered (through the JVM, other transports).
+   */
+  public static final String RELAYS = "ghost.relays";
   /** Counter {route, kind}: failed upstream connect attempts; kind is refused, timeout or error. */
   public static final String UPSTREAM_CONNECT_FAILURES = "ghost.upstream.connect.failures";
   /** Counter {route}: connections sent to every backend because all were ejected. */

@@ -7,7 +7,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import java.net.BindException;
@@ -24,8 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Accepts client connections on one event loop. Deployed once per event loop; instances share each listening
- * socket (Vert.x hands every accepted connection to one of them), and each instance dials upstream from its own
- * loop so both sockets of a connection live on the same thread.
+ * socket (Vert.x hands every accepted connection to one of them); backends are dialled from the accepted socket's
+ * own loop ({@link Dialer}), so both sockets of a connection live on the same thread.
  *
  * <p>Listeners follow the route table and the listener addresses in force: after a swap, ports routes gained (and
  * addresses a config reload added) are bound and those lost are closed, without touching open connections.
@@ -78,18 +77,10 @@ public final class ListenerVerticle extends VerticleBase {
     this.services = services;
   }
 
-  /** Client options for upstream connections. */
-  static NetClientOptions clientOptions(IngressConfig.Proxy settings) {
-    return new NetClientOptions()
-        .setConnectTimeout((int) settings.connectTimeout().toMillis())
-        .setTcpKeepAlive(settings.tcpKeepAlive())
-        .setTcpNoDelay(true);
-  }
-
   @Override
   public Future<?> start() {
     loop = context;
-    proxy = new ProxyContext(vertx, vertx.createNetClient(clientOptions(services.settings())), services, open,
+    proxy = new ProxyContext(vertx, new Dialer(vertx), services, open,
         new Pipes());
     tables.onSwap(this::onSwap);
     services.health().drains().onChange(() -> loop.runOnContext(v -> {
@@ -152,7 +143,7 @@ public final class ListenerVerticle extends VerticleBase {
     ProxyConnection.Listener label =
         new ProxyConnection.Listener(b.label(), b.routePort(), proxy.metrics().listener(b.label()));
     NetServer server = vertx.createNetServer(serverOptions())
-        .connectHandler(socket -> new ProxyConnection(proxy, Peer.adopt(socket), label, tables.current()).start());
+        .connectHandler(socket -> new ProxyConnection(proxy, Peer.accepted(socket), label, tables.current()).start());
     int port = listenPort(b);
     Future<Object> released = releasing.remove(b);
     Future<Void> ready = released == null ? Future.succeededFuture() : released.compose(left -> left == null

@@ -17,18 +17,20 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Relays on the raw Netty channels: at start Vert.x lets go of both channels ({@link Peer#detach}), so the two
- * {@code NetSocket}s with their queues become garbage, and one plain handler per channel forwards every buffer to
- * the other channel without a copy, on their shared event loop.
+ * Relays through the JVM, for transports that cannot splice (NIO, io_uring): one plain handler per channel takes
+ * the {@link Peer}'s place ({@link Peer#detach}) and forwards every buffer to the other channel without a copy, on
+ * their shared event loop.
  *
- * <p>Same semantics as {@link PipeRelay}: a side is read only while the other side is writable ({@code autoRead}
+ * <p>Same semantics as {@link SpliceRelay}: a side is read only while the other side is writable ({@code autoRead}
  * follows the destination's writability), a FIN is forwarded as a FIN once the bytes before it are flushed, the
  * connection is over when both FINs are forwarded or at the first close, error, idle timeout or abort, and closes
  * with FIN or RST as the reason says. The result completes once both channels are closed.
  */
 final class NettyRelay implements Relay {
 
-  /** Pipeline name of the relay's handler, where Vert.x's handler was. */
+  /** Its label in {@code ghost_relays_total}. */
+  static final String KIND = "buffered";
+  /** Pipeline name of the relay's handler, where the peer's reader was. */
   static final String HANDLER_NAME = "ghost-relay";
 
   private final Duration idleTimeout;
@@ -48,7 +50,7 @@ final class NettyRelay implements Relay {
     this.idleTimeout = idleTimeout;
   }
 
-  /** {@inheritDoc} Both peers must be served by the same event loop ({@link Sockets#sameEventLoop}). */
+  /** {@inheritDoc} Both peers must be served by the same event loop ({@link Dialer} sees to it). */
   @Override
   public Future<Result> start(Peer client, Peer backend, boolean clientFinPending) {
     up = new Side(CloseReason.CLIENT_CLOSED);
@@ -182,7 +184,6 @@ final class NettyRelay implements Relay {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
       if (evt instanceof ChannelInputShutdownEvent) {
-        // only without the in-band converter; with it the FIN arrives as a message
         onMessage(InputShutdown.FIN);
       } else {
         // Vert.x's server shutdown event among others: the connection's end is ours to decide

@@ -1,121 +1,123 @@
 package dev.ghost.ingress.proxy;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
-import io.vertx.core.Future;
-import io.vertx.core.Handler;
-import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.function.Consumer;
 
 /**
- * One side of a proxied connection: a socket read as raw messages (Netty {@link ByteBuf}s and
+ * One side of a proxied connection, on its raw Netty channel: read as messages (Netty {@link ByteBuf}s and
  * {@link InputShutdown#FIN}), so bytes are forwarded without a copy and a FIN stays in order with them.
  *
- * <p>Messages go to the current consumer; while there is none (between sniffing and relaying) they wait in a small
- * queue. The socket is paused whenever nobody consumes, so that queue holds at most one read batch.
+ * <p>An accepted socket leaves Vert.x at once ({@link #accepted}); a backend socket never enters it
+ * ({@link Dialer}). Messages go to the current consumer; while there is none (between sniffing and relaying) reads
+ * are off and what was already read waits in a small queue.
  */
 final class Peer {
 
-  /** Null once {@link #detach detached}: the socket object must not outlive Vert.x's hold on the channel. */
-  private NetSocketInternal socket;
-  private final ArrayDeque<Object> held = new ArrayDeque<>();
-  private Handler<Object> consumer;
+  /** Pipeline name of the reader. */
+  static final String HANDLER_NAME = "ghost-peer";
 
-  private Peer(NetSocketInternal socket) {
-    this.socket = socket;
+  private final Channel channel;
+  private final Reader reader = new Reader();
+  private final ArrayDeque<Object> held = new ArrayDeque<>(2);
+  private Consumer<Object> consumer;
+  private Runnable onGone;
+  private boolean gone;
+
+  private Peer(Channel channel) {
+    this.channel = channel;
   }
 
   /**
-   * Takes over a freshly accepted or connected socket. Must run in the accept/connect callback on the socket's
-   * event loop, before its first read.
+   * Takes an accepted socket away from Vert.x ({@link Sockets#detach}). Must run in the accept callback on the
+   * socket's event loop, before its first read.
    */
-  static Peer adopt(NetSocket socket) {
-    Sockets.enableHalfClose(socket);
-    Peer peer = new Peer(Sockets.internal(socket));
-    peer.socket.messageHandler(peer::onMessage);
+  static Peer accepted(NetSocket socket) {
+    Peer peer = new Peer(Sockets.channel(socket));
+    peer.channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    // what Vert.x may already have queued arrives through its message handler during the hand-over
+    Sockets.internal(socket).messageHandler(peer::onMessage);
+    Sockets.detach(socket, HANDLER_NAME, peer.reader);
+    peer.channel.config().setAutoRead(false);
+    return peer;
+  }
+
+  /** Adopts a connected backend channel (reads off, half-closure on: {@link Dialer}'s options). */
+  static Peer connected(Channel channel) {
+    Peer peer = new Peer(channel);
+    channel.pipeline().replace(Dialer.PLACEHOLDER, HANDLER_NAME, peer.reader);
     return peer;
   }
 
   private void onMessage(Object msg) {
-    Handler<Object> c = consumer;
+    Consumer<Object> c = consumer;
     if (c != null) {
-      c.handle(msg);
+      c.accept(msg);
     } else {
       held.add(msg);
     }
   }
 
-  /** Routes every held and future message to {@code c}, in order. */
-  void consumeWith(Handler<Object> c) {
+  /** Routes every held and future message to {@code c}, in order, and reads. */
+  void consumeWith(Consumer<Object> c) {
     consumer = c;
     Object msg;
     while (consumer == c && (msg = held.poll()) != null) {
-      c.handle(msg);
+      c.accept(msg);
+    }
+    if (consumer == c && channel.pipeline().get(HANDLER_NAME) == reader) {
+      channel.config().setAutoRead(true);
     }
   }
 
-  /** Stops consuming: pauses the socket and holds what still arrives. */
+  /** Stops consuming and reading; what still arrives from a read under way is held. */
   void hold() {
     consumer = null;
-    socket.pause();
+    channel.config().setAutoRead(false);
+  }
+
+  /** Runs once when the channel closes or fails (a close also follows a read error). */
+  void onGone(Runnable r) {
+    onGone = r;
   }
 
   /**
-   * Hands the channel over from Vert.x to {@code handler} (see {@link Sockets#detach}): what Vert.x had queued joins
-   * the held messages, which {@link #consumeWith} then delivers; from here on this peer is only that queue.
+   * Hands the channel over to {@code handler} (a relay), which takes the reader's place: from here on this peer is
+   * only its queue of held messages, which {@link #consumeWith} then delivers. Reads stay as they were; the relay
+   * sets them.
    */
-  io.netty.channel.Channel detach(String name, io.netty.channel.ChannelHandler handler) {
+  Channel detach(String name, ChannelHandler handler) {
     consumer = null;
-    io.netty.channel.Channel ch = Sockets.detach(socket, name, handler);
-    socket = null;
-    return ch;
+    channel.pipeline().replace(reader, name, handler);
+    return channel;
   }
 
-  NetSocket socket() {
-    return socket;
+  Channel channel() {
+    return channel;
   }
 
-  void pause() {
-    socket.pause();
-  }
-
-  void resume() {
-    socket.resume();
-  }
-
-  /** Writes and transfers ownership of {@code buf}. */
+  /** Writes, flushes and transfers ownership of {@code buf}. */
   void write(ByteBuf buf) {
-    socket.writeMessage(buf);
+    channel.writeAndFlush(buf, channel.voidPromise());
   }
 
-  boolean writeQueueFull() {
-    return socket.writeQueueFull();
-  }
-
-  void drainHandler(Handler<Void> handler) {
-    socket.drainHandler(handler);
-  }
-
-  Future<Void> shutdownOutput() {
-    return Sockets.shutdownOutput(socket);
-  }
-
-  void closeHandler(Handler<Void> handler) {
-    socket.closeHandler(handler);
-  }
-
-  void exceptionHandler(Handler<Throwable> handler) {
-    socket.exceptionHandler(handler);
-  }
-
+  /** Closes a channel nothing was relayed on: FIN or RST as {@code action} says. */
   void close(CloseReason.CloseAction action) {
     releaseHeld();
     if (action == CloseReason.CloseAction.RST) {
-      Sockets.reset(socket);
+      Sockets.reset(channel);
     } else {
-      socket.close();
+      channel.close();
     }
   }
 
@@ -128,24 +130,63 @@ final class Peer {
   void refuse(CloseReason.CloseAction action) {
     releaseHeld();
     if (action == CloseReason.CloseAction.RST) {
-      Sockets.reset(socket);
+      Sockets.reset(channel);
+    } else if (channel instanceof DuplexChannel duplex && channel.isActive() && !duplex.isOutputShutdown()) {
+      duplex.shutdownOutput().addListener(f -> channel.close());
     } else {
-      Sockets.finThenClose(socket);
+      channel.close();
     }
   }
 
   InetSocketAddress localAddress() {
-    return Sockets.localAddress(socket);
+    return (InetSocketAddress) channel.localAddress();
   }
 
   InetSocketAddress remoteAddress() {
-    return Sockets.remoteAddress(socket);
+    return (InetSocketAddress) channel.remoteAddress();
   }
 
   private void releaseHeld() {
     Object msg;
     while ((msg = held.poll()) != null) {
       ReferenceCountUtil.release(msg);
+    }
+  }
+
+  private void gone() {
+    if (!gone) {
+      gone = true;
+      if (onGone != null) {
+        onGone.run();
+      }
+    }
+  }
+
+  /** Reads for the peer until a relay takes its place; the FIN event becomes the in-band {@link InputShutdown#FIN}. */
+  private final class Reader extends ChannelInboundHandlerAdapter {
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      onMessage(msg);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof ChannelInputShutdownEvent) {
+        onMessage(InputShutdown.FIN);
+      } else {
+        // Vert.x's server shutdown event among others: the connection's end is ours to decide
+        ReferenceCountUtil.release(evt);
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      gone();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      gone();
     }
   }
 }

@@ -17,7 +17,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.util.ReferenceCountUtil;
-import io.vertx.core.net.ConnectOptions;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -127,8 +126,7 @@ final class ProxyConnection {
       return;
     }
     clientSlot = true;
-    client.closeHandler(v -> onClientGone());
-    client.exceptionHandler(e -> onClientGone());
+    client.onGone(this::onClientGone);
     Optional<Scope> found = table.scopeFor(reached.getAddress());
     if (found.isEmpty()) {
       close(CloseReason.UNOWNED_ADDRESS);
@@ -233,27 +231,27 @@ final class ProxyConnection {
    */
   private void dial(List<Backend> plan, int attempt) {
     Backend candidate = plan.get(attempt);
-    // the timeout in force now (config reload), not the one the client was built with
-    ConnectOptions options = new ConnectOptions().setPort(candidate.port()).setHost(candidate.host())
-        .setTimeout((int) ctx.settings().connectTimeout().toMillis());
-    ctx.client().connect(options).onComplete(ar -> {
-      if (ar.succeeded()) {
-        backend = candidate;
-        ctx.health().connectSucceeded(candidate);
-        onConnected(Peer.adopt(ar.result()));
-        return;
-      }
-      ctx.health().connectFailed(candidate, System.nanoTime());
-      routeMeters.connectFailure(failureKind(ar.cause()));
-      if (state != State.DIALING) {
-        return;
-      }
-      if (attempt + 1 < plan.size()) {
-        dial(plan, attempt + 1);
-      } else {
-        close(CloseReason.CONNECT_FAILED);
-      }
-    });
+    IngressConfig.Proxy settings = ctx.settings();
+    // the timeout in force now (config reload), not the one the listener started with
+    ctx.dialer().dial(candidate, client.channel(), (int) settings.connectTimeout().toMillis(),
+        settings.tcpKeepAlive(), (channel, cause) -> {
+          if (channel != null) {
+            backend = candidate;
+            ctx.health().connectSucceeded(candidate);
+            onConnected(Peer.connected(channel));
+            return;
+          }
+          ctx.health().connectFailed(candidate, System.nanoTime());
+          routeMeters.connectFailure(failureKind(cause));
+          if (state != State.DIALING) {
+            return;
+          }
+          if (attempt + 1 < plan.size()) {
+            dial(plan, attempt + 1);
+          } else {
+            close(CloseReason.CONNECT_FAILED);
+          }
+        });
   }
 
   private static String failureKind(Throwable err) {
@@ -264,7 +262,6 @@ final class ProxyConnection {
   }
 
   private void onConnected(Peer upstream) {
-    upstream.hold();
     if (state != State.DIALING) {
       upstream.close(CloseReason.CloseAction.FIN);
       return;
@@ -279,18 +276,16 @@ final class ProxyConnection {
   }
 
   /**
-   * Splice when both sockets are native epoll sockets on one loop; otherwise the relay in force now (config reload),
-   * where the Netty relay needs both sockets on one event loop.
+   * Splice when both sockets are native epoll sockets (always on one loop: {@link Dialer}); the buffered Netty relay
+   * for every other transport.
    */
   private Relay newRelay(Peer upstream) {
-    if (SpliceRelay.canSplice(Sockets.channel(client.socket()), Sockets.channel(upstream.socket()))) {
+    if (SpliceRelay.canSplice(client.channel(), upstream.channel())) {
+      ctx.metrics().relayStarted(SpliceRelay.KIND);
       return new SpliceRelay(idleTimeout(), ctx.pipes());
     }
-    if (ctx.settings().relay() == IngressConfig.Relay.NETTY
-        && Sockets.sameEventLoop(client.socket(), upstream.socket())) {
-      return new NettyRelay(idleTimeout());
-    }
-    return new PipeRelay(ctx.vertx(), idleTimeout());
+    ctx.metrics().relayStarted(NettyRelay.KIND);
+    return new NettyRelay(idleTimeout());
   }
 
   /**

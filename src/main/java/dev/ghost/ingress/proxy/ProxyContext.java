@@ -6,7 +6,6 @@ import dev.ghost.ingress.observe.IngressMetrics;
 import dev.ghost.ingress.route.BackendHealth;
 import dev.ghost.ingress.route.BackendSelector;
 import io.vertx.core.Vertx;
-import io.vertx.core.net.NetClient;
 import java.util.Set;
 
 /**
@@ -14,12 +13,12 @@ import java.util.Set;
  * and its set of open connections. Used only on the instance's event loop.
  *
  * @param vertx    timers
- * @param client   upstream client, on the same event loop as the instance's accepted sockets
+ * @param dialer   dials backends on the event loop of the client's channel
  * @param services node-wide services
  * @param open     this instance's open connections (event-loop confined)
  * @param pipes    this instance's splice pipes (event-loop confined)
  */
-record ProxyContext(Vertx vertx, NetClient client, ProxyServices services, Set<ProxyConnection> open,
+record ProxyContext(Vertx vertx, Dialer dialer, ProxyServices services, Set<ProxyConnection> open,
     Pipes pipes) {
 
   IngressConfig.Proxy settings() {

@@ -1,14 +1,10 @@
 package dev.ghost.ingress.proxy;
 
 import dev.ghost.ingress.route.RouteTable;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.DuplexChannel;
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.impl.ConnectionBase;
@@ -17,9 +13,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
- * The few things the data path needs below Vert.x's {@link NetSocket}: half-close, reset, and the raw addresses.
- * Uses {@code io.vertx.core.internal}, which Vert.x exports but does not promise to keep stable; everything that
- * touches it is in this class.
+ * The few things the data path needs below Vert.x's {@link NetSocket}: taking an accepted channel away from Vert.x,
+ * reset, and the raw addresses. Uses {@code io.vertx.core.internal}, which Vert.x exports but does not promise to
+ * keep stable; everything that touches it is in this class.
  */
 final class Sockets {
 
@@ -31,38 +27,6 @@ final class Sockets {
 
   static Channel channel(NetSocket socket) {
     return internal(socket).channelHandlerContext().channel();
-  }
-
-  /**
-   * Lets the peer's FIN arrive as {@link InputShutdown#FIN} instead of closing the socket. Must run on the
-   * socket's event loop before its first read, i.e. in the connect/accept callback.
-   */
-  static void enableHalfClose(NetSocket socket) {
-    Channel ch = channel(socket);
-    ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-    if (ch.pipeline().get(InputShutdown.HANDLER_NAME) == null) {
-      ch.pipeline().addBefore("handler", InputShutdown.HANDLER_NAME, InputShutdown.converter());
-    }
-  }
-
-  /** Sends FIN after every byte written so far has been flushed. */
-  static Future<Void> shutdownOutput(NetSocket socket) {
-    return internal(socket).writeMessage(Unpooled.EMPTY_BUFFER).compose(v -> {
-      Channel ch = channel(socket);
-      Promise<Void> done = Promise.promise();
-      if (ch instanceof DuplexChannel duplex && ch.isActive()) {
-        duplex.shutdownOutput().addListener(f -> {
-          if (f.isSuccess()) {
-            done.complete();
-          } else {
-            done.fail(f.cause());
-          }
-        });
-      } else {
-        done.complete();
-      }
-      return done.future();
-    });
   }
 
   /**
@@ -100,17 +64,7 @@ final class Sockets {
     metrics.disconnected(connection.metric(), connection.remoteAddress());
   }
 
-  /** True when both sockets are served by the same event-loop thread. */
-  static boolean sameEventLoop(NetSocket a, NetSocket b) {
-    return channel(a).eventLoop() == channel(b).eventLoop();
-  }
-
   /** Closes with RST: SO_LINGER 0 discards unsent data and aborts the connection. */
-  static void reset(NetSocket socket) {
-    reset(channel(socket));
-  }
-
-  /** {@link #reset(NetSocket)} for a channel Vert.x no longer manages. */
   static void reset(Channel ch) {
     if (ch.isOpen()) {
       try {
@@ -120,24 +74,6 @@ final class Sockets {
       }
       ch.close();
     }
-  }
-
-  /** Sends FIN at once, then closes; for sockets nothing was ever written to (no pending writes to keep). */
-  static void finThenClose(NetSocket socket) {
-    Channel ch = channel(socket);
-    if (ch instanceof DuplexChannel duplex && ch.isActive() && !duplex.isOutputShutdown()) {
-      duplex.shutdownOutput().addListener(f -> ch.close());
-    } else {
-      ch.close();
-    }
-  }
-
-  static InetSocketAddress localAddress(NetSocket socket) {
-    return (InetSocketAddress) channel(socket).localAddress();
-  }
-
-  static InetSocketAddress remoteAddress(NetSocket socket) {
-    return (InetSocketAddress) channel(socket).remoteAddress();
   }
 
   /** {@code ::ffff:a.b.c.d} becomes {@code a.b.c.d} (the route table's rule); anything else is returned as is. */

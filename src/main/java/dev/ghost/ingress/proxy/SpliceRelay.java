@@ -47,6 +47,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class SpliceRelay implements Relay {
 
+  /** Its label in {@code ghost_relays_total}. */
+  static final String KIND = "splice";
   /** Pipeline name of the hand-over handler. */
   static final String HANDLER_NAME = "ghost-splice";
 

@@ -51,7 +51,7 @@ class ConfigFromJsonTest {
     assertThat(c.log()).isEqualTo(new IngressConfig.Log("info", true));
     assertThat(c.proxy()).isEqualTo(new IngressConfig.Proxy(Duration.ofMillis(200), 8192, Duration.ofSeconds(2), 3,
         Duration.ZERO, Duration.ofSeconds(30), Duration.ofSeconds(60), true, Duration.ofSeconds(1),
-        Duration.ofSeconds(300), 0, true, IngressConfig.Relay.NETTY));
+        Duration.ofSeconds(300), 0, true));
     assertThat(c.limits().maxConnections()).isZero();
     assertThat(c.limits().maxConnectionsPerIp()).isZero();
     assertThat(c.limits().maxConnectionsPerRoute()).isZero();
@@ -215,7 +215,7 @@ class ConfigFromJsonTest {
       [proxy]\\nsniff_timeout = "5 seconds"                 ^ ^ conf/x.toml: proxy.sniff_timeout: expected <integer><unit> with unit ms|s|m|h, got '5 seconds'
       [proxy]\\nsniff_timeout = 5                           ^ ^ conf/x.toml: proxy.sniff_timeout: expected <integer><unit> with unit ms|s|m|h as a string (e.g. "5s"), got integer 5
       ''                                                   ^ GHOST_SNIFF_TIMEOUT=5 ^ environment: GHOST_SNIFF_TIMEOUT: expected <integer><unit> with unit ms|s|m|h, got '5'
-      [proxy]\\nsnif_timeout = "5s"                         ^ ^ conf/x.toml: proxy.snif_timeout: unknown key (known in [proxy]: connect_attempts, connect_timeout, drain_timeout, eject_base, eject_max, event_loops, idle_timeout, max_sniff_bytes, native_transport, relay, shutdown_timeout, sniff_timeout, tcp_keepalive)
+      [proxy]\\nsnif_timeout = "5s"                         ^ ^ conf/x.toml: proxy.snif_timeout: unknown key (known in [proxy]: connect_attempts, connect_timeout, drain_timeout, eject_base, eject_max, event_loops, idle_timeout, max_sniff_bytes, native_transport, shutdown_timeout, sniff_timeout, tcp_keepalive)
       [proxi]\\nsniff_timeout = "5s"                        ^ ^ conf/x.toml: proxi: unknown key (known tables: admin, cluster, config, control_plane, health, limits, listen, log, node, proxy, state, env, route)
       proxy = 5                                            ^ ^ conf/x.toml: proxy: expected a table ([proxy]), got integer 5
       [route]\\nport = 443                                  ^ ^ conf/x.toml: route: expected an array of tables ([[route]]), got a table
@@ -278,12 +278,4 @@ class ConfigFromJsonTest {
     assertThat(load("", env).proxy().sniffTimeout()).isEqualTo(Duration.ofMillis(200));
   }
 
-  @Test
-  void relayIsReadFromFileAndEnvironment() {
-    assertThat(load("[proxy]\nrelay = \"netty\"\n", Map.of()).proxy().relay()).isEqualTo(IngressConfig.Relay.NETTY);
-    assertThat(load("[proxy]\nrelay = \"netty\"\n", Map.of("GHOST_RELAY", "VertX")).proxy().relay())
-        .isEqualTo(IngressConfig.Relay.VERTX);
-    assertThat(error("[proxy]\nrelay = \"splice\"\n", Map.of()))
-        .isEqualTo("conf/x.toml: proxy.relay: expected netty|vertx, got 'splice'");
-  }
 }

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Backpressure both ways: a side that stops reading stalls the writer on the other side after a bounded amount
  * (socket buffers and the write-queue high-water mark), and every byte arrives once it reads again. Run with both
- * relays ({@code proxy.relay}).
+ * relays: splice (native epoll) and buffered (NIO).
  */
 class BackpressureIT {
 
@@ -30,21 +30,22 @@ class BackpressureIT {
   static final int CHUNK = 1 << 20;
 
   @ParameterizedTest(name = "relay={0}")
-  @ValueSource(strings = {"vertx", "netty"})
+  @ValueSource(strings = {Relays.SPLICE, Relays.BUFFERED})
   void aClientThatStopsReadingStallsTheBackendAndLosesNothing(String relay) throws Exception {
     AtomicLong written = new AtomicLong();
     try (RawServer backend = RawServer.start("::1", s -> writeAll(s.getOutputStream(), written));
-         TestNode node = TestNode.start(new TestNode.Spec().ipv6("::1").set("proxy.relay", relay)
+         TestNode node = TestNode.start(new TestNode.Spec().ipv6("::1").set(Relays.SETTING, Relays.nativeTransport(relay))
              .route(RouteJson.raw("down", PORT, backend.backend())));
          Socket client = Clients.connect("::1", node.port("::1", PORT))) {
       awaitStall(written);
       assertThat(written.get()).as("bytes the backend got rid of while the client read nothing").isLessThan(BOUND);
       assertThat(drain(client.getInputStream())).isEqualTo(TOTAL);
+      Relays.assertOnlyUsed(node, relay);
     }
   }
 
   @ParameterizedTest(name = "relay={0}")
-  @ValueSource(strings = {"vertx", "netty"})
+  @ValueSource(strings = {Relays.SPLICE, Relays.BUFFERED})
   void aBackendThatStopsReadingStallsTheClientAndLosesNothing(String relay) throws Exception {
     CompletableFuture<Socket> accepted = new CompletableFuture<>();
     AtomicLong written = new AtomicLong();
@@ -54,7 +55,7 @@ class BackpressureIT {
            accepted.complete(s);
            done.await();
          });
-         TestNode node = TestNode.start(new TestNode.Spec().ipv6("::1").set("proxy.relay", relay)
+         TestNode node = TestNode.start(new TestNode.Spec().ipv6("::1").set(Relays.SETTING, Relays.nativeTransport(relay))
              .route(RouteJson.raw("up", PORT, backend.backend())));
          Socket client = Clients.connect("::1", node.port("::1", PORT))) {
       CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
@@ -68,6 +69,7 @@ class BackpressureIT {
       assertThat(written.get()).as("bytes the client got rid of while the backend read nothing").isLessThan(BOUND);
       Socket server = accepted.get(10, TimeUnit.SECONDS);
       assertThat(drain(server.getInputStream())).isEqualTo(TOTAL);
+      Relays.assertOnlyUsed(node, relay);
       writer.get(10, TimeUnit.SECONDS);
     } finally {
       done.countDown();

@@ -22,21 +22,21 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * Half-close through the relay: a FIN from either side reaches the other after exactly the bytes sent before it,
  * the other direction keeps flowing, and a FIN that arrives while the hello is still being sniffed is forwarded
- * after the buffered bytes. Every case runs with both relays ({@code proxy.relay}).
+ * after the buffered bytes. Every case runs with both relays: splice (native epoll) and buffered (NIO).
  */
 class HalfCloseIT {
 
   @Nested
-  class Vertx extends Cases {
-    Vertx() {
-      super("vertx");
+  class Splice extends Cases {
+    Splice() {
+      super(Relays.SPLICE);
     }
   }
 
   @Nested
-  class Netty extends Cases {
-    Netty() {
-      super("netty");
+  class Buffered extends Cases {
+    Buffered() {
+      super(Relays.BUFFERED);
     }
   }
 
@@ -84,7 +84,7 @@ class HalfCloseIT {
       });
       node = TestNode.start(new TestNode.Spec().withoutProbes()
           .set("proxy.sniff_timeout", "5s")
-          .set("proxy.relay", relay)
+          .set(Relays.SETTING, Relays.nativeTransport(relay))
           .ipv6("::1")
           .route(RouteJson.raw("answers", 7500, answersAfterEof.backend()))
           .route(RouteJson.raw("fin-first", 7501, finFirst.backend()))
@@ -93,6 +93,7 @@ class HalfCloseIT {
 
     @AfterAll
     void stop() {
+      Relays.assertOnlyUsed(node, relay);
       node.close();
       answersAfterEof.close();
       finFirst.close();

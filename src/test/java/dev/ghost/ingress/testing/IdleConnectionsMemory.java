@@ -36,7 +36,7 @@ public final class IdleConnectionsMemory {
   private IdleConnectionsMemory() {}
 
   public static void main(String[] args) throws Exception {
-    String mode = args.length > 0 ? args[0] : "netty";
+    String mode = args.length > 0 ? args[0] : "splice";
     int n = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
     int churn = args.length > 2 ? Integer.parseInt(args[2]) : 0;
     List<SocketChannel> accepted = new CopyOnWriteArrayList<>();
@@ -48,7 +48,7 @@ public final class IdleConnectionsMemory {
       acceptor.start();
       String backend = "127.0.0.1:" + ((InetSocketAddress) server.getLocalAddress()).getPort();
       TestNode node = mode.equals("direct") ? null : TestNode.start(new TestNode.Spec().withoutProbes()
-          .set("proxy.relay", mode)
+          .set("proxy.native_transport", mode.equals("splice"))
           .set("log.access", false)
           .ipv6("::1")
           .route(TestNode.RouteJson.tls("sole", TestTls.MYAPP, backend).port(7600)));
@@ -202,7 +202,7 @@ public final class IdleConnectionsMemory {
     for (int i = 0; i < lines.length; i++) {
       String line = lines[i];
       if (i < 3 + TOP || line.contains("NetSocketImpl") || line.contains("MpscUnboundedArrayQueue")
-          || line.contains("NettyRelay") || line.contains("PipeRelay")) {
+          || line.contains("NettyRelay") || line.contains("SpliceRelay")) {
         System.out.println("  " + line.trim());
       }
     }
