@@ -51,6 +51,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -219,7 +220,9 @@ public final class IngressNode {
     VertxOptions options = new VertxOptions()
         .setPreferNativeTransport(config.proxy().nativeTransport())
         .setEventLoopPoolSize(eventLoops(config))
-        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+        // the data path counts its own connections (ghost_*); Vert.x would book each accept it hands over at once
+        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+            .addDisabledMetricsCategory(MetricsDomain.NET_SERVER));
     VertxBuilder builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
     if (!ClusterPlan.clustered(config.cluster())) {
       return startOn(config, builder.build(), registry, null, null, configFile, env);

@@ -19,7 +19,9 @@ import java.util.function.BiConsumer;
  * Dials backends with plain Netty channels on the client's own event loop, of the client's own channel type (native
  * epoll where the listener is): the two sockets of a connection then always share a thread, which both relays need,
  * and no Vert.x socket is built for a channel that Vert.x would only hand over again. Host names are resolved off
- * the event loop; IP literals (every control-plane instance) are parsed in place. Confined to one event loop.
+ * the event loop; IP literals (every control-plane instance) are parsed in place. TCP_NODELAY is the channels' own
+ * default (Netty enables it wherever the platform allows), so it is not set a second time. Confined to one event
+ * loop.
  */
 final class Dialer {
 
@@ -87,7 +89,6 @@ final class Dialer {
       bootstrap = new Bootstrap().group(loop).channel(type)
           .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeoutMs)
           .option(ChannelOption.SO_KEEPALIVE, keepAlive)
-          .option(ChannelOption.TCP_NODELAY, true)
           .option(ChannelOption.AUTO_READ, false)
           .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
           .handler(PLACEHOLDER);

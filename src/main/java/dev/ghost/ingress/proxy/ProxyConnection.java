@@ -17,12 +17,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection, from accept to close: a state machine whose every transition is in this class.
@@ -63,7 +65,8 @@ final class ProxyConnection {
   private int sniffedLength;
   private long receivedBytes;
   private boolean clientFin;
-  private long sniffTimer = -1;
+  /** On the client's event loop directly: Vert.x's timers also book every timer in a shared map. */
+  private ScheduledFuture<?> sniffTimer;
   private String sni;
   private Route route;
   /** The route's meters, looked up once when routed; the unrouted ones until then. */
@@ -71,7 +74,7 @@ final class ProxyConnection {
   private Backend backend;
   private Relay relay;
   private boolean draining;
-  private long drainTimer = -1;
+  private ScheduledFuture<?> drainTimer;
   private boolean clientSlot;
   private boolean routeSlot;
 
@@ -139,7 +142,8 @@ final class ProxyConnection {
     } else if (routes.isEmpty()) {
       close(CloseReason.NO_ROUTE);
     } else {
-      sniffTimer = ctx.vertx().setTimer(ctx.settings().sniffTimeout().toMillis(), t -> onSniffTimeout());
+      sniffTimer = client.channel().eventLoop().schedule(this::onSniffTimeout,
+          ctx.settings().sniffTimeout().toMillis(), TimeUnit.MILLISECONDS);
       client.consumeWith(this::onSniffMessage);
     }
   }
@@ -192,7 +196,7 @@ final class ProxyConnection {
   }
 
   private void onSniffTimeout() {
-    sniffTimer = -1;
+    sniffTimer = null;
     if (state == State.SNIFFING) {
       act(routing.onTimeout(sniffedLength > 0));
     }
@@ -361,10 +365,10 @@ final class ProxyConnection {
     routeMeters.drainStarted();
     Duration timeout = route.drainTimeout() != null ? route.drainTimeout() : ctx.settings().drainTimeout();
     if (!timeout.isZero()) {
-      drainTimer = ctx.vertx().setTimer(timeout.toMillis(), t -> {
-        drainTimer = -1;
+      drainTimer = client.channel().eventLoop().schedule(() -> {
+        drainTimer = null;
         abort(CloseReason.DRAIN_DEADLINE);
-      });
+      }, timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
 
@@ -377,9 +381,9 @@ final class ProxyConnection {
   }
 
   private void cancelDrainTimer() {
-    if (drainTimer >= 0) {
-      ctx.vertx().cancelTimer(drainTimer);
-      drainTimer = -1;
+    if (drainTimer != null) {
+      drainTimer.cancel(false);
+      drainTimer = null;
     }
   }
 
@@ -453,9 +457,9 @@ final class ProxyConnection {
   }
 
   private void cancelSniffTimer() {
-    if (sniffTimer >= 0) {
-      ctx.vertx().cancelTimer(sniffTimer);
-      sniffTimer = -1;
+    if (sniffTimer != null) {
+      sniffTimer.cancel(false);
+      sniffTimer = null;
     }
   }
 }

@@ -167,8 +167,12 @@ final class SpliceRelay implements Relay {
           return;
         }
         // bytes held before the relay (or read during the hand-over) move without waiting for readiness
-        up.pump();
-        down.pump();
+        if (up.holds()) {
+          up.pump();
+        }
+        if (down.holds()) {
+          down.pump();
+        }
         if (!finished) {
           updateInterest();
         }
@@ -244,13 +248,14 @@ final class SpliceRelay implements Relay {
     finished = true;
     reason = why;
     idle.stop();
-    // off the event loop's books before the descriptors close (a reused number must not reach this relay)
-    client.cancel();
-    backend.cancel();
     up.releasePipe();
     down.releasePipe();
     close(client.channel, action);
     close(backend.channel, action);
+    // in the same task as the close, so no reused descriptor number can be mistaken for ours; a closed descriptor
+    // has left epoll by itself, so this costs no epoll_ctl
+    client.cancel();
+    backend.cancel();
     maybeDone();
   }
 
@@ -382,6 +387,7 @@ final class SpliceRelay implements Relay {
     void pump() {
       for (int i = 0; i < CHUNKS_PER_EVENT && !eof && inPipe == 0 && !finished; i++) {
         int n;
+        boolean fromSocket;
         try {
           if (heldBytes.isEmpty() && finHeld) {
             finHeld = false;
@@ -391,11 +397,12 @@ final class SpliceRelay implements Relay {
           if (pipe == null) {
             pipe = pipes.take();
           }
-          if (!heldBytes.isEmpty()) {
-            n = fillFromHeld();
-          } else {
+          fromSocket = heldBytes.isEmpty();
+          if (fromSocket) {
             n = Native.splice(from.socket.intValue(), -1, pipe.in().intValue(), -1, CHUNK);
             bytes += n;
+          } else {
+            n = fillFromHeld();
           }
         } catch (IOException e) {
           sourceFailed(e);
@@ -411,6 +418,10 @@ final class SpliceRelay implements Relay {
         inPipe += n;
         idle.touch();
         drain();
+        if (fromSocket && n < CHUNK && !rdHup) {
+          // the socket gave less than asked: it is likely empty, and readiness will say when it is not
+          return;
+        }
       }
     }
 
@@ -463,6 +474,13 @@ final class SpliceRelay implements Relay {
     }
 
     private void forwardFin() {
+      if (other().finForwarded) {
+        // the last FIN: the connection is complete, and closing the destination sends this FIN (one shutdown
+        // syscall fewer)
+        finForwarded = true;
+        maybeCompleted();
+        return;
+      }
       try {
         to.socket.shutdown(false, true);
       } catch (IOException e) {

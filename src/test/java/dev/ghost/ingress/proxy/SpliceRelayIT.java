@@ -184,6 +184,7 @@ class SpliceRelayIT {
   void aThousandRelaysAtOnceCompleteAndGiveTheirPipesBack() throws Exception {
     int n = 1000;
     long pipesBefore = openPipes();
+    double relaysBefore = relays();
     byte[] payload = random(64 * 1024, 99);
     List<Socket> clients = new ArrayList<>(n);
     ExecutorService pool = Executors.newFixedThreadPool(16);
@@ -191,8 +192,8 @@ class SpliceRelayIT {
       for (int i = 0; i < n; i++) {
         clients.add(Clients.connect("::1", node.port("::1", ECHO)));
       }
-      Await.until("all " + n + " relays open",
-          () -> node.node().services().metrics().count(MetricNames.RELAYS, "relay", Relays.SPLICE) >= n);
+      Await.until("all " + n + " relays open", () -> relays() - relaysBefore >= n,
+          () -> (relays() - relaysBefore) + " relays open");
       List<CompletableFuture<byte[]>> answers = new ArrayList<>(n);
       for (Socket c : clients) {
         answers.add(CompletableFuture.supplyAsync(() -> {
@@ -222,6 +223,10 @@ class SpliceRelayIT {
   }
 
   // ---- helpers --------------------------------------------------------------------------------------------
+
+  private double relays() {
+    return node.node().services().metrics().count(MetricNames.RELAYS, "relay", Relays.SPLICE);
+  }
 
   private double closed(String reason, String route) {
     return node.node().services().metrics().count(MetricNames.CONNECTIONS_CLOSED, "reason", reason, "route", route);

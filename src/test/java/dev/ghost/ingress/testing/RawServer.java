@@ -49,7 +49,8 @@ public final class RawServer implements AutoCloseable {
   public static RawServer start(String host, int port, Handler handler) throws IOException {
     ServerSocket ss = new ServerSocket();
     ss.setReuseAddress(true);
-    ss.bind(new InetSocketAddress(InetAddress.getByName(host), port), 128);
+    // room for a thousand connections arriving at once (SpliceRelayIT), so none waits for a SYN retransmit
+    ss.bind(new InetSocketAddress(InetAddress.getByName(host), port), 1024);
     RawServer server = new RawServer(ss, host);
     server.threads.execute(() -> server.acceptLoop(handler));
     return server;
