@@ -51,6 +51,10 @@ final class RelayEndings {
 
   /** True when the error is the peer's reset (or a write into a socket it reset). */
   static boolean isReset(Throwable error) {
+    if (error instanceof java.nio.channels.NotYetConnectedException) {
+      // ENOTCONN on a socket that was connected: the peer's reset was already reported once (SO_ERROR is read once)
+      return true;
+    }
     String message = String.valueOf(error.getMessage());
     return message.contains("reset") || message.contains("Broken pipe");
   }

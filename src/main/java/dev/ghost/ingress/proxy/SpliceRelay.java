@@ -40,6 +40,9 @@ import java.util.concurrent.TimeUnit;
  * as two {@link EpollIoHandle}s of this relay, level-triggered. The channels stay the sockets' owners and close
  * them.
  *
+ * <p>Netty's native calls report {@code ENOTCONN} (a socket the peer reset, read a second time) as the unchecked
+ * {@code NotYetConnectedException}; every native call here catches it with the checked errors.
+ *
  * <p>Semantics are {@link NettyRelay}'s: a direction reads only while its pipe is empty (the pipe, 64 KiB, is the
  * whole buffer, and a full destination stops the source), a FIN is forwarded as a FIN after every byte before it,
  * the connection is over when both FINs are forwarded or at the first close, error, idle timeout or abort, and the
@@ -212,7 +215,7 @@ final class SpliceRelay implements Relay {
     int err;
     try {
       err = e.socket.getSoError();
-    } catch (IOException unreadable) {
+    } catch (IOException | RuntimeException unreadable) {
       err = 0;
     }
     if (err != 0) {
@@ -306,7 +309,12 @@ final class SpliceRelay implements Relay {
 
     @Override
     public void handle(IoRegistration registration, IoEvent event) {
-      onReady(this, ((EpollIoEvent) event).ops().value());
+      try {
+        onReady(this, ((EpollIoEvent) event).ops().value());
+      } catch (RuntimeException unexpected) {
+        // nothing may escape into the event loop: Netty logs it and pauses the whole loop for a second
+        finish(CloseReason.IO_ERROR);
+      }
     }
 
     /** Asks for {@code ops}; an unchanged interest costs no {@code epoll_ctl}. */
@@ -404,7 +412,7 @@ final class SpliceRelay implements Relay {
           } else {
             n = fillFromHeld();
           }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
           sourceFailed(e);
           return;
         }
@@ -448,7 +456,7 @@ final class SpliceRelay implements Relay {
       int n;
       try {
         n = Native.splice(pipe.out().intValue(), -1, to.socket.intValue(), -1, inPipe);
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
         other().sourceFailed(e);
         return;
       }
@@ -483,7 +491,7 @@ final class SpliceRelay implements Relay {
       }
       try {
         to.socket.shutdown(false, true);
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
         finish(RelayEndings.finNotForwarded(other().eof));
         return;
       }

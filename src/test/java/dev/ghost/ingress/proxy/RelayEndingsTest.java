@@ -21,6 +21,14 @@ class RelayEndingsTest {
   }
 
   @Test
+  void notConnectedAnyMoreIsAReset() {
+    // Netty's native calls turn ENOTCONN (a reset socket read again) into this unchecked exception
+    assertThat(RelayEndings.afterError(new java.nio.channels.NotYetConnectedException(), false, false,
+        CloseReason.BACKEND_CLOSED))
+        .isEqualTo(new RelayEndings.Ending(CloseReason.BACKEND_CLOSED, CloseReason.CloseAction.RST));
+  }
+
+  @Test
   void anErrorAfterThisSidesFinEndsNormally() {
     assertThat(RelayEndings.afterError(RESET, true, true, CloseReason.CLIENT_CLOSED))
         .isEqualTo(new Ending(CloseReason.COMPLETED, CloseAction.FIN));

@@ -8,6 +8,7 @@ import dev.ghost.ingress.testing.Await;
 import dev.ghost.ingress.testing.Clients;
 import dev.ghost.ingress.testing.RawServer;
 import dev.ghost.ingress.testing.TestNode;
+import dev.ghost.ingress.testing.TestTls;
 import dev.ghost.ingress.testing.TestNode.RouteJson;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,11 +47,13 @@ class SpliceRelayIT {
   private static final int ECHO = 7601;
   private static final int CAPTURE = 7602;
   private static final int RESET = 7603;
+  private static final int ANSWER = 7604;
 
   private RawServer swap;
   private RawServer echo;
   private RawServer capture;
   private RawServer resetter;
+  private RawServer answerThenClose;
   private TestNode node;
 
   @BeforeAll
@@ -66,19 +69,25 @@ class SpliceRelayIT {
       s.setSoLinger(true, 0);
       s.close();
     });
+    // answers and closes at once: what a client writes after that meets a closed socket (TLS close_notify does)
+    answerThenClose = RawServer.start("::1", s -> {
+      s.getOutputStream().write(Clients.ascii("answer"));
+      s.close();
+    });
     node = TestNode.start(new TestNode.Spec().withoutProbes().ipv6("::1")
         .set(Relays.SETTING, Relays.nativeTransport(Relays.SPLICE))
         .route(RouteJson.raw("swap", SWAP, swap.backend()))
         .route(RouteJson.raw("echo", ECHO, echo.backend()))
         .route(RouteJson.raw("capture", CAPTURE, capture.backend()))
-        .route(RouteJson.raw("reset", RESET, resetter.backend())));
+        .route(RouteJson.raw("reset", RESET, resetter.backend()))
+        .route(RouteJson.raw("answer", ANSWER, answerThenClose.backend())));
   }
 
   @AfterAll
   void stop() {
     Relays.assertOnlyUsed(node, Relays.SPLICE);
     node.close();
-    Stream.of(swap, echo, capture, resetter).forEach(RawServer::close);
+    Stream.of(swap, echo, capture, resetter, answerThenClose).forEach(RawServer::close);
   }
 
   static Stream<int[]> sizes() {
@@ -181,6 +190,89 @@ class SpliceRelayIT {
   }
 
   @Test
+  void writesAfterTheBackendClosedEndTheConnectionWithoutDisturbingTheEventLoop() throws Exception {
+    double before = closedOn("answer");
+    List<ch.qos.logback.classic.spi.ILoggingEvent> loopWarnings = nettyWarningsDuring(() -> {
+      for (int i = 0; i < 25; i++) {
+        try (Socket client = Clients.connect("::1", node.port("::1", ANSWER))) {
+          assertThat(Clients.readToEof(client)).isEqualTo(Clients.ascii("answer"));
+          // written into a connection whose backend is gone, as a TLS close_notify after the server's is
+          client.getOutputStream().write(Clients.ascii("late"));
+          client.shutdownOutput();
+        }
+      }
+    });
+    Await.until("every connection ended and counted", () -> closedOn("answer") - before >= WORKERS * 25);
+    assertThat(loopWarnings).isEmpty();
+  }
+
+  @Test
+  void tlsClientsClosingAfterTheServerNeverDisturbTheEventLoop() throws Exception {
+    // a real HTTPS backend with PROXY v2 that closes after each answer; the JDK client then sends its close_notify
+    // into a connection the backend has closed: it is reset, and the next read of that socket fails ENOTCONN
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try (dev.ghost.ingress.testing.ProxyProtocolHttpsBackend https =
+             dev.ghost.ingress.testing.ProxyProtocolHttpsBackend.start(vertx, "::1", TestTls.MYAPP);
+         TestNode tls = TestNode.start(new TestNode.Spec().withoutProbes().ipv6("::1")
+             .set(Relays.SETTING, Relays.nativeTransport(Relays.SPLICE))
+             .route(RouteJson.tls("https", TestTls.MYAPP, "[::1]:" + https.actualPort()).proxyV2()
+                 .port(8443)))) {
+      List<ch.qos.logback.classic.spi.ILoggingEvent> loopWarnings = nettyWarningsDuring(() -> {
+        for (int i = 0; i < 15; i++) {
+          try (Socket client = TestTls.connect("::1", tls.port("::1", 8443), TestTls.MYAPP, "TLSv1.3")) {
+            assertThat(TestTls.body(TestTls.httpGet(client, TestTls.MYAPP, "/"))).startsWith("client=");
+          }
+        }
+      });
+      assertThat(loopWarnings).isEmpty();
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A client's work, run by {@link #WORKERS} threads at once. */
+  private interface ClientWork {
+    void run() throws Exception;
+  }
+
+  private static final int WORKERS = 16;
+
+  /**
+   * Runs {@code work} on {@link #WORKERS} threads at once and returns what Netty logged at WARN or above meanwhile:
+   * an exception that escapes into an event loop is logged there, and the loop then pauses for a second.
+   */
+  private static List<ch.qos.logback.classic.spi.ILoggingEvent> nettyWarningsDuring(ClientWork work)
+      throws Exception {
+    ch.qos.logback.classic.Logger root =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logs.start();
+    root.addAppender(logs);
+    ExecutorService pool = Executors.newFixedThreadPool(WORKERS);
+    try {
+      List<CompletableFuture<Void>> done = new ArrayList<>();
+      for (int w = 0; w < WORKERS; w++) {
+        done.add(CompletableFuture.runAsync(() -> {
+          try {
+            work.run();
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        }, pool));
+      }
+      for (CompletableFuture<Void> d : done) {
+        d.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+      root.detachAppender(logs);
+    }
+    return logs.list.stream().filter(e -> e.getLoggerName().startsWith("io.netty")
+        && e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN)).toList();
+  }
+
+  @Test
   void aThousandRelaysAtOnceCompleteAndGiveTheirPipesBack() throws Exception {
     int n = 1000;
     long pipesBefore = openPipes();
@@ -226,6 +318,11 @@ class SpliceRelayIT {
 
   private double relays() {
     return node.node().services().metrics().count(MetricNames.RELAYS, "relay", Relays.SPLICE);
+  }
+
+  private double closedOn(String route) {
+    return node.node().services().metrics().registry().find(MetricNames.CONNECTIONS_CLOSED).tag("route", route)
+        .counters().stream().mapToDouble(c -> c.count()).sum();
   }
 
   private double closed(String reason, String route) {
