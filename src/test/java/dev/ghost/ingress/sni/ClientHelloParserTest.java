@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ClientHelloParserTest {
@@ -61,6 +62,20 @@ class ClientHelloParserTest {
 
     assertFound(hello, DEFAULT_CAP, "pq.example.com", false);
     assertFound(ClientHellos.reframe(hello, 100), DEFAULT_CAP, "pq.example.com", false);
+  }
+
+  /**
+   * The bench's captures, byte for byte what real clients sent: headless Chromium's post-quantum hello (1 927 bytes,
+   * GREASE and an X25519MLKEM768 key share) and OpenSSL's; whole, re-framed into 100-byte records, split in two and
+   * byte by byte. Chromium sends a GREASE encrypted_client_hello extension, so its hello reads as an ECH outer one.
+   */
+  @ParameterizedTest
+  @CsvSource({"app2-chromium.bin, app2.bench.internal, true", "app1-openssl.bin, app1.bench.internal, false"})
+  void findsSniInCapturedBrowserAndOpenSslHellos(String file, String sni, boolean echOuter) throws Exception {
+    byte[] hello = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("bench/fixtures", file));
+
+    assertFound(hello, DEFAULT_CAP, sni, echOuter);
+    assertFound(ClientHellos.reframe(hello, 100), DEFAULT_CAP, sni, echOuter);
   }
 
   /** An 8 KB+ hello fits a 16 KiB cap. */
