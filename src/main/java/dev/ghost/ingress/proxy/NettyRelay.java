@@ -3,18 +3,13 @@ package dev.ghost.ingress.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Relays through the JVM, for transports that cannot splice (NIO, io_uring): one plain handler per channel takes
@@ -26,28 +21,21 @@ import java.util.concurrent.TimeUnit;
  * connection is over when both FINs are forwarded or at the first close, error, idle timeout or abort, and closes
  * with FIN or RST as the reason says. The result completes once both channels are closed.
  */
-final class NettyRelay implements Relay {
+final class NettyRelay extends RelayLifecycle {
 
   /** Its label in {@code ghost_relays_total}. */
   static final String KIND = "buffered";
   /** Pipeline name of the relay's handler, where the peer's reader was. */
   static final String HANDLER_NAME = "ghost-relay";
 
-  private final Duration idleTimeout;
-  private final Promise<Result> done = Promise.promise();
   private Side up;
   private Side down;
-  private EventLoop loop;
-  private boolean finished;
-  private CloseReason reason;
-  private int channelsClosed;
-  private IdleTimeout idle;
 
   /**
    * @param idleTimeout close after this long without a byte either way; {@link Duration#ZERO} for none
    */
   NettyRelay(Duration idleTimeout) {
-    this.idleTimeout = idleTimeout;
+    super(idleTimeout);
   }
 
   /** {@inheritDoc} Both peers must be served by the same event loop ({@link Dialer} sees to it). */
@@ -59,12 +47,7 @@ final class NettyRelay implements Relay {
     down.other = up;
     up.channel = client.detach(HANDLER_NAME, up);
     down.channel = backend.detach(HANDLER_NAME, down);
-    loop = up.channel.eventLoop();
-    ChannelFutureListener closed = f -> onChannelClosed();
-    up.channel.closeFuture().addListener(closed);
-    down.channel.closeFuture().addListener(closed);
-    idle = new IdleTimeout(idleTimeout, this::schedule, () -> finish(CloseReason.IDLE_TIMEOUT));
-    idle.start();
+    Future<Result> result = begin(up.channel, down.channel);
     // what was read while dialing, then the FIN read while sniffing, then the backend's first bytes
     client.consumeWith(up::onMessage);
     if (clientFinPending) {
@@ -80,21 +63,7 @@ final class NettyRelay implements Relay {
     }
     up.startReading();
     down.startReading();
-    return done.future();
-  }
-
-  @Override
-  public void abort(CloseReason why) {
-    if (loop.inEventLoop()) {
-      finish(why);
-    } else {
-      loop.execute(() -> finish(why));
-    }
-  }
-
-  private Runnable schedule(long delayNanos, Runnable task) {
-    ScheduledFuture<?> timer = loop.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
-    return () -> timer.cancel(false);
+    return result;
   }
 
   private void maybeCompleted() {
@@ -103,31 +72,27 @@ final class NettyRelay implements Relay {
     }
   }
 
-  private void finish(CloseReason why) {
-    finish(why, why.action());
-  }
-
-  private void finish(RelayEndings.Ending ending) {
-    finish(ending.reason(), ending.action());
-  }
-
-  private void finish(CloseReason why, CloseReason.CloseAction action) {
-    if (finished) {
-      return;
-    }
-    finished = true;
-    reason = why;
-    idle.stop();
-    close(up.channel, action);
-    close(down.channel, action);
-    maybeDone();
-  }
-
   /**
    * FIN: after what was written is flushed, as Vert.x's close does; but a channel whose peer stopped reading (not
    * writable: a full write queue) is closed at once, its queued bytes dropped, so that a stalled peer cannot keep
    * the connection (and its accounting) open forever. RST: at once, unsent bytes discarded.
    */
+  @Override
+  protected void closeBoth(Channel client, Channel backend, CloseReason.CloseAction action) {
+    close(client, action);
+    close(backend, action);
+  }
+
+  @Override
+  protected long bytesFromClient() {
+    return up.bytes;
+  }
+
+  @Override
+  protected long bytesFromBackend() {
+    return down.bytes;
+  }
+
   private static void close(Channel ch, CloseReason.CloseAction action) {
     if (action == CloseReason.CloseAction.RST) {
       Sockets.reset(ch);
@@ -135,17 +100,6 @@ final class NettyRelay implements Relay {
       ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ch.close());
     } else {
       ch.close();
-    }
-  }
-
-  private void onChannelClosed() {
-    channelsClosed++;
-    maybeDone();
-  }
-
-  private void maybeDone() {
-    if (finished && channelsClosed == 2) {
-      done.tryComplete(new Result(up.bytes, down.bytes, reason));
     }
   }
 
@@ -202,7 +156,7 @@ final class NettyRelay implements Relay {
     }
 
     void onMessage(Object msg) {
-      if (finished) {
+      if (finished()) {
         ReferenceCountUtil.release(msg);
       } else if (msg instanceof ByteBuf buf) {
         forward(buf);
@@ -234,12 +188,12 @@ final class NettyRelay implements Relay {
 
     /** After the hand-over from Vert.x: reads on only for a side still open whose destination can take bytes. */
     void startReading() {
-      channel.config().setAutoRead(!finished && !finSeen && other.channel.isWritable());
+      channel.config().setAutoRead(!finished() && !finSeen && other.channel.isWritable());
     }
 
     /** Reads this side while its destination can take bytes; a write-blocked destination resumes it later. */
     void readIfOtherWritable() {
-      if (!finished && !finSeen) {
+      if (!finished() && !finSeen) {
         channel.config().setAutoRead(other.channel.isWritable());
       }
     }

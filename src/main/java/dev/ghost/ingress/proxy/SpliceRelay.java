@@ -6,7 +6,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.EventLoop;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
@@ -20,14 +19,11 @@ import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Relays with the kernel's {@code splice(2)}: bytes go from one socket into a pipe and from the pipe into the other
@@ -48,7 +44,7 @@ import java.util.concurrent.TimeUnit;
  * the connection is over when both FINs are forwarded or at the first close, error, idle timeout or abort, and the
  * ending follows {@link RelayEndings}. The result completes once both channels are closed.
  */
-final class SpliceRelay implements Relay {
+final class SpliceRelay extends RelayLifecycle {
 
   /** Its label in {@code ghost_relays_total}. */
   static final String KIND = "splice";
@@ -64,25 +60,18 @@ final class SpliceRelay implements Relay {
   private static final int READ_OPS = Native.EPOLLIN | Native.EPOLLRDHUP;
   private static final int GONE_OPS = Native.EPOLLERR | EPOLLHUP;
 
-  private final Duration idleTimeout;
   private final Pipes pipes;
-  private final Promise<Result> done = Promise.promise();
   private Endpoint client;
   private Endpoint backend;
   private Way up;
   private Way down;
-  private EventLoop loop;
-  private IdleTimeout idle;
-  private boolean finished;
-  private CloseReason reason;
-  private int channelsClosed;
 
   /**
    * @param idleTimeout close after this long without a byte either way; {@link Duration#ZERO} for none
    * @param pipes       the event loop's pipe pool
    */
   SpliceRelay(Duration idleTimeout, Pipes pipes) {
-    this.idleTimeout = idleTimeout;
+    super(idleTimeout);
     this.pipes = pipes;
   }
 
@@ -101,17 +90,13 @@ final class SpliceRelay implements Relay {
     // Netty reads nothing more: from here bytes are either held already or spliced later
     clientChannel.config().setAutoRead(false);
     backendChannel.config().setAutoRead(false);
-    loop = clientChannel.eventLoop();
     client = new Endpoint(clientChannel);
     backend = new Endpoint(backendChannel);
     up = new Way(client, backend, CloseReason.CLIENT_CLOSED);
     down = new Way(backend, client, CloseReason.BACKEND_CLOSED);
     clientHandover.way = up;
     backendHandover.way = down;
-    clientChannel.closeFuture().addListener(f -> onChannelClosed());
-    backendChannel.closeFuture().addListener(f -> onChannelClosed());
-    idle = new IdleTimeout(idleTimeout, this::schedule, () -> finish(CloseReason.IDLE_TIMEOUT));
-    idle.start();
+    Future<Result> result = begin(clientChannel, backendChannel);
     // what was read before the relay, then the FIN read while sniffing, go first, through the pipe
     clientPeer.consumeWith(up::held);
     if (clientFinPending) {
@@ -122,36 +107,22 @@ final class SpliceRelay implements Relay {
     ChannelFuture clientFlushed = clientChannel.writeAndFlush(Unpooled.EMPTY_BUFFER);
     backendChannel.writeAndFlush(Unpooled.EMPTY_BUFFER)
         .addListener(f -> clientFlushed.addListener(g -> takeOver()));
-    return done.future();
-  }
-
-  @Override
-  public void abort(CloseReason why) {
-    if (loop.inEventLoop()) {
-      finish(why);
-    } else {
-      loop.execute(() -> finish(why));
-    }
-  }
-
-  private Runnable schedule(long delayNanos, Runnable task) {
-    ScheduledFuture<?> timer = loop.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
-    return () -> timer.cancel(false);
+    return result;
   }
 
   /** Netty has nothing left to write: the descriptors leave its read path and become the relay's. */
   private void takeOver() {
-    if (finished) {
+    if (finished()) {
       return;
     }
     client.channel.deregister().addListener(f -> backend.channel.deregister().addListener(g -> register()));
   }
 
   private void register() {
-    if (finished) {
+    if (finished()) {
       return;
     }
-    IoEventLoop ioLoop = (IoEventLoop) loop;
+    IoEventLoop ioLoop = (IoEventLoop) loop();
     ioLoop.register(client).addListener(f -> {
       if (!f.isSuccess()) {
         finish(CloseReason.IO_ERROR);
@@ -164,7 +135,7 @@ final class SpliceRelay implements Relay {
           return;
         }
         backend.registration = (IoRegistration) g.getNow();
-        if (finished) {
+        if (finished()) {
           client.cancel();
           backend.cancel();
           return;
@@ -176,7 +147,7 @@ final class SpliceRelay implements Relay {
         if (down.holds()) {
           down.pump();
         }
-        if (!finished) {
+        if (!finished()) {
           updateInterest();
         }
       });
@@ -184,28 +155,28 @@ final class SpliceRelay implements Relay {
   }
 
   private void onReady(Endpoint e, int ops) {
-    if (finished) {
+    if (finished()) {
       return;
     }
     Way in = e == client ? down : up;   // into e
     Way out = e == client ? up : down;  // out of e
     if ((ops & (Native.EPOLLOUT | GONE_OPS)) != 0 && in.inPipe > 0) {
       in.drain();
-      if (!finished && in.inPipe == 0 && in.holds()) {
+      if (!finished() && in.inPipe == 0 && in.holds()) {
         in.pump();
       }
     }
-    if (!finished && (ops & (READ_OPS | GONE_OPS)) != 0) {
+    if (!finished() && (ops & (READ_OPS | GONE_OPS)) != 0) {
       if ((ops & (Native.EPOLLRDHUP | EPOLLHUP)) != 0) {
         out.rdHup = true;
       }
       out.pump();
     }
-    if (!finished && (ops & GONE_OPS) != 0 && out.eof && in.inPipe == 0) {
+    if (!finished() && (ops & GONE_OPS) != 0 && out.eof && in.inPipe == 0) {
       // nothing left to read from e and nothing waiting for it, yet it reports an error or a full hang-up
       onGone(e, out);
     }
-    if (!finished) {
+    if (!finished()) {
       updateInterest();
     }
   }
@@ -236,30 +207,26 @@ final class SpliceRelay implements Relay {
     }
   }
 
-  private void finish(CloseReason why) {
-    finish(why, why.action());
-  }
-
-  private void finish(RelayEndings.Ending ending) {
-    finish(ending.reason(), ending.action());
-  }
-
-  private void finish(CloseReason why, CloseReason.CloseAction action) {
-    if (finished) {
-      return;
-    }
-    finished = true;
-    reason = why;
-    idle.stop();
+  @Override
+  protected void closeBoth(Channel clientChannel, Channel backendChannel, CloseReason.CloseAction action) {
     up.releasePipe();
     down.releasePipe();
-    close(client.channel, action);
-    close(backend.channel, action);
+    close(clientChannel, action);
+    close(backendChannel, action);
     // in the same task as the close, so no reused descriptor number can be mistaken for ours; a closed descriptor
     // has left epoll by itself, so this costs no epoll_ctl
     client.cancel();
     backend.cancel();
-    maybeDone();
+  }
+
+  @Override
+  protected long bytesFromClient() {
+    return up.bytes;
+  }
+
+  @Override
+  protected long bytesFromBackend() {
+    return down.bytes;
   }
 
   /**
@@ -274,19 +241,13 @@ final class SpliceRelay implements Relay {
     }
   }
 
-  private void onChannelClosed() {
-    channelsClosed++;
-    if (!finished) {
+  @Override
+  protected void onChannelClosed() {
+    if (!finished()) {
       // closed under the relay (the event loop shutting down): nothing more can move
       finish(CloseReason.IO_ERROR);
     }
-    maybeDone();
-  }
-
-  private void maybeDone() {
-    if (finished && channelsClosed == 2) {
-      done.tryComplete(new Result(up.bytes, down.bytes, reason));
-    }
+    super.onChannelClosed();
   }
 
   /** One socket of the relay as the event loop sees it: a descriptor with the interest this relay asks for. */
@@ -376,7 +337,7 @@ final class SpliceRelay implements Relay {
 
     /** A message read before the splicing started: it goes ahead of every spliced byte. */
     void held(Object msg) {
-      if (finished || finHeld) {
+      if (finished() || finHeld) {
         ReferenceCountUtil.release(msg);
       } else if (msg instanceof ByteBuf buf) {
         bytes += buf.readableBytes();
@@ -393,7 +354,7 @@ final class SpliceRelay implements Relay {
      * event. Held bytes go into the pipe first, so they reach the destination before anything spliced.
      */
     void pump() {
-      for (int i = 0; i < CHUNKS_PER_EVENT && !eof && inPipe == 0 && !finished; i++) {
+      for (int i = 0; i < CHUNKS_PER_EVENT && !eof && inPipe == 0 && !finished(); i++) {
         int n;
         boolean fromSocket;
         try {

@@ -1,0 +1,108 @@
+package dev.ghost.ingress.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How every {@link Relay} ends, in one place: the idle timeout, the first ending wins (with its {@link CloseReason}
+ * and close action), both channels are closed, and the result completes once both are closed. The relays supply how
+ * bytes move and how a channel is closed; they are confined to the connection's event loop.
+ */
+abstract class RelayLifecycle implements Relay {
+
+  private final Duration idleTimeout;
+  private final Promise<Result> done = Promise.promise();
+  private EventLoop loop;
+  private Channel client;
+  private Channel backend;
+  private boolean finished;
+  private CloseReason reason;
+  private int channelsClosed;
+  /** The idle clock: the relays touch it whenever a byte moves. */
+  protected IdleTimeout idle;
+
+  /** @param idleTimeout close after this long without a byte either way; {@link Duration#ZERO} for none */
+  RelayLifecycle(Duration idleTimeout) {
+    this.idleTimeout = idleTimeout;
+  }
+
+  /** Starts the clock and watches both channels close; called by {@link #start} once the channels are known. */
+  protected final Future<Result> begin(Channel clientChannel, Channel backendChannel) {
+    client = clientChannel;
+    backend = backendChannel;
+    loop = clientChannel.eventLoop();
+    clientChannel.closeFuture().addListener(f -> onChannelClosed());
+    backendChannel.closeFuture().addListener(f -> onChannelClosed());
+    idle = new IdleTimeout(idleTimeout, this::schedule, () -> finish(CloseReason.IDLE_TIMEOUT));
+    idle.start();
+    return done.future();
+  }
+
+  @Override
+  public final void abort(CloseReason why) {
+    if (loop.inEventLoop()) {
+      finish(why);
+    } else {
+      loop.execute(() -> finish(why));
+    }
+  }
+
+  protected final boolean finished() {
+    return finished;
+  }
+
+  protected final EventLoop loop() {
+    return loop;
+  }
+
+  protected final void finish(CloseReason why) {
+    finish(why, why.action());
+  }
+
+  protected final void finish(RelayEndings.Ending ending) {
+    finish(ending.reason(), ending.action());
+  }
+
+  /** The first ending wins: the clock stops, the relay lets go of what it holds, and both channels close. */
+  protected final void finish(CloseReason why, CloseReason.CloseAction action) {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    reason = why;
+    idle.stop();
+    closeBoth(client, backend, action);
+    maybeDone();
+  }
+
+  /** Closes both channels as {@code action} says, releasing what the relay holds. */
+  protected abstract void closeBoth(Channel client, Channel backend, CloseReason.CloseAction action);
+
+  /** Bytes read from the client and written upstream. */
+  protected abstract long bytesFromClient();
+
+  /** Bytes read from the backend and written to the client. */
+  protected abstract long bytesFromBackend();
+
+  /** A channel closed; by default only counted (the relay's handlers saw why). */
+  protected void onChannelClosed() {
+    channelsClosed++;
+    maybeDone();
+  }
+
+  private void maybeDone() {
+    if (finished && channelsClosed == 2) {
+      done.tryComplete(new Result(bytesFromClient(), bytesFromBackend(), reason));
+    }
+  }
+
+  private Runnable schedule(long delayNanos, Runnable task) {
+    ScheduledFuture<?> timer = loop.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+    return () -> timer.cancel(false);
+  }
+}
