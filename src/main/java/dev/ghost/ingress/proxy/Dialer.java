@@ -8,17 +8,19 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.IoEventLoop;
 import io.netty.util.NetUtil;
 import io.vertx.core.Vertx;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
- * Dials backends with plain Netty channels on the client's own event loop, of the client's own channel type (native
- * epoll where the listener is): the two sockets of a connection then always share a thread, which both relays need,
- * and no Vert.x socket is built for a channel that Vert.x would only hand over again. Host names are resolved off
+ * Dials backends on the client's own event loop, so that the two sockets of a connection always share a thread,
+ * which both relays need: a bare descriptor ({@link BackendSocket}) for the splice relay on native epoll, else a plain
+ * Netty channel of the client's own type. No Vert.x socket is built for either. Host names are resolved off
  * the event loop; IP literals (every control-plane instance) are parsed in place. TCP_NODELAY is the channels' own
  * default (Netty enables it wherever the platform allows), so it is not set a second time. Confined to one event
  * loop.
@@ -42,29 +44,41 @@ final class Dialer {
   }
 
   /**
-   * Connects to {@code backend} from {@code client}'s event loop; {@code done} gets the channel (reads off, half
-   * closure on) or the cause, on that loop.
+   * Connects to {@code backend} from {@code client}'s event loop with a channel of the client's type; {@code done}
+   * gets the channel (reads off, half closure on) or the cause, on that loop.
    */
   void dial(Backend backend, Channel client, int timeoutMs, boolean keepAlive, BiConsumer<Channel, Throwable> done) {
     Bootstrap b = bootstrap(client, timeoutMs, keepAlive);
+    resolve(backend, client.eventLoop(), address -> b.connect(address).addListener((ChannelFuture f) ->
+        done.accept(f.isSuccess() ? f.channel() : null, f.cause())), cause -> done.accept(null, cause));
+  }
+
+  /**
+   * Connects to {@code backend} from {@code client}'s event loop (native epoll) with a bare descriptor for the
+   * splice relay; {@code done} gets the socket or the cause, on that loop.
+   */
+  void dialSocket(Backend backend, Channel client, int timeoutMs, boolean keepAlive,
+      BiConsumer<BackendSocket, Throwable> done) {
+    IoEventLoop loop = (IoEventLoop) client.eventLoop();
+    resolve(backend, loop, address -> BackendSocket.connect(loop, address, timeoutMs, keepAlive, done),
+        cause -> done.accept(null, cause));
+  }
+
+  /** The backend's address, at once for an IP literal, else looked up on a worker; either way answered on loop. */
+  private void resolve(Backend backend, EventLoop loop, Consumer<InetSocketAddress> found, Consumer<Throwable> failed) {
     InetSocketAddress literal = literal(backend);
     if (literal != null) {
-      connect(b, literal, done);
+      found.accept(literal);
       return;
     }
-    EventLoop loop = client.eventLoop();
     vertx.<InetAddress>executeBlocking(() -> InetAddress.getByName(backend.host()), false).onComplete(ar ->
         loop.execute(() -> {
           if (ar.succeeded()) {
-            connect(b, new InetSocketAddress(ar.result(), backend.port()), done);
+            found.accept(new InetSocketAddress(ar.result(), backend.port()));
           } else {
-            done.accept(null, ar.cause());
+            failed.accept(ar.cause());
           }
         }));
-  }
-
-  private static void connect(Bootstrap b, InetSocketAddress address, BiConsumer<Channel, Throwable> done) {
-    b.connect(address).addListener((ChannelFuture f) -> done.accept(f.isSuccess() ? f.channel() : null, f.cause()));
   }
 
   /** The backend's address when its host is an IP literal (no lookup), else null. */

@@ -38,16 +38,22 @@ final class NettyRelay extends RelayLifecycle {
     super(idleTimeout);
   }
 
-  /** {@inheritDoc} Both peers must be served by the same event loop ({@link Dialer} sees to it). */
-  @Override
-  public Future<Result> start(Peer client, Peer backend, boolean clientFinPending) {
+  /**
+   * Starts relaying between two held peers served by the same event loop ({@link Dialer} sees to it).
+   *
+   * @param clientFinPending the client's FIN arrived before the relay started; forward it after its held bytes
+   * @return completes once both sockets are closed
+   */
+  Future<Result> start(Peer client, Peer backend, boolean clientFinPending) {
     up = new Side(CloseReason.CLIENT_CLOSED);
     down = new Side(CloseReason.BACKEND_CLOSED);
     up.other = down;
     down.other = up;
     up.channel = client.detach(HANDLER_NAME, up);
     down.channel = backend.detach(HANDLER_NAME, down);
-    Future<Result> result = begin(up.channel, down.channel);
+    Future<Result> result = begin(up.channel.eventLoop());
+    up.channel.closeFuture().addListener(f -> onChannelClosed());
+    down.channel.closeFuture().addListener(f -> onChannelClosed());
     // what was read while dialing, then the FIN read while sniffing, then the backend's first bytes
     client.consumeWith(up::onMessage);
     if (clientFinPending) {
@@ -78,9 +84,9 @@ final class NettyRelay extends RelayLifecycle {
    * the connection (and its accounting) open forever. RST: at once, unsent bytes discarded.
    */
   @Override
-  protected void closeBoth(Channel client, Channel backend, CloseReason.CloseAction action) {
-    close(client, action);
-    close(backend, action);
+  protected void closeBoth(CloseReason.CloseAction action) {
+    close(up.channel, action);
+    close(down.channel, action);
   }
 
   @Override

@@ -14,7 +14,6 @@ import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.Scope;
 import dev.ghost.ingress.sni.ClientHelloParser;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -237,25 +236,35 @@ final class ProxyConnection {
     Backend candidate = plan.get(attempt);
     IngressConfig.Proxy settings = ctx.settings();
     // the timeout in force now (config reload), not the one the listener started with
-    ctx.dialer().dial(candidate, client.channel(), (int) settings.connectTimeout().toMillis(),
-        settings.tcpKeepAlive(), (channel, cause) -> {
-          if (channel != null) {
-            backend = candidate;
-            ctx.health().connectSucceeded(candidate);
-            onConnected(Peer.connected(channel));
-            return;
-          }
-          ctx.health().connectFailed(candidate, System.nanoTime());
-          routeMeters.connectFailure(failureKind(cause));
-          if (state != State.DIALING) {
-            return;
-          }
-          if (attempt + 1 < plan.size()) {
-            dial(plan, attempt + 1);
-          } else {
-            close(CloseReason.CONNECT_FAILED);
-          }
-        });
+    int timeoutMs = (int) settings.connectTimeout().toMillis();
+    if (SpliceRelay.canSplice(client.channel())) {
+      ctx.dialer().dialSocket(candidate, client.channel(), timeoutMs, settings.tcpKeepAlive(), (socket, cause) ->
+          onDialed(plan, attempt, socket == null ? null : () -> onConnected(socket), cause));
+    } else {
+      ctx.dialer().dial(candidate, client.channel(), timeoutMs, settings.tcpKeepAlive(), (channel, cause) ->
+          onDialed(plan, attempt, channel == null ? null : () -> onConnected(Peer.connected(channel)), cause));
+    }
+  }
+
+  /** One dial attempt ended: {@code connected} takes the new socket over, else {@code cause} says why not. */
+  private void onDialed(List<Backend> plan, int attempt, Runnable connected, Throwable cause) {
+    Backend candidate = plan.get(attempt);
+    if (connected != null) {
+      backend = candidate;
+      ctx.health().connectSucceeded(candidate);
+      connected.run();
+      return;
+    }
+    ctx.health().connectFailed(candidate, System.nanoTime());
+    routeMeters.connectFailure(failureKind(cause));
+    if (state != State.DIALING) {
+      return;
+    }
+    if (attempt + 1 < plan.size()) {
+      dial(plan, attempt + 1);
+    } else {
+      close(CloseReason.CONNECT_FAILED);
+    }
   }
 
   private static String failureKind(Throwable err) {
@@ -265,6 +274,20 @@ final class ProxyConnection {
     return err instanceof java.net.ConnectException ? "refused" : "error";
   }
 
+  /** Native epoll: the backend socket joins the splice relay, the preamble going first through its pipe. */
+  private void onConnected(BackendSocket upstream) {
+    if (state != State.DIALING) {
+      upstream.close(false);
+      return;
+    }
+    state = State.RELAYING;
+    ctx.metrics().relayStarted(SpliceRelay.KIND);
+    SpliceRelay splice = new SpliceRelay(idleTimeout(), ctx.pipes());
+    relay = splice;
+    splice.start(client, upstream, preamble(), clientFin).onComplete(ar -> onRelayDone(ar.result()));
+  }
+
+  /** Other transports: the preamble is written on the backend channel, then the buffered relay takes both over. */
   private void onConnected(Peer upstream) {
     if (state != State.DIALING) {
       upstream.close(CloseReason.CloseAction.FIN);
@@ -275,38 +298,42 @@ final class ProxyConnection {
     if (preamble != null) {
       upstream.write(preamble);
     }
-    relay = newRelay(upstream);
-    relay.start(client, upstream, clientFin).onComplete(ar -> onRelayDone(ar.result()));
-  }
-
-  /**
-   * Splice when both sockets are native epoll sockets (always on one loop: {@link Dialer}); the buffered Netty relay
-   * for every other transport.
-   */
-  private Relay newRelay(Peer upstream) {
-    if (SpliceRelay.canSplice(client.channel(), upstream.channel())) {
-      ctx.metrics().relayStarted(SpliceRelay.KIND);
-      return new SpliceRelay(idleTimeout(), ctx.pipes());
-    }
     ctx.metrics().relayStarted(NettyRelay.KIND);
-    return new NettyRelay(idleTimeout());
+    NettyRelay buffered = new NettyRelay(idleTimeout());
+    relay = buffered;
+    buffered.start(client, upstream, clientFin).onComplete(ar -> onRelayDone(ar.result()));
   }
 
   /**
-   * The PROXY v2 header when the route asks for one, then the bytes read while sniffing, as one buffer (null when
-   * there is nothing): written outside a read, each buffer would be flushed as a write and a segment of its own.
+   * The PROXY v2 header when the route asks for one, then the bytes read while sniffing, copied into one pooled
+   * direct buffer (null when there is nothing): one write, one segment, and an address the native write takes as is.
    */
   private ByteBuf preamble() {
-    List<ByteBuf> parts = new ArrayList<>(received.size() + 1);
-    if (route.proxyProtocol().v2()) {
-      parts.add(Unpooled.wrappedBuffer(ProxyHeaderV2.encode(clientAddress, reached, tlvs())));
+    byte[] header = route.proxyProtocol().v2() ? ProxyHeaderV2.encode(clientAddress, reached, tlvs()) : NO_HEADER;
+    int length = header.length;
+    for (ByteBuf buf : received) {
+      length += buf.readableBytes();
     }
-    parts.addAll(received);
+    if (length == 0) {
+      releaseReceived();
+      return null;
+    }
+    ByteBuf preamble = client.channel().alloc().directBuffer(length);
+    preamble.writeBytes(header);
+    for (ByteBuf buf : received) {
+      preamble.writeBytes(buf, buf.readerIndex(), buf.readableBytes());
+    }
+    releaseReceived();
+    return preamble;
+  }
+
+  private static final byte[] NO_HEADER = new byte[0];
+
+  private void releaseReceived() {
+    for (ByteBuf buf : received) {
+      buf.release();
+    }
     received.clear();
-    if (parts.size() <= 1) {
-      return parts.isEmpty() ? null : parts.get(0);
-    }
-    return Unpooled.wrappedBuffer(parts.toArray(new ByteBuf[0]));
   }
 
   private ProxyHeaderV2.Tlvs tlvs() {
@@ -414,10 +441,7 @@ final class ProxyConnection {
     }
     state = State.CLOSED;
     cancelSniffTimer();
-    for (ByteBuf buf : received) {
-      buf.release();
-    }
-    received.clear();
+    releaseReceived();
     client.refuse(reason.action());
     account(reason, 0, 0);
   }

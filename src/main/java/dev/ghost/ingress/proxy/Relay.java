@@ -1,23 +1,14 @@
 package dev.ghost.ingress.proxy;
 
-import io.vertx.core.Future;
-
 /**
  * Moves bytes both ways between a client and a backend until both directions are finished, with backpressure and
- * half-close. From {@link #start} on, the relay owns both sockets and closes them.
+ * half-close. From its start on, a relay owns both sockets and closes them; its start completes with a
+ * {@link Result} once both are closed. Each relay starts from what its transport gives it: {@link SpliceRelay} from
+ * a client channel and a {@link BackendSocket}, {@link NettyRelay} from two channels.
  *
- * <p>Kept small on purpose: a zero-copy (splice) relay can replace the pipe relay without the connection state
- * machine noticing. Byte counts and the close reason come out of the relay, not out of Vert.x metrics.
+ * <p>Byte counts and the close reason come out of the relay, not out of Vert.x metrics.
  */
 interface Relay {
-
-  /**
-   * Starts relaying. Both peers are held (paused, not consuming) and on the same event loop.
-   *
-   * @param clientFinPending the client's FIN arrived before the relay started; forward it after its held bytes
-   * @return completes once both sockets are closed
-   */
-  Future<Result> start(Peer client, Peer backend, boolean clientFinPending);
 
   /** Ends the connection now with this reason (deadlines, shutdown). The result future then completes. */
   void abort(CloseReason reason);

@@ -1,6 +1,5 @@
 package dev.ghost.ingress.proxy;
 
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Future;
@@ -18,8 +17,6 @@ abstract class RelayLifecycle implements Relay {
   private final Duration idleTimeout;
   private final Promise<Result> done = Promise.promise();
   private EventLoop loop;
-  private Channel client;
-  private Channel backend;
   private boolean finished;
   private CloseReason reason;
   private int channelsClosed;
@@ -31,13 +28,12 @@ abstract class RelayLifecycle implements Relay {
     this.idleTimeout = idleTimeout;
   }
 
-  /** Starts the clock and watches both channels close; called by {@link #start} once the channels are known. */
-  protected final Future<Result> begin(Channel clientChannel, Channel backendChannel) {
-    client = clientChannel;
-    backend = backendChannel;
-    loop = clientChannel.eventLoop();
-    clientChannel.closeFuture().addListener(f -> onChannelClosed());
-    backendChannel.closeFuture().addListener(f -> onChannelClosed());
+  /**
+   * Starts the clock on the connection's event loop; the relay then reports each of its two sockets' close through
+   * {@link #onChannelClosed}.
+   */
+  protected final Future<Result> begin(EventLoop connectionLoop) {
+    loop = connectionLoop;
     idle = new IdleTimeout(idleTimeout, this::schedule, () -> finish(CloseReason.IDLE_TIMEOUT));
     idle.start();
     return done.future();
@@ -76,12 +72,12 @@ abstract class RelayLifecycle implements Relay {
     finished = true;
     reason = why;
     idle.stop();
-    closeBoth(client, backend, action);
+    closeBoth(action);
     maybeDone();
   }
 
   /** Closes both channels as {@code action} says, releasing what the relay holds. */
-  protected abstract void closeBoth(Channel client, Channel backend, CloseReason.CloseAction action);
+  protected abstract void closeBoth(CloseReason.CloseAction action);
 
   /** Bytes read from the client and written upstream. */
   protected abstract long bytesFromClient();
@@ -89,7 +85,7 @@ abstract class RelayLifecycle implements Relay {
   /** Bytes read from the backend and written to the client. */
   protected abstract long bytesFromBackend();
 
-  /** A channel closed; by default only counted (the relay's handlers saw why). */
+  /** One of the two sockets closed; by default only counted (the relay's handlers saw why). */
   protected void onChannelClosed() {
     channelsClosed++;
     maybeDone();

@@ -3,7 +3,6 @@ package dev.ghost.ingress.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.IoEvent;
@@ -75,83 +74,84 @@ final class SpliceRelay extends RelayLifecycle {
     this.pipes = pipes;
   }
 
-  /** True when the two channels can be spliced: both native epoll sockets on one event loop. */
-  static boolean canSplice(Channel a, Channel b) {
-    return a instanceof EpollSocketChannel && b instanceof EpollSocketChannel && a.eventLoop() == b.eventLoop();
+  /** True when connections accepted on {@code client} can be spliced: a native epoll socket. */
+  static boolean canSplice(Channel client) {
+    return client instanceof EpollSocketChannel && client.eventLoop() instanceof IoEventLoop;
   }
 
-  /** {@inheritDoc} Both peers' channels must pass {@link #canSplice}. */
-  @Override
-  public Future<Result> start(Peer clientPeer, Peer backendPeer, boolean clientFinPending) {
+  /**
+   * Starts relaying between an accepted client (held, its channel passing {@link #canSplice}) and a backend
+   * connected on the same event loop ({@link BackendSocket}).
+   *
+   * @param preamble         bytes that go to the backend first (the PROXY v2 header and the sniffed hello), or null
+   * @param clientFinPending the client's FIN arrived before the relay started; forward it after its held bytes
+   * @return completes once both sockets are closed
+   */
+  Future<Result> start(Peer clientPeer, BackendSocket backendSocket, ByteBuf preamble, boolean clientFinPending) {
     Handover clientHandover = new Handover(CloseReason.CLIENT_CLOSED);
-    Handover backendHandover = new Handover(CloseReason.BACKEND_CLOSED);
     Channel clientChannel = clientPeer.detach(HANDLER_NAME, clientHandover);
-    Channel backendChannel = backendPeer.detach(HANDLER_NAME, backendHandover);
     // Netty reads nothing more: from here bytes are either held already or spliced later
     clientChannel.config().setAutoRead(false);
-    backendChannel.config().setAutoRead(false);
     client = new Endpoint(clientChannel);
-    backend = new Endpoint(backendChannel);
+    backend = new Endpoint(backendSocket);
     up = new Way(client, backend, CloseReason.CLIENT_CLOSED);
     down = new Way(backend, client, CloseReason.BACKEND_CLOSED);
     clientHandover.way = up;
-    backendHandover.way = down;
-    Future<Result> result = begin(clientChannel, backendChannel);
-    // what was read before the relay, then the FIN read while sniffing, go first, through the pipe
+    Future<Result> result = begin(clientChannel.eventLoop());
+    clientChannel.closeFuture().addListener(f -> onChannelClosed());
+    backendSocket.onReady(ops -> onReadySafely(backend, ops));
+    // the preamble, what was read before the relay, then the FIN read while sniffing, go first, through the pipe
+    if (preamble != null) {
+      up.first(preamble);
+    }
     clientPeer.consumeWith(up::held);
     if (clientFinPending) {
       up.held(InputShutdown.FIN);
     }
-    backendPeer.consumeWith(down::held);
-    // what was written the usual way (the PROXY header and the hello) must be in the kernel before splicing
-    ChannelFuture clientFlushed = clientChannel.writeAndFlush(Unpooled.EMPTY_BUFFER);
-    backendChannel.writeAndFlush(Unpooled.EMPTY_BUFFER)
-        .addListener(f -> clientFlushed.addListener(g -> takeOver()));
+    // what Netty still has to write to the client (nothing, normally) goes before anything spliced to it
+    clientChannel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> takeOver());
     return result;
   }
 
-  /** Netty has nothing left to write: the descriptors leave its read path and become the relay's. */
+  /** The client's descriptor leaves Netty's read path and becomes the relay's; the backend's already is. */
   private void takeOver() {
     if (finished()) {
       return;
     }
-    client.channel.deregister().addListener(f -> backend.channel.deregister().addListener(g -> register()));
+    client.channel.deregister().addListener(f -> register());
   }
 
   private void register() {
     if (finished()) {
       return;
     }
-    IoEventLoop ioLoop = (IoEventLoop) loop();
-    ioLoop.register(client).addListener(f -> {
+    ((IoEventLoop) loop()).register(client).addListener(f -> {
       if (!f.isSuccess()) {
         finish(CloseReason.IO_ERROR);
         return;
       }
       client.registration = (IoRegistration) f.getNow();
-      ioLoop.register(backend).addListener(g -> {
-        if (!g.isSuccess()) {
-          finish(CloseReason.IO_ERROR);
-          return;
-        }
-        backend.registration = (IoRegistration) g.getNow();
-        if (finished()) {
-          client.cancel();
-          backend.cancel();
-          return;
-        }
-        // bytes held before the relay (or read during the hand-over) move without waiting for readiness
-        if (up.holds()) {
-          up.pump();
-        }
-        if (down.holds()) {
-          down.pump();
-        }
-        if (!finished()) {
-          updateInterest();
-        }
-      });
+      if (finished()) {
+        client.cancel();
+        return;
+      }
+      // bytes held before the relay (or read during the hand-over) move without waiting for readiness
+      if (up.holds()) {
+        up.pump();
+      }
+      if (!finished()) {
+        updateInterest();
+      }
     });
+  }
+
+  private void onReadySafely(Endpoint e, int ops) {
+    try {
+      onReady(e, ops);
+    } catch (RuntimeException unexpected) {
+      // nothing may escape into the event loop: Netty logs it and pauses the whole loop for a second
+      finish(CloseReason.IO_ERROR);
+    }
   }
 
   private void onReady(Endpoint e, int ops) {
@@ -208,15 +208,15 @@ final class SpliceRelay extends RelayLifecycle {
   }
 
   @Override
-  protected void closeBoth(Channel clientChannel, Channel backendChannel, CloseReason.CloseAction action) {
+  protected void closeBoth(CloseReason.CloseAction action) {
     up.releasePipe();
     down.releasePipe();
-    close(clientChannel, action);
-    close(backendChannel, action);
+    close(client.channel, action);
     // in the same task as the close, so no reused descriptor number can be mistaken for ours; a closed descriptor
     // has left epoll by itself, so this costs no epoll_ctl
     client.cancel();
-    backend.cancel();
+    backend.raw.close(action == CloseReason.CloseAction.RST);
+    onChannelClosed();
   }
 
   @Override
@@ -250,9 +250,13 @@ final class SpliceRelay extends RelayLifecycle {
     super.onChannelClosed();
   }
 
-  /** One socket of the relay as the event loop sees it: a descriptor with the interest this relay asks for. */
+  /**
+   * One socket of the relay as the event loop sees it: the client's channel descriptor, registered by the relay,
+   * or the backend's {@link BackendSocket}, registered since its connect.
+   */
   private final class Endpoint implements EpollIoHandle {
     final Channel channel;
+    final BackendSocket raw;
     final Socket socket;
     IoRegistration registration;
     /** Interest last submitted; -1 before the first. */
@@ -260,7 +264,14 @@ final class SpliceRelay extends RelayLifecycle {
 
     Endpoint(Channel channel) {
       this.channel = channel;
+      this.raw = null;
       this.socket = (Socket) ((EpollSocketChannel) channel).fd();
+    }
+
+    Endpoint(BackendSocket raw) {
+      this.channel = null;
+      this.raw = raw;
+      this.socket = raw.socket();
     }
 
     @Override
@@ -270,17 +281,18 @@ final class SpliceRelay extends RelayLifecycle {
 
     @Override
     public void handle(IoRegistration registration, IoEvent event) {
-      try {
-        onReady(this, ((EpollIoEvent) event).ops().value());
-      } catch (RuntimeException unexpected) {
-        // nothing may escape into the event loop: Netty logs it and pauses the whole loop for a second
-        finish(CloseReason.IO_ERROR);
-      }
+      onReadySafely(this, ((EpollIoEvent) event).ops().value());
     }
 
     /** Asks for {@code ops}; an unchanged interest costs no {@code epoll_ctl}. */
     void want(int ops) {
-      if (ops != submitted && registration != null && registration.isValid()) {
+      if (ops == submitted) {
+        return;
+      }
+      if (raw != null) {
+        submitted = ops;
+        raw.want(ops);
+      } else if (registration != null && registration.isValid()) {
         submitted = ops;
         registration.submit(EpollIoOps.valueOf(ops));
       }
@@ -335,6 +347,32 @@ final class SpliceRelay extends RelayLifecycle {
       return !heldBytes.isEmpty() || finHeld;
     }
 
+    /**
+     * Bytes that go before everything else and are not the source's (the PROXY header, the sniffed hello): written
+     * to the fresh destination at once, one system call, and held for the pipe only as far as it did not take them.
+     */
+    void first(ByteBuf buf) {
+      int n = 0;
+      try {
+        n = writeNow(buf);
+      } catch (IOException | RuntimeException e) {
+        // the destination failed already: the pipe meets the same error and ends the relay with its reason
+      }
+      if (buf.readableBytes() > n) {
+        heldBytes.add(0, buf.skipBytes(n));
+      } else {
+        buf.release();
+      }
+    }
+
+    private int writeNow(ByteBuf buf) throws IOException {
+      if (buf.hasMemoryAddress()) {
+        return to.socket.sendAddress(buf.memoryAddress(), buf.readerIndex(), buf.writerIndex());
+      }
+      // without Unsafe: the pipe takes it (fillFromHeld copes with any buffer)
+      return 0;
+    }
+
     /** A message read before the splicing started: it goes ahead of every spliced byte. */
     void held(Object msg) {
       if (finished() || finHeld) {
@@ -387,8 +425,8 @@ final class SpliceRelay extends RelayLifecycle {
         inPipe += n;
         idle.touch();
         drain();
-        if (fromSocket && n < CHUNK && !rdHup) {
-          // the socket gave less than asked: it is likely empty, and readiness will say when it is not
+        if (fromSocket ? n < CHUNK && !rdHup : !holds()) {
+          // the socket gave less than asked (or the held bytes are all out): readiness says when there is more
           return;
         }
       }
@@ -481,8 +519,8 @@ final class SpliceRelay extends RelayLifecycle {
   }
 
   /**
-   * Stands in Netty's pipeline while the held bytes are flushed (and stays there, never called again once the
-   * descriptors are deregistered): a close or error in that window ends the relay like one during it.
+   * Stands in the client's pipeline while Netty flushes what it still had (and stays there, never called again once
+   * the descriptor is deregistered): a close or error in that window ends the relay like one during it.
    */
   private final class Handover extends ChannelInboundHandlerAdapter {
     private final CloseReason sourceClosed;
