@@ -7,7 +7,7 @@
 #
 # Knobs (environment), defaults in brackets:
 #   ROUNDS [5]  WARMUP_ROUNDS [2]  RATE_SECS [5]  CONCURRENCY [64]  CONN_TIMEOUT_MS [3000]
-#   COLD_STARTS [3]  FIRST_SECS [8]  IPERF_SECS [5]  HOLD_N [10000]  INGRESS_JAVA_OPTS ["-Xms256m -Xmx256m"]
+#   COLD_STARTS [3]  FIRST_SECS [8]  IPERF_SECS [5]  HOLD_N [10000]  INGRESS_JAVA_OPTS [README's JVM settings without the CDS archive]
 #   TLS_HANDSHAKES [0]: 1 = also the old client with full TLS handshakes (tlsload) and wrk, on the "localhost" route
 #   TLS_SECS [5]  TLS_WORKERS [16]  WRK_SECS [10]  (only with TLS_HANDSHAKES=1)
 #   INGRESS_JAR [target/ingress.jar]  BUILD [auto: build target/ingress.jar only if missing | always | never]
@@ -25,7 +25,7 @@ COLD_STARTS=${COLD_STARTS:-3}
 FIRST_SECS=${FIRST_SECS:-8}
 IPERF_SECS=${IPERF_SECS:-5}
 HOLD_N=${HOLD_N:-10000}
-INGRESS_JAVA_OPTS=${INGRESS_JAVA_OPTS:--Xms256m -Xmx256m}   # README.md documents no JVM flags for a node
+INGRESS_JAVA_OPTS=${INGRESS_JAVA_OPTS:--XX:+UseSerialGC -Xms16m -XX:MaxRAMPercentage=50 -Dio.netty.jfr.enabled=false}   # README.md "JVM settings", less the deploy-time CDS archive
 TLS_HANDSHAKES=${TLS_HANDSHAKES:-0}
 TLS_SECS=${TLS_SECS:-5}
 TLS_WORKERS=${TLS_WORKERS:-16}
