@@ -59,7 +59,7 @@ final class ProxyConnection {
 
   private State state = State.SNIFFING;
   private SniRouting routing;
-  private final List<ByteBuf> received = new ArrayList<>();
+  private final ArrayList<ByteBuf> received = new ArrayList<>(2);
   private byte[] sniffed = NOTHING_SNIFFED;
   private int sniffedLength;
   private long receivedBytes;
@@ -334,6 +334,8 @@ final class ProxyConnection {
       buf.release();
     }
     received.clear();
+    // the connection may live for hours: keep no array behind the emptied list
+    received.trimToSize();
   }
 
   private ProxyHeaderV2.Tlvs tlvs() {

@@ -21,8 +21,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.ArrayDeque;
 
 /**
  * Relays with the kernel's {@code splice(2)}: bytes go from one socket into a pipe and from the pipe into the other
@@ -317,7 +316,8 @@ final class SpliceRelay extends RelayLifecycle {
     final Endpoint to;
     final CloseReason sourceClosed;
     /** Bytes read before the relay, written the usual way before splicing starts. */
-    private final List<ByteBuf> heldBytes = new ArrayList<>(2);
+    /** Null whenever empty: most connections hold nothing, and an idle one should keep no queue. */
+    private ArrayDeque<ByteBuf> heldBytes;
     private Pipes.Pipe pipe;
     int inPipe;
     long bytes;
@@ -342,9 +342,16 @@ final class SpliceRelay extends RelayLifecycle {
       return !eof && inPipe == 0 && !holds();
     }
 
+    private ArrayDeque<ByteBuf> hold() {
+      if (heldBytes == null) {
+        heldBytes = new ArrayDeque<>(2);
+      }
+      return heldBytes;
+    }
+
     /** Bytes or a FIN read before the splicing started are still to be moved. */
     boolean holds() {
-      return !heldBytes.isEmpty() || finHeld;
+      return heldBytes != null || finHeld;
     }
 
     /**
@@ -359,7 +366,7 @@ final class SpliceRelay extends RelayLifecycle {
         // the destination failed already: the pipe meets the same error and ends the relay with its reason
       }
       if (buf.readableBytes() > n) {
-        heldBytes.add(0, buf.skipBytes(n));
+        hold().addFirst(buf.skipBytes(n));
       } else {
         buf.release();
       }
@@ -379,7 +386,7 @@ final class SpliceRelay extends RelayLifecycle {
         ReferenceCountUtil.release(msg);
       } else if (msg instanceof ByteBuf buf) {
         bytes += buf.readableBytes();
-        heldBytes.add(buf);
+        hold().addLast(buf);
       } else if (msg == InputShutdown.FIN) {
         finHeld = true;
       } else {
@@ -396,7 +403,7 @@ final class SpliceRelay extends RelayLifecycle {
         int n;
         boolean fromSocket;
         try {
-          if (heldBytes.isEmpty() && finHeld) {
+          if (heldBytes == null && finHeld) {
             finHeld = false;
             onEof();
             return;
@@ -404,7 +411,7 @@ final class SpliceRelay extends RelayLifecycle {
           if (pipe == null) {
             pipe = pipes.take();
           }
-          fromSocket = heldBytes.isEmpty();
+          fromSocket = heldBytes == null;
           if (fromSocket) {
             n = Native.splice(from.socket.intValue(), -1, pipe.in().intValue(), -1, CHUNK);
             bytes += n;
@@ -434,7 +441,7 @@ final class SpliceRelay extends RelayLifecycle {
 
     /** Writes the first held buffer into the (empty) pipe, as much as it takes. */
     private int fillFromHeld() throws IOException {
-      ByteBuf buf = heldBytes.get(0);
+      ByteBuf buf = heldBytes.peekFirst();
       int n;
       if (buf.hasMemoryAddress()) {
         n = pipe.in().writeAddress(buf.memoryAddress(), buf.readerIndex(), buf.writerIndex());
@@ -445,7 +452,10 @@ final class SpliceRelay extends RelayLifecycle {
       }
       buf.skipBytes(n);
       if (!buf.isReadable()) {
-        heldBytes.remove(0).release();
+        heldBytes.pollFirst().release();
+        if (heldBytes.isEmpty()) {
+          heldBytes = null;
+        }
       }
       return n;
     }
@@ -499,10 +509,10 @@ final class SpliceRelay extends RelayLifecycle {
     }
 
     void releasePipe() {
-      for (ByteBuf buf : heldBytes) {
-        buf.release();
+      if (heldBytes != null) {
+        heldBytes.forEach(ByteBuf::release);
+        heldBytes = null;
       }
-      heldBytes.clear();
       if (pipe != null) {
         if (inPipe == 0) {
           pipes.give(pipe);
