@@ -31,6 +31,8 @@ final class BackendSocket implements EpollIoHandle {
   private IoRegistration registration;
   private IntConsumer onReady = ops -> { };
   private boolean closed;
+  /** The interest last asked for. */
+  private int interest;
 
   private BackendSocket(Socket socket, IoEventLoop loop) {
     this.socket = socket;
@@ -97,8 +99,10 @@ final class BackendSocket implements EpollIoHandle {
       return;
     }
     timeout.cancel(false);
+    // what the relay asks for first (it takes over in this same task, before any event can come): one epoll_ctl
+    // fewer than clearing the interest here and setting it there
     onReady = ops -> { };
-    want(0);
+    want(Native.EPOLLIN | Native.EPOLLRDHUP);
     done.accept(this, null);
   }
 
@@ -117,8 +121,14 @@ final class BackendSocket implements EpollIoHandle {
   /** Asks the event loop for {@code ops} (an {@code epoll_ctl}). */
   void want(int ops) {
     if (registration != null && registration.isValid()) {
+      interest = ops;
       registration.submit(EpollIoOps.valueOf(ops));
     }
+  }
+
+  /** The interest last asked for (0 when none). */
+  int interest() {
+    return interest;
   }
 
   Socket socket() {

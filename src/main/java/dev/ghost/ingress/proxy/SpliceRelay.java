@@ -271,6 +271,7 @@ final class SpliceRelay extends RelayLifecycle {
       this.channel = null;
       this.raw = raw;
       this.socket = raw.socket();
+      this.submitted = raw.interest();
     }
 
     @Override
