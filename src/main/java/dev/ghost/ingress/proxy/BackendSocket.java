@@ -20,9 +20,8 @@ import java.util.function.IntConsumer;
 /**
  * A backend connection on a bare descriptor, for the splice relay on native epoll: created, connected and
  * registered on the client's event loop once, then handed to {@link SpliceRelay} with the same registration. No
- * Netty channel, pipeline or promise is built for it, and it costs no interest changes between connect and relay
- * (a channel costs eight system calls more: socket options read back, addresses looked up, interest toggled, and the
- * relay's re-registration).
+ * Netty channel, pipeline or promise is built for it (a channel cost about ten system calls more per connection:
+ * socket options read back, addresses looked up, interest toggled, and the relay's re-registration).
  */
 final class BackendSocket implements EpollIoHandle {
 
@@ -31,7 +30,7 @@ final class BackendSocket implements EpollIoHandle {
   private IoRegistration registration;
   private IntConsumer onReady = ops -> { };
   private boolean closed;
-  /** The interest last asked for. */
+  /** The interest last asked for; 0 (errors and hang-ups only) at registration. */
   private int interest;
 
   private BackendSocket(Socket socket, IoEventLoop loop) {
@@ -118,25 +117,16 @@ final class BackendSocket implements EpollIoHandle {
     onReady = handler;
   }
 
-  /** Asks the event loop for {@code ops} (an {@code epoll_ctl}). */
+  /** Asks the event loop for {@code ops}; an unchanged interest costs no {@code epoll_ctl}. */
   void want(int ops) {
-    if (registration != null && registration.isValid()) {
+    if (ops != interest && registration != null && registration.isValid()) {
       interest = ops;
       registration.submit(EpollIoOps.valueOf(ops));
     }
   }
 
-  /** The interest last asked for (0 when none). */
-  int interest() {
-    return interest;
-  }
-
   Socket socket() {
     return socket;
-  }
-
-  IoEventLoop loop() {
-    return loop;
   }
 
   @Override
@@ -179,9 +169,5 @@ final class BackendSocket implements EpollIoHandle {
   @Override
   public void close() {
     close(false);
-  }
-
-  boolean isClosed() {
-    return closed;
   }
 }

@@ -80,8 +80,7 @@ public final class ListenerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     loop = context;
-    proxy = new ProxyContext(vertx, new Dialer(vertx), services, open,
-        new Pipes());
+    proxy = new ProxyContext(new Dialer(vertx), services, open, new Pipes());
     tables.onSwap(this::onSwap);
     services.health().drains().onChange(() -> loop.runOnContext(v -> {
       if (!stopped) {

@@ -274,7 +274,7 @@ final class ProxyConnection {
     return err instanceof java.net.ConnectException ? "refused" : "error";
   }
 
-  /** Native epoll: the backend socket joins the splice relay, the preamble going first through its pipe. */
+  /** Native epoll: the backend socket joins the splice relay, the preamble going out ahead of everything. */
   private void onConnected(BackendSocket upstream) {
     if (state != State.DIALING) {
       upstream.close(false);

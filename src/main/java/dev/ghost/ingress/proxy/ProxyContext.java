@@ -5,21 +5,18 @@ import dev.ghost.ingress.observe.AccessLog;
 import dev.ghost.ingress.observe.IngressMetrics;
 import dev.ghost.ingress.route.BackendHealth;
 import dev.ghost.ingress.route.BackendSelector;
-import io.vertx.core.Vertx;
 import java.util.Set;
 
 /**
- * What a connection needs from its listener instance: the node-wide services plus the instance's upstream client
- * and its set of open connections. Used only on the instance's event loop.
+ * What a connection needs from its listener instance: the node-wide services plus the instance's dialer, its set of
+ * open connections and its splice pipes. Used only on the instance's event loop.
  *
- * @param vertx    timers
  * @param dialer   dials backends on the event loop of the client's channel
  * @param services node-wide services
  * @param open     this instance's open connections (event-loop confined)
  * @param pipes    this instance's splice pipes (event-loop confined)
  */
-record ProxyContext(Vertx vertx, Dialer dialer, ProxyServices services, Set<ProxyConnection> open,
-    Pipes pipes) {
+record ProxyContext(Dialer dialer, ProxyServices services, Set<ProxyConnection> open, Pipes pipes) {
 
   IngressConfig.Proxy settings() {
     return services.settings();

@@ -271,7 +271,6 @@ final class SpliceRelay extends RelayLifecycle {
       this.channel = null;
       this.raw = raw;
       this.socket = raw.socket();
-      this.submitted = raw.interest();
     }
 
     @Override
@@ -286,13 +285,10 @@ final class SpliceRelay extends RelayLifecycle {
 
     /** Asks for {@code ops}; an unchanged interest costs no {@code epoll_ctl}. */
     void want(int ops) {
-      if (ops == submitted) {
-        return;
-      }
       if (raw != null) {
-        submitted = ops;
+        // the backend socket keeps its own interest since its connect
         raw.want(ops);
-      } else if (registration != null && registration.isValid()) {
+      } else if (ops != submitted && registration != null && registration.isValid()) {
         submitted = ops;
         registration.submit(EpollIoOps.valueOf(ops));
       }
@@ -316,8 +312,10 @@ final class SpliceRelay extends RelayLifecycle {
     final Endpoint from;
     final Endpoint to;
     final CloseReason sourceClosed;
-    /** Bytes read before the relay, written the usual way before splicing starts. */
-    /** Null whenever empty: most connections hold nothing, and an idle one should keep no queue. */
+    /**
+     * Bytes that go before anything spliced (the preamble, bytes read before the relay); null whenever empty: most
+     * connections hold nothing, and an idle one should keep no queue.
+     */
     private ArrayDeque<ByteBuf> heldBytes;
     private Pipes.Pipe pipe;
     int inPipe;
