@@ -23,6 +23,7 @@ import dev.ghost.ingress.proxy.ConnectionIds;
 import dev.ghost.ingress.proxy.ConnectionLimits;
 import dev.ghost.ingress.proxy.DrainCounts;
 import dev.ghost.ingress.proxy.ListenerVerticle;
+import dev.ghost.ingress.proxy.ReusePortSockets;
 import dev.ghost.ingress.proxy.ProxyServices;
 import dev.ghost.ingress.route.BackendHealth;
 import dev.ghost.ingress.route.PortPolicy;
@@ -84,6 +85,7 @@ public final class IngressNode {
   private final PrometheusMeterRegistry registry;
   private final RouteTableRef tables;
   private final BoundSockets bound = new BoundSockets();
+  private final ReusePortSockets reusePort = new ReusePortSockets();
   private final NodeState state;
   private final ProxyServices services;
   private final SyncStatus syncStatus = new SyncStatus();
@@ -313,7 +315,7 @@ public final class IngressNode {
   }
 
   private ListenerVerticle listener() {
-    ListenerVerticle l = new ListenerVerticle(live::listen, tables, bound, services);
+    ListenerVerticle l = new ListenerVerticle(live::listen, tables, bound, services, reusePort);
     listeners.add(l);
     return l;
   }

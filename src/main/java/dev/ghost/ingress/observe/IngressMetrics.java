@@ -105,6 +105,11 @@ public final class IngressMetrics {
     counter(MetricNames.LISTENER_BIND_FAILURES, "listener", listener).increment();
   }
 
+  /** An accept on {@code listener} failed for lack of resources. Thread-safe. */
+  public void acceptFailure(String listener) {
+    counter(MetricNames.LISTENER_ACCEPT_FAILURES, "listener", listener).increment();
+  }
+
   public void drainStarted(String route) {
     route(route).drainStarted();
   }

@@ -37,6 +37,11 @@ public final class MetricNames {
   public static final String BYTES_FROM_BACKEND = "ghost.bytes.from_backend";
   /** Counter {listener}: listener bind failures (at runtime: logged, counted, never fatal). */
   public static final String LISTENER_BIND_FAILURES = "ghost.listener.bind.failures";
+  /**
+   * Counter {listener}: accepts that failed for lack of resources (descriptors, memory); the listener pauses
+   * accepting briefly after each and logs the pause.
+   */
+  public static final String LISTENER_ACCEPT_FAILURES = "ghost.listener.accept.failures";
   /** Gauge: routes applied in the current table. */
   public static final String ROUTES_LOADED = "ghost.routes.loaded";
   /** Gauge: routes with PROXY protocol v2 enabled. */

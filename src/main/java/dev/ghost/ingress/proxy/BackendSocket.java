@@ -1,41 +1,23 @@
 package dev.ghost.ingress.proxy;
 
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
-import io.netty.channel.IoRegistration;
-import io.netty.channel.epoll.EpollIoEvent;
-import io.netty.channel.epoll.EpollIoHandle;
-import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.epoll.Native;
-import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
-import java.util.function.IntConsumer;
 
 /**
- * A backend connection on a bare descriptor, for the splice relay on native epoll: created, connected and
- * registered on the client's event loop once, then handed to {@link SpliceRelay} with the same registration. No
- * Netty channel, pipeline or promise is built for it (a channel cost about ten system calls more per connection:
- * socket options read back, addresses looked up, interest toggled, and the relay's re-registration).
+ * A backend connection on a bare descriptor, for the splice relay on native epoll: created, connected and registered
+ * on the client's event loop once, then handed to {@link SpliceRelay} with the same registration.
  */
-final class BackendSocket implements EpollIoHandle {
-
-  private final Socket socket;
-  private final IoEventLoop loop;
-  private IoRegistration registration;
-  private IntConsumer onReady = ops -> { };
-  private boolean closed;
-  /** The interest last asked for; 0 (errors and hang-ups only) at registration. */
-  private int interest;
+final class BackendSocket extends BareSocket {
 
   private BackendSocket(Socket socket, IoEventLoop loop) {
-    this.socket = socket;
-    this.loop = loop;
+    super(socket, loop);
   }
 
   /**
@@ -48,7 +30,7 @@ final class BackendSocket implements EpollIoHandle {
     BackendSocket b;
     boolean connected;
     try {
-      b = new BackendSocket(Socket.newSocketStream(), loop);
+      b = new BackendSocket(StreamSockets.of(address.getAddress()), loop);
     } catch (RuntimeException e) {
       done.accept(null, e);
       return;
@@ -60,36 +42,32 @@ final class BackendSocket implements EpollIoHandle {
       }
       connected = b.socket.connect(address);
     } catch (IOException | RuntimeException e) {
-      b.close();
+      b.close(false);
       done.accept(null, e);
       return;
     }
-    b.register(connected, address, timeoutMs, done);
-  }
-
-  private void register(boolean connected, InetSocketAddress address, int timeoutMs,
-      BiConsumer<BackendSocket, Throwable> done) {
-    loop.register(this).addListener(f -> {
-      if (!f.isSuccess()) {
-        close();
-        done.accept(null, f.cause());
-        return;
+    b.register(failed -> {
+      if (failed != null) {
+        done.accept(null, failed);
+      } else if (connected) {
+        done.accept(b, null);
+      } else {
+        b.awaitConnect(address, timeoutMs, done);
       }
-      registration = (IoRegistration) f.getNow();
-      if (connected) {
-        done.accept(this, null);
-        return;
-      }
-      ScheduledFuture<?> timeout = loop.schedule(() -> fail(done, new ConnectTimeoutException(
-          "connection timed out after " + timeoutMs + " ms: " + address)), timeoutMs, TimeUnit.MILLISECONDS);
-      onReady = ops -> finishConnect(done, timeout);
-      want(Native.EPOLLOUT);
     });
   }
 
-  private void finishConnect(BiConsumer<BackendSocket, Throwable> done, ScheduledFuture<?> timeout) {
+  private void awaitConnect(InetSocketAddress address, int timeoutMs, BiConsumer<BackendSocket, Throwable> done) {
+    ScheduledFuture<?> timeout = loop.schedule(() -> fail(done, new ConnectTimeoutException(
+        "connection timed out after " + timeoutMs + " ms: " + address)), timeoutMs, TimeUnit.MILLISECONDS);
+    onReady(ops -> finishConnect(ops, done, timeout));
+    want(Native.EPOLLOUT);
+  }
+
+  private void finishConnect(int ops, BiConsumer<BackendSocket, Throwable> done, ScheduledFuture<?> timeout) {
     try {
-      if (!socket.finishConnect()) {
+      // writable without an error or hang-up is a completed connect; only a failure needs SO_ERROR read for its cause
+      if ((ops & (Native.EPOLLERR | EPOLLHUP)) != 0 && !socket.finishConnect()) {
         return;
       }
     } catch (IOException | RuntimeException e) {
@@ -100,74 +78,15 @@ final class BackendSocket implements EpollIoHandle {
     timeout.cancel(false);
     // what the relay asks for first (it takes over in this same task, before any event can come): one epoll_ctl
     // fewer than clearing the interest here and setting it there
-    onReady = ops -> { };
+    onReady(ignored -> { });
     want(Native.EPOLLIN | Native.EPOLLRDHUP);
     done.accept(this, null);
   }
 
   private void fail(BiConsumer<BackendSocket, Throwable> done, Throwable cause) {
-    if (!closed) {
-      close();
+    if (!isClosed()) {
+      close(false);
       done.accept(null, cause);
     }
-  }
-
-  /** From here on, readiness goes to {@code handler}. */
-  void onReady(IntConsumer handler) {
-    onReady = handler;
-  }
-
-  /** Asks the event loop for {@code ops}; an unchanged interest costs no {@code epoll_ctl}. */
-  void want(int ops) {
-    if (ops != interest && registration != null && registration.isValid()) {
-      interest = ops;
-      registration.submit(EpollIoOps.valueOf(ops));
-    }
-  }
-
-  Socket socket() {
-    return socket;
-  }
-
-  @Override
-  public FileDescriptor fd() {
-    return socket;
-  }
-
-  @Override
-  public void handle(IoRegistration registration, IoEvent event) {
-    onReady.accept(((EpollIoEvent) event).ops().value());
-  }
-
-  /**
-   * Closes with RST when {@code reset}, else with FIN (after what was written). The descriptor closes before its
-   * registration is cancelled: a closed descriptor has left epoll by itself, so that costs no {@code epoll_ctl}.
-   */
-  void close(boolean reset) {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    try {
-      if (reset) {
-        socket.setSoLinger(0);
-      }
-    } catch (IOException | RuntimeException ignored) {
-      // already broken: a plain close is what is left
-    }
-    try {
-      socket.close();
-    } catch (IOException ignored) {
-      // nothing more to release
-    }
-    if (registration != null) {
-      registration.cancel();
-    }
-  }
-
-  /** Closes with FIN; also what the event loop calls when it shuts down. */
-  @Override
-  public void close() {
-    close(false);
   }
 }

@@ -54,12 +54,11 @@ final class Dialer {
   }
 
   /**
-   * Connects to {@code backend} from {@code client}'s event loop (native epoll) with a bare descriptor for the
+   * Connects to {@code backend} from the client's event loop {@code loop} (native epoll) with a bare descriptor for the
    * splice relay; {@code done} gets the socket or the cause, on that loop.
    */
-  void dialSocket(Backend backend, Channel client, int timeoutMs, boolean keepAlive,
+  void dialSocket(Backend backend, IoEventLoop loop, int timeoutMs, boolean keepAlive,
       BiConsumer<BackendSocket, Throwable> done) {
-    IoEventLoop loop = (IoEventLoop) client.eventLoop();
     resolve(backend, loop, address -> BackendSocket.connect(loop, address, timeoutMs, keepAlive, done),
         cause -> done.accept(null, cause));
   }

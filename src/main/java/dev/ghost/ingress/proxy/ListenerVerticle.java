@@ -3,11 +3,11 @@ package dev.ghost.ingress.proxy;
 import dev.ghost.ingress.config.IngressConfig;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableRef;
+import io.netty.channel.IoEventLoop;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import java.net.BindException;
 import java.util.ArrayList;
@@ -22,9 +22,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Accepts client connections on one event loop. Deployed once per event loop; instances share each listening
- * socket (Vert.x hands every accepted connection to one of them); backends are dialled from the accepted socket's
- * own loop ({@link Dialer}), so both sockets of a connection live on the same thread.
+ * Accepts client connections on one event loop. Deployed once per event loop. On native epoll each instance has its
+ * own listening socket per address ({@link NativeBinder}); elsewhere the instances share Vert.x's
+ * ({@link VertxBinder}). Backends are dialled from the accepted socket's own loop ({@link Dialer}), so both sockets
+ * of a connection live on the same thread.
  *
  * <p>Listeners follow the route table and the listener addresses in force: after a swap, ports routes gained (and
  * addresses a config reload added) are bound and those lost are closed, without touching open connections.
@@ -39,9 +40,9 @@ public final class ListenerVerticle extends VerticleBase {
   private final RouteTableRef tables;
   private final BoundSockets bound;
   private final ProxyServices services;
-  private final Map<Binding, Future<NetServer>> servers = new HashMap<>();
-  /** Per released binding: the shared server let go of, which must be gone before binding the address again. */
-  private final Map<Binding, Future<Object>> releasing = new HashMap<>();
+  private final ReusePortSockets reusePort;
+  private final Map<Binding, Future<Listening>> servers = new HashMap<>();
+  private Listening.Binder binder;
   private final Set<ProxyConnection> open = new HashSet<>();
   private ProxyContext proxy;
   private Context loop;
@@ -54,33 +55,29 @@ public final class ListenerVerticle extends VerticleBase {
   static final long BIND_RETRY_MS = 1_000;
 
   /**
-   * @param listen   listener addresses and port map
-   * @param tables   the node's route table reference
-   * @param bound    where bind results are reported
-   * @param services the node-wide data path services
-   */
-  public ListenerVerticle(IngressConfig.Listen listen, RouteTableRef tables, BoundSockets bound,
-      ProxyServices services) {
-    this(() -> listen, tables, bound, services);
-  }
-
-  /**
-   * Like the other constructor, with the listener addresses read at each reconcile (config reload).
-   *
-   * @param listen the listener addresses and port map in force
+   * @param listen    the listener addresses and port map in force (read at each reconcile: config reload)
+   * @param tables    the node's route table reference
+   * @param bound     where bind results are reported
+   * @param services  the node-wide data path services
+   * @param reusePort the node's native listening sockets, shared by every instance
    */
   public ListenerVerticle(Supplier<IngressConfig.Listen> listen, RouteTableRef tables, BoundSockets bound,
-      ProxyServices services) {
+      ProxyServices services, ReusePortSockets reusePort) {
     this.listen = listen;
     this.tables = tables;
     this.bound = bound;
     this.services = services;
+    this.reusePort = reusePort;
   }
 
   @Override
   public Future<?> start() {
     loop = context;
     proxy = new ProxyContext(new Dialer(vertx), services, open, new Pipes());
+    IoEventLoop epoll = Sockets.epollLoop(context);
+    binder = epoll != null
+        ? new NativeBinder(vertx, epoll, reusePort, proxy)
+        : new VertxBinder(vertx, this::serverOptions);
     tables.onSwap(this::onSwap);
     services.health().drains().onChange(() -> loop.runOnContext(v -> {
       if (!stopped) {
@@ -135,26 +132,16 @@ public final class ListenerVerticle extends VerticleBase {
     return Future.all(pending).mapEmpty();
   }
 
-  /** The shared-ephemeral key of route port 0: negative, and out of the range of real route ports. */
-  private static final int SHARED_EPHEMERAL_ROUTE_PORT_0 = -65536;
-
-  private Future<NetServer> bind(Binding b, boolean startup, long tableVersion) {
+  private Future<Listening> bind(Binding b, boolean startup, long tableVersion) {
     ProxyConnection.Listener label =
         new ProxyConnection.Listener(b.label(), b.routePort(), proxy.metrics().listener(b.label()));
-    NetServer server = vertx.createNetServer(serverOptions())
-        .connectHandler(socket -> new ProxyConnection(proxy, Peer.accepted(socket), label, tables.current()).start());
-    int port = listenPort(b);
-    Future<Object> released = releasing.remove(b);
-    Future<Void> ready = released == null ? Future.succeededFuture() : released.compose(left -> left == null
-        ? Future.succeededFuture()
-        : SharedListeners.awaitGone(vertx, SharedListeners.id(port, b.host()), left));
-    Future<NetServer> f = ready.compose(v -> server.listen(port, b.host()));
+    Future<Listening> f = binder.open(b, client -> new ProxyConnection(proxy, client, label, tables.current()).start());
     servers.put(b, f);
     // A listen that completes after its binding was released (or bound anew) reports nothing: it would put a closed
     // socket's port back on /v1/status, or forget the newer binding
-    f.onSuccess(s -> {
+    f.onSuccess(l -> {
       if (servers.get(b) == f) {
-        onBound(b, s, tableVersion);
+        onBound(b, l.port(), tableVersion);
       }
     }).onFailure(err -> {
       if (servers.get(b) == f) {
@@ -173,22 +160,11 @@ public final class ListenerVerticle extends VerticleBase {
     return h + ":" + b.bindPort();
   }
 
-  /**
-   * A negative port makes every instance share one ephemeral port per (host, route port); route port 0 needs a key
-   * of its own, since -0 is 0 and each instance would bind (and log) a different port.
-   */
-  private static int listenPort(Binding b) {
-    if (b.bindPort() != 0) {
-      return b.bindPort();
-    }
-    return b.routePort() == 0 ? SHARED_EPHEMERAL_ROUTE_PORT_0 : -b.routePort();
-  }
-
-  private void onBound(Binding b, NetServer s, long tableVersion) {
-    // Atomic: instances on other event loops report the same shared socket concurrently
-    if (bound.bound(b, s.actualPort(), tableVersion)) {
+  private void onBound(Binding b, int port, long tableVersion) {
+    // Atomic: instances on other event loops report the same address concurrently
+    if (bound.bound(b, port, tableVersion)) {
       LOG.atInfo().addKeyValue("listener", b.label()).addKeyValue("host", b.host())
-          .addKeyValue("port", s.actualPort()).log("listening");
+          .addKeyValue("port", port).log("listening");
     }
   }
 
@@ -262,29 +238,19 @@ public final class ListenerVerticle extends VerticleBase {
   /** Added to the node's deadline for the listening servers' own grace, so the deadline close is ours. */
   private static final long SERVER_GRACE_MARGIN_MS = 5_000;
 
-  /**
-   * Stops listening on {@code b}. {@link NetServer#close()} would also close every connection the server accepted;
-   * a shutdown closes the listening socket at once and leaves those connections until they end or the drain
-   * timeout passes.
-   */
+  /** Stops listening on {@code b}; the connections it accepted stay until they end or the drain timeout passes. */
   private Future<Void> release(Binding b, long tableVersion) {
     long drainMs = proxy.settings().drainTimeout().toMillis();
     return release(b, tableVersion, drainMs > 0 ? drainMs : NO_DRAIN_DEADLINE_MS);
   }
 
-  /** {@link #release(Binding)} with the connections' grace period given. */
+  /** {@link #release(Binding, long)} with the connections' grace period given. */
   private Future<Void> release(Binding b, long tableVersion, long graceMs) {
-    Future<NetServer> f = servers.remove(b);
+    Future<Listening> f = servers.remove(b);
     if (bound.released(b, tableVersion)) {
       LOG.atInfo().addKeyValue("listener", b.label()).log("listener closed");
     }
-    // The shared server is looked up before letting go of it: the next bind of b waits until it is gone
-    Promise<Object> left = Promise.promise();
-    releasing.put(b, left.future());
-    return f.compose(s -> {
-      left.tryComplete(SharedListeners.current(vertx, SharedListeners.id(listenPort(b), b.host())));
-      return s.shutdown(graceMs, TimeUnit.MILLISECONDS);
-    }).onComplete(ar -> left.tryComplete(null)).recover(err -> Future.succeededFuture());
+    return binder.close(b, f, graceMs).recover(err -> Future.succeededFuture());
   }
 
   private NetServerOptions serverOptions() {
@@ -294,11 +260,16 @@ public final class ListenerVerticle extends VerticleBase {
         .setReuseAddress(true);
   }
 
+  /**
+   * Undeployed (the node stops): listening sockets close; connections still open (a stop without a drain first)
+   * end as at a drain deadline.
+   */
   @Override
   public Future<?> stop() {
     stopped = true;
     List<Future<?>> closing = new ArrayList<>();
-    servers.keySet().forEach(b -> closing.add(servers.get(b).compose(NetServer::close)));
+    new ArrayList<>(servers.keySet()).forEach(b -> closing.add(binder.close(b, servers.remove(b), 0)));
+    new ArrayList<>(open).forEach(c -> c.abort(CloseReason.DRAIN_DEADLINE));
     return Future.join(closing).onComplete(ar -> proxy.pipes().close());
   }
 }

@@ -1,11 +1,13 @@
 package dev.ghost.ingress.proxy;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
@@ -15,14 +17,15 @@ import java.util.ArrayDeque;
 import java.util.function.Consumer;
 
 /**
- * One side of a proxied connection, on its raw Netty channel: read as messages (Netty {@link ByteBuf}s and
- * {@link InputShutdown#FIN}), so bytes are forwarded without a copy and a FIN stays in order with them.
+ * One side of a proxied connection on a transport other than native epoll, on its raw Netty channel: read as
+ * messages (Netty {@link ByteBuf}s and {@link InputShutdown#FIN}), so bytes are forwarded without a copy and a FIN
+ * stays in order with them.
  *
  * <p>An accepted socket leaves Vert.x at once ({@link #accepted}); a backend socket never enters it
  * ({@link Dialer}). Messages go to the current consumer; while there is none (between sniffing and relaying) reads
  * are off and what was already read waits in a small queue.
  */
-final class Peer {
+final class Peer implements Downstream {
 
   /** Pipeline name of the reader. */
   static final String HANDLER_NAME = "ghost-peer";
@@ -69,7 +72,8 @@ final class Peer {
   }
 
   /** Routes every held and future message to {@code c}, in order, and reads. */
-  void consumeWith(Consumer<Object> c) {
+  @Override
+  public void consumeWith(Consumer<Object> c) {
     consumer = c;
     Object msg;
     while (consumer == c && (msg = held.poll()) != null) {
@@ -81,13 +85,15 @@ final class Peer {
   }
 
   /** Stops consuming and reading; what still arrives from a read under way is held. */
-  void hold() {
+  @Override
+  public void hold() {
     consumer = null;
     channel.config().setAutoRead(false);
   }
 
   /** Runs once when the channel closes or fails (a close also follows a read error). */
-  void onGone(Runnable r) {
+  @Override
+  public void onGone(Runnable r) {
     onGone = r;
   }
 
@@ -121,13 +127,8 @@ final class Peer {
     }
   }
 
-  /**
-   * Closes a client that was never written to (a routing or limit outcome before any relay): FIN or RST as
-   * {@code action} says. A FIN is sent by shutting output down before closing, because closing with unread input
-   * (bytes still arriving after the verdict, or sent before an accept-time decision) makes the kernel answer with
-   * a reset instead; once our FIN is out, the peer reads an orderly end whatever follows.
-   */
-  void refuse(CloseReason.CloseAction action) {
+  @Override
+  public void refuse(CloseReason.CloseAction action) {
     releaseHeld();
     if (action == CloseReason.CloseAction.RST) {
       Sockets.reset(channel);
@@ -138,12 +139,24 @@ final class Peer {
     }
   }
 
-  InetSocketAddress localAddress() {
+  @Override
+  public InetSocketAddress localAddress() {
     return (InetSocketAddress) channel.localAddress();
   }
 
-  InetSocketAddress remoteAddress() {
+  @Override
+  public InetSocketAddress remoteAddress() {
     return (InetSocketAddress) channel.remoteAddress();
+  }
+
+  @Override
+  public EventLoop loop() {
+    return channel.eventLoop();
+  }
+
+  @Override
+  public ByteBufAllocator alloc() {
+    return channel.alloc();
   }
 
   private void releaseHeld() {

@@ -47,7 +47,7 @@ final class ProxyConnection {
   }
 
   private final ProxyContext ctx;
-  private final Peer client;
+  private final Downstream client;
   private final Listener listener;
   private final RouteTable table;
   private final long serial;
@@ -77,7 +77,7 @@ final class ProxyConnection {
   private boolean clientSlot;
   private boolean routeSlot;
 
-  ProxyConnection(ProxyContext ctx, Peer client, Listener listener, RouteTable table) {
+  ProxyConnection(ProxyContext ctx, Downstream client, Listener listener, RouteTable table) {
     this.ctx = ctx;
     this.client = client;
     this.listener = listener;
@@ -141,7 +141,7 @@ final class ProxyConnection {
     } else if (routes.isEmpty()) {
       close(CloseReason.NO_ROUTE);
     } else {
-      sniffTimer = client.channel().eventLoop().schedule(this::onSniffTimeout,
+      sniffTimer = client.loop().schedule(this::onSniffTimeout,
           ctx.settings().sniffTimeout().toMillis(), TimeUnit.MILLISECONDS);
       client.consumeWith(this::onSniffMessage);
     }
@@ -237,12 +237,13 @@ final class ProxyConnection {
     IngressConfig.Proxy settings = ctx.settings();
     // the timeout in force now (config reload), not the one the listener started with
     int timeoutMs = (int) settings.connectTimeout().toMillis();
-    if (SpliceRelay.canSplice(client.channel())) {
-      ctx.dialer().dialSocket(candidate, client.channel(), timeoutMs, settings.tcpKeepAlive(), (socket, cause) ->
-          onDialed(plan, attempt, socket == null ? null : () -> onConnected(socket), cause));
+    if (client instanceof ClientSocket bare) {
+      ctx.dialer().dialSocket(candidate, bare.loop(), timeoutMs, settings.tcpKeepAlive(), (socket, cause) ->
+          onDialed(plan, attempt, socket == null ? null : () -> onConnected(bare, socket), cause));
     } else {
-      ctx.dialer().dial(candidate, client.channel(), timeoutMs, settings.tcpKeepAlive(), (channel, cause) ->
-          onDialed(plan, attempt, channel == null ? null : () -> onConnected(Peer.connected(channel)), cause));
+      Peer peer = (Peer) client;
+      ctx.dialer().dial(candidate, peer.channel(), timeoutMs, settings.tcpKeepAlive(), (channel, cause) ->
+          onDialed(plan, attempt, channel == null ? null : () -> onConnected(peer, Peer.connected(channel)), cause));
     }
   }
 
@@ -274,8 +275,8 @@ final class ProxyConnection {
     return err instanceof java.net.ConnectException ? "refused" : "error";
   }
 
-  /** Native epoll: the backend socket joins the splice relay, the preamble going out ahead of everything. */
-  private void onConnected(BackendSocket upstream) {
+  /** Native epoll: both bare sockets join the splice relay, the preamble going out ahead of everything. */
+  private void onConnected(ClientSocket downstream, BackendSocket upstream) {
     if (state != State.DIALING) {
       upstream.close(false);
       return;
@@ -284,11 +285,11 @@ final class ProxyConnection {
     ctx.metrics().relayStarted(SpliceRelay.KIND);
     SpliceRelay splice = new SpliceRelay(idleTimeout(), ctx.pipes());
     relay = splice;
-    splice.start(client, upstream, preamble(), clientFin).onComplete(ar -> onRelayDone(ar.result()));
+    splice.start(downstream, upstream, preamble(), clientFin).onComplete(ar -> onRelayDone(ar.result()));
   }
 
   /** Other transports: the preamble is written on the backend channel, then the buffered relay takes both over. */
-  private void onConnected(Peer upstream) {
+  private void onConnected(Peer downstream, Peer upstream) {
     if (state != State.DIALING) {
       upstream.close(CloseReason.CloseAction.FIN);
       return;
@@ -301,7 +302,7 @@ final class ProxyConnection {
     ctx.metrics().relayStarted(NettyRelay.KIND);
     NettyRelay buffered = new NettyRelay(idleTimeout());
     relay = buffered;
-    buffered.start(client, upstream, clientFin).onComplete(ar -> onRelayDone(ar.result()));
+    buffered.start(downstream, upstream, clientFin).onComplete(ar -> onRelayDone(ar.result()));
   }
 
   /**
@@ -318,7 +319,7 @@ final class ProxyConnection {
       releaseReceived();
       return null;
     }
-    ByteBuf preamble = client.channel().alloc().directBuffer(length);
+    ByteBuf preamble = client.alloc().directBuffer(length);
     preamble.writeBytes(header);
     for (ByteBuf buf : received) {
       preamble.writeBytes(buf, buf.readerIndex(), buf.readableBytes());
@@ -394,7 +395,7 @@ final class ProxyConnection {
     routeMeters.drainStarted();
     Duration timeout = route.drainTimeout() != null ? route.drainTimeout() : ctx.settings().drainTimeout();
     if (!timeout.isZero()) {
-      drainTimer = client.channel().eventLoop().schedule(() -> {
+      drainTimer = client.loop().schedule(() -> {
         drainTimer = null;
         abort(CloseReason.DRAIN_DEADLINE);
       }, timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -4,7 +4,7 @@ package dev.ghost.ingress.proxy;
  * Moves bytes both ways between a client and a backend until both directions are finished, with backpressure and
  * half-close. From its start on, a relay owns both sockets and closes them; its start completes with a
  * {@link Result} once both are closed. Each relay starts from what its transport gives it: {@link SpliceRelay} from
- * a client channel and a {@link BackendSocket}, {@link NettyRelay} from two channels.
+ * two bare sockets ({@link ClientSocket}, {@link BackendSocket}), {@link NettyRelay} from two channels.
  *
  * <p>Byte counts and the close reason come out of the relay, not out of Vert.x metrics.
  */

@@ -5,6 +5,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.vertx.core.Context;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.impl.ConnectionBase;
@@ -13,9 +18,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
- * The few things the data path needs below Vert.x's {@link NetSocket}: taking an accepted channel away from Vert.x,
- * reset, and the raw addresses. Uses {@code io.vertx.core.internal}, which Vert.x exports but does not promise to
- * keep stable; everything that touches it is in this class.
+ * The few things the data path needs below Vert.x: a context's Netty event loop, taking an accepted channel away
+ * from Vert.x, reset, and the raw addresses. Uses {@code io.vertx.core.internal}, which Vert.x exports but does not
+ * promise to keep stable; everything that touches it is in this class.
  */
 final class Sockets {
 
@@ -74,6 +79,12 @@ final class Sockets {
       }
       ch.close();
     }
+  }
+
+  /** The native epoll event loop behind a Vert.x context, or null on any other transport. */
+  static IoEventLoop epollLoop(Context context) {
+    EventLoop loop = ((ContextInternal) context).nettyEventLoop();
+    return loop instanceof IoEventLoop io && io.isIoType(EpollIoHandler.class) ? io : null;
   }
 
   /** {@code ::ffff:a.b.c.d} becomes {@code a.b.c.d} (the route table's rule); anything else is returned as is. */
