@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class AccessLog {
 
-  /** The logger name; its appender is configured in logback.xml. */
+  /** The logger name; its never-blocking appender is set up by {@link LogSetup}. */
   public static final String LOGGER = "ghost.access";
 
   private final Logger log = LoggerFactory.getLogger(LOGGER);
