@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A valid configuration whose address is already taken: the shipped jar exits 1 (not 2: the config is fine) with
- * one clear stderr line naming the address, and does so promptly.
+ * one clear stderr line naming the address, and does so promptly. Addresses that do not overlap share a port.
  */
 class PortInUseIT {
 
@@ -72,6 +72,36 @@ class PortInUseIT {
           "file = \"" + dir.resolve("state.json") + "\"",
           ""));
       assertStartFails(config, "127.0.0.1:" + port);
+    }
+  }
+
+  @Test
+  void anIpv6LoopbackAndTheIpv4WildcardListenOnOnePort() throws Exception {
+    int port;
+    try (ServerSocket free = occupy("::1")) {
+      port = free.getLocalPort();
+    }
+    Path config = JarProcess.write(dir, "both.toml", String.join("\n",
+        "[listen]",
+        "ipv6 = [\"[::1]:" + port + "\"]",
+        "ipv4 = [\"0.0.0.0:" + port + "\"]",
+        "[admin]",
+        "listen = \"127.0.0.1:0\"",
+        "[state]",
+        "file = \"" + dir.resolve("state.json") + "\"",
+        "[[route]]",
+        "id = \"raw\"",
+        "port = " + port,
+        "protocol = \"tcp_raw\"",
+        "backends = [\"[::1]:" + dev.ghost.ingress.testing.RawServer.refusedPort("::1") + "\"]",
+        ""));
+    try (JarProcess p = JarProcess.start(Map.of(), "--config", config.toString())) {
+      p.awaitStdout(l -> l.contains("\"msg\":\"ingress ready\""), JarProcess.START_DEADLINE);
+      for (String host : new String[] {"::1", "127.0.0.1"}) {
+        try (java.net.Socket s = new java.net.Socket(host, port)) {
+          assertThat(s.isConnected()).as(host).isTrue();
+        }
+      }
     }
   }
 }
