@@ -119,6 +119,11 @@ public final class IngressMetrics {
     }
   }
 
+  /** A ready control-plane instance dropped for its address ({@code missing_address}, {@code bad_address}). */
+  public void instanceDropped(String reason) {
+    counter(MetricNames.SYNC_INSTANCES_DROPPED, "reason", reason).increment();
+  }
+
   public void syncTable() {
     counter(MetricNames.SYNC_TABLES).increment();
   }

@@ -58,6 +58,11 @@ public final class MetricNames {
   public static final String SYNC_ERRORS = "ghost.sync.errors";
   /** Counter {outcome}: control-plane events read: applied, ignored (unknown type), rejected (bad payload). */
   public static final String SYNC_EVENTS = "ghost.sync.events";
+  /**
+   * Counter {reason}: ready control-plane instances given no connections because of their {@code overlay_ipv6}:
+   * missing_address or bad_address (not an IPv6 literal); each instance and address counted once.
+   */
+  public static final String SYNC_INSTANCES_DROPPED = "ghost.sync.instances.dropped";
   /** Counter: route tables swapped in from the control plane. */
   public static final String SYNC_TABLES = "ghost.sync.tables";
   /** Gauge: the control-plane event cursor this node has applied up to. */

@@ -79,13 +79,16 @@ public final class ControlPlaneClient {
     });
   }
 
-  /** Every ready instance's overlay IPv6 of one process type of an environment, across all pages. */
-  public Future<List<String>> readyInstances(String app, String env, String processType) {
-    return instancePages(app, env, processType, null, new ArrayList<>());
+  /**
+   * Every ready instance's overlay IPv6 of one process type of an environment, across all pages, and the ready
+   * instances dropped for their address.
+   */
+  public Future<Instances> readyInstances(String app, String env, String processType) {
+    return instancePages(app, env, processType, null, new ArrayList<>(), new ArrayList<>());
   }
 
-  private Future<List<String>> instancePages(String app, String env, String processType, String cursor,
-      List<String> acc) {
+  private Future<Instances> instancePages(String app, String env, String processType, String cursor,
+      List<String> acc, List<InstancePage.Dropped> dropped) {
     String url = base + "/v1/orgs/" + org + "/apps/" + encode(app) + "/envs/" + encode(env) + "/instances"
         + "?process_type=" + encode(processType == null ? "" : processType) + "&status=ready&limit=" + PAGE
         + (cursor == null ? "" : "&cursor=" + encode(cursor));
@@ -97,9 +100,10 @@ public final class ControlPlaneClient {
         return Future.failedFuture(bad("instances page: " + e.getMessage()));
       }
       acc.addAll(page.readyIpv6());
+      dropped.addAll(page.dropped());
       return page.nextCursor() == null || page.nextCursor().equals(cursor)
-          ? Future.succeededFuture(acc)
-          : instancePages(app, env, processType, page.nextCursor(), acc);
+          ? Future.succeededFuture(new Instances(acc, dropped))
+          : instancePages(app, env, processType, page.nextCursor(), acc, dropped);
     });
   }
 
@@ -233,4 +237,12 @@ public final class ControlPlaneClient {
    * @param nextAfter the cursor to ask from next
    */
   public record EventPage(List<CpEvent> events, long nextAfter) {}
+
+  /**
+   * The ready instances of one route's environment and process type, all pages.
+   *
+   * @param readyIpv6 their overlay addresses, as {@link InstancePage#readyIpv6()}
+   * @param dropped   ready instances that get no connections because of their address
+   */
+  public record Instances(List<String> readyIpv6, List<InstancePage.Dropped> dropped) {}
 }

@@ -57,6 +57,7 @@ public final class SyncVerticle extends VerticleBase {
   private final IngressMetrics metrics;
   private final SyncStatus status;
   private final Runnable onFirstTable;
+  private final DroppedInstances droppedInstances;
   private ControlPlaneClient client;
   private ControlPlaneState state = ControlPlaneState.EMPTY;
   private Future<Void> tail = Future.succeededFuture();
@@ -113,6 +114,7 @@ public final class SyncVerticle extends VerticleBase {
     this.metrics = metrics;
     this.status = status;
     this.onFirstTable = onFirstTable;
+    this.droppedInstances = new DroppedInstances(metrics);
   }
 
   @Override
@@ -363,7 +365,10 @@ public final class SyncVerticle extends VerticleBase {
         continue;
       }
       fetches.add(client.readyInstances(route.appId(), route.envId(), route.processType())
-          .map(ips -> new Fetched(id, route.backendsFor(ips)))
+          .map(found -> {
+            found.dropped().forEach(d -> droppedInstances.report(id, d));
+            return new Fetched(id, route.backendsFor(found.readyIpv6()));
+          })
           .onFailure(err -> onFailure("instances of " + id, err))
           .otherwise((Fetched) null));
     }
