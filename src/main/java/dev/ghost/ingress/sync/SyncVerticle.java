@@ -48,6 +48,11 @@ public final class SyncVerticle extends VerticleBase {
   /** A stream with no line for this long is treated as broken (the contract: fall back to polling). */
   private static final Duration STREAM_SILENCE = Duration.ofSeconds(30);
   private static final long REFRESH_ALL_MIN_GAP_MS = 1_000;
+  /**
+   * Feed bytes read into one batch before it is applied; the rest is read by the next poll (or the next round of
+   * a replay). With each page capped too, a control plane that pages forever cannot fill the heap.
+   */
+  static final long MAX_BATCH_BYTES = 16L << 20;
 
   /** Replaced by {@link #staticsChanged} (a config reload); its control-plane and state settings never change. */
   private volatile IngressConfig config;
@@ -451,23 +456,53 @@ public final class SyncVerticle extends VerticleBase {
     return capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
   }
 
-  /** Reads every event after the cursor minus the heal window, page by page, and applies them as one batch. */
+  /**
+   * Reads the events after the cursor minus the heal window, page by page up to {@link #MAX_BATCH_BYTES}, and
+   * applies them as one batch.
+   */
   private Future<Void> poll() {
     long from = Math.max(0, state.cursor() - HEAL_WINDOW);
-    return readFeed(from, new ArrayList<>(), 0).compose(events -> {
+    return readFeed(from).compose(batch -> {
       status.success();
       if (leading && stream == null) {
         status.mode(pollFailures > 0 ? SyncStatus.Mode.BACKOFF : SyncStatus.Mode.POLLING);
       }
-      return apply(events);
+      return apply(batch.events());
     }).onFailure(err -> onFailure("event feed", err));
   }
 
-  private Future<List<CpEvent>> readFeed(long after, List<CpEvent> acc, int pages) {
+  /**
+   * Events read from the feed in one go.
+   *
+   * @param events    ascending, as the feed sent them
+   * @param nextAfter where the feed said to read on
+   * @param complete  true when the feed had no more (a short page), false when the byte budget ended the read
+   */
+  private record Batch(List<CpEvent> events, long nextAfter, boolean complete) {}
+
+  private Future<Batch> readFeed(long after) {
+    return readFeed(after, new ArrayList<>(), 0);
+  }
+
+  private Future<Batch> readFeed(long after, List<CpEvent> acc, long bytes) {
     return client.events(after, ControlPlaneClient.PAGE).compose(page -> {
       acc.addAll(page.events());
+      long read = bytes + page.bytes();
       boolean more = page.events().size() == ControlPlaneClient.PAGE && page.nextAfter() > after;
-      return more ? readFeed(page.nextAfter(), acc, pages + 1) : Future.succeededFuture(acc);
+      if (more && read >= MAX_BATCH_BYTES) {
+        return Future.succeededFuture(new Batch(acc, page.nextAfter(), false));
+      }
+      return more ? readFeed(page.nextAfter(), acc, read)
+          : Future.succeededFuture(new Batch(acc, page.nextAfter(), true));
+    });
+  }
+
+  /** The whole feed folded into {@code acc} batch by batch, so no more than one batch of events is held at once. */
+  private Future<ControlPlaneState> replay(ControlPlaneState acc, long after) {
+    return readFeed(after).compose(batch -> {
+      ControlPlaneState next = acc.apply(batch.events()).next();
+      return batch.complete() || batch.nextAfter() <= after ? Future.succeededFuture(next)
+          : replay(next, batch.nextAfter());
     });
   }
 
@@ -538,18 +573,21 @@ public final class SyncVerticle extends VerticleBase {
 
   /** Replays the whole feed into a fresh state; swaps only if the result differs from what is served. */
   private Future<Void> rebuild() {
-    return readFeed(0, new ArrayList<>(), 0).compose(events -> {
-      ControlPlaneState rebuilt = ControlPlaneState.EMPTY.apply(events).next();
-      return fetchBackends(rebuilt, rebuilt.routes().keySet());
-    }).map(fetched -> {
-      // A failed fetch keeps that route's previous set (contract §2), in a rebuild too
-      ControlPlaneState rebuilt = fetched.withBackendsFrom(state);
+    return replayFromZero().map(rebuilt -> {
       if (!rebuilt.sameContent(state)) {
         LOG.atWarn().addKeyValue("cursor", rebuilt.cursor()).log("full rebuild differs from the served state");
         publish(rebuilt, "rebuild");
       }
       return (Void) null;
     }).onFailure(err -> onFailure("rebuild", err));
+  }
+
+  /** The feed replayed from event 0 with every route's instances fetched. */
+  private Future<ControlPlaneState> replayFromZero() {
+    return replay(ControlPlaneState.EMPTY, 0)
+        .compose(rebuilt -> fetchBackends(rebuilt, rebuilt.routes().keySet()))
+        // A failed fetch keeps that route's previous set (contract §2), in a replay too
+        .map(fetched -> fetched.withBackendsFrom(state));
   }
 
   private void onFailure(String what, Throwable err) {

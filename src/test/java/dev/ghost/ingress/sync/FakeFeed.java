@@ -26,6 +26,19 @@ final class FakeFeed implements AutoCloseable {
   final AtomicInteger streamsServed = new AtomicInteger();
   /** When set, the instances list answers 503 (retryable problem+json). */
   volatile boolean failInstances;
+  /** How the event feed misbehaves; {@link Oversize#NONE} serves it as the contract says. */
+  volatile Oversize oversize = Oversize.NONE;
+
+  /** Pages no contract-abiding control plane serves. */
+  enum Oversize {
+    NONE,
+    /** Five times the {@code limit} asked for, valid route.created events after the cursor. */
+    MORE_ITEMS_THAN_LIMIT,
+    /** One valid route.created event padded to 6 MiB, sent chunked (no Content-Length to refuse it by). */
+    HUGE_BODY,
+    /** Always a full page of {@code limit} events of an unknown type, 1 KiB each, after any cursor: it never ends. */
+    ENDLESS
+  }
 
   private FakeFeed(Vertx vertx) {
     server = vertx.createHttpServer().requestHandler(req -> {
@@ -48,6 +61,10 @@ final class FakeFeed implements AutoCloseable {
           }
         }
         req.response().writeHead();
+      } else if (path.endsWith("/events") && oversize != Oversize.NONE) {
+        feedReads.incrementAndGet();
+        serveOversized(req.response(), Long.parseLong(req.getParam("after_event_id", "0")),
+            Integer.parseInt(req.getParam("limit", "50")));
       } else if (path.endsWith("/events")) {
         feedReads.incrementAndGet();
         long after = Long.parseLong(req.getParam("after_event_id", "0"));
@@ -81,6 +98,37 @@ final class FakeFeed implements AutoCloseable {
     });
   }
 
+  private void serveOversized(io.vertx.core.http.HttpServerResponse resp, long after, int limit) {
+    resp.putHeader("content-type", "application/json");
+    if (oversize == Oversize.MORE_ITEMS_THAN_LIMIT) {
+      JsonArray items = new JsonArray();
+      for (int i = 1; i <= limit * 5; i++) {
+        items.add(envelope(after + i, "route.created", routeCreated("rt_junk" + i, "junk" + i + ".example.com", 9)));
+      }
+      resp.end(new JsonObject().put("items", items).put("next_after_event_id", after + limit * 5L).encode());
+      return;
+    }
+    if (oversize == Oversize.ENDLESS) {
+      JsonArray items = new JsonArray();
+      String pad = "x".repeat(1024);
+      for (int i = 1; i <= limit; i++) {
+        items.add(envelope(after + i, "widget.spun", new JsonObject().put("pad", pad)));
+      }
+      resp.end(new JsonObject().put("items", items).put("next_after_event_id", after + limit).encode());
+      return;
+    }
+    JsonObject item = envelope(after + 1, "route.created", routeCreated("rt_junk", "junk.example.com", 9));
+    String pad = "x".repeat(64 * 1024);
+    String whole = new JsonObject().put("items", new JsonArray().add(item.put("pad", "PAD")))
+        .put("next_after_event_id", after + 1).encode();
+    int at = whole.indexOf("PAD");
+    resp.setChunked(true).write(whole.substring(0, at));
+    for (int i = 0; i < 96; i++) {
+      resp.write(pad);
+    }
+    resp.end(whole.substring(at + 3));
+  }
+
   static FakeFeed start(Vertx vertx) {
     FakeFeed f = new FakeFeed(vertx);
     f.server.listen(0, "127.0.0.1").await();
@@ -93,14 +141,18 @@ final class FakeFeed implements AutoCloseable {
 
   /** Makes an event visible. */
   FakeFeed add(long id, String type, JsonObject payload) {
+    events.add(envelope(id, type, payload));
+    return this;
+  }
+
+  private static JsonObject envelope(long id, String type, JsonObject payload) {
     JsonObject e = new JsonObject().put("event_id", id).put("occurred_at", "2026-01-01T00:00:00Z")
         .put("event_type", type).put("event_version", 1).put("aggregate_type", type.split("\\.")[0])
         .put("aggregate_id", payload == null ? "x" : payload.getString("routeId", "x")).put("aggregate_seq", 1);
     if (payload != null) {
       e.put("payload", payload);
     }
-    events.add(e);
-    return this;
+    return e;
   }
 
   /** A camelCase route.created payload for a tls_passthrough route on 443 of {@link SyncFixture#ENV}. */
