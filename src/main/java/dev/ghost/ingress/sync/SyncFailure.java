@@ -26,7 +26,12 @@ public enum SyncFailure {
   /** The event stream sent nothing for too long. */
   STREAM_SILENT,
   /** An NDJSON line over the 1 MiB cap. */
-  LINE_TOO_LONG;
+  LINE_TOO_LONG,
+  /**
+   * The feed ends below the node's cursor (a restored or replaced control plane, a foreign state file): the node
+   * replays from event 0 rather than wait past events it would never read.
+   */
+  CURSOR_AHEAD;
 
   /** The metric label. */
   public String label() {

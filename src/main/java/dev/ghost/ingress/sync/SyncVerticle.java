@@ -458,14 +458,20 @@ public final class SyncVerticle extends VerticleBase {
 
   /**
    * Reads the events after the cursor minus the heal window, page by page up to {@link #MAX_BATCH_BYTES}, and
-   * applies them as one batch.
+   * applies them as one batch. A feed whose events all lie below the cursor is behind this node: it is replayed
+   * from 0 instead of being read past for good.
    */
   private Future<Void> poll() {
-    long from = Math.max(0, state.cursor() - HEAL_WINDOW);
+    long cursor = state.cursor();
+    long from = Math.max(0, cursor - HEAL_WINDOW);
     return readFeed(from).compose(batch -> {
       status.success();
       if (leading && stream == null) {
         status.mode(pollFailures > 0 ? SyncStatus.Mode.BACKOFF : SyncStatus.Mode.POLLING);
+      }
+      long head = batch.highestId();
+      if (cursor > 0 && batch.complete() && head < cursor) {
+        return replayBehindFeed(cursor, head);
       }
       return apply(batch.events());
     }).onFailure(err -> onFailure("event feed", err));
@@ -478,7 +484,13 @@ public final class SyncVerticle extends VerticleBase {
    * @param nextAfter where the feed said to read on
    * @param complete  true when the feed had no more (a short page), false when the byte budget ended the read
    */
-  private record Batch(List<CpEvent> events, long nextAfter, boolean complete) {}
+  private record Batch(List<CpEvent> events, long nextAfter, boolean complete) {
+
+    /** The highest event id in the batch; 0 when it has none. */
+    long highestId() {
+      return events.stream().mapToLong(CpEvent::eventId).max().orElse(0);
+    }
+  }
 
   private Future<Batch> readFeed(long after) {
     return readFeed(after, new ArrayList<>(), 0);
@@ -588,6 +600,28 @@ public final class SyncVerticle extends VerticleBase {
         .compose(rebuilt -> fetchBackends(rebuilt, rebuilt.routes().keySet()))
         // A failed fetch keeps that route's previous set (contract §2), in a replay too
         .map(fetched -> fetched.withBackendsFrom(state));
+  }
+
+  /**
+   * The feed ends below this node's cursor (the control plane was restored or replaced, or the state file came
+   * from another one): reading on from the cursor would skip every new event until the next rebuild. Said once
+   * per detection, counted as {@code cursor_ahead}, and answered by a replay from 0 that is served even when its
+   * routes are the same, so the cursor (and the stream, reopened) moves back to the feed's head.
+   */
+  private Future<Void> replayBehindFeed(long cursor, long head) {
+    metrics.syncError(SyncFailure.CURSOR_AHEAD.label());
+    status.error(SyncFailure.CURSOR_AHEAD.label() + ": event feed");
+    LOG.atWarn().addKeyValue("kind", SyncFailure.CURSOR_AHEAD.label()).addKeyValue("cursor", cursor)
+        .addKeyValue("feed_head", head)
+        .log("control-plane feed is behind this node's cursor; replaying from event 0");
+    return replayFromZero().map(rebuilt -> {
+      publish(rebuilt, "cursor_reset");
+      EventStream open = stream;
+      if (open != null) {
+        open.close(); // it was opened after the old cursor; it reconnects from the new one
+      }
+      return (Void) null;
+    });
   }
 
   private void onFailure(String what, Throwable err) {
