@@ -132,6 +132,11 @@ public final class IngressMetrics {
     counter(MetricNames.STATE_FILE_LOADS, "outcome", outcome).increment();
   }
 
+  /** One admin request or connection refused, by {@code admin.AdminRefusal} label. */
+  public void adminRefusal(String reason) {
+    counter(MetricNames.ADMIN_REFUSALS, "reason", reason).increment();
+  }
+
   public void configReloadFailure(String reason) {
     counter(MetricNames.CONFIG_RELOAD_FAILURES, "reason", reason).increment();
   }

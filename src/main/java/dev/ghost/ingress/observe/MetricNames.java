@@ -95,6 +95,11 @@ public final class MetricNames {
   public static final String BACKEND_ELIGIBLE = "ghost.backend.eligible";
   /** Gauge: open connections whose drain clock runs (their backend left its route or was drained), all backends. */
   public static final String CONNECTIONS_DRAINING = "ghost.connections.draining";
+  /**
+   * Counter {reason}: admin HTTP requests and connections refused: foreign_host, cross_site, unsupported_media_type,
+   * body_too_large, malformed_request, unauthorized, not_loopback, connection_limit, request_timeout.
+   */
+  public static final String ADMIN_REFUSALS = "ghost.admin.refusals";
   /** Counter {reason}: config reloads refused (missing, unreadable, parse, invalid); the previous config stays. */
   public static final String CONFIG_RELOAD_FAILURES = "ghost.config.reload.failures";
   /** Counter {trigger}: config reloads that changed something in force; trigger is scan or admin. */
