@@ -122,7 +122,7 @@ public final class ControlPlaneClient {
    * {@code sink}; the returned stream ends (its {@link EventStream#ended()} fails) when the connection breaks, a
    * line is over the cap, or nothing arrives for {@code silence}.
    */
-  public Future<EventStream> stream(long afterEventId, java.util.function.Consumer<CpEvent> sink,
+  public Future<EventStream> stream(long afterEventId, EventStream.Sink sink,
       java.time.Duration silence) {
     String url = base + "/v1/orgs/" + org + "/events/stream?after_event_id=" + afterEventId + "&poll_ms=100";
     String requestId = UUID.randomUUID().toString();

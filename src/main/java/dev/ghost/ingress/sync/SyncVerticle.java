@@ -73,6 +73,8 @@ public final class SyncVerticle extends VerticleBase {
   private long lastRefreshAll;
   private boolean stopped;
   private final List<CpEvent> streamed = new ArrayList<>();
+  /** The settle callbacks of {@link #streamed}'s lines, run once their batch is applied. */
+  private final List<Runnable> streamedSettles = new ArrayList<>();
   private boolean flushScheduled;
   private final boolean leadAtStart;
   private volatile boolean leading;
@@ -191,6 +193,7 @@ public final class SyncVerticle extends VerticleBase {
         open.close();
       }
       streamed.clear();
+      streamedSettles.clear(); // their stream is closed
       status.mode(SyncStatus.Mode.FOLLOWING);
       LOG.atInfo().addKeyValue("cursor", state.cursor()).log("sync stopped: following the cluster");
       return Future.succeededFuture();
@@ -537,20 +540,25 @@ public final class SyncVerticle extends VerticleBase {
     }).onFailure(err -> onStreamEnded(null, err, t));
   }
 
-  private void onStreamed(CpEvent event) {
+  private void onStreamed(CpEvent event, Runnable settle) {
     if (!leading) {
+      settle.run();
       return; // a line that raced a follow()
     }
     streamed.add(event);
+    streamedSettles.add(settle);
     if (!flushScheduled) {
       flushScheduled = true;
       // Lines that arrive together are applied together
       vertx.runOnContext(v -> {
         flushScheduled = false;
         List<CpEvent> batch = new ArrayList<>(streamed);
+        List<Runnable> settles = new ArrayList<>(streamedSettles);
         streamed.clear();
+        streamedSettles.clear();
         status.success();
-        enqueue(() -> apply(batch));
+        // Settled once applied (or failed): until then the lines count against the stream's backlog
+        enqueue(() -> apply(batch).andThen(ar -> settles.forEach(Runnable::run)));
       });
     }
   }

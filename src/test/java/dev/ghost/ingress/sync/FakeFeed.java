@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class FakeFeed implements AutoCloseable {
 
+  private final Vertx vertx;
   private final HttpServer server;
   private final List<JsonObject> events = new CopyOnWriteArrayList<>();
   final AtomicInteger feedReads = new AtomicInteger();
@@ -26,6 +27,17 @@ final class FakeFeed implements AutoCloseable {
   final AtomicInteger streamsServed = new AtomicInteger();
   /** When set, the instances list answers 503 (retryable problem+json). */
   volatile boolean failInstances;
+  /**
+   * When set, a stream sends {@code instance.status_changed} lines of 1 KiB without end, as fast as the node reads
+   * them (the server respects its own write queue).
+   */
+  volatile boolean floodStreams;
+  /** Bytes of flood lines written so far. */
+  final java.util.concurrent.atomic.AtomicLong floodBytes = new java.util.concurrent.atomic.AtomicLong();
+  /** Instances requests answered. */
+  final AtomicInteger instanceReads = new AtomicInteger();
+  /** Delay of every instances answer, to make applying slower than streaming. */
+  volatile long instancesDelayMs;
   /** How the event feed misbehaves; {@link Oversize#NONE} serves it as the contract says. */
   volatile Oversize oversize = Oversize.NONE;
 
@@ -41,6 +53,7 @@ final class FakeFeed implements AutoCloseable {
   }
 
   private FakeFeed(Vertx vertx) {
+    this.vertx = vertx;
     server = vertx.createHttpServer().requestHandler(req -> {
       String path = req.path();
       if (!("Bearer " + SyncFixture.TOKEN).equals(req.getHeader("Authorization"))) {
@@ -60,7 +73,12 @@ final class FakeFeed implements AutoCloseable {
                 .put("payload", e.getValue("payload")).encode() + "\n");
           }
         }
-        req.response().writeHead();
+        if (!req.response().headWritten()) {
+          req.response().writeHead(); // the status line at once, even with no event to send
+        }
+        if (floodStreams) {
+          flood(req.response(), after + 1_000_000);
+        }
       } else if (path.endsWith("/events") && oversize != Oversize.NONE) {
         feedReads.incrementAndGet();
         serveOversized(req.response(), Long.parseLong(req.getParam("after_event_id", "0")),
@@ -86,6 +104,9 @@ final class FakeFeed implements AutoCloseable {
       } else if (path.endsWith("/instances") && failInstances) {
         req.response().setStatusCode(503).putHeader("content-type", "application/problem+json")
             .end(new JsonObject().put("status", 503).put("retryable", true).put("code", "unavailable").encode());
+      } else if (path.endsWith("/instances") && instanceReads.incrementAndGet() > 0 && instancesDelayMs > 0) {
+        vertx.setTimer(instancesDelayMs, t -> req.response().putHeader("content-type", "application/json")
+            .end(instancesPage()));
       } else if (path.endsWith("/instances")) {
         req.response().putHeader("content-type", "application/json").end(new JsonObject()
             .put("items", new JsonArray().add(new JsonObject().put("id", "inst_1").put("env_id", SyncFixture.ENV)
@@ -96,6 +117,33 @@ final class FakeFeed implements AutoCloseable {
             .end(new JsonObject().put("status", 404).put("retryable", false).encode());
       }
     });
+  }
+
+  private static String instancesPage() {
+    return new JsonObject().put("items", new JsonArray().add(new JsonObject().put("id", "inst_1")
+        .put("env_id", SyncFixture.ENV).put("process_type", "web").put("status", "ready")
+        .put("overlay_ipv6", "::1/128"))).putNull("next_cursor").encode();
+  }
+
+  /**
+   * Writes flood lines from id {@code next} on, 64 at a time; the next round starts once the last one reached the
+   * socket, so when the node stops reading, the flood stops too.
+   */
+  private void flood(io.vertx.core.http.HttpServerResponse resp, long next) {
+    if (!floodStreams) {
+      return;
+    }
+    String pad = "x".repeat(1024);
+    StringBuilder round = new StringBuilder();
+    long id = next;
+    for (int i = 0; i < 64; i++) {
+      round.append(new JsonObject().put("seq", id++).put("type", "instance.status_changed")
+          .put("env_id", SyncFixture.ENV).put("payload", new JsonObject().put("envId", SyncFixture.ENV)
+              .put("pad", pad)).encode()).append('\n');
+    }
+    floodBytes.addAndGet(round.length());
+    long from = id;
+    resp.write(round.toString()).onSuccess(v -> vertx.runOnContext(x -> flood(resp, from)));
   }
 
   private void serveOversized(io.vertx.core.http.HttpServerResponse resp, long after, int limit) {

@@ -71,6 +71,31 @@ class OversizedFeedIT {
     }
   }
 
+  /**
+   * A stream that sends lines without end while applying them is slow (each needs an instances fetch of 200 ms):
+   * the node stops reading once 16 MiB of lines wait to be applied, so the control plane's writes stall at that
+   * plus the sockets' buffers instead of the node's heap taking everything.
+   */
+  @Test
+  void floodingStreamIsPausedNotBuffered() throws Exception {
+    feed.instancesDelayMs = 200;
+    feed.floodStreams = true;
+    try (TestNode node = TestNode.start(SyncFixture.spec(feed.url(), true))) {
+      Await.until(() -> TestTls.TENANT_A.equals(cn(node, TestTls.MYAPP)));
+      Await.until("the node read past its backlog", java.time.Duration.ofSeconds(30),
+          () -> feed.floodBytes.get() > EventStream.MAX_BACKLOG, () -> "written " + feed.floodBytes.get());
+      // twenty slow applies (4 s) later, the writes are still held at the backlog plus socket buffers (unpaused,
+      // the node would have taken well over 100 MiB by then)
+      int reads = feed.instanceReads.get();
+      Await.until("twenty applies", java.time.Duration.ofSeconds(30), () -> feed.instanceReads.get() >= reads + 20,
+          () -> "instance reads " + feed.instanceReads.get());
+      assertThat(feed.floodBytes.get()).as("bytes the control plane got rid of").isLessThan(48L << 20);
+      assertThat(cn(node, TestTls.MYAPP)).isEqualTo(TestTls.TENANT_A);
+    } finally {
+      feed.floodStreams = false;
+    }
+  }
+
   private void survives(FakeFeed.Oversize oversize, String kind) throws Exception {
     try (TestNode node = TestNode.start(SyncFixture.spec(feed.url(), false))) {
       Await.until(() -> TestTls.TENANT_A.equals(cn(node, TestTls.MYAPP)));
