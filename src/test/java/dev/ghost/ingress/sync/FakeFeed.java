@@ -49,7 +49,12 @@ final class FakeFeed implements AutoCloseable {
     /** One valid route.created event padded to 6 MiB, sent chunked (no Content-Length to refuse it by). */
     HUGE_BODY,
     /** Always a full page of {@code limit} events of an unknown type, 1 KiB each, after any cursor: it never ends. */
-    ENDLESS
+    ENDLESS,
+    /**
+     * The issue's page: far more items than the limit, about 100 MiB, chunked and written as fast as the client
+     * reads (never held whole here); the client may hang up at any point.
+     */
+    HUGE_PAGE
   }
 
   private FakeFeed(Vertx vertx) {
@@ -146,6 +151,24 @@ final class FakeFeed implements AutoCloseable {
     resp.write(round.toString()).onSuccess(v -> vertx.runOnContext(x -> flood(resp, from)));
   }
 
+  /** Writes junk route.created items {@code next..last} 64 at a time, each round once the last reached the socket. */
+  private void hugeItems(io.vertx.core.http.HttpServerResponse resp, long next, long last) {
+    StringBuilder round = new StringBuilder();
+    long id = next;
+    String pad = "x".repeat(768);
+    for (int i = 0; i < 64 && id <= last; i++, id++) {
+      round.append(envelope(id, "route.created", routeCreated("rt_junk" + id, "junk" + id + ".example.com", 9))
+              .put("pad", pad).encode())
+          .append(id < last ? "," : "");
+    }
+    long from = id;
+    if (from > last) {
+      resp.end(round + "],\"next_after_event_id\":" + last + "}");
+      return;
+    }
+    resp.write(round.toString()).onSuccess(v -> vertx.runOnContext(x -> hugeItems(resp, from, last)));
+  }
+
   private void serveOversized(io.vertx.core.http.HttpServerResponse resp, long after, int limit) {
     resp.putHeader("content-type", "application/json");
     if (oversize == Oversize.MORE_ITEMS_THAN_LIMIT) {
@@ -154,6 +177,11 @@ final class FakeFeed implements AutoCloseable {
         items.add(envelope(after + i, "route.created", routeCreated("rt_junk" + i, "junk" + i + ".example.com", 9)));
       }
       resp.end(new JsonObject().put("items", items).put("next_after_event_id", after + limit * 5L).encode());
+      return;
+    }
+    if (oversize == Oversize.HUGE_PAGE) {
+      resp.setChunked(true).write("{\"items\":[");
+      hugeItems(resp, after + 1, after + 100_000);
       return;
     }
     if (oversize == Oversize.ENDLESS) {
