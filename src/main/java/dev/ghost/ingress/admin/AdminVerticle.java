@@ -8,12 +8,15 @@ import dev.ghost.ingress.proxy.ProxyServices;
 import dev.ghost.ingress.route.RouteTableRef;
 import dev.ghost.ingress.sync.SyncStatus;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -27,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * The admin HTTP API of interface.md: health, readiness, Prometheus metrics, routes and status, and the mutating
  * calls (authorised by bearer token, or from loopback only when no token is set). Errors are JSON
  * {@code {"error", "detail"}}, never a stack trace.
+ *
+ * <p>Hardened against browsers and floods (issue 10): every request must name this address in {@code Host} and
+ * must not be cross-site ({@link AdminRequestRules}); a mutating call's body must be {@code application/json};
+ * connections, request heads, bodies and deadlines are bounded ({@link AdminLimits}, {@link AdminConnections}).
+ * Every refusal is one {@link AdminRefusal}: one metric label and one log message.
  */
 public final class AdminVerticle extends VerticleBase {
 
@@ -39,6 +47,8 @@ public final class AdminVerticle extends VerticleBase {
   private final ProxyServices services;
   private final PrometheusMeterRegistry registry;
   private final AdminViews views;
+  private final AdminRequestRules rules;
+  private final AdminRefusals refusals;
   private HttpServer server;
 
   public AdminVerticle(IngressConfig.Admin settings, NodeState state, RouteTableRef tables, BoundSockets bound,
@@ -50,11 +60,14 @@ public final class AdminVerticle extends VerticleBase {
     this.services = services;
     this.registry = registry;
     this.views = new AdminViews(state, bound, services, sync);
+    this.rules = new AdminRequestRules(settings.listen(), settings.allowedHosts());
+    this.refusals = new AdminRefusals(services.metrics());
   }
 
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    router.route().handler(this::sameSiteOnly);
     router.get("/healthz").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")));
     router.get("/readyz").handler(this::ready);
     router.get("/metrics").handler(ctx -> ctx.response()
@@ -64,7 +77,11 @@ public final class AdminVerticle extends VerticleBase {
     router.get("/v1/status").handler(ctx -> json(ctx, 200, views.status(tables.current())));
     router.get("/v1/fleet").handler(this::fleet);
     router.get("/v1/fleet/health").handler(this::fleetHealth);
-    router.post("/v1/*").handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::authorise);
+    // Three routes, in this order: the type is checked before any byte of the body is read, and Vert.x Web wants
+    // a body handler first on its route
+    router.post("/v1/*").handler(this::jsonBodyOnly);
+    router.post("/v1/*").handler(BodyHandler.create().setBodyLimit(AdminLimits.MAX_BODY_BYTES));
+    router.post("/v1/*").handler(this::authorise);
     router.post("/v1/log-level").handler(ctx -> command(ctx, "log-level", body(ctx)));
     router.post("/v1/config/reload").handler(ctx -> command(ctx, "reload-config", optionalBody(ctx)));
     router.post("/v1/backends/drain").handler(ctx -> command(ctx, "drain-backend", body(ctx)));
@@ -88,14 +105,18 @@ public final class AdminVerticle extends VerticleBase {
       }
     });
     router.errorHandler(400, ctx -> error(ctx, 400, "bad_request", "malformed request"));
-    router.errorHandler(413, ctx -> error(ctx, 413, "payload_too_large", "request body is over 64 KiB"));
-    router.errorHandler(415, ctx -> error(ctx, 415, "unsupported_media_type", "unsupported content type"));
+    router.errorHandler(413, ctx -> refuse(ctx, AdminRefusal.BODY_TOO_LARGE, null, null));
+    router.errorHandler(415, ctx -> refuse(ctx, AdminRefusal.UNSUPPORTED_MEDIA_TYPE, "content_type",
+        ctx.request().getHeader("Content-Type")));
     router.errorHandler(500, ctx -> {
       LOG.atError().setCause(ctx.failure()).addKeyValue("path", ctx.request().path()).log("admin request failed");
       error(ctx, 500, "internal", "the request failed; see the node log");
     });
     HostPort listen = settings.listen();
-    return vertx.createHttpServer().requestHandler(router).listen(listen.port(), listen.host())
+    HttpServer http = vertx.createHttpServer(AdminLimits.DEFAULTS.serverOptions());
+    new AdminConnections(vertx, AdminLimits.DEFAULTS, refusals).attach(http, router);
+    http.invalidRequestHandler(this::invalid);
+    return http.listen(listen.port(), listen.host())
         .onSuccess(s -> {
           server = s;
           LOG.atInfo().addKeyValue("listener", "admin").addKeyValue("host", listen.host())
@@ -147,19 +168,70 @@ public final class AdminVerticle extends VerticleBase {
     });
   }
 
+  /** Every request: a name of this address in {@code Host}, and not cross-site (see {@link AdminRequestRules}). */
+  private void sameSiteOnly(RoutingContext ctx) {
+    HttpServerRequest req = ctx.request();
+    String host = req.getHeader("Host");
+    String origin = req.getHeader("Origin");
+    String site = req.getHeader("Sec-Fetch-Site");
+    AdminRefusal refusal = rules.checkRequest(host, origin, site);
+    if (refusal == AdminRefusal.FOREIGN_HOST) {
+      refuse(ctx, refusal, "host", host);
+    } else if (refusal != null) {
+      refuse(ctx, refusal, origin != null ? "origin" : "sec_fetch_site", origin != null ? origin : site);
+    } else {
+      ctx.next();
+    }
+  }
+
+  /** Mutating calls: the body is JSON or absent, checked before a byte of it is read. */
+  private void jsonBodyOnly(RoutingContext ctx) {
+    HttpServerRequest req = ctx.request();
+    String type = req.getHeader("Content-Type");
+    AdminRefusal refusal = AdminRequestRules.checkBody(type, req.getHeader("Content-Length"),
+        req.getHeader("Transfer-Encoding"));
+    if (refusal != null) {
+      refuse(ctx, refusal, "content_type", type);
+    } else {
+      ctx.next();
+    }
+  }
+
   private void authorise(RoutingContext ctx) {
     String token = settings.token();
     if (token != null) {
       String header = ctx.request().getHeader("Authorization");
       if (header == null || !constantTimeEquals(header, "Bearer " + token)) {
-        error(ctx, 401, "unauthorized", "missing or wrong bearer token");
+        refuse(ctx, AdminRefusal.UNAUTHORIZED, null, null);
         return;
       }
     } else if (!isLoopback(ctx)) {
-      error(ctx, 403, "forbidden", "no admin token is set: mutating calls are accepted from loopback only");
+      refuse(ctx, AdminRefusal.NOT_LOOPBACK, null, null);
       return;
     }
     ctx.next();
+  }
+
+  /** Counts, logs and answers a refusal with its status and JSON error. */
+  private void refuse(RoutingContext ctx, AdminRefusal refusal, String field, String value) {
+    HttpServerRequest req = ctx.request();
+    refusals.refused(refusal, String.valueOf(req.remoteAddress()), req.method() + " " + req.path(), field, value);
+    error(ctx, refusal.status(), refusal.code(), refusal.detail());
+  }
+
+  /**
+   * A request the HTTP codec refused (line or headers over the limits, garbage): counted and answered with the
+   * codec's status (414, 431 or 400) and a JSON error, then the connection closes.
+   */
+  private void invalid(HttpServerRequest req) {
+    Throwable cause = req.decoderResult() == null ? null : req.decoderResult().cause();
+    int status = cause instanceof TooLongHttpHeaderException ? 431 : cause instanceof TooLongHttpLineException ? 414
+        : 400;
+    refusals.refused(AdminRefusal.MALFORMED_REQUEST, String.valueOf(req.remoteAddress()), null, null, null);
+    req.response().setStatusCode(status).putHeader("content-type", "application/json").putHeader("connection", "close")
+        .end(new JsonObject().put("error", AdminRefusal.MALFORMED_REQUEST.code())
+            .put("detail", AdminRefusal.MALFORMED_REQUEST.detail()).encode())
+        .onComplete(v -> req.connection().close());
   }
 
   private static boolean isLoopback(RoutingContext ctx) {

@@ -113,6 +113,7 @@ public record ConfigDiff(IngressConfig effective, List<String> changed, List<Str
     m.put(Settings.PORT_MAP, c -> c.listen().portMap());
     m.put(Settings.ADMIN_ADDR, c -> c.admin().listen());
     m.put(Settings.ADMIN_TOKEN, c -> c.admin().token());
+    m.put(Settings.ADMIN_ALLOWED_HOSTS, c -> c.admin().allowedHosts());
     m.put(Settings.LOG_LEVEL, c -> c.log().level());
     m.put(Settings.ACCESS_LOG, c -> c.log().accessLog());
     m.put(Settings.SNIFF_TIMEOUT, c -> c.proxy().sniffTimeout());

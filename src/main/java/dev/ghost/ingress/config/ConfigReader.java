@@ -58,7 +58,8 @@ final class ConfigReader {
     checkStructure();
     IngressConfig.Listen listen = new IngressConfig.Listen(
         hostPorts(Settings.LISTEN_IPV6), hostPorts(Settings.LISTEN_IPV4), portMap(Settings.PORT_MAP));
-    IngressConfig.Admin admin = new IngressConfig.Admin(hostPort(Settings.ADMIN_ADDR), string(Settings.ADMIN_TOKEN));
+    IngressConfig.Admin admin = new IngressConfig.Admin(hostPort(Settings.ADMIN_ADDR), string(Settings.ADMIN_TOKEN),
+        hostNames(Settings.ADMIN_ALLOWED_HOSTS));
     IngressConfig.Log log = new IngressConfig.Log(logLevel(Settings.LOG_LEVEL), bool(Settings.ACCESS_LOG));
     IngressConfig.Proxy proxy = new IngressConfig.Proxy(
         duration(Settings.SNIFF_TIMEOUT),
@@ -238,6 +239,20 @@ final class ConfigReader {
     List<String> out = new ArrayList<>();
     for (Raw item : items(raw(s))) {
       out.add(text(item));
+    }
+    return Collections.unmodifiableList(out);
+  }
+
+  /** Host names, lower case and without one trailing dot, as a {@code Host} header is compared with them. */
+  private List<String> hostNames(Settings s) {
+    List<String> out = new ArrayList<>();
+    for (Raw item : items(raw(s))) {
+      String name = text(item).trim().toLowerCase(java.util.Locale.ROOT);
+      name = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+      if (name.isEmpty() || !name.matches("[a-z0-9]([a-z0-9.-]*[a-z0-9])?")) {
+        throw fail(item, "expected a host name (letters, digits, dots, hyphens), got '" + text(item) + "'");
+      }
+      out.add(name);
     }
     return Collections.unmodifiableList(out);
   }

@@ -56,13 +56,22 @@ public record IngressConfig(
   /**
    * Admin API.
    *
-   * @param listen {@code GHOST_ADMIN_ADDR} / {@code admin.listen} [{@code 127.0.0.1:9901}]
-   * @param token  {@code GHOST_ADMIN_TOKEN} / {@code admin.token}; null: mutating calls only from loopback
+   * @param listen       {@code GHOST_ADMIN_ADDR} / {@code admin.listen} [{@code 127.0.0.1:9901}]
+   * @param token        {@code GHOST_ADMIN_TOKEN} / {@code admin.token}; null: mutating calls only from loopback
+   * @param allowedHosts {@code GHOST_ADMIN_ALLOWED_HOSTS} / {@code admin.allowed_hosts} [none]: host names (lower
+   *                     case, no trailing dot) accepted in a {@code Host} header besides IP literals,
+   *                     {@code localhost} and the {@code listen} host
    */
-  public record Admin(HostPort listen, String token) {
+  public record Admin(HostPort listen, String token, List<String> allowedHosts) {
+    /** Copies the list. */
+    public Admin {
+      allowedHosts = List.copyOf(allowedHosts);
+    }
+
     @Override
     public String toString() {
-      return "Admin[listen=" + listen + ", token=" + (token == null ? "none" : "***") + "]";
+      return "Admin[listen=" + listen + ", token=" + (token == null ? "none" : "***") + ", allowedHosts="
+          + allowedHosts + "]";
     }
   }
 

@@ -25,6 +25,9 @@ public enum Settings {
       "admin HTTP API"),
   ADMIN_TOKEN("GHOST_ADMIN_TOKEN", "admin.token", Type.STRING, null, "none",
       "bearer token for mutating admin calls; none: only from loopback"),
+  ADMIN_ALLOWED_HOSTS("GHOST_ADMIN_ALLOWED_HOSTS", "admin.allowed_hosts", Type.STRING_LIST, "", "none",
+      "host names the admin API answers to besides IP literals, `localhost` and the `admin.listen` host; any other "
+          + "`Host` header is refused (DNS rebinding)"),
   LOG_LEVEL("GHOST_LOG_LEVEL", "log.level", Type.LOG_LEVEL, "info", null,
       "log level, case-insensitive"),
   ACCESS_LOG("GHOST_ACCESS_LOG", "log.access", Type.BOOL, "true", null,

@@ -124,12 +124,22 @@ public final class IngressMetrics {
     }
   }
 
+  /** A ready control-plane instance dropped for its address ({@code missing_address}, {@code bad_address}). */
+  public void instanceDropped(String reason) {
+    counter(MetricNames.SYNC_INSTANCES_DROPPED, "reason", reason).increment();
+  }
+
   public void syncTable() {
     counter(MetricNames.SYNC_TABLES).increment();
   }
 
   public void stateFileLoad(String outcome) {
     counter(MetricNames.STATE_FILE_LOADS, "outcome", outcome).increment();
+  }
+
+  /** One admin request or connection refused, by {@code admin.AdminRefusal} label. */
+  public void adminRefusal(String reason) {
+    counter(MetricNames.ADMIN_REFUSALS, "reason", reason).increment();
   }
 
   public void configReloadFailure(String reason) {

@@ -63,6 +63,11 @@ public final class MetricNames {
   public static final String SYNC_ERRORS = "ghost.sync.errors";
   /** Counter {outcome}: control-plane events read: applied, ignored (unknown type), rejected (bad payload). */
   public static final String SYNC_EVENTS = "ghost.sync.events";
+  /**
+   * Counter {reason}: ready control-plane instances given no connections because of their {@code overlay_ipv6}:
+   * missing_address or bad_address (not an IPv6 literal); each instance and address counted once.
+   */
+  public static final String SYNC_INSTANCES_DROPPED = "ghost.sync.instances.dropped";
   /** Counter: route tables swapped in from the control plane. */
   public static final String SYNC_TABLES = "ghost.sync.tables";
   /** Gauge: the control-plane event cursor this node has applied up to. */
@@ -95,6 +100,11 @@ public final class MetricNames {
   public static final String BACKEND_ELIGIBLE = "ghost.backend.eligible";
   /** Gauge: open connections whose drain clock runs (their backend left its route or was drained), all backends. */
   public static final String CONNECTIONS_DRAINING = "ghost.connections.draining";
+  /**
+   * Counter {reason}: admin HTTP requests and connections refused: foreign_host, cross_site, unsupported_media_type,
+   * body_too_large, malformed_request, unauthorized, not_loopback, connection_limit, request_timeout.
+   */
+  public static final String ADMIN_REFUSALS = "ghost.admin.refusals";
   /** Counter {reason}: config reloads refused (missing, unreadable, parse, invalid); the previous config stays. */
   public static final String CONFIG_RELOAD_FAILURES = "ghost.config.reload.failures";
   /** Counter {trigger}: config reloads that changed something in force; trigger is scan or admin. */

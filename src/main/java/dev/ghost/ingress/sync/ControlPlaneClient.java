@@ -14,9 +14,6 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.net.ConnectException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -34,10 +31,16 @@ public final class ControlPlaneClient {
 
   /** Page size for the feed and the instances list (the contract's maximum). */
   static final int PAGE = 200;
+  /**
+   * Cap on one JSON response body. A page of 200 events or instances is tens of kilobytes; 4 MiB leaves room for
+   * large payloads while a hostile or broken control plane cannot make the node hold more than this per request.
+   */
+  static final int MAX_BODY = 4 << 20;
+  /** Cap on the body of an error answer: only its problem+json fields are read. */
+  static final int MAX_ERROR_BODY = 64 << 10;
 
   private final Vertx vertx;
-  private final WebClient web;
-  private final HttpClient streams;
+  private final HttpClient http;
   private final String base;
   private final String org;
   private final String authorization;
@@ -46,11 +49,10 @@ public final class ControlPlaneClient {
   public ControlPlaneClient(Vertx vertx, IngressConfig.ControlPlane settings) {
     this.vertx = vertx;
     this.timeoutMs = settings.requestTimeout().toMillis();
-    this.web = WebClient.create(vertx, new WebClientOptions()
-        .setConnectTimeout((int) timeoutMs)
-        .setUserAgent("ghost-ingress")
+    // One client for pages and streams: every body is read through ResponseBody or the stream's line cap, never
+    // buffered whole by a client that knows no limit
+    this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) timeoutMs)
         .setKeepAlive(true));
-    this.streams = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) timeoutMs));
     this.base = settings.url().endsWith("/") ? settings.url().substring(0, settings.url().length() - 1)
         : settings.url();
     this.org = encode(settings.orgId() == null ? "" : settings.orgId());
@@ -62,11 +64,15 @@ public final class ControlPlaneClient {
   /** One page of the event feed after {@code afterEventId}. */
   public Future<EventPage> events(long afterEventId, int limit) {
     String url = base + "/v1/orgs/" + org + "/events?after_event_id=" + afterEventId + "&limit=" + limit;
-    return getJson(url).compose(body -> {
+    return getSized(url).compose(sized -> {
+      JsonObject body = sized.json();
       JsonArray items = body.getJsonArray("items");
       Object next = body.getValue("next_after_event_id", body.getValue("nextAfterEventId"));
       if (items == null || !(next instanceof Number)) {
         return Future.failedFuture(bad("event page without items or next_after_event_id"));
+      }
+      if (items.size() > limit) {
+        return Future.failedFuture(bad("event page has " + items.size() + " items, more than the limit " + limit));
       }
       List<CpEvent> events = new ArrayList<>(items.size());
       for (Object item : items) {
@@ -75,17 +81,20 @@ public final class ControlPlaneClient {
         }
         events.add(EventDecoder.fromFeedItem(envelope));
       }
-      return Future.succeededFuture(new EventPage(events, ((Number) next).longValue()));
+      return Future.succeededFuture(new EventPage(events, ((Number) next).longValue(), sized.bytes()));
     });
   }
 
-  /** Every ready instance's overlay IPv6 of one process type of an environment, across all pages. */
-  public Future<List<String>> readyInstances(String app, String env, String processType) {
-    return instancePages(app, env, processType, null, new ArrayList<>());
+  /**
+   * Every ready instance's overlay IPv6 of one process type of an environment, across all pages, and the ready
+   * instances dropped for their address.
+   */
+  public Future<Instances> readyInstances(String app, String env, String processType) {
+    return instancePages(app, env, processType, null, new ArrayList<>(), new ArrayList<>());
   }
 
-  private Future<List<String>> instancePages(String app, String env, String processType, String cursor,
-      List<String> acc) {
+  private Future<Instances> instancePages(String app, String env, String processType, String cursor,
+      List<String> acc, List<InstancePage.Dropped> dropped) {
     String url = base + "/v1/orgs/" + org + "/apps/" + encode(app) + "/envs/" + encode(env) + "/instances"
         + "?process_type=" + encode(processType == null ? "" : processType) + "&status=ready&limit=" + PAGE
         + (cursor == null ? "" : "&cursor=" + encode(cursor));
@@ -96,10 +105,15 @@ public final class ControlPlaneClient {
       } catch (RuntimeException e) {
         return Future.failedFuture(bad("instances page: " + e.getMessage()));
       }
+      int items = body.getJsonArray("items").size();
+      if (items > PAGE) {
+        return Future.failedFuture(bad("instances page has " + items + " items, more than the limit " + PAGE));
+      }
       acc.addAll(page.readyIpv6());
+      dropped.addAll(page.dropped());
       return page.nextCursor() == null || page.nextCursor().equals(cursor)
-          ? Future.succeededFuture(acc)
-          : instancePages(app, env, processType, page.nextCursor(), acc);
+          ? Future.succeededFuture(new Instances(acc, dropped))
+          : instancePages(app, env, processType, page.nextCursor(), acc, dropped);
     });
   }
 
@@ -108,7 +122,7 @@ public final class ControlPlaneClient {
    * {@code sink}; the returned stream ends (its {@link EventStream#ended()} fails) when the connection breaks, a
    * line is over the cap, or nothing arrives for {@code silence}.
    */
-  public Future<EventStream> stream(long afterEventId, java.util.function.Consumer<CpEvent> sink,
+  public Future<EventStream> stream(long afterEventId, EventStream.Sink sink,
       java.time.Duration silence) {
     String url = base + "/v1/orgs/" + org + "/events/stream?after_event_id=" + afterEventId + "&poll_ms=100";
     String requestId = UUID.randomUUID().toString();
@@ -121,11 +135,11 @@ public final class ControlPlaneClient {
         .setConnectTimeout(timeoutMs);
     // The line reader is attached in the same callback that receives the response: attached any later, the first
     // lines could already have gone by
-    return streams.request(options)
+    return http.request(options)
         .compose(req -> sendWithin(req).compose(resp -> {
           if (resp.statusCode() != 200) {
-            return resp.body().transform(ar -> Future.failedFuture(statusFailure(resp.statusCode(),
-                resp.getHeader("content-type"), ar.succeeded() ? ar.result() : Buffer.buffer(), requestId)));
+            return errorBody(resp, requestId).compose(body -> Future.failedFuture(statusFailure(resp.statusCode(),
+                resp.getHeader("content-type"), body, requestId)));
           }
           return Future.succeededFuture(new EventStream(vertx, resp, sink, silence));
         }))
@@ -145,26 +159,43 @@ public final class ControlPlaneClient {
     return req.send()
         .andThen(ar -> vertx.cancelTimer(timer))
         .recover(err -> Future.failedFuture(timedOut[0]
-            ? new TimeoutException("no stream response within " + timeoutMs + " ms") : err));
+            ? new TimeoutException("no response within " + timeoutMs + " ms") : err));
   }
 
   private Future<JsonObject> getJson(String url) {
-    String requestId = UUID.randomUUID().toString();
-    return web.getAbs(url)
-        .putHeader("Authorization", authorization)
-        .putHeader("Accept", "application/json")
-        .putHeader("X-Request-Id", requestId)
-        .timeout(timeoutMs)
-        .send()
-        .recover(err -> Future.failedFuture(classify(err, requestId)))
-        .compose(resp -> body(resp, requestId));
+    return getSized(url).map(Sized::json);
   }
 
-  private static Future<JsonObject> body(HttpResponse<Buffer> resp, String requestId) {
-    Buffer body = resp.body() == null ? Buffer.buffer() : resp.body();
-    if (resp.statusCode() != 200) {
-      return Future.failedFuture(statusFailure(resp.statusCode(), resp.getHeader("content-type"), body, requestId));
-    }
+  /** A JSON body and its size in bytes. */
+  private record Sized(JsonObject json, int bytes) {}
+
+  private Future<Sized> getSized(String url) {
+    String requestId = UUID.randomUUID().toString();
+    RequestOptions options = new RequestOptions()
+        .setMethod(HttpMethod.GET)
+        .setAbsoluteURI(url)
+        .putHeader("Authorization", authorization)
+        .putHeader("Accept", "application/json")
+        .putHeader("User-Agent", "ghost-ingress")
+        .putHeader("X-Request-Id", requestId)
+        .setConnectTimeout(timeoutMs)
+        .setIdleTimeout(timeoutMs);
+    // The body reader is attached in the callback that receives the response head, before any byte of it
+    return http.request(options)
+        .compose(req -> sendWithin(req).compose(resp -> resp.statusCode() == 200
+            ? ResponseBody.read(resp, MAX_BODY, requestId)
+                .compose(body -> json(body, requestId).map(json -> new Sized(json, body.length())))
+            : errorBody(resp, requestId).compose(body -> Future.failedFuture(statusFailure(resp.statusCode(),
+                resp.getHeader("content-type"), body, requestId)))))
+        .recover(err -> Future.failedFuture(classify(err, requestId)));
+  }
+
+  /** The body of an error answer, at most {@link #MAX_ERROR_BODY}; empty when it is larger or cut. */
+  private static Future<Buffer> errorBody(HttpClientResponse resp, String requestId) {
+    return ResponseBody.read(resp, MAX_ERROR_BODY, requestId).otherwise(err -> Buffer.buffer());
+  }
+
+  private static Future<JsonObject> json(Buffer body, String requestId) {
     String text = body.toString().trim();
     if (!text.startsWith("{")) {
       return Future.failedFuture(new SyncException(SyncFailure.BAD_BODY, "body is not a JSON object", true,
@@ -222,8 +253,7 @@ public final class ControlPlaneClient {
   }
 
   public Future<Void> close() {
-    web.close();
-    return streams.close();
+    return http.close();
   }
 
   /**
@@ -231,6 +261,15 @@ public final class ControlPlaneClient {
    *
    * @param events    decoded events, ascending
    * @param nextAfter the cursor to ask from next
+   * @param bytes     size of the page's body, for the caller's memory budget
    */
-  public record EventPage(List<CpEvent> events, long nextAfter) {}
+  public record EventPage(List<CpEvent> events, long nextAfter, int bytes) {}
+
+  /**
+   * The ready instances of one route's environment and process type, all pages.
+   *
+   * @param readyIpv6 their overlay addresses, as {@link InstancePage#readyIpv6()}
+   * @param dropped   ready instances that get no connections because of their address
+   */
+  public record Instances(List<String> readyIpv6, List<InstancePage.Dropped> dropped) {}
 }

@@ -7,24 +7,40 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * One page of {@code GET .../instances} (contract §2): the ready instances' overlay IPv6 addresses and the cursor
- * of the next page.
+ * One page of {@code GET .../instances} (contract §2): the ready instances' overlay IPv6 addresses, the ready
+ * instances dropped for their address, and the cursor of the next page.
  *
  * <p>Per the contract: only {@code ready} instances receive new connections (also accepted: {@code READY} and the
  * protobuf enum name {@code INSTANCE_STATUS_READY}); {@code overlay_ipv6} "arrives with a prefix length
  * ({@code fd5a:1:2:1::7/128}): strip {@code /nn}. An item without it is skipped", and so is one whose address is
- * not an IPv6 literal. Addresses are returned in RFC 5952 form. camelCase keys ({@code overlayIpv6},
- * {@code nextCursor}) are tolerated.
+ * not an IPv6 literal; both are listed in {@link #dropped()} so the caller can log and count them. Addresses are
+ * returned in RFC 5952 form (an IPv4-mapped one as {@code ::ffff:a.b.c.d}, as a static backend accepts it).
+ * camelCase keys ({@code overlayIpv6}, {@code nextCursor}) are tolerated.
  *
  * @param readyIpv6  ready instances' addresses, unbracketed, in page order, without duplicates
+ * @param dropped    ready instances skipped because their address is missing or not an IPv6 literal
  * @param nextCursor the cursor for the next page, or null when this was the last page
  */
-public record InstancePage(List<String> readyIpv6, String nextCursor) {
+public record InstancePage(List<String> readyIpv6, List<Dropped> dropped, String nextCursor) {
 
-  /** Copies the list. */
+  /** Longest address text kept in a {@link Dropped}: it is logged, and the control plane's text is not ours. */
+  static final int MAX_DROPPED_TEXT = 64;
+
+  /** Copies the lists. */
   public InstancePage {
     readyIpv6 = List.copyOf(readyIpv6);
+    dropped = List.copyOf(dropped);
   }
+
+  /**
+   * A ready instance that gets no connections because of its address.
+   *
+   * @param instanceId the item's {@code id} (at most {@value #MAX_DROPPED_TEXT} characters), or {@code ""}
+   * @param address    the {@code overlay_ipv6} text as sent (at most {@value #MAX_DROPPED_TEXT} characters), or
+   *                   {@code ""} when missing
+   * @param reason     {@code missing_address} or {@code bad_address}: the metric label
+   */
+  public record Dropped(String instanceId, String address, String reason) {}
 
   /**
    * Parses a response body. A body that is not a page at all (no {@code items} array, a non-object item, a
@@ -40,19 +56,24 @@ public record InstancePage(List<String> readyIpv6, String nextCursor) {
       throw new IllegalArgumentException("instances response has no items array");
     }
     List<String> ready = new ArrayList<>();
+    List<Dropped> dropped = new ArrayList<>();
     for (Object item : array) {
       if (!(item instanceof JsonObject instance)) {
-        throw new IllegalArgumentException("instances item is not a JSON object: " + item);
+        throw new IllegalArgumentException("instances item is not a JSON object");
       }
       if (!isReady(instance.getValue("status"))) {
         continue;
       }
-      String address = overlayAddress(first(instance, "overlay_ipv6", "overlayIpv6"));
-      if (address != null && !ready.contains(address)) {
+      Object raw = first(instance, "overlay_ipv6", "overlayIpv6");
+      String address = overlayAddress(raw);
+      if (address == null) {
+        dropped.add(new Dropped(clip(instance.getValue("id")), clip(raw),
+            raw == null ? "missing_address" : "bad_address"));
+      } else if (!ready.contains(address)) {
         ready.add(address);
       }
     }
-    return new InstancePage(ready, cursor(first(body, "next_cursor", "nextCursor")));
+    return new InstancePage(ready, dropped, cursor(first(body, "next_cursor", "nextCursor")));
   }
 
   /** True when this was the last page. */
@@ -63,6 +84,11 @@ public record InstancePage(List<String> readyIpv6, String nextCursor) {
   private static Object first(JsonObject json, String a, String b) {
     Object v = json.getValue(a);
     return v != null ? v : json.getValue(b);
+  }
+
+  private static String clip(Object raw) {
+    String text = raw == null ? "" : String.valueOf(raw);
+    return text.length() <= MAX_DROPPED_TEXT ? text : text.substring(0, MAX_DROPPED_TEXT);
   }
 
   private static boolean isReady(Object status) {
@@ -100,6 +126,6 @@ public record InstancePage(List<String> readyIpv6, String nextCursor) {
     if (raw instanceof Number n) {
       return n.toString();
     }
-    throw new IllegalArgumentException("next_cursor is neither text nor null: " + raw);
+    throw new IllegalArgumentException("next_cursor is neither text nor null");
   }
 }

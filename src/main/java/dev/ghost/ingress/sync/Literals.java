@@ -1,6 +1,6 @@
 package dev.ghost.ingress.sync;
 
-import java.net.Inet6Address;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
@@ -36,7 +36,9 @@ final class Literals {
 
   /**
    * The RFC 5952 form of an IPv6 literal (lower case, longest zero run compressed), or null when the text is not
-   * an IPv6 literal. IPv4-mapped addresses and zone ids are refused: an overlay address is neither.
+   * an IPv6 literal. An IPv4-mapped address ({@code ::ffff:10.0.0.1}, also written {@code ::ffff:a00:1}) comes back
+   * in the mixed notation of RFC 5952 §5, {@code ::ffff:10.0.0.1}: a static backend accepts the same literal and the
+   * dialler connects to the IPv4 address it maps. Zone ids are refused: an overlay address never has one.
    */
   static String canonicalIpv6(String text) {
     if (text == null || text.indexOf(':') < 0) {
@@ -56,8 +58,9 @@ final class Literals {
     } catch (UnknownHostException e) {
       return null;
     }
-    if (!(address instanceof Inet6Address)) {
-      return null; // an IPv4-mapped literal comes back as Inet4Address
+    if (address instanceof Inet4Address mapped) {
+      // The text had a colon, so it was IPv6; the JDK hands IPv4-mapped literals back as the IPv4 address
+      return "::ffff:" + mapped.getHostAddress();
     }
     return format(address.getAddress());
   }

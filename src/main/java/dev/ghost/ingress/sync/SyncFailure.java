@@ -17,14 +17,21 @@ public enum SyncFailure {
   SERVER_ERROR,
   /** Another 4xx: the request is wrong and retrying it as is will not help. */
   CLIENT_ERROR,
-  /** A 200 whose body is not the JSON the contract describes. */
+  /** A 200 whose body is not the JSON the contract describes, or a page with more items than the limit asked. */
   BAD_BODY,
+  /** A response body over its cap (4 MiB for a page): the connection is closed before the rest is read. */
+  BODY_TOO_LARGE,
   /** The event stream ended or broke. */
   STREAM_DROPPED,
   /** The event stream sent nothing for too long. */
   STREAM_SILENT,
   /** An NDJSON line over the 1 MiB cap. */
-  LINE_TOO_LONG;
+  LINE_TOO_LONG,
+  /**
+   * The feed ends below the node's cursor (a restored or replaced control plane, a foreign state file): the node
+   * replays from event 0 rather than wait past events it would never read.
+   */
+  CURSOR_AHEAD;
 
   /** The metric label. */
   public String label() {

@@ -48,6 +48,11 @@ public final class SyncVerticle extends VerticleBase {
   /** A stream with no line for this long is treated as broken (the contract: fall back to polling). */
   private static final Duration STREAM_SILENCE = Duration.ofSeconds(30);
   private static final long REFRESH_ALL_MIN_GAP_MS = 1_000;
+  /**
+   * Feed bytes read into one batch before it is applied; the rest is read by the next poll (or the next round of
+   * a replay). With each page capped too, a control plane that pages forever cannot fill the heap.
+   */
+  static final long MAX_BATCH_BYTES = 16L << 20;
 
   /** Replaced by {@link #staticsChanged} (a config reload); its control-plane and state settings never change. */
   private volatile IngressConfig config;
@@ -57,6 +62,7 @@ public final class SyncVerticle extends VerticleBase {
   private final IngressMetrics metrics;
   private final SyncStatus status;
   private final Runnable onFirstTable;
+  private final DroppedInstances droppedInstances;
   private ControlPlaneClient client;
   private ControlPlaneState state = ControlPlaneState.EMPTY;
   private Future<Void> tail = Future.succeededFuture();
@@ -67,6 +73,8 @@ public final class SyncVerticle extends VerticleBase {
   private long lastRefreshAll;
   private boolean stopped;
   private final List<CpEvent> streamed = new ArrayList<>();
+  /** The settle callbacks of {@link #streamed}'s lines, run once their batch is applied. */
+  private final List<Runnable> streamedSettles = new ArrayList<>();
   private boolean flushScheduled;
   private final boolean leadAtStart;
   private volatile boolean leading;
@@ -113,6 +121,7 @@ public final class SyncVerticle extends VerticleBase {
     this.metrics = metrics;
     this.status = status;
     this.onFirstTable = onFirstTable;
+    this.droppedInstances = new DroppedInstances(metrics);
   }
 
   @Override
@@ -184,6 +193,7 @@ public final class SyncVerticle extends VerticleBase {
         open.close();
       }
       streamed.clear();
+      streamedSettles.clear(); // their stream is closed
       status.mode(SyncStatus.Mode.FOLLOWING);
       LOG.atInfo().addKeyValue("cursor", state.cursor()).log("sync stopped: following the cluster");
       return Future.succeededFuture();
@@ -363,7 +373,10 @@ public final class SyncVerticle extends VerticleBase {
         continue;
       }
       fetches.add(client.readyInstances(route.appId(), route.envId(), route.processType())
-          .map(ips -> new Fetched(id, route.backendsFor(ips)))
+          .map(found -> {
+            found.dropped().forEach(d -> droppedInstances.report(id, d));
+            return new Fetched(id, route.backendsFor(found.readyIpv6()));
+          })
           .onFailure(err -> onFailure("instances of " + id, err))
           .otherwise((Fetched) null));
     }
@@ -446,23 +459,65 @@ public final class SyncVerticle extends VerticleBase {
     return capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
   }
 
-  /** Reads every event after the cursor minus the heal window, page by page, and applies them as one batch. */
+  /**
+   * Reads the events after the cursor minus the heal window, page by page up to {@link #MAX_BATCH_BYTES}, and
+   * applies them as one batch. A feed whose events all lie below the cursor is behind this node: it is replayed
+   * from 0 instead of being read past for good.
+   */
   private Future<Void> poll() {
-    long from = Math.max(0, state.cursor() - HEAL_WINDOW);
-    return readFeed(from, new ArrayList<>(), 0).compose(events -> {
+    long cursor = state.cursor();
+    long from = Math.max(0, cursor - HEAL_WINDOW);
+    return readFeed(from).compose(batch -> {
       status.success();
       if (leading && stream == null) {
         status.mode(pollFailures > 0 ? SyncStatus.Mode.BACKOFF : SyncStatus.Mode.POLLING);
       }
-      return apply(events);
+      long head = batch.highestId();
+      if (cursor > 0 && batch.complete() && head < cursor) {
+        return replayBehindFeed(cursor, head);
+      }
+      return apply(batch.events());
     }).onFailure(err -> onFailure("event feed", err));
   }
 
-  private Future<List<CpEvent>> readFeed(long after, List<CpEvent> acc, int pages) {
+  /**
+   * Events read from the feed in one go.
+   *
+   * @param events    ascending, as the feed sent them
+   * @param nextAfter where the feed said to read on
+   * @param complete  true when the feed had no more (a short page), false when the byte budget ended the read
+   */
+  private record Batch(List<CpEvent> events, long nextAfter, boolean complete) {
+
+    /** The highest event id in the batch; 0 when it has none. */
+    long highestId() {
+      return events.stream().mapToLong(CpEvent::eventId).max().orElse(0);
+    }
+  }
+
+  private Future<Batch> readFeed(long after) {
+    return readFeed(after, new ArrayList<>(), 0);
+  }
+
+  private Future<Batch> readFeed(long after, List<CpEvent> acc, long bytes) {
     return client.events(after, ControlPlaneClient.PAGE).compose(page -> {
       acc.addAll(page.events());
+      long read = bytes + page.bytes();
       boolean more = page.events().size() == ControlPlaneClient.PAGE && page.nextAfter() > after;
-      return more ? readFeed(page.nextAfter(), acc, pages + 1) : Future.succeededFuture(acc);
+      if (more && read >= MAX_BATCH_BYTES) {
+        return Future.succeededFuture(new Batch(acc, page.nextAfter(), false));
+      }
+      return more ? readFeed(page.nextAfter(), acc, read)
+          : Future.succeededFuture(new Batch(acc, page.nextAfter(), true));
+    });
+  }
+
+  /** The whole feed folded into {@code acc} batch by batch, so no more than one batch of events is held at once. */
+  private Future<ControlPlaneState> replay(ControlPlaneState acc, long after) {
+    return readFeed(after).compose(batch -> {
+      ControlPlaneState next = acc.apply(batch.events()).next();
+      return batch.complete() || batch.nextAfter() <= after ? Future.succeededFuture(next)
+          : replay(next, batch.nextAfter());
     });
   }
 
@@ -485,20 +540,25 @@ public final class SyncVerticle extends VerticleBase {
     }).onFailure(err -> onStreamEnded(null, err, t));
   }
 
-  private void onStreamed(CpEvent event) {
+  private void onStreamed(CpEvent event, Runnable settle) {
     if (!leading) {
+      settle.run();
       return; // a line that raced a follow()
     }
     streamed.add(event);
+    streamedSettles.add(settle);
     if (!flushScheduled) {
       flushScheduled = true;
       // Lines that arrive together are applied together
       vertx.runOnContext(v -> {
         flushScheduled = false;
         List<CpEvent> batch = new ArrayList<>(streamed);
+        List<Runnable> settles = new ArrayList<>(streamedSettles);
         streamed.clear();
+        streamedSettles.clear();
         status.success();
-        enqueue(() -> apply(batch));
+        // Settled once applied (or failed): until then the lines count against the stream's backlog
+        enqueue(() -> apply(batch).andThen(ar -> settles.forEach(Runnable::run)));
       });
     }
   }
@@ -533,18 +593,43 @@ public final class SyncVerticle extends VerticleBase {
 
   /** Replays the whole feed into a fresh state; swaps only if the result differs from what is served. */
   private Future<Void> rebuild() {
-    return readFeed(0, new ArrayList<>(), 0).compose(events -> {
-      ControlPlaneState rebuilt = ControlPlaneState.EMPTY.apply(events).next();
-      return fetchBackends(rebuilt, rebuilt.routes().keySet());
-    }).map(fetched -> {
-      // A failed fetch keeps that route's previous set (contract §2), in a rebuild too
-      ControlPlaneState rebuilt = fetched.withBackendsFrom(state);
+    return replayFromZero().map(rebuilt -> {
       if (!rebuilt.sameContent(state)) {
         LOG.atWarn().addKeyValue("cursor", rebuilt.cursor()).log("full rebuild differs from the served state");
         publish(rebuilt, "rebuild");
       }
       return (Void) null;
     }).onFailure(err -> onFailure("rebuild", err));
+  }
+
+  /** The feed replayed from event 0 with every route's instances fetched. */
+  private Future<ControlPlaneState> replayFromZero() {
+    return replay(ControlPlaneState.EMPTY, 0)
+        .compose(rebuilt -> fetchBackends(rebuilt, rebuilt.routes().keySet()))
+        // A failed fetch keeps that route's previous set (contract §2), in a replay too
+        .map(fetched -> fetched.withBackendsFrom(state));
+  }
+
+  /**
+   * The feed ends below this node's cursor (the control plane was restored or replaced, or the state file came
+   * from another one): reading on from the cursor would skip every new event until the next rebuild. Said once
+   * per detection, counted as {@code cursor_ahead}, and answered by a replay from 0 that is served even when its
+   * routes are the same, so the cursor (and the stream, reopened) moves back to the feed's head.
+   */
+  private Future<Void> replayBehindFeed(long cursor, long head) {
+    metrics.syncError(SyncFailure.CURSOR_AHEAD.label());
+    status.error(SyncFailure.CURSOR_AHEAD.label() + ": event feed");
+    LOG.atWarn().addKeyValue("kind", SyncFailure.CURSOR_AHEAD.label()).addKeyValue("cursor", cursor)
+        .addKeyValue("feed_head", head)
+        .log("control-plane feed is behind this node's cursor; replaying from event 0");
+    return replayFromZero().map(rebuilt -> {
+      publish(rebuilt, "cursor_reset");
+      EventStream open = stream;
+      if (open != null) {
+        open.close(); // it was opened after the old cursor; it reconnects from the new one
+      }
+      return (Void) null;
+    });
   }
 
   private void onFailure(String what, Throwable err) {

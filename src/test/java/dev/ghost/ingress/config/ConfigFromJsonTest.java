@@ -41,13 +41,25 @@ class ConfigFromJsonTest {
     throw new AssertionError("no ConfigException for: " + tomlText + " " + env);
   }
 
+  /** admin.allowed_hosts: names compared as a Host header is (lower case, no trailing dot); anything else refused. */
+  @Test
+  void adminAllowedHostsAreNormalisedHostNames() {
+    IngressConfig c = load("[admin]\nallowed_hosts = [\"Admin.Node1.Internal.\", \"ops\"]\n", Map.of());
+    assertThat(c.admin().allowedHosts()).containsExactly("admin.node1.internal", "ops");
+    assertThat(load("", Map.of("GHOST_ADMIN_ALLOWED_HOSTS", "a.example,b.example")).admin().allowedHosts())
+        .containsExactly("a.example", "b.example");
+    assertThat(error("[admin]\nallowed_hosts = [\"evil.example:80\"]\n", Map.of()))
+        .startsWith(FILE + ": admin.allowed_hosts").contains("expected a host name");
+    assertThat(error("", Map.of("GHOST_ADMIN_ALLOWED_HOSTS", "a b"))).contains("GHOST_ADMIN_ALLOWED_HOSTS");
+  }
+
   @Test
   void commentOnlyFileGivesEveryDefault() {
     IngressConfig c = load("# nothing here\n  # really\n", Map.of());
     assertThat(c.listen().ipv6()).containsExactly(new HostPort("::", 443));
     assertThat(c.listen().ipv4()).isEmpty();
     assertThat(c.listen().portMap()).isEmpty();
-    assertThat(c.admin()).isEqualTo(new IngressConfig.Admin(new HostPort("127.0.0.1", 9901), null));
+    assertThat(c.admin()).isEqualTo(new IngressConfig.Admin(new HostPort("127.0.0.1", 9901), null, List.of()));
     assertThat(c.log()).isEqualTo(new IngressConfig.Log("info", true));
     assertThat(c.proxy()).isEqualTo(new IngressConfig.Proxy(Duration.ofMillis(200), 8192, Duration.ofSeconds(2), 3,
         Duration.ZERO, Duration.ofSeconds(30), Duration.ofSeconds(60), true, Duration.ofSeconds(1),

@@ -36,6 +36,11 @@ class InstancePageTest {
     InstancePage page = InstancePage.parse(new JsonObject(PAGE_1));
 
     assertThat(page.readyIpv6()).containsExactly("fd5a:1:2:1::7", "fd5a:1:2:1::a");
+    // the ready ones without a usable address are reported, so the caller can log and count them
+    assertThat(page.dropped()).containsExactly(
+        new InstancePage.Dropped("inst_3", "", "missing_address"),
+        new InstancePage.Dropped("inst_4", "not-an-address/128", "bad_address"),
+        new InstancePage.Dropped("inst_5", "10.0.0.1", "bad_address"));
     assertThat(page.nextCursor()).isEqualTo("inst_7");
     assertThat(page.isLast()).isFalse();
   }
@@ -74,11 +79,36 @@ class InstancePageTest {
     assertThatThrownBy(() -> InstancePage.parse(null)).isInstanceOf(IllegalArgumentException.class);
   }
 
+  /** An IPv4-mapped overlay address is a backend, as the same literal is in a static route (issue 10). */
+  @Test
+  void ipv4MappedOverlayAddressIsAcceptedInMixedNotation() {
+    assertThat(InstancePage.overlayAddress("::ffff:10.0.0.1/128")).isEqualTo("::ffff:10.0.0.1");
+    assertThat(InstancePage.overlayAddress("::FFFF:a00:1")).isEqualTo("::ffff:10.0.0.1");
+    InstancePage page = InstancePage.parse(new JsonObject(
+        "{\"items\":[{\"id\":\"i\",\"status\":\"ready\",\"overlay_ipv6\":\"::ffff:127.0.0.1/128\"}]}"));
+    assertThat(page.readyIpv6()).containsExactly("::ffff:127.0.0.1");
+    assertThat(page.dropped()).isEmpty();
+    // the backend it becomes is the one a static route makes of the same literal
+    assertThat(new Backend(page.readyIpv6().get(0), 9443)).isEqualTo(Backend.parse("[::ffff:127.0.0.1]:9443"));
+  }
+
+  @Test
+  void droppedTextIsClipped() {
+    String longAddress = "x".repeat(500);
+    InstancePage page = InstancePage.parse(new JsonObject().put("items", new io.vertx.core.json.JsonArray()
+        .add(new JsonObject().put("id", "i".repeat(500)).put("status", "ready").put("overlay_ipv6", longAddress))));
+    assertThat(page.dropped()).singleElement().satisfies(d -> {
+      assertThat(d.address()).hasSize(InstancePage.MAX_DROPPED_TEXT);
+      assertThat(d.instanceId()).hasSize(InstancePage.MAX_DROPPED_TEXT);
+      assertThat(d.reason()).isEqualTo("bad_address");
+    });
+  }
+
   @Test
   void overlayAddressEdgeCases() {
     assertThat(InstancePage.overlayAddress("fd5a::1/129")).isNull();
     assertThat(InstancePage.overlayAddress("fd5a::1/")).isNull();
-    assertThat(InstancePage.overlayAddress("::ffff:10.0.0.1")).isNull();
+    assertThat(InstancePage.overlayAddress("fd5a::zz/128")).isNull();
     assertThat(InstancePage.overlayAddress("fd5a::1%eth0")).isNull();
     assertThat(InstancePage.overlayAddress("localhost")).isNull();
     assertThat(InstancePage.overlayAddress(" fd5a:0:0:1:0:0:0:1 ")).isEqualTo("fd5a:0:0:1::1");
