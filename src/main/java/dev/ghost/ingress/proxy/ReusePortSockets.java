@@ -19,10 +19,15 @@ import java.util.Map;
  * address without the option, so a port held by anyone else (another copy of the ingress under the same user
  * included) fails as "Address already in use" instead of being silently shared.
  *
- * <p>IPv4 addresses get IPv4 sockets and IPv6 addresses IPv6 ones ({@code [::]} accepts IPv4 too, as the kernel's
- * default has it), so an IPv6 and an IPv4 listener on the same port do not collide.
+ * <p>IPv4 addresses get IPv4 sockets and IPv6 addresses IPv6-only ones ({@code IPV6_V6ONLY}, as the listener model
+ * asks), so {@code [::]:443} beside an IPv4 listener on 443 (a wildcard or an environment's dedicated address) do not
+ * collide, and IPv4 clients reach only the IPv4 listeners.
  */
 public final class ReusePortSockets {
+
+  /** Linux {@code IPPROTO_IPV6} and {@code IPV6_V6ONLY} (native epoll only runs on Linux). */
+  private static final int IPPROTO_IPV6 = 41;
+  private static final int IPV6_V6ONLY = 26;
 
   /** Per binding: the port its sockets share and how many are open. */
   private final Map<Binding, Group> groups = new HashMap<>();
@@ -48,6 +53,7 @@ public final class ReusePortSockets {
     Socket s = newSocket(address);
     try {
       s.setReuseAddress(true);
+      v6Only(s, address);
       s.setReusePort(true);
       s.setTcpNoDelay(true);
       if (keepAlive) {
@@ -80,10 +86,17 @@ public final class ReusePortSockets {
     Socket probe = newSocket(address);
     try {
       probe.setReuseAddress(true);
+      v6Only(probe, address);
       probe.bind(new InetSocketAddress(address, port));
       return probe.localAddress().getPort();
     } finally {
       probe.close();
+    }
+  }
+
+  private static void v6Only(Socket s, InetAddress address) throws IOException {
+    if (address instanceof java.net.Inet6Address) {
+      s.setIntOpt(IPPROTO_IPV6, IPV6_V6ONLY, 1);
     }
   }
 

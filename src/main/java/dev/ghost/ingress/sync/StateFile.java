@@ -122,6 +122,11 @@ public final class StateFile {
     } catch (IOException | RuntimeException e) {
       return new Loaded.Corrupt("unreadable: " + e);
     }
+    return parse(bytes);
+  }
+
+  /** Decodes a state file's bytes. Never throws, like {@link #read}. */
+  static Loaded parse(byte[] bytes) {
     if (bytes.length == 0) {
       return new Loaded.Corrupt("empty file");
     }

@@ -106,4 +106,24 @@ class ReusePortSocketsIT {
       sockets.closed(v4);
     }
   }
+
+  @Test
+  void theIpv6WildcardIsIpv6OnlySoAnIpv4ListenerSharesItsPort() throws IOException {
+    ReusePortSockets sockets = new ReusePortSockets();
+    Binding v6 = new Binding("::", 443, 0);
+    Socket six = sockets.open(v6, InetAddress.getByName("::"), false);
+    int port = six.localAddress().getPort();
+    // an IPv4 client finds no listener: the wildcard does not take IPv4 (IPV6_V6ONLY)
+    assertThatThrownBy(() -> new java.net.Socket(V4, port).close()).isInstanceOf(java.net.ConnectException.class);
+    Binding v4 = new Binding("127.0.0.1", 443, port);
+    Socket four = sockets.open(v4, V4, false);
+    try {
+      assertThat(four.localAddress().getPort()).isEqualTo(port);
+    } finally {
+      six.close();
+      sockets.closed(v6);
+      four.close();
+      sockets.closed(v4);
+    }
+  }
 }
