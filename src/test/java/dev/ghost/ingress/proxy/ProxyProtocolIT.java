@@ -111,10 +111,15 @@ class ProxyProtocolIT {
     assertThat(seen.bytes()).isEqualTo(concat(expectedHeader, Clients.ascii("ping")));
   }
 
+  /**
+   * Only Vert.x's NIO listeners are dual-stack (native epoll binds IPv6 listeners IPV6_V6ONLY, see
+   * ReusePortSocketsIT): there an IPv4 client arrives as {@code ::ffff:a.b.c.d} and must still get the IPv4 form.
+   */
   @Test
   void ipv4ClientOnADualStackListenerGetsTheIpv4Form() throws Exception {
     RawServer dual = RawServer.capture("127.0.0.1");
     try (dual; TestNode wildcard = TestNode.start(spec().ipv6("::")
+        .set(Relays.SETTING, Relays.nativeTransport(Relays.BUFFERED))
         .route(RouteJson.raw("pp", RAW_PORT, dual.backend()).proxyV2().env("e4")))) {
       int port = wildcard.port("::", RAW_PORT);
       int before = dual.connections().size();

@@ -214,6 +214,8 @@ class SpliceRelayIT {
     try (dev.ghost.ingress.testing.ProxyProtocolHttpsBackend https =
              dev.ghost.ingress.testing.ProxyProtocolHttpsBackend.start(vertx, "::1", TestTls.MYAPP);
          TestNode tls = TestNode.start(new TestNode.Spec().withoutProbes().ipv6("::1")
+             // the JDK's TLS clients, 16 at once on a loaded machine, can take longer than the 200 ms default
+             .set("proxy.sniff_timeout", "5s")
              .set(Relays.SETTING, Relays.nativeTransport(Relays.SPLICE))
              .route(RouteJson.tls("https", TestTls.MYAPP, "[::1]:" + https.actualPort()).proxyV2()
                  .port(8443)))) {

@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""Soak: steady churn, long-lived sessions, periodic route changes and reloads against the jar; fails on a slope.
+
+One command (from the repository root, after `mvn -B package -DskipTests`):
+
+    bench/soak.py [--seconds 1800] [--jar target/ingress.jar] [--java java] [--churn 16] [--sessions 20] [--change-every 5]
+
+The node runs from a config file with a raw TCP route and a TLS route to echo backends. Meanwhile:
+- `--churn` clients open, use and close connections back to back (TLS hellos through the TLS route, bytes through
+  the raw route), each checking the echo byte for byte;
+- `--sessions` long-lived sessions ping through the raw route once a second (the longest round trip per sample is
+  reported as `max_lag_ms`: the event loop's lag seen from outside, load generator included); none may end;
+- every `--change-every` seconds the config file gains or loses a third route (a hot reload, a route change and a
+  listener bound or closed).
+Every 10 s it samples the node: descriptors, RSS, heap used after a forced GC, open connections, lag. Report: the
+samples, then slopes over the second half (least squares, per minute). Fails if any long-lived session ended, any
+churn connection failed, an ERROR line was logged, descriptors or open connections did not come back to their
+level before the load once it stopped, the descriptor slope exceeds 1 per minute plus what churn swings, or the
+heap-after-GC slope exceeds 1 MB per minute. Bounded: loopback only, it stops by itself after --seconds. The test suite runs it for 60 s (SoakIT).
+"""
+import argparse
+import asyncio
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HELLO = open(os.path.join(HERE, "fixtures", "app1-openssl.bin"), "rb").read()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url, timeout=5):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.read().decode()
+
+
+def config_text(work, ports, backend, extra):
+    routes = [("raw", None, ports["raw"], "tcp_raw"), ("tls", "app1.bench.internal", ports["tls"], "tls_passthrough")]
+    if extra:
+        routes.append(("extra", None, ports["extra"], "tcp_raw"))
+    text = f"""[listen]
+ipv4 = ["127.0.0.1:{ports['tls']}"]
+[admin]
+listen = "127.0.0.1:{ports['admin']}"
+[log]
+level = "info"
+access = false
+[health]
+enabled = false
+[state]
+file = "{work}/state.json"
+[[env]]
+id = "soak"
+ipv4 = "127.0.0.1"
+"""
+    for rid, host, port, proto in routes:
+        text += f'[[route]]\nid = "{rid}"\nport = {port}\nprotocol = "{proto}"\nbackends = ["127.0.0.1:{backend}"]\n'
+        text += 'env = "soak"\n' + (f'hostname = "{host}"\n' if host else "")
+    return text
+
+
+class Stats:
+    def __init__(self):
+        self.churn_ok = self.churn_failed = self.sessions_ended = 0
+        self.lag_ms = 0.0
+
+
+async def echo(reader, writer):
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+        writer.write_eof()
+    except (ConnectionError, OSError):
+        pass
+    writer.close()
+
+
+async def churn_one(port, payload, stats):
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 5)
+        writer.write(payload)
+        await writer.drain()
+        writer.write_eof()
+        got = b""
+        while len(got) < len(payload):
+            chunk = await asyncio.wait_for(reader.read(65536), 10)
+            if not chunk:
+                break
+            got += chunk
+        writer.close()
+        if got == payload:
+            stats.churn_ok += 1
+        else:
+            stats.churn_failed += 1
+    except Exception:
+        stats.churn_failed += 1
+
+
+async def churner(ports, stats, until):
+    n = 0
+    while time.time() < until:
+        n += 1
+        if n % 2:
+            await churn_one(ports["tls"], HELLO, stats)
+        else:
+            await churn_one(ports["raw"], os.urandom(1 + n % 3000), stats)
+
+
+async def session(port, stats, until):
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        while time.time() < until:
+            started = time.time()
+            writer.write(b"ping\n")
+            await writer.drain()
+            line = await asyncio.wait_for(reader.readexactly(5), 10)
+            if line != b"ping\n":
+                raise IOError("wrong echo")
+            stats.lag_ms = max(stats.lag_ms, (time.time() - started) * 1000)
+            await asyncio.sleep(1)
+        writer.close()
+    except Exception:
+        stats.sessions_ended += 1
+
+
+async def changer(path, work, ports, backend, every, until):
+    extra = False
+    while time.time() + every < until:
+        await asyncio.sleep(every)
+        extra = not extra
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(config_text(work, ports, backend, extra))
+        os.replace(tmp, path)
+
+
+def sample(pid, admin):
+    subprocess.run(["jcmd", str(pid), "GC.run"], capture_output=True, timeout=30)
+    metrics = get(f"http://127.0.0.1:{admin}/metrics")
+    heap = sum(float(m.group(1)) for m in re.finditer(r'^jvm_memory_used_bytes\{area="heap"[^}]*\} (\S+)', metrics, re.M))
+    active = sum(float(m.group(1)) for m in re.finditer(r"^ghost_connections_active\{[^}]*\} (\S+)", metrics, re.M))
+    with open(f"/proc/{pid}/status") as f:
+        rss = int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+    return {"fds": len(os.listdir(f"/proc/{pid}/fd")), "rss_mb": round(rss / 1024, 1),
+            "heap_after_gc_mb": round(heap / 1e6, 1), "active": int(active)}
+
+
+def slope_per_min(points):
+    """Least-squares slope of (seconds, value) points, per minute."""
+    n = len(points)
+    if n < 2:
+        return 0.0
+    mx = sum(p[0] for p in points) / n
+    my = sum(p[1] for p in points) / n
+    var = sum((p[0] - mx) ** 2 for p in points)
+    return 0.0 if var == 0 else 60 * sum((p[0] - mx) * (p[1] - my) for p in points) / var
+
+
+async def main_async(args):
+    server = await asyncio.start_server(echo, "127.0.0.1", 0)
+    backend = server.sockets[0].getsockname()[1]
+    ports = {k: free_port() for k in ("raw", "tls", "extra", "admin")}
+    work = tempfile.mkdtemp(prefix="ghost-soak-")
+    path = os.path.join(work, "soak.toml")
+    with open(path, "w") as f:
+        f.write(config_text(work, ports, backend, False))
+    log_path = os.path.join(work, "node.log")
+    log = open(log_path, "w")
+    node = subprocess.Popen([args.java, "-XX:+UseSerialGC", "-Xms16m", "-XX:MaxRAMPercentage=50", "-jar", args.jar,
+                             "--config", path], stdout=log, stderr=subprocess.STDOUT)
+    stats, samples = Stats(), []
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                if get(f"http://127.0.0.1:{ports['admin']}/readyz", 2):
+                    break
+            except Exception:
+                pass
+            if node.poll() is not None or time.time() > deadline:
+                raise SystemExit("the node did not become ready:\n" + open(log_path).read())
+            await asyncio.sleep(0.1)
+        before = await asyncio.get_running_loop().run_in_executor(None, sample, node.pid, ports["admin"])
+        print(json.dumps({"before_load": before}), flush=True)
+        start = time.time()
+        until = start + args.seconds
+        tasks = [asyncio.ensure_future(churner(ports, stats, until)) for _ in range(args.churn)]
+        tasks += [asyncio.ensure_future(session(ports["raw"], stats, until)) for _ in range(args.sessions)]
+        tasks.append(asyncio.ensure_future(changer(path, work, ports, backend, args.change_every, until)))
+        while until - time.time() > 10:
+            await asyncio.sleep(10)
+            s = await asyncio.get_running_loop().run_in_executor(None, sample, node.pid, ports["admin"])
+            s.update(t=round(time.time() - start), churn_ok=stats.churn_ok, churn_failed=stats.churn_failed,
+                     sessions_ended=stats.sessions_ended, max_lag_ms=round(stats.lag_ms, 1))
+            stats.lag_ms = 0.0
+            samples.append(s)
+            print(json.dumps(s), flush=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
+        # every client is gone: the node's descriptors and open connections must come back to where they started
+        settle = time.time() + 10
+        after = await asyncio.get_running_loop().run_in_executor(None, sample, node.pid, ports["admin"])
+        while (after["fds"] > before["fds"] or after["active"] > 0) and time.time() < settle:
+            await asyncio.sleep(0.5)
+            after = await asyncio.get_running_loop().run_in_executor(None, sample, node.pid, ports["admin"])
+        print(json.dumps({"after_load": after}), flush=True)
+        alive = node.poll() is None
+    finally:
+        node.terminate()
+        try:
+            node.wait(30)
+        except subprocess.TimeoutExpired:
+            node.kill()
+        log.close()
+        server.close()
+    errors = [l for l in open(log_path) if '"level":"ERROR"' in l]
+    half = [s for s in samples if s["t"] >= args.seconds / 2] or samples
+    fd_slope = slope_per_min([(s["t"], s["fds"]) for s in half])
+    heap_slope = slope_per_min([(s["t"], s["heap_after_gc_mb"]) for s in half])
+    rss_slope = slope_per_min([(s["t"], s["rss_mb"]) for s in half])
+    fd_noise = max(s["fds"] for s in half) - min(s["fds"] for s in half)
+    report = {"seconds": args.seconds, "churn_ok": stats.churn_ok, "churn_failed": stats.churn_failed,
+              "sessions": args.sessions, "sessions_ended": stats.sessions_ended, "error_lines": len(errors),
+              "node_alive": alive, "fds_before_load": before["fds"], "fds_after_load": after["fds"],
+              "active_after_load": after["active"], "fd_slope_per_min": round(fd_slope, 2), "fd_range_second_half": fd_noise,
+              "heap_after_gc_slope_mb_per_min": round(heap_slope, 2), "rss_slope_mb_per_min": round(rss_slope, 2),
+              "log": log_path}
+    print(json.dumps(report, indent=2))
+    for line in errors[:5]:
+        print("ERROR line:", line.strip(), file=sys.stderr)
+    # a descriptor slope is real only if it exceeds what churn alone swings within the window
+    minutes = max(args.seconds / 2 / 60, 1e-9)
+    ok = (alive and stats.churn_failed == 0 and stats.sessions_ended == 0 and not errors and stats.churn_ok > 0
+          and after["fds"] <= before["fds"] and after["active"] == 0
+          and fd_slope <= 1 + fd_noise / minutes and heap_slope <= 1.0)
+    print("soak: " + ("passed" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seconds", type=int, default=1800)
+    p.add_argument("--jar", default="target/ingress.jar")
+    p.add_argument("--java", default="java")
+    p.add_argument("--churn", type=int, default=16)
+    p.add_argument("--sessions", type=int, default=20)
+    p.add_argument("--change-every", type=float, default=5)
+    sys.exit(asyncio.run(main_async(p.parse_args())))
+
+
+if __name__ == "__main__":
+    main()
