@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.unix.Socket;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -14,116 +15,97 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The native listening sockets on real kernel sockets: the instances of one binding share its port, a port someone
- * else holds is refused as in use (SO_REUSEPORT would otherwise share it silently), and IPv4 and IPv6 listeners on
- * one port do not collide.
+ * else holds is refused as in use (SO_REUSEPORT would otherwise share it silently), and IPv6 listeners are IPv6-only,
+ * so IPv4 and IPv6 listeners on one port do not collide.
  */
 class ReusePortSocketsIT {
 
-  private static final InetAddress V4 = InetAddress.getLoopbackAddress();
+  private static final String V4 = "127.0.0.1";
 
   @BeforeAll
   static void nativeTransport() {
     Epoll.ensureAvailability();
   }
 
+  /** One opened socket of a binding, given back on close. */
+  private record Opened(ReusePortSockets sockets, Binding binding, Socket socket) implements AutoCloseable {
+    static Opened open(ReusePortSockets sockets, String host, int port) throws IOException {
+      Binding b = new Binding(host, 443, port);
+      return new Opened(sockets, b, sockets.open(b, InetAddress.getByName(host), false));
+    }
+
+    int port() {
+      return socket.localAddress().getPort();
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+      sockets.closed(binding);
+    }
+  }
+
   @Test
   void theInstancesOfOneBindingShareItsEphemeralPort() throws IOException {
     ReusePortSockets sockets = new ReusePortSockets();
-    Binding b = new Binding("127.0.0.1", 443, 0);
-    Socket first = sockets.open(b, V4, false);
-    Socket second = sockets.open(b, V4, false);
-    try {
-      int port = first.localAddress().getPort();
-      assertThat(port).isPositive();
-      assertThat(second.localAddress().getPort()).isEqualTo(port);
-      // both accept: a client connects to the shared port whichever socket the kernel picks
-      try (java.net.Socket client = new java.net.Socket(V4, port)) {
+    try (Opened first = Opened.open(sockets, V4, 0); Opened second = Opened.open(sockets, V4, 0)) {
+      assertThat(first.port()).isPositive();
+      assertThat(second.port()).isEqualTo(first.port());
+      // a client connects to the shared port whichever socket the kernel picks
+      try (java.net.Socket client = new java.net.Socket(V4, first.port())) {
         assertThat(client.isConnected()).isTrue();
       }
-    } finally {
-      first.close();
-      sockets.closed(b);
-      second.close();
-      sockets.closed(b);
     }
   }
 
   @Test
   void aPortHeldByAnotherSocketIsInUse() throws IOException {
-    ReusePortSockets sockets = new ReusePortSockets();
-    try (ServerSocket other = new ServerSocket(0, 50, V4)) {
-      Binding b = new Binding("127.0.0.1", 443, other.getLocalPort());
-      assertThatThrownBy(() -> sockets.open(b, V4, false)).hasMessageContaining("in use");
+    try (ServerSocket other = new ServerSocket(0, 50, InetAddress.getByName(V4))) {
+      assertThatThrownBy(() -> Opened.open(new ReusePortSockets(), V4, other.getLocalPort()))
+          .hasMessageContaining("in use");
     }
   }
 
   @Test
   void aPortHeldWithReusePortByAnotherCopyIsInUseToo() throws IOException {
-    ReusePortSockets ours = new ReusePortSockets();
-    ReusePortSockets anotherNode = new ReusePortSockets();
-    Binding b = new Binding("127.0.0.1", 443, 0);
-    Socket held = anotherNode.open(b, V4, false);
-    try {
-      Binding same = new Binding("127.0.0.1", 443, held.localAddress().getPort());
-      assertThatThrownBy(() -> ours.open(same, V4, false)).hasMessageContaining("in use");
-    } finally {
-      held.close();
-      anotherNode.closed(b);
+    try (Opened anotherNode = Opened.open(new ReusePortSockets(), V4, 0)) {
+      assertThatThrownBy(() -> Opened.open(new ReusePortSockets(), V4, anotherNode.port()))
+          .hasMessageContaining("in use");
     }
   }
 
   @Test
   void afterTheLastSocketClosesTheBindingSettlesItsPortAnew() throws IOException {
     ReusePortSockets sockets = new ReusePortSockets();
-    Binding b = new Binding("127.0.0.1", 443, 0);
-    Socket s = sockets.open(b, V4, false);
-    int port = s.localAddress().getPort();
-    s.close();
-    sockets.closed(b);
+    int port;
+    try (Opened s = Opened.open(sockets, V4, 0)) {
+      port = s.port();
+    }
     // the port is free again: anyone may take it, and the binding's next socket is exclusive-checked again
     try (ServerSocket taken = new ServerSocket()) {
       taken.setReuseAddress(true);
       taken.bind(new InetSocketAddress(V4, port));
-      assertThatThrownBy(() -> sockets.open(new Binding("127.0.0.1", 443, port), V4, false))
-          .hasMessageContaining("in use");
+      assertThatThrownBy(() -> Opened.open(sockets, V4, port)).hasMessageContaining("in use");
     }
   }
 
   @Test
   void anIpv6AndAnIpv4WildcardListenerShareAPort() throws IOException {
     ReusePortSockets sockets = new ReusePortSockets();
-    Binding v6 = new Binding("::1", 443, 0);
-    Socket six = sockets.open(v6, InetAddress.getByName("::1"), false);
-    int port = six.localAddress().getPort();
-    Binding v4 = new Binding("0.0.0.0", 443, port);
-    Socket four = sockets.open(v4, InetAddress.getByName("0.0.0.0"), false);
-    try {
-      assertThat(four.localAddress().getPort()).isEqualTo(port);
-    } finally {
-      six.close();
-      sockets.closed(v6);
-      four.close();
-      sockets.closed(v4);
+    try (Opened six = Opened.open(sockets, "::1", 0); Opened four = Opened.open(sockets, "0.0.0.0", six.port())) {
+      assertThat(four.port()).isEqualTo(six.port());
     }
   }
 
   @Test
   void theIpv6WildcardIsIpv6OnlySoAnIpv4ListenerSharesItsPort() throws IOException {
     ReusePortSockets sockets = new ReusePortSockets();
-    Binding v6 = new Binding("::", 443, 0);
-    Socket six = sockets.open(v6, InetAddress.getByName("::"), false);
-    int port = six.localAddress().getPort();
-    // an IPv4 client finds no listener: the wildcard does not take IPv4 (IPV6_V6ONLY)
-    assertThatThrownBy(() -> new java.net.Socket(V4, port).close()).isInstanceOf(java.net.ConnectException.class);
-    Binding v4 = new Binding("127.0.0.1", 443, port);
-    Socket four = sockets.open(v4, V4, false);
-    try {
-      assertThat(four.localAddress().getPort()).isEqualTo(port);
-    } finally {
-      six.close();
-      sockets.closed(v6);
-      four.close();
-      sockets.closed(v4);
+    try (Opened six = Opened.open(sockets, "::", 0)) {
+      // an IPv4 client finds no listener: the wildcard does not take IPv4 (IPV6_V6ONLY)
+      assertThatThrownBy(() -> new java.net.Socket(V4, six.port()).close()).isInstanceOf(ConnectException.class);
+      try (Opened four = Opened.open(sockets, V4, six.port())) {
+        assertThat(four.port()).isEqualTo(six.port());
+      }
     }
   }
 }
