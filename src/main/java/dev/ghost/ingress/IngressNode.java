@@ -304,14 +304,15 @@ public final class IngressNode {
     RouteTable table = tables.current();
     logProblems(table);
     int instances = eventLoops(config);
-    AdminVerticle admin = new AdminVerticle(config.admin(), state, tables, bound, services, registry, syncStatus);
+    AdminVerticle admin = new AdminVerticle(config.admin(), state, tables, bound, services, registry, syncStatus,
+        trust);
     DeploymentOptions listeners = new DeploymentOptions().setInstances(instances);
     return vertx.deployVerticle(this::listener, listeners)
         .compose(id -> deployHealth())
         .compose(id -> deployDrainView())
         .compose(id -> deployWatcher())
         .compose(id -> vertx.deployVerticle(AdminCommandsVerticle.create(state.nodeId(), tables, bound, services,
-            state, syncStatus, config().state().file(), watcher == null ? null : () -> watcher.reloadNow())))
+            state, syncStatus, config().state().file(), watcher == null ? null : () -> watcher.reloadNow(), trust)))
         .compose(id -> vertx.deployVerticle(admin))
         .compose(id -> deploySync())
         .onSuccess(v -> {
@@ -397,7 +398,7 @@ public final class IngressNode {
    */
   private Future<Void> deployFleet(SyncVerticle sync) {
     dev.ghost.ingress.cluster.FleetCoordinator fleet =
-        new dev.ghost.ingress.cluster.FleetCoordinator(clusterManager, sync, state.nodeId());
+        new dev.ghost.ingress.cluster.FleetCoordinator(clusterManager, sync, state.nodeId(), trust);
     return vertx.deployVerticle(fleet).onSuccess(id -> {
       leaveFleet = fleet::markDraining;
       var drainView = state.drainView();

@@ -259,34 +259,49 @@ public final class ClusterTrust {
   }
 
   /**
-   * The body of a map value written by {@link #seal}, or null when it is absent or refused (counted and logged; the
-   * caller acts as if there were no value). Without a secret any envelope is accepted.
+   * What {@link #unseal} found: the body when it may be acted on, else the refusal (and the sender it claims).
+   *
+   * @param body    the body; null when absent or refused
+   * @param refusal why it is refused; null when accepted or absent
+   * @param from    the sender it claims (unproven when refused)
    */
-  public String open(TrustChannel channel, String key, String sealed) {
+  public record Opened(String body, TrustRefusal refusal, String from) {}
+
+  /**
+   * Checks a map value written by {@link #seal} without counting a refusal (for callers that re-read the same value
+   * periodically and count it once). Without a secret any envelope is accepted.
+   */
+  public Opened unseal(TrustChannel channel, String key, String sealed) {
     if (sealed == null) {
-      return null;
+      return new Opened(null, null, null);
     }
     JsonObject env;
     try {
       env = new JsonObject(sealed);
     } catch (RuntimeException e) {
-      refused(channel, TrustRefusal.MALFORMED, null);
-      return null;
+      return new Opened(null, TrustRefusal.MALFORMED, null);
     }
     Object from = env.getValue("from");
     Object body = env.getValue("body");
     Object mac = env.getValue("mac");
     if (!(body instanceof String b) || (from != null && !(from instanceof String))
         || (mac != null && !(mac instanceof String))) {
-      refused(channel, TrustRefusal.MALFORMED, from instanceof String f ? f : null);
-      return null;
+      return new Opened(null, TrustRefusal.MALFORMED, from instanceof String f ? f : null);
     }
     TrustRefusal refusal = verify(channel, key, (String) from, b, (String) mac);
-    if (refusal != null) {
-      refused(channel, refusal, (String) from);
-      return null;
+    return refusal == null ? new Opened(b, null, (String) from) : new Opened(null, refusal, (String) from);
+  }
+
+  /**
+   * The body of a map value written by {@link #seal}, or null when it is absent or refused (counted and logged; the
+   * caller acts as if there were no value).
+   */
+  public String open(TrustChannel channel, String key, String sealed) {
+    Opened o = unseal(channel, key, sealed);
+    if (o.refusal() != null) {
+      refused(channel, o.refusal(), o.from());
     }
-    return b;
+    return o.body();
   }
 
   // ---- event bus: headers ghost-from and ghost-mac over (address, from, body)

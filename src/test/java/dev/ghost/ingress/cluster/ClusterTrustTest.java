@@ -114,6 +114,46 @@ class ClusterTrustTest {
     assertThat(ClusterTrust.insecure().open(TrustChannel.SNAPSHOT, "snapshot", rogue)).isEqualTo("{\"cursor\":9}");
   }
 
+  @Test
+  void busMessagesAreAdmittedOnlyWithTheSendersMacForTheirAddressAndBody() {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      ClusterTrust t = trust(SECRET);
+      t.countIn(new IngressMetrics(registry));
+      java.util.concurrent.LinkedBlockingQueue<Boolean> admitted = new java.util.concurrent.LinkedBlockingQueue<>();
+      vertx.eventBus().<Object>consumer("ghost.admin.n1.drain-backend", m -> admitted.add(t.admit(m)))
+          .completion().await();
+      vertx.eventBus().<Object>consumer("ghost.admin.all.drain-backend", m -> admitted.add(t.admit(m)))
+          .completion().await();
+      JsonObject body = new JsonObject().put("backend", "[::1]:9443");
+      var bus = vertx.eventBus();
+      bus.send("ghost.admin.n1.drain-backend", body,
+          t.sign(new io.vertx.core.eventbus.DeliveryOptions(), "ghost.admin.n1.drain-backend", "n2", body));
+      bus.send("ghost.admin.n1.drain-backend", body);
+      bus.send("ghost.admin.n1.drain-backend", body, trust(SECRET.replace('1', '2'))
+          .sign(new io.vertx.core.eventbus.DeliveryOptions(), "ghost.admin.n1.drain-backend", "rogue", body));
+      // a signed command replayed to another address, or with another body, does not verify
+      bus.send("ghost.admin.all.drain-backend", body,
+          t.sign(new io.vertx.core.eventbus.DeliveryOptions(), "ghost.admin.n1.drain-backend", "n2", body));
+      bus.send("ghost.admin.n1.drain-backend", body.copy().put("backend", "[::1]:1"),
+          t.sign(new io.vertx.core.eventbus.DeliveryOptions(), "ghost.admin.n1.drain-backend", "n2", body));
+      List<Boolean> got = new java.util.ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        got.add(admitted.poll(10, java.util.concurrent.TimeUnit.SECONDS));
+      }
+      assertThat(got).containsExactlyInAnyOrder(true, false, false, false, false);
+      var c = registry.find(MetricNames.CLUSTER_REFUSALS).tag("channel", "admin_command");
+      assertThat(c.tag("reason", "unsigned").counter().count()).isEqualTo(1);
+      assertThat(registry.find(MetricNames.CLUSTER_REFUSALS).tag("channel", "admin_command")
+          .tag("reason", "bad_mac").counter().count()).isEqualTo(3);
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    } finally {
+      vertx.close().await();
+    }
+  }
+
   static double count(SimpleMeterRegistry registry, String reason) {
     var c = registry.find(MetricNames.CLUSTER_REFUSALS).tag("channel", "snapshot").tag("reason", reason).counter();
     return c == null ? 0 : c.count();
