@@ -262,7 +262,7 @@ public final class IngressNode {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    options.setEventBusOptions(plan.eventBusOptions());
+    options.setEventBusOptions(plan.eventBusOptions(trust));
     long t0 = System.nanoTime();
     return builder.with(options).withClusterManager(manager).buildClustered()
         .onSuccess(v -> LOG.atInfo().addKeyValue("cluster", plan.name()).addKeyValue("bind_host", plan.bindHost())

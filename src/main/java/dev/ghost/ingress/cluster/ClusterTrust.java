@@ -180,11 +180,6 @@ public final class ClusterTrust {
     return tlsKey;
   }
 
-  /** The refusal sink (TLS reports there too). */
-  ClusterRefusals refusals() {
-    return refusals;
-  }
-
   // ---- MAC
 
   /** The MAC (lowercase hex) of one value; null without a secret. */

@@ -15,9 +15,7 @@ public enum TrustChannel {
   /** A member's proof that it holds the secret, in the map {@code ghost.members}: without it, never leader. */
   MEMBER_ENTRY,
   /** An admin command (or the admin drain state) on the event bus. */
-  ADMIN_COMMAND,
-  /** An event-bus TLS connection (peer certificate). */
-  TLS;
+  ADMIN_COMMAND;
 
   /** The metric label, also the MAC domain. */
   public String label() {

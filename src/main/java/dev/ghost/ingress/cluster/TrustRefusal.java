@@ -3,7 +3,7 @@ package dev.ghost.ingress.cluster;
 import java.util.Locale;
 
 /**
- * Every reason a clustered node refuses a cluster map entry, an event-bus admin command or an event-bus peer: one
+ * Every reason a clustered node refuses a cluster map entry or an event-bus admin command: one
  * closed list, each value one {@code reason} label of {@code ghost_cluster_refusals_total} and one log message.
  */
 public enum TrustRefusal {
@@ -14,9 +14,7 @@ public enum TrustRefusal {
   /** Not the envelope this version writes (not JSON, fields missing or of the wrong type). */
   MALFORMED("not a signed envelope of this version"),
   /** A validly signed membership proof that names another member (copied from the member it belongs to). */
-  MISMATCH("signed for another member"),
-  /** An event-bus TLS peer whose certificate is not bound to the secret (or none at all). */
-  UNTRUSTED_PEER("event-bus peer certificate not bound to the cluster secret");
+  MISMATCH("signed for another member");
 
   private final String detail;
 

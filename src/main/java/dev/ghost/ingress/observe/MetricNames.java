@@ -107,8 +107,9 @@ public final class MetricNames {
   public static final String ADMIN_REFUSALS = "ghost.admin.refusals";
   /**
    * Counter {channel, reason}: what a clustered node refused to act on because it does not prove the fleet's secret.
-   * channel: snapshot, fleet_entry, member_entry (a membership proof: the member is never elected), admin_command,
-   * tls (an event-bus peer); reason: unsigned, bad_mac, malformed, mismatch, untrusted_peer.
+   * channel: snapshot, fleet_entry, member_entry (a membership proof: the member is never elected), admin_command;
+   * reason: unsigned, bad_mac, malformed, mismatch. (A TLS peer without the secret fails the event-bus handshake
+   * inside Vert.x and is not counted here.)
    */
   public static final String CLUSTER_REFUSALS = "ghost.cluster.refusals";
   /** Counter {reason}: config reloads refused (missing, unreadable, parse, invalid); the previous config stays. */
