@@ -62,6 +62,7 @@ public final class TestFleet implements AutoCloseable {
     String config = "";
     IntFunction<Map<String, String>> env = i -> Map.of();
     List<String> jvmArgs = List.of();
+    int strangers;
 
     /** Extra TOML appended to every node's config file (routes, envs, ...). */
     public Options config(String toml) {
@@ -72,6 +73,15 @@ public final class TestFleet implements AutoCloseable {
     /** Extra environment of node {@code i} (wins over the fleet's own settings). */
     public Options env(IntFunction<Map<String, String>> env) {
       this.env = env;
+      return this;
+    }
+
+    /**
+     * Members of the cluster that are not nodes of this fleet (a test's rogue member, joined through
+     * {@code GHOST_CLUSTER_MEMBERS} in {@link #env}): start-up waits for {@code n + strangers} members.
+     */
+    public Options strangers(int strangers) {
+      this.strangers = strangers;
       return this;
     }
 
@@ -189,7 +199,7 @@ public final class TestFleet implements AutoCloseable {
       for (CompletableFuture<Void> f : rest) {
         f.join();
       }
-      fleet.awaitMembers(n, START_DEADLINE);
+      fleet.awaitMembers(n + options.strangers, START_DEADLINE);
       return fleet;
     } catch (Throwable t) {
       fleet.close();
