@@ -160,11 +160,13 @@ class RogueMemberIT {
         () -> refusals(0, "snapshot") > before0 && refusals(1, "snapshot") > before1,
         () -> "snapshot refusals " + refusals(0, "snapshot") + " / " + refusals(1, "snapshot"));
     awaitLeaderRewrote(routing);
+    // one at a time: a node reads the value current when it is notified, so a quick second write could hide the first
     routing.set(FleetCoordinator.SNAPSHOT_KEY, ClusterTrust.insecure().seal(TrustChannel.SNAPSHOT, "snapshot",
         "rogue", poison)); // an insecure node's: no MAC
+    Await.until("the unsigned snapshot refused", CONVERGED, () -> reasons(1, "snapshot").contains("unsigned"),
+        () -> "snapshot refusal reasons on node-1: " + reasons(1, "snapshot"));
     routing.set(FleetCoordinator.SNAPSHOT_KEY, poison); // no envelope at all
-    Await.until("the unsigned and the bare snapshot refused", CONVERGED,
-        () -> reasons(1, "snapshot").containsAll(Set.of("bad_mac", "unsigned", "malformed")),
+    Await.until("the bare snapshot refused", CONVERGED, () -> reasons(1, "snapshot").contains("malformed"),
         () -> "snapshot refusal reasons on node-1: " + reasons(1, "snapshot"));
     awaitLeaderRewrote(routing);
     for (int i = 0; i < 2; i++) {
