@@ -12,7 +12,9 @@
 #   sample workloads   [::1]:9443, [::1]:9444  one per route (myapp.example.com, other.example.com)
 #   node local-1..3    routes for port 443 served on [::1]:8441 / 8442 / 8443 (GHOST_PORT_MAP=443=844N)
 #                      admin 127.0.0.1:9911 / 9912 / 9913, cluster ports 5711-5713, event bus 5721-5723
-# The nodes are started with the cluster settings (GHOST_CLUSTER_MEMBERS = the three loopback members). A build
+# The nodes are started with the cluster settings (GHOST_CLUSTER_MEMBERS = the three loopback members) and a shared
+# secret generated for this run ($WORK/cluster.secret, mode 600: GHOST_CLUSTER_SECRET_FILE), so the event bus runs
+# mutual TLS and every cluster value is signed, as in production. A build
 # without the cluster feature validates them and runs each node standalone, synced from the control plane; the
 # script says which it found (GET /v1/fleet).
 # Logs and state files live in a temporary directory, removed on exit (FLEET_KEEP=1 keeps it).
@@ -115,6 +117,10 @@ for i in "${!BACKEND_PORTS[@]}"; do
   start "workload-$((i + 1))" java -jar "$JAR" sample-workload --listen "[::1]:${BACKEND_PORTS[$i]}"
 done
 
+# the fleet's shared secret, fresh for this run: 32 random bytes as 64 hex characters, readable by this user only
+SECRET_FILE="$WORK/cluster.secret"
+(umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$SECRET_FILE")
+
 MEMBERS=""
 for n in "${NODES[@]}"; do MEMBERS+="${MEMBERS:+,}127.0.0.1:$(cluster_port "$n")"; done
 for n in "${NODES[@]}"; do
@@ -133,6 +139,7 @@ for n in "${NODES[@]}"; do
     GHOST_CLUSTER_PORT="$(cluster_port "$n")" \
     GHOST_EVENTBUS_PORT="$(eventbus_port "$n")" \
     GHOST_CLUSTER_NAME="ghost-local-fleet" \
+    GHOST_CLUSTER_SECRET_FILE="$SECRET_FILE" \
     java -jar "$JAR"
 done
 {

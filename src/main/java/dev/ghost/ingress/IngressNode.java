@@ -6,6 +6,7 @@ import dev.ghost.ingress.admin.DrainViewVerticle;
 import dev.ghost.ingress.admin.NodeState;
 import dev.ghost.ingress.cluster.ClusterPlan;
 import dev.ghost.ingress.cluster.ClusterSetup;
+import dev.ghost.ingress.cluster.ClusterTrust;
 import dev.ghost.ingress.observe.LogLevels;
 import dev.ghost.ingress.config.ConfigDiff;
 import dev.ghost.ingress.config.ConfigWatcherVerticle;
@@ -94,6 +95,8 @@ public final class IngressNode {
   private final AtomicBoolean firstTable = new AtomicBoolean();
   private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
   private final ClusterManager clusterManager;
+  /** What this node trusts in its cluster: the shared secret, or nothing (standalone, insecure). */
+  private final ClusterTrust trust;
   private final List<ListenerVerticle> listeners = new CopyOnWriteArrayList<>();
   private final NodeDrain drain;
   /** Marks this node draining in the fleet map; a no-op unless the fleet coordinator runs. */
@@ -101,8 +104,9 @@ public final class IngressNode {
   private int adminPort = -1;
 
   private IngressNode(IngressConfig config, Vertx vertx, PrometheusMeterRegistry registry,
-      ClusterManager clusterManager, Path configFile, Map<String, String> configEnv) {
+      ClusterManager clusterManager, ClusterTrust trust, Path configFile, Map<String, String> configEnv) {
     this.config = config;
+    this.trust = trust;
     this.live = new LiveConfig(config);
     this.configFile = configFile;
     this.configEnv = configEnv;
@@ -112,6 +116,7 @@ public final class IngressNode {
     this.state = new NodeState(config.nodeId(), Version.current());
     this.tables = new RouteTableRef(staticTable(config, 1));
     IngressMetrics metrics = new IngressMetrics(registry);
+    trust.countIn(metrics);
     IngressConfig.Proxy p = config.proxy();
     RoundRobinSelector selector = new RoundRobinSelector();
     int maxConnections = maxConnections(config.limits());
@@ -227,16 +232,20 @@ public final class IngressNode {
             .addDisabledMetricsCategory(MetricsDomain.NET_SERVER));
     VertxBuilder builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
     if (!ClusterPlan.clustered(config.cluster())) {
-      return startOn(config, builder.build(), registry, null, null, configFile, env);
+      return startOn(config, builder.build(), registry, null, null, ClusterTrust.standalone(), configFile, env);
     }
     ClusterPlan plan;
+    ClusterTrust trust;
     try {
       plan = ClusterPlan.of(config.cluster(), config.nodeId());
+      // after the plan, so a member list naming no local address is reported first; before Hazelcast starts, so
+      // a node without the fleet's secret never joins
+      trust = ClusterTrust.load(config.cluster());
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return buildClustered(builder, options, plan)
-        .compose(c -> startOn(config, c.vertx(), registry, c.manager(), plan, configFile, env));
+    return buildClustered(builder, options, plan, trust)
+        .compose(c -> startOn(config, c.vertx(), registry, c.manager(), plan, trust, configFile, env));
   }
 
   private record Clustered(Vertx vertx, ClusterManager manager) {}
@@ -245,26 +254,27 @@ public final class IngressNode {
    * The one clustered code path: Hazelcast classes are first touched here. Joining happens on Vert.x worker
    * threads; the returned future completes once this node is a member.
    */
-  private static Future<Clustered> buildClustered(VertxBuilder builder, VertxOptions options, ClusterPlan plan) {
+  private static Future<Clustered> buildClustered(VertxBuilder builder, VertxOptions options, ClusterPlan plan,
+      ClusterTrust trust) {
     ClusterManager manager;
     try {
       manager = ClusterSetup.clusterManager(plan);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    options.setEventBusOptions(plan.eventBusOptions());
+    options.setEventBusOptions(plan.eventBusOptions(trust));
     long t0 = System.nanoTime();
     return builder.with(options).withClusterManager(manager).buildClustered()
         .onSuccess(v -> LOG.atInfo().addKeyValue("cluster", plan.name()).addKeyValue("bind_host", plan.bindHost())
             .addKeyValue("port", plan.port()).addKeyValue("members", plan.memberAddresses())
-            .addKeyValue("cluster_node_id", manager.getNodeId())
+            .addKeyValue("cluster_node_id", manager.getNodeId()).addKeyValue("trust", trust.mode().label())
             .addKeyValue("join_ms", (System.nanoTime() - t0) / 1_000_000).log("cluster joined"))
         .map(v -> new Clustered(v, manager));
   }
 
   private static Future<IngressNode> startOn(IngressConfig config, Vertx vertx, PrometheusMeterRegistry registry,
-      ClusterManager manager, ClusterPlan plan, Path configFile, Map<String, String> env) {
-    IngressNode node = new IngressNode(config, vertx, registry, manager, configFile, env);
+      ClusterManager manager, ClusterPlan plan, ClusterTrust trust, Path configFile, Map<String, String> env) {
+    IngressNode node = new IngressNode(config, vertx, registry, manager, trust, configFile, env);
     node.state.clusterView(() -> node.clusterJson(plan));
     // Closing completes on the closed instance's own threads, so the failure is not chained behind it
     return node.deploy().map(node).onFailure(err -> {
@@ -278,8 +288,9 @@ public final class IngressNode {
     JsonObject json = new JsonObject().put("enabled", clusterManager != null)
         .put("name", plan == null ? null : plan.name());
     if (clusterManager == null) {
-      return json.put("members", null).put("node_id", null);
+      return json.put("members", null).put("node_id", null).put("trust", null);
     }
+    json.put("trust", trust.mode().label());
     try {
       // a local read of Hazelcast's current member list: no remote call, safe on the event loop
       return json.put("members", clusterManager.getNodes().size()).put("node_id", clusterManager.getNodeId());
@@ -293,14 +304,15 @@ public final class IngressNode {
     RouteTable table = tables.current();
     logProblems(table);
     int instances = eventLoops(config);
-    AdminVerticle admin = new AdminVerticle(config.admin(), state, tables, bound, services, registry, syncStatus);
+    AdminVerticle admin = new AdminVerticle(config.admin(), state, tables, bound, services, registry, syncStatus,
+        trust);
     DeploymentOptions listeners = new DeploymentOptions().setInstances(instances);
     return vertx.deployVerticle(this::listener, listeners)
         .compose(id -> deployHealth())
         .compose(id -> deployDrainView())
         .compose(id -> deployWatcher())
         .compose(id -> vertx.deployVerticle(AdminCommandsVerticle.create(state.nodeId(), tables, bound, services,
-            state, syncStatus, config().state().file(), watcher == null ? null : () -> watcher.reloadNow())))
+            state, syncStatus, config().state().file(), watcher == null ? null : () -> watcher.reloadNow(), trust)))
         .compose(id -> vertx.deployVerticle(admin))
         .compose(id -> deploySync())
         .onSuccess(v -> {
@@ -386,7 +398,7 @@ public final class IngressNode {
    */
   private Future<Void> deployFleet(SyncVerticle sync) {
     dev.ghost.ingress.cluster.FleetCoordinator fleet =
-        new dev.ghost.ingress.cluster.FleetCoordinator(clusterManager, sync, state.nodeId());
+        new dev.ghost.ingress.cluster.FleetCoordinator(clusterManager, sync, state.nodeId(), trust);
     return vertx.deployVerticle(fleet).onSuccess(id -> {
       leaveFleet = fleet::markDraining;
       var drainView = state.drainView();

@@ -110,7 +110,8 @@ class Jdk25IT {
         "[state]", "file = \"" + dir.resolve("state.json") + "\"", ""));
     Map<String, String> env = Map.of("GHOST_CLUSTER_MEMBERS", "127.0.0.1:" + clusterPort,
         "GHOST_CLUSTER_PORT", String.valueOf(clusterPort),
-        "GHOST_CLUSTER_NAME", "jdk25-" + UUID.randomUUID());
+        "GHOST_CLUSTER_NAME", "jdk25-" + UUID.randomUUID(),
+        "GHOST_CLUSTER_SECRET_FILE", dev.ghost.ingress.testing.TestFleet.writeSecret(dir, "cluster.secret").toString());
     List<String> flags = List.of("-XX:+IgnoreUnrecognizedVMOptions", "--sun-misc-unsafe-memory-access=allow",
         "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dhazelcast.wait.seconds.before.join=0");
     try (JarProcess node = JarProcess.start(java, flags, JarProcess.builtJar(), env, null,

@@ -1,6 +1,8 @@
 package dev.ghost.ingress.admin;
 
+import dev.ghost.ingress.cluster.ClusterTrust;
 import dev.ghost.ingress.observe.BusAddresses;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -19,6 +21,10 @@ import org.slf4j.LoggerFactory;
  * change and every 2 s so a node that missed a message or joined later converges. The drain state is also kept in a
  * {@link DrainsFile} beside the state file and restored at start, so it outlives a restart of the whole fleet. Replies are the command's JSON;
  * a refused command fails the message with the HTTP status as code and {@code {"error","detail"}} as message.
+ *
+ * <p>On a clustered node with a secret every admin message (commands and the drain state) must carry the sender's
+ * MAC ({@link ClusterTrust#admit}); one that does not is counted, logged once per reason and sender, failed with 403
+ * {@code untrusted_sender} when it expects a reply, and never acted on. This node signs what it publishes.
  */
 public final class AdminCommandsVerticle extends VerticleBase {
 
@@ -30,6 +36,7 @@ public final class AdminCommandsVerticle extends VerticleBase {
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final Path drainsPath;
   private final IngressMetrics metrics;
+  private final ClusterTrust trust;
   private DrainsFile drainsFile;
   private String savedDrains;
   private boolean saving;
@@ -38,9 +45,12 @@ public final class AdminCommandsVerticle extends VerticleBase {
 
   /**
    * @param drainsPath where the admin drain state is kept across restarts, or null for nowhere
+   * @param trust      verifies every admin message before it is acted on, signs what this node publishes
    */
-  AdminCommandsVerticle(String nodeId, AdminCommands commands, Path drainsPath, IngressMetrics metrics) {
+  AdminCommandsVerticle(String nodeId, AdminCommands commands, Path drainsPath, IngressMetrics metrics,
+      ClusterTrust trust) {
     this.nodeId = nodeId;
+    this.trust = trust;
     this.commands = commands;
     this.drainsPath = drainsPath;
     this.metrics = metrics;
@@ -50,10 +60,10 @@ public final class AdminCommandsVerticle extends VerticleBase {
   public static AdminCommandsVerticle create(String nodeId, dev.ghost.ingress.route.RouteTableRef tables,
       dev.ghost.ingress.proxy.BoundSockets bound, dev.ghost.ingress.proxy.ProxyServices services, NodeState state,
       dev.ghost.ingress.sync.SyncStatus sync, String stateFile,
-      java.util.function.Supplier<Future<dev.ghost.ingress.config.ConfigDiff>> reload) {
+      java.util.function.Supplier<Future<dev.ghost.ingress.config.ConfigDiff>> reload, ClusterTrust trust) {
     return new AdminCommandsVerticle(nodeId,
         new AdminCommands(nodeId, tables, services, new AdminViews(state, bound, services, sync), reload),
-        DrainsFile.beside(stateFile), services.metrics());
+        DrainsFile.beside(stateFile), services.metrics(), trust);
   }
 
   @Override
@@ -146,7 +156,14 @@ public final class AdminCommandsVerticle extends VerticleBase {
   }
 
   private Future<Void> consume(String address, io.vertx.core.Handler<Message<Object>> handler) {
-    MessageConsumer<Object> c = vertx.eventBus().consumer(address, handler);
+    MessageConsumer<Object> c = vertx.eventBus().consumer(address, m -> {
+      if (trust.admit(m)) {
+        handler.handle(m);
+      } else if (m.replyAddress() != null) {
+        m.fail(403, new JsonObject().put("error", "untrusted_sender").put("detail",
+            "the message does not prove the cluster secret; see ghost_cluster_refusals_total").encode());
+      }
+    });
     consumers.add(c);
     return c.completion();
   }
@@ -179,7 +196,9 @@ public final class AdminCommandsVerticle extends VerticleBase {
   }
 
   private void broadcast() {
-    vertx.eventBus().publish(BusAddresses.ADMIN_DRAINS, commands.drainState());
+    JsonObject state = commands.drainState();
+    vertx.eventBus().publish(BusAddresses.ADMIN_DRAINS, state,
+        trust.sign(new DeliveryOptions(), BusAddresses.ADMIN_DRAINS, nodeId, state));
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.ghost.ingress.admin;
 
 import dev.ghost.ingress.config.HostPort;
 import dev.ghost.ingress.config.IngressConfig;
+import dev.ghost.ingress.cluster.ClusterTrust;
 import dev.ghost.ingress.observe.BusAddresses;
 import dev.ghost.ingress.proxy.BoundSockets;
 import dev.ghost.ingress.proxy.ProxyServices;
@@ -49,10 +50,18 @@ public final class AdminVerticle extends VerticleBase {
   private final AdminViews views;
   private final AdminRequestRules rules;
   private final AdminRefusals refusals;
+  private final ClusterTrust trust;
   private HttpServer server;
 
   public AdminVerticle(IngressConfig.Admin settings, NodeState state, RouteTableRef tables, BoundSockets bound,
       ProxyServices services, PrometheusMeterRegistry registry, SyncStatus sync) {
+    this(settings, state, tables, bound, services, registry, sync, ClusterTrust.standalone());
+  }
+
+  /** @param trust signs the commands this API sends its node over the event bus (a clustered node checks them) */
+  public AdminVerticle(IngressConfig.Admin settings, NodeState state, RouteTableRef tables, BoundSockets bound,
+      ProxyServices services, PrometheusMeterRegistry registry, SyncStatus sync, ClusterTrust trust) {
+    this.trust = trust;
     this.settings = settings;
     this.state = state;
     this.tables = tables;
@@ -279,8 +288,10 @@ public final class AdminVerticle extends VerticleBase {
     if (body == null) {
       return;
     }
-    vertx.eventBus().<JsonObject>request(BusAddresses.adminNode(state.nodeId(), command), body,
-        new DeliveryOptions().setSendTimeout(10_000))
+    String address = BusAddresses.adminNode(state.nodeId(), command);
+    // local only: another member registered under this node id (a stranger) must never answer this node's API
+    vertx.eventBus().<JsonObject>request(address, body, trust.sign(
+            new DeliveryOptions().setSendTimeout(10_000).setLocalOnly(true), address, state.nodeId(), body))
         .onSuccess(reply -> json(ctx, ok, reply.body()))
         .onFailure(err -> {
           if (err instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {

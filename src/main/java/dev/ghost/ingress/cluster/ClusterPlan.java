@@ -95,6 +95,15 @@ public record ClusterPlan(String name, List<ClusterMember> members, String bindH
     return new EventBusOptions().setHost(bindHost).setPort(eventBusPort).setClusterPublicHost(bindHost);
   }
 
+  /**
+   * {@link #eventBusOptions()}, with mutual TLS bound to the secret when {@code trust} has one ({@link ClusterTls});
+   * plain TCP without (insecure).
+   */
+  public EventBusOptions eventBusOptions(ClusterTrust trust) {
+    EventBusOptions options = eventBusOptions();
+    return trust.secured() ? ClusterTls.secure(options, trust) : options;
+  }
+
   private static String localMember(List<ClusterMember> members, int ownPort, Collection<InetAddress> locals,
       Resolver resolver) {
     Set<InetAddress> localSet = Set.copyOf(locals);

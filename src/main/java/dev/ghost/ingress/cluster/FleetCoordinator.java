@@ -14,9 +14,14 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -25,19 +30,27 @@ import org.slf4j.LoggerFactory;
 /**
  * Shares the routing state of a clustered node (only deployed when clustered and a control plane is configured).
  *
- * <p><b>Election:</b> the oldest Hazelcast member (the first of {@code getCluster().getMembers()}, an order every
- * member agrees on) is the leader; only it runs the control-plane sync. Re-evaluated on every membership change;
- * a leader that stops being the oldest (after a split-brain merge) stops syncing and follows the snapshot again.
+ * <p><b>Election:</b> the oldest <em>trusted</em> Hazelcast member (the first of {@code getCluster().getMembers()},
+ * an order every member agrees on, whose membership proof verifies) is the leader; only it runs the control-plane
+ * sync. A membership proof is the member's entry in {@value #MEMBERS_MAP}, keyed by its member UUID and sealed with
+ * the cluster secret ({@link ClusterTrust}) over its UUID, node id and Hazelcast address: a member that cannot prove
+ * the secret (a stranger that joined Hazelcast, or a node with another secret) is never elected, whatever its age.
+ * Re-evaluated on every membership change and every {@value #CHECK_MS} ms (a proof written after a join is found
+ * then); a leader that stops being the oldest trusted member (after a split-brain merge) stops syncing and follows
+ * the snapshot again.
  * A node that becomes leader first adopts the cluster snapshot when it is not older than what it serves, then
  * starts syncing from that cursor (re-applying events is idempotent, so nothing is lost or applied twice).
  *
- * <p><b>Snapshot:</b> after each change the leader writes a {@link FleetSnapshot} into {@value #ROUTING_MAP}.
+ * <p><b>Snapshot:</b> after each change the leader writes a {@link FleetSnapshot}, sealed with the secret, into
+ * {@value #ROUTING_MAP}; a value that does not verify is refused (counted, logged once) and treated as absent, so
+ * the leader overwrites it on its next periodic check.
  * Every other node takes it through an entry listener and, so that a missed notification heals, a check every
  * {@value #CHECK_MS} ms; it applies it only if it {@link FleetSnapshot#supersedes supersedes} what it serves (and
  * writes its own state file, as the sync does).
  *
- * <p><b>Convergence:</b> every node writes a {@link FleetEntry} into {@value #FLEET_MAP} every {@value #CHECK_MS}
- * ms and on change (TTL {@value #ENTRY_TTL_SECONDS} s); {@link #fleet()} renders {@code /v1/fleet}.
+ * <p><b>Convergence:</b> every node writes a sealed {@link FleetEntry} into {@value #FLEET_MAP} every
+ * {@value #CHECK_MS} ms and on change (TTL {@value #ENTRY_TTL_SECONDS} s); {@link #fleet()} renders
+ * {@code /v1/fleet} from the entries that verify.
  *
  * <p>No Hazelcast call blocks an event loop: map reads and writes use the async API, listener registration and
  * whole-map reads run in {@code executeBlocking}, and Hazelcast callbacks hop to this verticle's context.
@@ -51,6 +64,8 @@ public final class FleetCoordinator extends VerticleBase {
   public static final String SNAPSHOT_KEY = "snapshot";
   /** Cluster map of {@link FleetEntry} by node id. */
   public static final String FLEET_MAP = "ghost.fleet";
+  /** Cluster map of membership proofs by member UUID: who may be elected. */
+  public static final String MEMBERS_MAP = "ghost.members";
   /** Period of the snapshot check and the fleet-entry refresh. */
   public static final long CHECK_MS = 2_000;
   /** TTL of a fleet entry (a dead node's entry disappears after it). */
@@ -59,9 +74,21 @@ public final class FleetCoordinator extends VerticleBase {
   private final HazelcastInstance hz;
   private final SyncVerticle sync;
   private final String nodeId;
+  private final ClusterTrust trust;
   private IMap<String, String> routing;
   private IMap<String, String> fleet;
+  private IMap<String, String> members;
   private boolean leader;
+  /** Member UUIDs whose proof verified (a UUID names one member for its lifetime); on this verticle's context. */
+  private final Set<UUID> trusted = new HashSet<>();
+  /** Members whose refused proof was counted already: re-checked every period, counted once. */
+  private final Set<UUID> refusedMembers = new HashSet<>();
+  /** The last snapshot value refused: the same value re-read every period is counted once. */
+  private String refusedSnapshot;
+  /** Fleet-entry values refused, by key: counted once each (read from worker threads). */
+  private final Map<String, String> refusedEntries = new ConcurrentHashMap<>();
+  /** The elected member (the oldest trusted one); read by {@link #fleet()} on worker threads. */
+  private volatile Member leaderMember;
   private String appliedHash;
   private long appliedAtMs;
   private String publishedHash;
@@ -72,11 +99,13 @@ public final class FleetCoordinator extends VerticleBase {
    * @param manager the node's (Hazelcast) cluster manager
    * @param sync    the node's sync verticle, deployed not leading ({@code leadAtStart} false)
    * @param nodeId  {@code GHOST_NODE_ID}
+   * @param trust   the cluster secret (or none, insecure): seals what this node writes, verifies what it reads
    */
-  public FleetCoordinator(ClusterManager manager, SyncVerticle sync, String nodeId) {
+  public FleetCoordinator(ClusterManager manager, SyncVerticle sync, String nodeId, ClusterTrust trust) {
     this.hz = ((HazelcastClusterManager) manager).getHazelcastInstance();
     this.sync = sync;
     this.nodeId = nodeId;
+    this.trust = trust;
     sync.onServed((served, cause) -> {
       var ctx = context;
       if (ctx != null) {
@@ -87,30 +116,88 @@ public final class FleetCoordinator extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.executeBlocking(this::register).onSuccess(v -> {
+    return vertx.executeBlocking(this::register).compose(v -> refreshTrust()).onSuccess(v -> {
       elect();
       vertx.setPeriodic(CHECK_MS, t -> tick());
       tick();
     });
   }
 
-  /** Worker thread: map proxies and listeners (may talk to other members). */
+  /** Worker thread: map proxies, listeners and this member's proof, written before anyone elects (remote calls). */
   private Void register() {
     routing = hz.getMap(ROUTING_MAP);
     fleet = hz.getMap(FLEET_MAP);
+    members = hz.getMap(MEMBERS_MAP);
+    trusted.add(hz.getCluster().getLocalMember().getUuid());
+    members.set(localUuid(), memberProof(), ENTRY_TTL_SECONDS, TimeUnit.SECONDS);
     routing.addEntryListener(new SnapshotListener(), SNAPSHOT_KEY, false);
     hz.getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent e) {
-        context.runOnContext(v -> elect());
+        context.runOnContext(v -> refreshTrust().onComplete(ar -> elect()));
       }
 
       @Override
       public void memberRemoved(MembershipEvent e) {
-        context.runOnContext(v -> elect());
+        context.runOnContext(v -> {
+          trusted.remove(e.getMember().getUuid());
+          refusedMembers.remove(e.getMember().getUuid());
+          elect();
+        });
       }
     });
     return null;
+  }
+
+  private String localUuid() {
+    return hz.getCluster().getLocalMember().getUuid().toString();
+  }
+
+  /** This member's proof: its UUID, node id and address, sealed under its UUID. */
+  private String memberProof() {
+    Member local = hz.getCluster().getLocalMember();
+    String body = new JsonObject().put("member", local.getUuid().toString()).put("node_id", nodeId)
+        .put("address", local.getAddress().toString()).encode();
+    return trust.seal(TrustChannel.MEMBER_ENTRY, local.getUuid().toString(), nodeId, body);
+  }
+
+  /** Reads the proof of every member not trusted yet; completes when all are read (failures leave them untrusted). */
+  private Future<Void> refreshTrust() {
+    List<Future<?>> reads = new ArrayList<>();
+    for (Member m : hz.getCluster().getMembers()) { // a local read of the member list
+      if (trusted.contains(m.getUuid())) {
+        continue;
+      }
+      reads.add(fromStage(members.getAsync(m.getUuid().toString())).onSuccess(value -> verifyProof(m, value)));
+    }
+    return Future.join(reads).<Void>mapEmpty().otherwiseEmpty();
+  }
+
+  private void verifyProof(Member m, String value) {
+    if (value == null) {
+      return; // not written yet (it joined a moment ago), or a stranger that writes none: untrusted either way
+    }
+    String key = m.getUuid().toString();
+    ClusterTrust.Opened opened = trust.unseal(TrustChannel.MEMBER_ENTRY, key, value);
+    TrustRefusal refusal = opened.refusal();
+    if (refusal == null) {
+      JsonObject body;
+      try {
+        body = new JsonObject(opened.body());
+      } catch (RuntimeException e) {
+        body = new JsonObject();
+      }
+      // signed by a secret holder, but for this member? (a proof copied from another member's key is not)
+      if (key.equals(body.getString("member")) && m.getAddress().toString().equals(body.getString("address"))) {
+        trusted.add(m.getUuid());
+        return;
+      }
+      refusal = TrustRefusal.MISMATCH;
+    }
+    if (refusedMembers.add(m.getUuid())) {
+      String claimed = m.getAttribute(ClusterPlan.NODE_ID_ATTRIBUTE);
+      trust.refused(TrustChannel.MEMBER_ENTRY, refusal, claimed != null ? claimed : key);
+    }
   }
 
   /** Notified by Hazelcast (on its threads) when the snapshot changes. */
@@ -118,20 +205,21 @@ public final class FleetCoordinator extends VerticleBase {
       EntryUpdatedListener<String, String> {
     @Override
     public void entryAdded(EntryEvent<String, String> e) {
-      context.runOnContext(v -> check());
+      context.runOnContext(v -> check(false));
     }
 
     @Override
     public void entryUpdated(EntryEvent<String, String> e) {
-      context.runOnContext(v -> check());
+      context.runOnContext(v -> check(false));
     }
   }
 
   // ---- election
 
   private void elect() {
-    Member oldest = hz.getCluster().getMembers().iterator().next(); // a local read, no remote call
-    boolean now = oldest.localMember();
+    Member elected = electedMember(); // a local read, no remote call
+    leaderMember = elected;
+    boolean now = elected.localMember();
     if (now == leader) {
       return;
     }
@@ -142,13 +230,23 @@ public final class FleetCoordinator extends VerticleBase {
     } else {
       // Only after a split-brain merge: the older side's leader syncs on; this one adopts its snapshots again
       LOG.atWarn().addKeyValue("leader", leaderId()).log("fleet: no longer the oldest member; following");
-      sync.follow().onSuccess(v -> check());
+      sync.follow().onSuccess(v -> check(true));
     }
+  }
+
+  /** The oldest member whose proof verified; this member when no older one did (it trusts itself). */
+  private Member electedMember() {
+    for (Member m : hz.getCluster().getMembers()) {
+      if (m.localMember() || trusted.contains(m.getUuid())) {
+        return m;
+      }
+    }
+    return hz.getCluster().getLocalMember();
   }
 
   /** Adopt the cluster's snapshot when it is not older, then sync from its cursor. */
   private Future<Void> takeOver() {
-    LOG.atInfo().addKeyValue("node_id", nodeId).log("fleet: elected leader (oldest member); starting sync");
+    LOG.atInfo().addKeyValue("node_id", nodeId).log("fleet: elected leader (oldest trusted member); starting sync");
     return readSnapshot().compose(snap -> snap == null ? Future.succeededFuture() : adopt(snap).mapEmpty())
         .recover(err -> Future.succeededFuture())
         .compose(v -> sync.lead());
@@ -157,12 +255,20 @@ public final class FleetCoordinator extends VerticleBase {
   // ---- snapshot
 
   private void tick() {
-    check();
+    // the proof's TTL is refreshed, so a member that left takes its proof with it
+    fromStage(members.setAsync(localUuid(), memberProof(), ENTRY_TTL_SECONDS, TimeUnit.SECONDS))
+        .onFailure(err -> LOG.atDebug().addKeyValue("cause", String.valueOf(err)).log("fleet: proof not written"));
+    refreshTrust().onComplete(ar -> elect());
+    check(true);
     writeEntry();
   }
 
-  /** Reads the cluster snapshot: a follower adopts it, the leader rewrites it when it is missing or behind. */
-  private void check() {
+  /**
+   * Reads the cluster snapshot: a follower adopts it, the leader rewrites it when it is missing or behind. A refused
+   * value reads as missing; the leader overwrites a missing one only from the periodic check ({@code periodic}), so
+   * a member writing refused values in a loop cannot drive this node into a write loop through the entry listener.
+   */
+  private void check(boolean periodic) {
     readSnapshot().compose(snap -> {
       if (!leader) {
         return snap == null ? Future.succeededFuture() : adopt(snap).mapEmpty();
@@ -171,7 +277,8 @@ public final class FleetCoordinator extends VerticleBase {
       if (snap != null && snap.supersedes(own)) {
         return adopt(snap).mapEmpty(); // the cluster is ahead (a takeover whose adopt failed): catch up first
       }
-      return own.serving() && !sameVersion(snap, own) ? writeSnapshot(own) : Future.succeededFuture();
+      boolean rewrite = own.serving() && !sameVersion(snap, own) && (periodic || snap != null);
+      return rewrite ? writeSnapshot(own) : Future.succeededFuture();
     }).onFailure(err -> LOG.atDebug().addKeyValue("cause", String.valueOf(err)).log("fleet: snapshot check failed"));
   }
 
@@ -192,7 +299,17 @@ public final class FleetCoordinator extends VerticleBase {
   }
 
   private Future<FleetSnapshot> readSnapshot() {
-    return fromStage(routing.getAsync(SNAPSHOT_KEY)).map(FleetSnapshot::decode);
+    return fromStage(routing.getAsync(SNAPSHOT_KEY)).map(value -> {
+      ClusterTrust.Opened opened = trust.unseal(TrustChannel.SNAPSHOT, SNAPSHOT_KEY, value);
+      if (opened.refusal() != null) {
+        if (!value.equals(refusedSnapshot)) { // the same value re-read every period is one refusal
+          refusedSnapshot = value;
+          trust.refused(TrustChannel.SNAPSHOT, opened.refusal(), opened.from());
+        }
+        return null;
+      }
+      return FleetSnapshot.decode(opened.body());
+    });
   }
 
   private Future<Void> writeSnapshot(SyncVerticle.Served own) {
@@ -201,7 +318,8 @@ public final class FleetCoordinator extends VerticleBase {
       publishedAtMs = System.currentTimeMillis();
     }
     FleetSnapshot snap = FleetSnapshot.of(own, nodeId, publishedAtMs);
-    return fromStage(routing.setAsync(SNAPSHOT_KEY, snap.encode())).mapEmpty();
+    String sealed = trust.seal(TrustChannel.SNAPSHOT, SNAPSHOT_KEY, nodeId, snap.encode());
+    return fromStage(routing.setAsync(SNAPSHOT_KEY, sealed)).mapEmpty();
   }
 
   /** On this verticle's context, after the sync changed what is served. */
@@ -238,26 +356,39 @@ public final class FleetCoordinator extends VerticleBase {
     }
     FleetEntry entry = new FleetEntry(nodeId, hz.getCluster().getLocalMember().getUuid().toString(),
         served.state().cursor(), served.hash(), appliedAtMs, draining);
-    fromStage(fleet.setAsync(nodeId, entry.encode(), ENTRY_TTL_SECONDS, TimeUnit.SECONDS))
+    String sealed = trust.seal(TrustChannel.FLEET_ENTRY, nodeId, nodeId, entry.encode());
+    fromStage(fleet.setAsync(nodeId, sealed, ENTRY_TTL_SECONDS, TimeUnit.SECONDS))
         .onFailure(err -> LOG.atDebug().addKeyValue("cause", String.valueOf(err)).log("fleet: entry not written"));
   }
 
   /** The {@code /v1/fleet} view; callable from any thread. */
   public Future<JsonObject> fleet() {
     return vertx.executeBlocking(() -> {
-      List<FleetEntry> entries = fleet.values().stream().map(FleetEntry::decode).toList();
-      FleetSnapshot snap = FleetSnapshot.decode(routing.get(SNAPSHOT_KEY));
+      List<FleetEntry> entries = new ArrayList<>();
+      for (Map.Entry<String, String> e : fleet.entrySet()) {
+        ClusterTrust.Opened opened = trust.unseal(TrustChannel.FLEET_ENTRY, e.getKey(), e.getValue());
+        if (opened.refusal() == null) {
+          entries.add(FleetEntry.decode(opened.body()));
+        } else if (!e.getValue().equals(refusedEntries.put(e.getKey(), e.getValue()))) {
+          trust.refused(TrustChannel.FLEET_ENTRY, opened.refusal(), opened.from());
+        }
+      }
+      if (refusedEntries.size() > 1024) {
+        refusedEntries.clear(); // a stranger inventing keys: forget, at worst some are counted twice
+      }
+      ClusterTrust.Opened snapValue = trust.unseal(TrustChannel.SNAPSHOT, SNAPSHOT_KEY, routing.get(SNAPSHOT_KEY));
+      FleetSnapshot snap = FleetSnapshot.decode(snapValue.body());
       Set<String> live = hz.getCluster().getMembers().stream().map(m -> m.getUuid().toString())
           .collect(Collectors.toSet());
       return FleetView.render(leaderId(), entries, live, snap);
     });
   }
 
-  /** The node id of the oldest member (its {@link ClusterPlan#NODE_ID_ATTRIBUTE}). */
+  /** The node id of the elected member (its {@link ClusterPlan#NODE_ID_ATTRIBUTE}). */
   private String leaderId() {
-    Member oldest = hz.getCluster().getMembers().iterator().next();
-    String id = oldest.getAttribute(ClusterPlan.NODE_ID_ATTRIBUTE);
-    return id != null ? id : oldest.getUuid().toString();
+    Member elected = leaderMember != null ? leaderMember : hz.getCluster().getLocalMember();
+    String id = elected.getAttribute(ClusterPlan.NODE_ID_ATTRIBUTE);
+    return id != null ? id : elected.getUuid().toString();
   }
 
   private <T> Future<T> fromStage(CompletionStage<T> stage) {

@@ -105,7 +105,9 @@ final class ConfigReader {
         string(Settings.CLUSTER_HOST),
         integer(Settings.CLUSTER_PORT),
         string(Settings.CLUSTER_NAME),
-        integer(Settings.EVENTBUS_PORT));
+        integer(Settings.EVENTBUS_PORT),
+        string(Settings.CLUSTER_SECRET_FILE),
+        bool(Settings.CLUSTER_INSECURE));
     List<EnvSpec> envs = envs();
     List<RouteSpec> routes = routes(envs);
     IngressConfig.Reload reload = new IngressConfig.Reload(duration(Settings.CONFIG_SCAN_PERIOD));

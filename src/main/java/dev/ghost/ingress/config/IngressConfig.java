@@ -195,8 +195,19 @@ public record IngressConfig(
    * @param port         {@code GHOST_CLUSTER_PORT} / {@code cluster.port} [5701]
    * @param name         {@code GHOST_CLUSTER_NAME} / {@code cluster.name} [ghost-ingress]
    * @param eventBusPort {@code GHOST_EVENTBUS_PORT} / {@code cluster.eventbus_port} [0]
+   * @param secretFile   {@code GHOST_CLUSTER_SECRET_FILE} / {@code cluster.secret_file}: the fleet's shared secret,
+   *                     read at start; null = none (then a clustered node refuses to start unless {@code insecure})
+   * @param insecure     {@code GHOST_CLUSTER_INSECURE} / {@code cluster.insecure}: cluster without a secret, for a
+   *                     local development fleet only [false]
    */
-  public record Cluster(List<String> members, String host, int port, String name, int eventBusPort) {}
+  public record Cluster(List<String> members, String host, int port, String name, int eventBusPort,
+      String secretFile, boolean insecure) {
+
+    /** A cluster section without a secret and not insecure (tests, and the standalone default). */
+    public Cluster(List<String> members, String host, int port, String name, int eventBusPort) {
+      this(members, host, port, name, eventBusPort, null, false);
+    }
+  }
 
   /**
    * Config hot reload.

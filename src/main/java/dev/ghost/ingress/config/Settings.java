@@ -105,6 +105,13 @@ public enum Settings {
       "Hazelcast cluster name"),
   EVENTBUS_PORT("GHOST_EVENTBUS_PORT", "cluster.eventbus_port", Type.INT, "0", null,
       "clustered event-bus port; 0 = ephemeral", 0, 65535),
+  CLUSTER_SECRET_FILE("GHOST_CLUSTER_SECRET_FILE", "cluster.secret_file", Type.STRING, null, "none",
+      "file holding the fleet's shared secret (32 to 4096 bytes, e.g. `openssl rand -hex 32`); required when "
+          + "clustered unless `cluster.insecure`: it keys the event bus's mutual TLS and the HMAC on every cluster "
+          + "map entry and admin command"),
+  CLUSTER_INSECURE("GHOST_CLUSTER_INSECURE", "cluster.insecure", Type.BOOL, "false", null,
+      "local development only: cluster without a secret (no TLS, no HMAC: anyone who reaches the cluster ports can "
+          + "drain, reload, reroute and lead); warned about at start"),
   NODE_ID("GHOST_NODE_ID", "node.id", Type.STRING, null, "the host name (`$HOSTNAME`, else the local host name)",
       "this node's id; free-form, echoed verbatim"),
   CONFIG_SCAN_PERIOD("GHOST_CONFIG_SCAN_PERIOD", "config.scan_period", Type.DURATION_OR_ZERO, "2s", null,

@@ -142,6 +142,11 @@ public final class IngressMetrics {
     counter(MetricNames.ADMIN_REFUSALS, "reason", reason).increment();
   }
 
+  /** One cluster message or peer refused, by {@code cluster.TrustChannel} and {@code cluster.TrustRefusal} label. */
+  public void clusterRefusal(String channel, String reason) {
+    counter(MetricNames.CLUSTER_REFUSALS, "channel", channel, "reason", reason).increment();
+  }
+
   public void configReloadFailure(String reason) {
     counter(MetricNames.CONFIG_RELOAD_FAILURES, "reason", reason).increment();
   }

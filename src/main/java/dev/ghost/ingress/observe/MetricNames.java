@@ -105,6 +105,13 @@ public final class MetricNames {
    * body_too_large, malformed_request, unauthorized, not_loopback, connection_limit, request_timeout.
    */
   public static final String ADMIN_REFUSALS = "ghost.admin.refusals";
+  /**
+   * Counter {channel, reason}: what a clustered node refused to act on because it does not prove the fleet's secret.
+   * channel: snapshot, fleet_entry, member_entry (a membership proof: the member is never elected), admin_command;
+   * reason: unsigned, bad_mac, malformed, mismatch. (A TLS peer without the secret fails the event-bus handshake
+   * inside Vert.x and is not counted here.)
+   */
+  public static final String CLUSTER_REFUSALS = "ghost.cluster.refusals";
   /** Counter {reason}: config reloads refused (missing, unreadable, parse, invalid); the previous config stays. */
   public static final String CONFIG_RELOAD_FAILURES = "ghost.config.reload.failures";
   /** Counter {trigger}: config reloads that changed something in force; trigger is scan or admin. */

@@ -130,6 +130,20 @@ class ClusterFormationIT {
     }
   }
 
+  @Test
+  void clusteredNodeWithoutASecretIsRefused(@TempDir Path dir) throws Exception {
+    Path config = JarProcess.write(dir, "n.toml", "[listen]\nipv6 = [\"[::1]:0\"]\n[admin]\nlisten = \"127.0.0.1:0\"\n");
+    try (JarProcess p = JarProcess.start(JarProcess.currentJava(), TestFleet.TEST_JVM_FLAGS,
+        JarProcess.builtJar(), Map.of("GHOST_STATE_FILE", dir.resolve("s.json").toString(),
+            "GHOST_CLUSTER_MEMBERS", "127.0.0.1", "GHOST_CLUSTER_PORT", "0"), null, "--config", config.toString())) {
+      assertThat(p.awaitExit(JarProcess.START_DEADLINE)).isEqualTo(2);
+      assertThat(p.stderr()).hasSize(1);
+      assertThat(p.stderr().get(0)).contains("GHOST_CLUSTER_SECRET_FILE").contains("GHOST_CLUSTER_INSECURE");
+      assertThat(p.stdout()).noneMatch(l -> l.contains("cluster joined"));
+      assertThat(JarProcess.stackTraceLines(p.stdout())).isEmpty();
+    }
+  }
+
   /** Thread names of a Linux process ({@code /proc/PID/task/TID/comm}, at most 15 characters each). */
   static List<String> threadNames(long pid) throws IOException {
     try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {

@@ -216,6 +216,16 @@ class ComposeFileTest {
       assertThat(s.env()).as(s.name()).containsKeys("GHOST_CLUSTER_PORT", "GHOST_EVENTBUS_PORT");
       assertThat(cluster.port()).as(s.name() + ": cluster port").isEqualTo(5701);
       assertThat(cluster.eventBusPort()).as(s.name() + ": event-bus port").isEqualTo(5702);
+      // the shared secret: set, mounted from the repository's demo file, and a secret the node accepts
+      assertThat(cluster.insecure()).as(s.name() + ": GHOST_CLUSTER_INSECURE").isFalse();
+      assertThat(cluster.secretFile()).as(s.name() + ": GHOST_CLUSTER_SECRET_FILE").isNotNull();
+      String source = mounts(s).entrySet().stream().filter(m -> m.getValue().equals(cluster.secretFile()))
+          .map(Map.Entry::getKey).findFirst().orElse(null);
+      assertThat(source).as(s.name() + ": GHOST_CLUSTER_SECRET_FILE is mounted from a file").isNotNull();
+      Path onHost = ROOT.resolve(source);
+      assertThat(dev.ghost.ingress.cluster.ClusterTrust.load(new IngressConfig.Cluster(cluster.members(),
+          cluster.host(), cluster.port(), cluster.name(), cluster.eventBusPort(), onHost.toString(), false))
+          .secured()).as(s.name() + ": " + onHost + " is a valid secret").isTrue();
       expected.add(canonical(cluster.host()) + ":" + cluster.port());
     }
     for (Service s : nodes) {

@@ -33,6 +33,8 @@ import java.util.stream.IntStream;
  * <p>{@link #start(int)} starts node 0 alone (its own address as the only member, so it is master at once), then
  * the others in parallel with the full member list, and returns once each node's {@code /v1/status} shows all
  * {@code n} members. {@link #restart(int)} starts a killed or closed node again with the full list.
+ *
+ * <p>Every node gets the fleet's shared secret ({@link #secretFile()}, random per fleet), as production does.
  */
 public final class TestFleet implements AutoCloseable {
 
@@ -60,6 +62,7 @@ public final class TestFleet implements AutoCloseable {
     String config = "";
     IntFunction<Map<String, String>> env = i -> Map.of();
     List<String> jvmArgs = List.of();
+    int strangers;
 
     /** Extra TOML appended to every node's config file (routes, envs, ...). */
     public Options config(String toml) {
@@ -70,6 +73,15 @@ public final class TestFleet implements AutoCloseable {
     /** Extra environment of node {@code i} (wins over the fleet's own settings). */
     public Options env(IntFunction<Map<String, String>> env) {
       this.env = env;
+      return this;
+    }
+
+    /**
+     * Members of the cluster that are not nodes of this fleet (a test's rogue member, joined through
+     * {@code GHOST_CLUSTER_MEMBERS} in {@link #env}): start-up waits for {@code n + strangers} members.
+     */
+    public Options strangers(int strangers) {
+      this.strangers = strangers;
       return this;
     }
 
@@ -127,6 +139,7 @@ public final class TestFleet implements AutoCloseable {
   private final Options options;
   private final Path dir;
   private final Path configFile;
+  private final Path secretFile;
   private final List<Node> nodes = new ArrayList<>();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -139,6 +152,30 @@ public final class TestFleet implements AutoCloseable {
     }
     this.configFile = JarProcess.write(dir, "node.toml", String.join("\n",
         "[listen]", "ipv6 = [\"[::1]:0\"]", "[admin]", "listen = \"127.0.0.1:0\"", "", options.config, ""));
+    this.secretFile = writeSecret(dir, "cluster.secret");
+  }
+
+  /** Writes a fresh random secret ({@code openssl rand -hex 32} style, 64 hex characters) into {@code dir/name}. */
+  public static Path writeSecret(Path dir, String name) {
+    byte[] random = new byte[32];
+    new java.security.SecureRandom().nextBytes(random);
+    Path file = JarProcess.write(dir, name, java.util.HexFormat.of().formatHex(random) + "\n");
+    try {
+      Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    } catch (IOException | UnsupportedOperationException e) {
+      // the node only warns about a secret others can read
+    }
+    return file;
+  }
+
+  /** The fleet's shared secret file ({@code GHOST_CLUSTER_SECRET_FILE} of every node). */
+  public Path secretFile() {
+    return secretFile;
+  }
+
+  /** The fleet's working directory (config, secret, state files); removed on {@link #close()}. */
+  public Path dir() {
+    return dir;
   }
 
   /** Starts {@code n} clustered nodes and waits until every one sees {@code n} members. */
@@ -162,7 +199,7 @@ public final class TestFleet implements AutoCloseable {
       for (CompletableFuture<Void> f : rest) {
         f.join();
       }
-      fleet.awaitMembers(n, START_DEADLINE);
+      fleet.awaitMembers(n + options.strangers, START_DEADLINE);
       return fleet;
     } catch (Throwable t) {
       fleet.close();
@@ -279,6 +316,7 @@ public final class TestFleet implements AutoCloseable {
       env.put("GHOST_EVENTBUS_PORT", "0");
       env.put("GHOST_NODE_ID", node.nodeId);
       env.put("GHOST_STATE_FILE", stateFile(i).toString());
+      env.put("GHOST_CLUSTER_SECRET_FILE", secretFile.toString());
       env.putAll(options.env.apply(i));
       List<String> jvm = new ArrayList<>(TEST_JVM_FLAGS);
       FAST_HAZELCAST.forEach((k, v) -> jvm.add("-D" + k + "=" + v));

@@ -1,0 +1,24 @@
+package dev.ghost.ingress.cluster;
+
+import java.util.Locale;
+
+/**
+ * What a {@link TrustRefusal} was about: the {@code channel} label of {@code ghost_cluster_refusals_total}. Each
+ * channel is also a domain of the MAC (its canonical bytes start with it), so a value signed for one channel never
+ * verifies on another.
+ */
+public enum TrustChannel {
+  /** The leader's routing snapshot in the map {@code ghost.routing}. */
+  SNAPSHOT,
+  /** A node's convergence entry in the map {@code ghost.fleet}. */
+  FLEET_ENTRY,
+  /** A member's proof that it holds the secret, in the map {@code ghost.members}: without it, never leader. */
+  MEMBER_ENTRY,
+  /** An admin command (or the admin drain state) on the event bus. */
+  ADMIN_COMMAND;
+
+  /** The metric label, also the MAC domain. */
+  public String label() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+}
