@@ -32,14 +32,15 @@ public record AdminLimits(int maxConnections, Duration headDeadline, Duration re
   /**
    * The server options that go with these limits: line and header caps, an idle timeout as a backstop for a peer
    * that stops reading an answer, and HTTP/1.1 only (no cleartext HTTP/2, whose multiplexed streams would escape
-   * the per-connection deadlines).
+   * the per-connection deadlines). The backstop is twice the request deadline: equal to it, Vert.x's idle close and
+   * the deadline's own (which counts the refusal) raced, and an unanswered request went uncounted.
    */
   HttpServerOptions serverOptions() {
     return new HttpServerOptions()
         .setMaxInitialLineLength(MAX_INITIAL_LINE)
         .setMaxHeaderSize(MAX_HEADER_BYTES)
         .setHttp2ClearTextEnabled(false)
-        .setIdleTimeout((int) requestDeadline.toMillis())
+        .setIdleTimeout((int) (2 * requestDeadline.toMillis()))
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
   }
 }
