@@ -10,6 +10,7 @@ import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
@@ -108,9 +109,14 @@ abstract class BareSocket implements EpollIoHandle {
   }
 
   /**
-   * Closes with RST when {@code reset}, else with FIN (after what was written). The descriptor closes before its
-   * registration is cancelled: a closed descriptor has left epoll by itself, so that costs no {@code epoll_ctl}, and
-   * both happen in one task, so no reused descriptor number can be mistaken for this one.
+   * Closes with RST when {@code reset}, else with FIN (after what was written). From here on no readiness reaches
+   * this socket's handler.
+   *
+   * <p>The descriptor itself is closed in a task of the event loop, after the batch of readiness events being
+   * dispatched: closed at once, its number could be reused by an accept later in the same batch, and an event the
+   * kernel reported for the old socket (a hang-up, an error) would then be dispatched to the new one, closing a
+   * healthy client. Then it is closed before its registration is cancelled: a closed descriptor has left epoll by
+   * itself, so that costs no {@code epoll_ctl}, and both happen in one task.
    */
   final void close(boolean reset) {
     if (closed) {
@@ -125,6 +131,27 @@ abstract class BareSocket implements EpollIoHandle {
     } catch (IOException | RuntimeException ignored) {
       // already broken: a plain close is what is left
     }
+    try {
+      loop.execute(this::release);
+    } catch (RejectedExecutionException shuttingDown) {
+      release();
+    }
+  }
+
+  /**
+   * Closes at once, for a listening socket: its address must be free when the call returns (the next bind of the
+   * same binding may follow in the same task), and a stale event reaching whatever reuses its number is only a read
+   * that finds nothing.
+   */
+  final void closeAtOnce() {
+    if (!closed) {
+      closed = true;
+      onReady = NOTHING;
+      release();
+    }
+  }
+
+  private void release() {
     try {
       socket.close();
     } catch (IOException ignored) {

@@ -62,7 +62,7 @@ final class NativeBinder implements Listening.Binder {
 
       @Override
       public Future<Void> close(long graceMs) {
-        listener.close(false);
+        listener.closeAtOnce();
         sockets.closed(b);
         return Future.succeededFuture();
       }
