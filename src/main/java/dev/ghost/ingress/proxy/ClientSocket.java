@@ -20,7 +20,7 @@ import java.util.function.Consumer;
 final class ClientSocket extends BareSocket implements Downstream {
 
   /** Bytes asked of one read: a post-quantum browser hello (about 2 KB) and its record headers in one. */
-  static final int READ_SIZE = 4096;
+  private static final int READ_SIZE = 4096;
   private static final int READ_OPS = Native.EPOLLIN | Native.EPOLLRDHUP;
   /** Reads one readiness event may do before the loop serves other connections (level-triggered: it returns). */
   private static final int READS_PER_EVENT = 4;
@@ -78,11 +78,6 @@ final class ClientSocket extends BareSocket implements Downstream {
   @Override
   public void hold() {
     consumer = null;
-  }
-
-  /** True once the client's FIN was read (and delivered). */
-  boolean eof() {
-    return eof;
   }
 
   private void onEvent(int ops) {

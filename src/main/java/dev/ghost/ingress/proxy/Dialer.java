@@ -82,17 +82,24 @@ final class Dialer {
 
   /** The backend's address when its host is an IP literal (no lookup), else null. */
   static InetSocketAddress literal(Backend backend) {
-    byte[] bytes = NetUtil.createByteArrayFromIpAddressString(backend.host());
+    InetAddress address = literalAddress(backend.host());
+    return address == null ? null : new InetSocketAddress(address, backend.port());
+  }
+
+  /** {@code host} as an address when it is an IP literal (no lookup), else null. */
+  static InetAddress literalAddress(String host) {
+    byte[] bytes = NetUtil.createByteArrayFromIpAddressString(host);
     if (bytes == null) {
       return null;
     }
     try {
-      return new InetSocketAddress(InetAddress.getByAddress(bytes), backend.port());
+      return InetAddress.getByAddress(bytes);
     } catch (UnknownHostException impossible) {
       // getByAddress fails only for a wrong length, which a parsed literal never has
       return null;
     }
   }
+
 
   private Bootstrap bootstrap(Channel client, int timeoutMs, boolean keepAlive) {
     EventLoop loop = client.eventLoop();

@@ -3,7 +3,6 @@ package dev.ghost.ingress.proxy;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.unix.Socket;
-import io.netty.util.NetUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -76,13 +75,9 @@ final class NativeBinder implements Listening.Binder {
 
   /** An IP literal at once; a host name is looked up on a worker. */
   private Future<InetAddress> resolve(String host) {
-    byte[] literal = NetUtil.createByteArrayFromIpAddressString(host);
+    InetAddress literal = Dialer.literalAddress(host);
     if (literal != null) {
-      try {
-        return Future.succeededFuture(InetAddress.getByAddress(literal));
-      } catch (java.net.UnknownHostException impossible) {
-        return Future.failedFuture(impossible);
-      }
+      return Future.succeededFuture(literal);
     }
     return vertx.executeBlocking(() -> InetAddress.getByName(host), false);
   }

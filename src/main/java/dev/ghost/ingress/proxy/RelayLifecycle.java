@@ -52,10 +52,6 @@ abstract class RelayLifecycle implements Relay {
     return finished;
   }
 
-  protected final EventLoop loop() {
-    return loop;
-  }
-
   protected final void finish(CloseReason why) {
     finish(why, why.action());
   }
@@ -85,8 +81,8 @@ abstract class RelayLifecycle implements Relay {
   /** Bytes read from the backend and written to the client. */
   protected abstract long bytesFromBackend();
 
-  /** One of the two sockets closed; by default only counted (the relay's handlers saw why). */
-  protected void onChannelClosed() {
+  /** One of the two sockets closed; only counted (the relay's handlers saw why). */
+  protected final void onChannelClosed() {
     channelsClosed++;
     maybeDone();
   }
