@@ -3,7 +3,7 @@
 
 One command (from the repository root, after `mvn -B package -DskipTests`):
 
-    bench/fuzz-hellos.py [--connections 100000] [--concurrency 64] [--jar target/ingress.jar] [--seed N]
+    bench/fuzz-hellos.py [--connections 100000] [--concurrency 64] [--jar target/ingress.jar] [--java java] [--seed N]
 
 It starts the jar with two TLS routes on one port (so a hello without a usable SNI routes nowhere) and two backends
 that count what reaches them, then sends each mutation of a real hello (OpenSSL's and headless Chromium's, their
@@ -19,22 +19,15 @@ import json
 import os
 import random
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+
+import ghostnode
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = {"app1": os.path.join(HERE, "fixtures", "app1-openssl.bin"),
             "app2": os.path.join(HERE, "fixtures", "app2-chromium.bin")}
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def unroutable(hello, route):
@@ -105,14 +98,6 @@ def proc_stats(pid):
     return fds, rss
 
 
-def ready(admin_port):
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/readyz", timeout=2) as r:
-            return r.status == 200
-    except Exception:
-        return False
-
-
 async def one(port, payload, endings):
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 5)
@@ -154,7 +139,7 @@ async def main_async(args):
     backends = [Backend(), Backend()]
     servers = [await asyncio.start_server(b.handle, "127.0.0.1", 0) for b in backends]
     bports = [s.sockets[0].getsockname()[1] for s in servers]
-    port, admin = free_port(), free_port()
+    port, admin = ghostnode.free_port(), ghostnode.free_port()
     work = tempfile.mkdtemp(prefix="ghost-fuzz-")
     config = os.path.join(work, "fuzz.toml")
     with open(config, "w") as f:
@@ -184,16 +169,8 @@ backends = ["127.0.0.1:{bp}"]
 env = "fuzz"
 """ for r, bp in zip(("app1", "app2"), bports)))
     log_path = os.path.join(work, "node.log")
-    log = open(log_path, "w")
-    node = subprocess.Popen(["java", "-XX:+UseSerialGC", "-Xms16m", "-XX:MaxRAMPercentage=50",
-                             "-jar", args.jar, "--config", config], stdout=log, stderr=subprocess.STDOUT)
+    node = await ghostnode.start(args.java, args.jar, config, admin, log_path)
     try:
-        deadline = time.time() + 60
-        while not ready(admin):
-            if node.poll() is not None or time.time() > deadline:
-                print(open(log_path).read(), file=sys.stderr)
-                raise SystemExit("the node did not become ready")
-            await asyncio.sleep(0.1)
         fds0, rss0 = proc_stats(node.pid)
         started = time.time()
         sent, endings = await fuzz(args, port, rng)
@@ -203,14 +180,9 @@ env = "fuzz"
         while time.time() < settle and proc_stats(node.pid)[0] > fds0:
             await asyncio.sleep(0.1)
         fds1, rss1 = proc_stats(node.pid)
-        alive, is_ready = node.poll() is None, ready(admin)
+        alive, is_ready = node.poll() is None, ghostnode.ready(admin)
     finally:
-        node.terminate()
-        try:
-            node.wait(30)
-        except subprocess.TimeoutExpired:
-            node.kill()
-        log.close()
+        ghostnode.stop(node)
         for s in servers:
             s.close()
     errors = [l for l in open(log_path) if '"level":"ERROR"' in l]
@@ -237,6 +209,7 @@ def main():
     p.add_argument("--connections", type=int, default=100_000)
     p.add_argument("--concurrency", type=int, default=64)
     p.add_argument("--jar", default="target/ingress.jar")
+    p.add_argument("--java", default="java")
     p.add_argument("--seed", type=int, default=int(time.time()))
     sys.exit(asyncio.run(main_async(p.parse_args())))
 

@@ -25,26 +25,15 @@ import asyncio
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+
+import ghostnode
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HELLO = open(os.path.join(HERE, "fixtures", "app1-openssl.bin"), "rb").read()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url, timeout=5):
-    with urllib.request.urlopen(url, timeout=timeout) as r:
-        return r.read().decode()
 
 
 def config_text(work, ports, backend, extra):
@@ -164,7 +153,7 @@ async def changer(path, work, ports, backend, every, until):
 
 def sample(pid, admin):
     subprocess.run(["jcmd", str(pid), "GC.run"], capture_output=True, timeout=30)
-    metrics = get(f"http://127.0.0.1:{admin}/metrics")
+    metrics = ghostnode.get(f"http://127.0.0.1:{admin}/metrics")
     heap = sum(float(m.group(1)) for m in re.finditer(r'^jvm_memory_used_bytes\{area="heap"[^}]*\} (\S+)', metrics, re.M))
     active = sum(float(m.group(1)) for m in re.finditer(r"^ghost_connections_active\{[^}]*\} (\S+)", metrics, re.M))
     closed = {}
@@ -206,27 +195,15 @@ MIN_SLOPE_SAMPLES = 10
 async def main_async(args):
     server = await asyncio.start_server(echo, "127.0.0.1", 0)
     backend = server.sockets[0].getsockname()[1]
-    ports = {k: free_port() for k in ("raw", "tls", "extra", "admin")}
+    ports = {k: ghostnode.free_port() for k in ("raw", "tls", "extra", "admin")}
     work = tempfile.mkdtemp(prefix="ghost-soak-")
     path = os.path.join(work, "soak.toml")
     with open(path, "w") as f:
         f.write(config_text(work, ports, backend, False))
     log_path = os.path.join(work, "node.log")
-    log = open(log_path, "w")
-    node = subprocess.Popen([args.java, "-XX:+UseSerialGC", "-Xms16m", "-XX:MaxRAMPercentage=50", "-jar", args.jar,
-                             "--config", path], stdout=log, stderr=subprocess.STDOUT)
+    node = await ghostnode.start(args.java, args.jar, path, ports["admin"], log_path)
     stats, samples = Stats(), []
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                if get(f"http://127.0.0.1:{ports['admin']}/readyz", 2):
-                    break
-            except Exception:
-                pass
-            if node.poll() is not None or time.time() > deadline:
-                raise SystemExit("the node did not become ready:\n" + open(log_path).read())
-            await asyncio.sleep(0.1)
         before = await asyncio.get_running_loop().run_in_executor(None, sample, node.pid, ports["admin"])
         print(json.dumps({"before_load": before}), flush=True)
         start = time.time()
@@ -252,12 +229,7 @@ async def main_async(args):
         print(json.dumps({"after_load": after}), flush=True)
         alive = node.poll() is None
     finally:
-        node.terminate()
-        try:
-            node.wait(30)
-        except subprocess.TimeoutExpired:
-            node.kill()
-        log.close()
+        ghostnode.stop(node)
         server.close()
     errors = [l for l in open(log_path) if '"level":"ERROR"' in l]
     half = [s for s in samples if s["t"] >= args.seconds / 2] or samples
