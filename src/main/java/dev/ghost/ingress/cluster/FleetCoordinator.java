@@ -79,6 +79,8 @@ public final class FleetCoordinator extends VerticleBase {
   private IMap<String, String> fleet;
   private IMap<String, String> members;
   private boolean leader;
+  /** A {@link #takeOver()} is under way: its end decides whether the sync leads. */
+  private boolean takingOver;
   /** Member UUIDs whose proof verified (a UUID names one member for its lifetime); on this verticle's context. */
   private final Set<UUID> trusted = new HashSet<>();
   /** Members whose refused proof was counted already: re-checked every period, counted once. */
@@ -221,17 +223,26 @@ public final class FleetCoordinator extends VerticleBase {
     leaderMember = elected;
     boolean now = elected.localMember();
     if (now == leader) {
+      if (!now && sync.leading() && !takingOver) {
+        // level-triggered too: whatever raced an earlier election, a follower never talks to the control plane
+        follow();
+      }
       return;
     }
     leader = now;
     if (now) {
-      takeOver().onFailure(err -> LOG.atWarn().addKeyValue("cause", String.valueOf(err))
-          .log("fleet: taking over the sync failed"));
+      takingOver = true;
+      takeOver().onComplete(ar -> takingOver = false).onFailure(err -> LOG.atWarn()
+          .addKeyValue("cause", String.valueOf(err)).log("fleet: taking over the sync failed"));
     } else {
-      // Only after a split-brain merge: the older side's leader syncs on; this one adopts its snapshots again
+      // Only after a split-brain merge, or a start that elected itself before an older member's proof was read
       LOG.atWarn().addKeyValue("leader", leaderId()).log("fleet: no longer the oldest member; following");
-      sync.follow().onSuccess(v -> check(true));
+      follow();
     }
+  }
+
+  private void follow() {
+    sync.follow().onSuccess(v -> check(true));
   }
 
   /** The oldest member whose proof verified; this member when no older one did (it trusts itself). */
@@ -249,7 +260,8 @@ public final class FleetCoordinator extends VerticleBase {
     LOG.atInfo().addKeyValue("node_id", nodeId).log("fleet: elected leader (oldest trusted member); starting sync");
     return readSnapshot().compose(snap -> snap == null ? Future.succeededFuture() : adopt(snap).mapEmpty())
         .recover(err -> Future.succeededFuture())
-        .compose(v -> sync.lead());
+        // the election may have moved on while the snapshot was read: then this node stays a follower
+        .compose(v -> leader ? sync.lead() : Future.succeededFuture());
   }
 
   // ---- snapshot
