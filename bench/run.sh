@@ -7,7 +7,9 @@
 #
 # Knobs (environment), defaults in brackets:
 #   ROUNDS [5]  WARMUP_ROUNDS [2]  RATE_SECS [5]  CONCURRENCY [64]  CONN_TIMEOUT_MS [3000]
-#   COLD_STARTS [3]  FIRST_SECS [8]  IPERF_SECS [5]  HOLD_N [10000]  INGRESS_JAVA_OPTS [README's JVM settings without the CDS archive]
+#   COLD_STARTS [3]  FIRST_SECS [8]  IPERF_SECS [5]  HOLD_N [10000]  INGRESS_JAVA_OPTS [README's JVM settings]
+#   CDS_ARCHIVE [1]: make the README's AppCDS archive first (a training start under load) and run the ingress with
+#     it, as the README deploys it; 0 = without
 #   TLS_HANDSHAKES [0]: 1 = also the old client with full TLS handshakes (tlsload) and wrk, on the "localhost" route
 #   TLS_SECS [5]  TLS_WORKERS [16]  WRK_SECS [10]  (only with TLS_HANDSHAKES=1)
 #   INGRESS_JAR [target/ingress.jar]  BUILD [auto: build target/ingress.jar only if missing | always | never]
@@ -25,7 +27,8 @@ COLD_STARTS=${COLD_STARTS:-3}
 FIRST_SECS=${FIRST_SECS:-8}
 IPERF_SECS=${IPERF_SECS:-5}
 HOLD_N=${HOLD_N:-10000}
-INGRESS_JAVA_OPTS=${INGRESS_JAVA_OPTS:--XX:+UseSerialGC -Xms16m -XX:MaxRAMPercentage=50 -Dio.netty.jfr.enabled=false}   # README.md "JVM settings", less the deploy-time CDS archive
+INGRESS_JAVA_OPTS=${INGRESS_JAVA_OPTS:--XX:+UseSerialGC -Xms16m -XX:MaxRAMPercentage=50 -XX:TrimNativeHeapInterval=1000 -Dio.netty.jfr.enabled=false}   # README.md "JVM settings"; the archive is added below
+CDS_ARCHIVE=${CDS_ARCHIVE:-1}
 TLS_HANDSHAKES=${TLS_HANDSHAKES:-0}
 TLS_SECS=${TLS_SECS:-5}
 TLS_WORKERS=${TLS_WORKERS:-16}
@@ -360,7 +363,7 @@ tcp_delta() {   # tcp_delta BEFORE AFTER: the counters that moved, "Name+N ..." 
   dirty=$(cd "$ROOT" && git status --porcelain -- src pom.xml 2>/dev/null | head -1)
   echo "ingress: $INGRESS_JAR, sha256 $(sha256sum "$JAR" | cut -c1-16), $(java -jar "$JAR" --version 2>&1 | head -1);" \
        "work tree $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)${dirty:+ + uncommitted changes in src/pom.xml};" \
-       "java ${JAVA_OPTS[*]}"
+       "java ${JAVA_OPTS[*]}$([[ $CDS_ARCHIVE == 1 ]] && echo " -XX:SharedArchiveFile=(made in step 0)")"
   for f in "${HELLO_FILES[@]}"; do echo "hello ${f%%=*}: ${f#*=} ($(stat -c %s "${f#*=}") bytes)"; done
   echo "open-file limit: $NOFILE (held connections: $HOLD_N)${HOLD_NOTE:+; $HOLD_NOTE}"
   echo "params: ROUNDS=$ROUNDS WARMUP_ROUNDS=$WARMUP_ROUNDS RATE_SECS=$RATE_SECS CONCURRENCY=$CONCURRENCY" \
@@ -368,6 +371,22 @@ tcp_delta() {   # tcp_delta BEFORE AFTER: the counters that moved, "Name+N ..." 
        "HOLD_N=$HOLD_N TLS_HANDSHAKES=$TLS_HANDSHAKES"
 } >"$OUT/machine.txt"
 cat "$OUT/machine.txt" >&2
+
+# ---------------------------------------------------------------- (0) the AppCDS archive, made as README.md says
+# A training start with -XX:ArchiveClassesAtExit, a few seconds of connections through both routes, SIGTERM (the JVM
+# writes the archive as it exits); from here on every ingress start maps it.
+if [[ $CDS_ARCHIVE == 1 ]]; then
+  JSA="$OUT/ingress/ingress.jsa"
+  TRAIN_OPTS=("${JAVA_OPTS[@]}")
+  JAVA_OPTS=("${TRAIN_OPTS[@]}" "-XX:ArchiveClassesAtExit=$JSA")
+  start_proxy ingress
+  wait_ready ingress
+  connrate -d 3 $(target ingress v4) >/dev/null
+  stop ingress
+  [[ -s $JSA ]] || die "no AppCDS archive at $JSA, see $OUT/ingress/"
+  JAVA_OPTS=("${TRAIN_OPTS[@]}" "-XX:SharedArchiveFile=$JSA")
+  log "(0) AppCDS archive: $JSA ($(( $(stat -c %s "$JSA") / 1048576 )) MB)"
+fi
 
 # ---------------------------------------------------------------- (1) cold starts: RSS at start, first seconds
 # Each proxy is (re)started alone; as soon as it is ready: its RSS, then at once FIRST_SECS of connection load with

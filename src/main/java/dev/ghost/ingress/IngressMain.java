@@ -4,6 +4,7 @@ import dev.ghost.ingress.admin.AdminCli;
 import dev.ghost.ingress.config.CommandLine;
 import dev.ghost.ingress.config.ConfigException;
 import dev.ghost.ingress.config.ConfigLoader;
+import dev.ghost.ingress.observe.LogSetup;
 import dev.ghost.ingress.config.IngressConfig;
 import dev.ghost.ingress.config.Settings;
 import dev.ghost.ingress.config.UsageException;
@@ -96,6 +97,7 @@ public final class IngressMain {
       System.err.println(e.oneLine());
       return EXIT_USAGE;
     }
+    LogSetup.nameNode(config.nodeId());
     Logger log = LoggerFactory.getLogger(IngressMain.class);
     Settings.unknownEnvVars(System.getenv()).forEach(name ->
         log.atWarn().addKeyValue("variable", name).log("unknown GHOST_* environment variable ignored"));
@@ -114,7 +116,7 @@ public final class IngressMain {
         System.err.println(bad.oneLine());
         return EXIT_USAGE;
       }
-      log.atError().addKeyValue("cause", String.valueOf(e.getMessage())).log("start-up failed");
+      log.atError().setCause(e).log("start-up failed");
       System.err.println("ingress: start-up failed: " + e.getMessage());
       return EXIT_START_FAILED;
     }

@@ -1,5 +1,6 @@
 package dev.ghost.ingress.admin;
 
+import dev.ghost.ingress.observe.AddressText;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
@@ -47,7 +48,7 @@ final class AdminConnections {
 
   private void opened(HttpConnection conn) {
     if (deadlines.size() >= limits.maxConnections()) {
-      refusals.refused(AdminRefusal.CONNECTION_LIMIT, String.valueOf(conn.remoteAddress()), null, null, null);
+      refusals.refused(AdminRefusal.CONNECTION_LIMIT, AddressText.of(conn.remoteAddress()), null, null, null);
       conn.close();
       return;
     }
@@ -86,7 +87,7 @@ final class AdminConnections {
       Long current = deadlines.get(conn);
       if (current != null && current == self[0]) {
         deadlines.remove(conn);
-        refusals.refused(AdminRefusal.REQUEST_TIMEOUT, String.valueOf(conn.remoteAddress()), null, "phase", phase);
+        refusals.refused(AdminRefusal.REQUEST_TIMEOUT, AddressText.of(conn.remoteAddress()), null, "phase", phase);
         conn.close();
       }
     });

@@ -1,5 +1,6 @@
 package dev.ghost.ingress.admin;
 
+import dev.ghost.ingress.observe.AddressText;
 import dev.ghost.ingress.config.HostPort;
 import dev.ghost.ingress.config.IngressConfig;
 import dev.ghost.ingress.cluster.ClusterTrust;
@@ -224,7 +225,7 @@ public final class AdminVerticle extends VerticleBase {
   /** Counts, logs and answers a refusal with its status and JSON error. */
   private void refuse(RoutingContext ctx, AdminRefusal refusal, String field, String value) {
     HttpServerRequest req = ctx.request();
-    refusals.refused(refusal, String.valueOf(req.remoteAddress()), req.method() + " " + req.path(), field, value);
+    refusals.refused(refusal, AddressText.of(req.remoteAddress()), req.method() + " " + req.path(), field, value);
     error(ctx, refusal.status(), refusal.code(), refusal.detail());
   }
 
@@ -236,7 +237,7 @@ public final class AdminVerticle extends VerticleBase {
     Throwable cause = req.decoderResult() == null ? null : req.decoderResult().cause();
     int status = cause instanceof TooLongHttpHeaderException ? 431 : cause instanceof TooLongHttpLineException ? 414
         : 400;
-    refusals.refused(AdminRefusal.MALFORMED_REQUEST, String.valueOf(req.remoteAddress()), null, null, null);
+    refusals.refused(AdminRefusal.MALFORMED_REQUEST, AddressText.of(req.remoteAddress()), null, null, null);
     req.response().setStatusCode(status).putHeader("content-type", "application/json").putHeader("connection", "close")
         .end(new JsonObject().put("error", AdminRefusal.MALFORMED_REQUEST.code())
             .put("detail", AdminRefusal.MALFORMED_REQUEST.detail()).encode())

@@ -364,7 +364,7 @@ public final class DevControlPlane {
       LOG.atInfo().addKeyValue("events", emitted.size()).addKeyValue("last_event_id", lastEventId())
           .log("state file change applied");
     } catch (IOException e) {
-      LOG.atError().addKeyValue("cause", String.valueOf(e.getMessage())).log("event log write failed");
+      LOG.atError().setCause(e).log("event log write failed");
     } finally {
       editLock.unlock();
       scans.incrementAndGet();

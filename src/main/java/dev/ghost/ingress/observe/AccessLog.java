@@ -39,6 +39,8 @@ public final class AccessLog {
         .addKeyValue("sni", e.sni())
         .addKeyValue("route_id", e.routeId())
         .addKeyValue("backend", e.backend())
+        .addKeyValue("attempts", e.attempts())
+        .addKeyValue("connect_ms", e.connectMs() == null ? null : Math.round(e.connectMs() * 1000) / 1000.0)
         .addKeyValue("bytes_from_client", e.bytesFromClient())
         .addKeyValue("bytes_from_backend", e.bytesFromBackend())
         .addKeyValue("duration_ms", e.durationMs())
@@ -55,6 +57,8 @@ public final class AccessLog {
    * @param sni          the sniffed host name, or null
    * @param routeId      the route, or null when unrouted
    * @param backend      the backend connected to, or null
+   * @param attempts     backends dialled (failover included); 0 when none was
+   * @param connectMs    first dial to connected, in milliseconds; null when no backend connected
    * @param bytesFromClient  bytes the client sent (sniffed bytes included)
    * @param bytesFromBackend bytes the backend sent
    * @param durationMs   accept to close
@@ -67,6 +71,8 @@ public final class AccessLog {
       String sni,
       String routeId,
       String backend,
+      int attempts,
+      Double connectMs,
       long bytesFromClient,
       long bytesFromBackend,
       long durationMs,

@@ -62,6 +62,16 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 
+  /**
+   * Names the node on every line from now on ({@link JsonLineLayout#NODE_ID}); called once the node's id is known.
+   * Lines are written by logback's one context per JVM, so this is the one place the id can live.
+   */
+  public static void nameNode(String nodeId) {
+    if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof LoggerContext ctx) {
+      ctx.putProperty(JsonLineLayout.NODE_ID, nodeId);
+    }
+  }
+
   private boolean explicitConfiguration() {
     return System.getProperty("logback.configurationFile") != null || resources.getResource("logback-test.xml") != null;
   }

@@ -172,7 +172,7 @@ public final class ListenerVerticle extends VerticleBase {
     servers.remove(b);
     if (bound.failed(b, String.valueOf(err.getMessage()), tableVersion)) {
       proxy.metrics().bindFailure(b.label());
-      LOG.atError().addKeyValue("listener", b.label()).addKeyValue("bind_port", b.bindPort())
+      LOG.atError().setCause(err).addKeyValue("listener", b.label()).addKeyValue("bind_port", b.bindPort())
           .addKeyValue("startup", startup).log("bind failed: " + err.getMessage());
     }
     if (!startup) {

@@ -2,6 +2,7 @@ package dev.ghost.ingress.proxy;
 
 import dev.ghost.ingress.config.IngressConfig;
 import dev.ghost.ingress.observe.AccessLog;
+import dev.ghost.ingress.observe.AddressText;
 import dev.ghost.ingress.observe.ListenerMeters;
 import dev.ghost.ingress.observe.RouteMeters;
 import dev.ghost.ingress.route.Backend;
@@ -54,6 +55,12 @@ final class ProxyConnection {
   /** Formatted on first use: only the access log and the PROXY v2 UNIQUE_ID read it. */
   private String id;
   private final long acceptedAt = System.nanoTime();
+  /** When the first dial began; 0 before. */
+  private long dialStartedAt;
+  /** First dial to connected, in nanoseconds; -1 until a backend connected. */
+  private long connectNanos = -1;
+  /** Dial attempts made (failover included). */
+  private int attempts;
   private final InetSocketAddress clientAddress;
   private final InetSocketAddress reached;
 
@@ -234,6 +241,10 @@ final class ProxyConnection {
    */
   private void dial(List<Backend> plan, int attempt) {
     Backend candidate = plan.get(attempt);
+    if (attempt == 0) {
+      dialStartedAt = System.nanoTime();
+    }
+    attempts = attempt + 1;
     IngressConfig.Proxy settings = ctx.settings();
     // the timeout in force now (config reload), not the one the listener started with
     int timeoutMs = (int) settings.connectTimeout().toMillis();
@@ -252,6 +263,7 @@ final class ProxyConnection {
     Backend candidate = plan.get(attempt);
     if (connected != null) {
       backend = candidate;
+      connectNanos = System.nanoTime() - dialStartedAt;
       ctx.health().connectSucceeded(candidate);
       connected.run();
       return;
@@ -472,11 +484,13 @@ final class ProxyConnection {
   private void logAccess(CloseReason reason, long fromClient, long fromBackend) {
     ctx.accessLog().log(new AccessLog.Entry(
         id(),
-        clientAddress.getAddress().getHostAddress() + ":" + clientAddress.getPort(),
+        AddressText.of(clientAddress),
         listener.label(),
         sni,
         route == null ? null : route.id(),
         backend == null ? null : backend.toString(),
+        attempts,
+        connectNanos < 0 ? null : connectNanos / 1_000_000.0,
         fromClient,
         fromBackend,
         (System.nanoTime() - acceptedAt) / 1_000_000,

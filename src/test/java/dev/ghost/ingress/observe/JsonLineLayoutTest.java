@@ -13,8 +13,11 @@ import org.slf4j.event.KeyValuePair;
 class JsonLineLayoutTest {
 
   private static LoggingEvent event(String msg, Throwable t, KeyValuePair... kvs) {
-    LoggerContext ctx = new LoggerContext();
-    LoggingEvent e = new LoggingEvent("x", ctx.getLogger("dev.ghost.ingress.proxy.Thing"), Level.WARN, msg, t, null);
+    return event(new LoggerContext(), Level.WARN, msg, t, kvs);
+  }
+
+  private static LoggingEvent event(LoggerContext ctx, Level level, String msg, Throwable t, KeyValuePair... kvs) {
+    LoggingEvent e = new LoggingEvent("x", ctx.getLogger("dev.ghost.ingress.proxy.Thing"), level, msg, t, null);
     e.setKeyValuePairs(List.of(kvs));
     return e;
   }
@@ -38,11 +41,37 @@ class JsonLineLayoutTest {
   }
 
   @Test
-  void throwableIsClassAndMessageOnlyNeverAStackTrace() {
+  void warningsCarryTheThrowablesClassAndMessageOnly() {
     String line = new JsonLineLayout().doLayout(event("boom", new IllegalStateException("bad\tstate")));
     JsonObject json = new JsonObject(line);
     assertThat(json.getString("error")).isEqualTo("java.lang.IllegalStateException: bad\tstate");
     assertThat(line).doesNotContain("\tat ");
+  }
+
+  @Test
+  void errorsCarryTheStackTraceAsOneField() {
+    Exception cause = new java.io.IOException("disk full");
+    String line = new JsonLineLayout().doLayout(event(new LoggerContext(), Level.ERROR, "write failed",
+        new IllegalStateException("bad", cause)));
+    assertThat(line.chars().filter(c -> c == '\n').count()).as("still one line").isEqualTo(1);
+    JsonObject json = new JsonObject(line);
+    assertThat(json.getString("error")).isEqualTo("java.lang.IllegalStateException: bad");
+    assertThat(json.getString("stack")).contains("\tat dev.ghost.ingress.observe.JsonLineLayoutTest")
+        .contains("Caused by: java.io.IOException: disk full");
+  }
+
+  @Test
+  void everyLineNamesTheNodeUnlessItNamesOneItself() {
+    LoggerContext ctx = new LoggerContext();
+    JsonLineLayout layout = new JsonLineLayout();
+    assertThat(new JsonObject(layout.doLayout(event(ctx, Level.INFO, "before", null))).containsKey("node_id"))
+        .as("no id before the node named itself").isFalse();
+    ctx.putProperty(JsonLineLayout.NODE_ID, "node-7");
+    assertThat(new JsonObject(layout.doLayout(event(ctx, Level.INFO, "hello", null))).getString("node_id"))
+        .isEqualTo("node-7");
+    String own = layout.doLayout(event(ctx, Level.INFO, "other", null, new KeyValuePair("node_id", "node-8")));
+    assertThat(new JsonObject(own).getString("node_id")).isEqualTo("node-8");
+    assertThat(own.split("\"node_id\"", -1)).as("one node_id field").hasSize(2);
   }
 
   @Test
