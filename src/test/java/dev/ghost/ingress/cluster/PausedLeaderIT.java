@@ -109,10 +109,10 @@ class PausedLeaderIT {
           .anyMatch(l -> l.contains("fleet: no longer the oldest member; following"));
       assertThat(watch.violations()).isEmpty();
     } finally {
-      // what the woken node did, for the operator's eye (its own log lines, fleet and sync only)
-      chaos.fleet.node(0).process().stdout().stream().filter(l -> l.contains("fleet:") || l.contains("sync")
-          || l.contains("route table applied") || l.contains("cluster")).forEach(l -> System.out.println(
-              "[PausedLeaderIT] node-0: " + l));
+      // what the woken node did, as an operator reads it: its fleet and sync lines, and Hazelcast's merge
+      chaos.fleet.node(0).process().stdout().stream().filter(l -> l.contains("\"logger\":\"cluster.")
+          || l.contains("\"logger\":\"sync.") || l.contains("clock jump") || l.contains("is merging"))
+          .forEach(l -> System.out.println("[PausedLeaderIT] node-0: " + l));
     }
   }
 
