@@ -311,27 +311,47 @@ public final class FleetCoordinator extends VerticleBase {
   }
 
   private Future<FleetSnapshot> readSnapshot() {
-    return fromStage(routing.getAsync(SNAPSHOT_KEY)).map(value -> {
-      ClusterTrust.Opened opened = trust.unseal(TrustChannel.SNAPSHOT, SNAPSHOT_KEY, value);
-      if (opened.refusal() != null) {
-        if (!value.equals(refusedSnapshot)) { // the same value re-read every period is one refusal
-          refusedSnapshot = value;
-          trust.refused(TrustChannel.SNAPSHOT, opened.refusal(), opened.from());
-        }
-        return null;
-      }
-      return FleetSnapshot.decode(opened.body());
-    });
+    return fromStage(routing.getAsync(SNAPSHOT_KEY)).map(this::verified);
   }
 
-  private Future<Void> writeSnapshot(SyncVerticle.Served own) {
-    if (!own.hash().equals(publishedHash)) {
-      publishedHash = own.hash();
-      publishedAtMs = System.currentTimeMillis();
+  /** The snapshot in a raw map value; null when absent or refused (a refusal counted once per value). */
+  private FleetSnapshot verified(String value) {
+    ClusterTrust.Opened opened = trust.unseal(TrustChannel.SNAPSHOT, SNAPSHOT_KEY, value);
+    if (opened.refusal() != null) {
+      if (!value.equals(refusedSnapshot)) { // the same value re-read every period is one refusal
+        refusedSnapshot = value;
+        trust.refused(TrustChannel.SNAPSHOT, opened.refusal(), opened.from());
+      }
+      return null;
     }
-    FleetSnapshot snap = FleetSnapshot.of(own, nodeId, publishedAtMs);
-    String sealed = trust.seal(TrustChannel.SNAPSHOT, SNAPSHOT_KEY, nodeId, snap.encode());
-    return fromStage(routing.setAsync(SNAPSHOT_KEY, sealed)).mapEmpty();
+    return FleetSnapshot.decode(opened.body());
+  }
+
+  /**
+   * Publishes {@code own} unless the map holds a newer snapshot (higher cursor): a leader that was paused or cut off
+   * and still believes it leads must never overwrite the fleet's newer table with its older one; it adopts the
+   * newer one instead. The write is a compare-and-set against the value just read, so a snapshot written meanwhile
+   * by another leader is never overwritten blindly either (the next check decides again).
+   */
+  private Future<Void> writeSnapshot(SyncVerticle.Served own) {
+    return fromStage(routing.getAsync(SNAPSHOT_KEY)).compose(current -> {
+      FleetSnapshot there = verified(current);
+      if (there != null && there.cursor() > own.state().cursor()) {
+        LOG.atWarn().addKeyValue("cursor", own.state().cursor()).addKeyValue("cluster_cursor", there.cursor())
+            .addKeyValue("cluster_leader", there.leader())
+            .log("fleet: snapshot not published: the cluster holds a newer one; adopting it");
+        return adopt(there).mapEmpty();
+      }
+      if (!own.hash().equals(publishedHash)) {
+        publishedHash = own.hash();
+        publishedAtMs = System.currentTimeMillis();
+      }
+      String sealed = trust.seal(TrustChannel.SNAPSHOT, SNAPSHOT_KEY, nodeId,
+          FleetSnapshot.of(own, nodeId, publishedAtMs).encode());
+      // IMap has no asynchronous compare-and-set: a worker thread runs it
+      return vertx.executeBlocking(() -> current == null ? routing.putIfAbsent(SNAPSHOT_KEY, sealed) == null
+          : routing.replace(SNAPSHOT_KEY, current, sealed)).mapEmpty();
+    });
   }
 
   /** On this verticle's context, after the sync changed what is served. */

@@ -17,6 +17,12 @@ public final class DevPlanes {
    * ready {@code web} instance at overlay address {@code ::1}; scanned every 50 ms so test edits show at once.
    */
   public static DevControlPlane oneReadyInstance(Vertx vertx, Path dir, String org, String token) throws IOException {
+    return oneReadyInstance(vertx, dir, org, token, "127.0.0.1");
+  }
+
+  /** Like {@link #oneReadyInstance(Vertx, Path, String, String)}, listening on {@code host}. */
+  public static DevControlPlane oneReadyInstance(Vertx vertx, Path dir, String org, String token, String host)
+      throws IOException {
     Path state = dir.resolve("cp.toml");
     Files.writeString(state, """
         org = "%s"
@@ -33,7 +39,7 @@ public final class DevPlanes {
         overlay_ipv6 = "::1"
         status = "ready"
         """.formatted(org, token));
-    return DevControlPlane.start(vertx, new DevControlPlane.Options().stateFile(state).scan(Duration.ofMillis(50)))
+    return DevControlPlane.start(vertx, new DevControlPlane.Options().stateFile(state).scan(Duration.ofMillis(50)).host(host))
         .await();
   }
 }

@@ -63,6 +63,26 @@ public final class TestFleet implements AutoCloseable {
     IntFunction<Map<String, String>> env = i -> Map.of();
     List<String> jvmArgs = List.of();
     int strangers;
+    IntFunction<String> clusterHost = i -> LOOPBACK;
+    IntFunction<String> adminHost = i -> LOOPBACK;
+    IntFunction<List<String>> launcher = i -> List.of();
+
+    /**
+     * Node {@code i}'s cluster and event-bus address ({@code GHOST_CLUSTER_HOST}, its entry in the member list) and
+     * admin address ({@code GHOST_ADMIN_ADDR}, port 0); both 127.0.0.1 unless told (a node in another network
+     * namespace).
+     */
+    public Options hosts(IntFunction<String> clusterHost, IntFunction<String> adminHost) {
+      this.clusterHost = clusterHost;
+      this.adminHost = adminHost;
+      return this;
+    }
+
+    /** A command prefix node {@code i}'s JVM runs under (e.g. {@code ip netns exec NAME}); empty: none. */
+    public Options launcher(IntFunction<List<String>> prefix) {
+      this.launcher = prefix;
+      return this;
+    }
 
     /** Extra TOML appended to every node's config file (routes, envs, ...). */
     public Options config(String toml) {
@@ -92,18 +112,24 @@ public final class TestFleet implements AutoCloseable {
     }
   }
 
+  private static final String LOOPBACK = "127.0.0.1";
+
   /** One node of the fleet. */
   public static final class Node {
     private final int index;
     private final String nodeId;
+    private final String clusterHost;
+    private final String adminHost;
     private volatile int clusterPort;
     private volatile JarProcess process;
     private volatile int adminPort = -1;
 
-    Node(int index, String nodeId, int clusterPort) {
+    Node(int index, String nodeId, int clusterPort, String clusterHost, String adminHost) {
       this.index = index;
       this.nodeId = nodeId;
       this.clusterPort = clusterPort;
+      this.clusterHost = clusterHost;
+      this.adminHost = adminHost;
     }
 
     public int index() {
@@ -131,7 +157,7 @@ public final class TestFleet implements AutoCloseable {
     }
 
     public String admin(String path) {
-      return "http://127.0.0.1:" + adminPort + path;
+      return "http://" + adminHost + ":" + adminPort + path;
     }
   }
 
@@ -188,7 +214,8 @@ public final class TestFleet implements AutoCloseable {
     try {
       Set<Integer> taken = new HashSet<>();
       for (int i = 0; i < n; i++) {
-        fleet.nodes.add(new Node(i, "node-" + i, freePort(taken)));
+        fleet.nodes.add(new Node(i, "node-" + i, freePort(taken), options.clusterHost.apply(i),
+            options.adminHost.apply(i)));
       }
       fleet.launch(0, List.of(fleet.nodes.get(0)));
       List<CompletableFuture<Void>> rest = new ArrayList<>();
@@ -225,7 +252,7 @@ public final class TestFleet implements AutoCloseable {
 
   /** The tcp-ip member list of the whole fleet. */
   public String memberList() {
-    return nodes.stream().map(n -> "127.0.0.1:" + n.clusterPort).collect(Collectors.joining(","));
+    return nodes.stream().map(n -> n.clusterHost + ":" + n.clusterPort).collect(Collectors.joining(","));
   }
 
   /** SIGKILLs node {@code i} and waits until the process is gone. */
@@ -309,8 +336,14 @@ public final class TestFleet implements AutoCloseable {
     Node node = nodes.get(i);
     for (int attempt = 0; ; attempt++) {
       Map<String, String> env = new HashMap<>();
-      env.put("GHOST_CLUSTER_MEMBERS", members.stream().map(n -> "127.0.0.1:" + n.clusterPort)
+      env.put("GHOST_CLUSTER_MEMBERS", members.stream().map(n -> n.clusterHost + ":" + n.clusterPort)
           .collect(Collectors.joining(",")));
+      if (!LOOPBACK.equals(node.clusterHost)) {
+        env.put("GHOST_CLUSTER_HOST", node.clusterHost);
+      }
+      if (!LOOPBACK.equals(node.adminHost)) {
+        env.put("GHOST_ADMIN_ADDR", node.adminHost + ":0");
+      }
       env.put("GHOST_CLUSTER_PORT", String.valueOf(node.clusterPort));
       env.put("GHOST_CLUSTER_NAME", clusterName);
       env.put("GHOST_EVENTBUS_PORT", "0");
@@ -321,8 +354,14 @@ public final class TestFleet implements AutoCloseable {
       List<String> jvm = new ArrayList<>(TEST_JVM_FLAGS);
       FAST_HAZELCAST.forEach((k, v) -> jvm.add("-D" + k + "=" + v));
       jvm.addAll(options.jvmArgs);
-      JarProcess p = JarProcess.start(JarProcess.currentJava(), jvm, JarProcess.builtJar(), env, null,
-          "--config", configFile.toString());
+      String java = JarProcess.currentJava();
+      List<String> launcher = options.launcher.apply(i);
+      if (!launcher.isEmpty()) { // the prefix runs java: "ip netns exec NAME java flags -jar ..."
+        jvm.add(0, java);
+        jvm.addAll(0, launcher.subList(1, launcher.size()));
+        java = launcher.get(0);
+      }
+      JarProcess p = JarProcess.start(java, jvm, JarProcess.builtJar(), env, null, "--config", configFile.toString());
       node.process = p;
       try {
         JsonObject admin = p.awaitLog("listening", j -> "admin".equals(j.getString("listener")), START_DEADLINE);

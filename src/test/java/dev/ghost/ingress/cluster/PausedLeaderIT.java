@@ -1,0 +1,129 @@
+package dev.ghost.ingress.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ghost.ingress.testing.Await;
+import dev.ghost.ingress.testing.TestTls;
+import dev.ghost.ingress.testing.TlsStreamBackend;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The syncing leader of a 3-node jar fleet is frozen for 30 s (SIGSTOP, as a GC pause or a frozen VM would): the
+ * others elect a new leader and take a route deletion and a new route from the control plane meanwhile. After
+ * SIGCONT the woken node merges back, follows the new leader (sync state {@code following}) and serves the fleet's
+ * newest table; {@code /v1/fleet} names the one leader on every node. Throughout, no node's cursor goes backwards
+ * and the deleted route, once gone from a node, never serves there again (real TLS connections and admin views).
+ */
+class PausedLeaderIT {
+
+  static final Duration PAUSE = Duration.ofSeconds(30);
+  static final int PORT_GONE = ChaosFleet.ROUTE_PORTS.get(0);
+  static final int PORT_NEW = ChaosFleet.ROUTE_PORTS.get(1);
+  static final int PORT_LATER = ChaosFleet.ROUTE_PORTS.get(2);
+
+  ChaosFleet chaos;
+  TlsStreamBackend gone;
+  TlsStreamBackend fresh;
+
+  @BeforeEach
+  void start() throws Exception {
+    chaos = ChaosFleet.start();
+    gone = TlsStreamBackend.start("::1", TestTls.TENANT_A);
+    fresh = TlsStreamBackend.start("::1", TestTls.TENANT_B);
+  }
+
+  @AfterEach
+  void stop() {
+    if (chaos != null) {
+      chaos.close();
+    }
+    if (gone != null) {
+      gone.close();
+    }
+    if (fresh != null) {
+      fresh.close();
+    }
+  }
+
+  @Test
+  void aLeaderWokenAfterThirtySecondsFollowsTheNewestSnapshotAndNeverResurrectsADeletedRoute() throws Exception {
+    List<Integer> all = List.of(0, 1, 2);
+    chaos.addRoute("rt_gone", TestTls.TENANT_A, PORT_GONE, gone.port());
+    Await.until("rt_gone served by every node", ChaosFleet.CONVERGED,
+        () -> all.stream().allMatch(i -> chaos.serves(i, PORT_GONE, TestTls.TENANT_A)), () -> "");
+    assertThat(chaos.leader(1)).isEqualTo("node-0");
+    assertThat(chaos.sync(1).getString("state")).isEqualTo("following");
+
+    try (ChaosWatch watch = new ChaosWatch(chaos)) {
+      long t0 = System.nanoTime();
+      watch.pause(0);
+      chaos.signal(0, "STOP");
+      watch.deleted("rt_gone", PORT_GONE, TestTls.TENANT_A);
+      Await.until("the survivors see 2 members", ChaosFleet.CONVERGED,
+          () -> chaos.fleet.members(1) == 2 && chaos.fleet.members(2) == 2, () -> "");
+      chaos.deleteRoute("rt_gone");
+      chaos.addRoute("rt_new", TestTls.TENANT_B, PORT_NEW, fresh.port());
+      Await.until("the survivors agree on a new leader, serve rt_new and dropped rt_gone", ChaosFleet.CONVERGED,
+          () -> List.of(1, 2).stream().allMatch(i -> chaos.serves(i, PORT_NEW, TestTls.TENANT_B)
+              && watch.dropped(i)) && ("node-1".equals(chaos.leader(1)) || "node-2".equals(chaos.leader(1)))
+              && chaos.leader(1).equals(chaos.leader(2)), () -> "leaders " + chaos.leader(1) + "/" + chaos.leader(2));
+      System.out.println("[PausedLeaderIT] leader stopped -> survivors on the new table in " + ChaosFleet.ms(t0)
+          + " ms; leader now " + chaos.leader(1));
+      String leader = chaos.leader(1); // the older survivor: nodes 1 and 2 joined in parallel
+      int leaderIndex = leader.equals("node-1") ? 1 : 2;
+      Await.until("node-0 stopped for " + PAUSE, PAUSE.plusSeconds(5),
+          () -> System.nanoTime() - t0 >= PAUSE.toNanos() && watch.violations().isEmpty(),
+          () -> String.valueOf(watch.violations()));
+
+      long woke = System.nanoTime();
+      chaos.signal(0, "CONT");
+      watch.resume(0);
+      Await.until("the woken node merged back, following " + leader + " with the newest table", ChaosFleet.CONVERGED,
+          () -> IntStream.range(0, 3).allMatch(i -> chaos.fleet.members(i) == 3 && leader.equals(chaos.leader(i))
+              && chaos.converged(i, 3))
+              && following(0) && watch.dropped(0) && chaos.serves(0, PORT_NEW, TestTls.TENANT_B),
+          () -> describe(watch));
+      System.out.println("[PausedLeaderIT] SIGCONT -> merged, following, newest table in " + ChaosFleet.ms(woke)
+          + " ms; deleted route gone from the woken node after "
+          + (watch.droppedAt(0) - woke) / 1_000_000 + " ms");
+
+      // the merged fleet keeps syncing from its one leader, and the woken node keeps following
+      long t1 = System.nanoTime();
+      chaos.addRoute("rt_later", TestTls.TENANT_B, PORT_LATER, fresh.port());
+      Await.until("rt_later served by every node", ChaosFleet.CONVERGED,
+          () -> all.stream().allMatch(i -> chaos.serves(i, PORT_LATER, TestTls.TENANT_B)), () -> describe(watch));
+      System.out.println("[PausedLeaderIT] change after the merge on all 3 nodes in " + ChaosFleet.ms(t1) + " ms");
+      for (int i : all) {
+        assertThat(chaos.leader(i)).isEqualTo(leader);
+        String state = chaos.sync(i).getString("state");
+        // only the leader talks to the control plane
+        assertThat(state.equals("following")).as("node-" + i + " sync " + state).isEqualTo(i != leaderIndex);
+      }
+      assertThat(chaos.fleet.node(0).process().stdout())
+          .anyMatch(l -> l.contains("fleet: no longer the oldest member; following"));
+      assertThat(watch.violations()).isEmpty();
+    } finally {
+      // what the woken node did, as an operator reads it: its fleet and sync lines, and Hazelcast's merge
+      chaos.fleet.node(0).process().stdout().stream().filter(l -> l.contains("\"logger\":\"cluster.")
+          || l.contains("\"logger\":\"sync.") || l.contains("clock jump") || l.contains("is merging"))
+          .forEach(l -> System.out.println("[PausedLeaderIT] node-0: " + l));
+    }
+  }
+
+  private boolean following(int i) {
+    var sync = chaos.sync(i);
+    return sync != null && "following".equals(sync.getString("state"));
+  }
+
+  private String describe(ChaosWatch watch) {
+    return "violations " + watch.violations() + "\n" + IntStream.range(0, 3).mapToObj(i -> "node-" + i
+        + " members=" + chaos.fleet.members(i) + " sync=" + chaos.sync(i) + " fleet=" + chaos.fleetView(i)
+        + " routes=" + chaos.routeIds(i)).collect(Collectors.joining("\n"));
+  }
+}
