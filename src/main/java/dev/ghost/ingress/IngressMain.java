@@ -25,7 +25,8 @@ import sun.misc.SignalHandler;
  * <p>Shutdown: the first SIGTERM or SIGINT, or the admin "drain node" command, starts the node's graceful drain
  * ({@link IngressNode#drain}); once it has closed the node the process exits 0. A second signal exits at once,
  * also with 0 ({@code Runtime.halt}: no shutdown hooks, open connections are reset by the kernel). The signals are
- * handled here rather than by a shutdown hook, which would exit 143 and could not see the second signal.
+ * handled here rather than by a shutdown hook, which would exit 143 and could not see the second signal. SIGHUP
+ * re-reads the config file ({@link HangupReload}).
  */
 public final class IngressMain {
 
@@ -41,6 +42,12 @@ public final class IngressMain {
       "                 from PROXY v2 (dev certificate for myapp.example.com)",
       DevControlPlaneCommand.USAGE,
       AdminCli.USAGE);
+
+  private static final String SIGNALS = String.join("\n",
+      "signals (a running node):",
+      "  SIGHUP          re-read the config file, as 'admin reload' does (a broken file is refused and logged,",
+      "                  the configuration in force stays)",
+      "  SIGTERM, SIGINT graceful drain, then exit 0; a second one exits at once");
 
   private IngressMain() {}
 
@@ -61,7 +68,7 @@ public final class IngressMain {
       return EXIT_USAGE;
     }
     if (cmd instanceof CommandLine.Help) {
-      System.out.println(CommandLine.USAGE + "\n" + SUBCOMMANDS);
+      System.out.println(CommandLine.USAGE + "\n" + SUBCOMMANDS + "\n" + SIGNALS);
       return 0;
     }
     if (cmd instanceof CommandLine.Version) {
@@ -103,6 +110,8 @@ public final class IngressMain {
     // it once it is up, instead of killing the JVM with the default action
     Lifecycle lifecycle = new Lifecycle(log);
     lifecycle.trapSignals();
+    HangupReload hangup = new HangupReload(log);
+    hangup.trap();
     IngressNode node;
     try {
       node = IngressNode.start(config, run.embeddedDefault() ? null : run.config(), System.getenv()).await();
@@ -118,6 +127,7 @@ public final class IngressMain {
       System.err.println("ingress: start-up failed: " + e.getMessage());
       return EXIT_START_FAILED;
     }
+    hangup.started(node);
     lifecycle.run(node);
     return 0;
   }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Re-reads the node's config file through vertx-config (the same non-optional file store, processors, environment
@@ -23,6 +24,8 @@ public final class ConfigReloader {
   public static final String SCAN = "scan";
   /** The {@code trigger} label of an explicit (admin) reload. */
   public static final String ADMIN = "admin";
+  /** The {@code trigger} label of a reload asked for by SIGHUP. */
+  public static final String SIGNAL = "signal";
 
   private final Vertx vertx;
   private final Path file;
@@ -67,12 +70,13 @@ public final class ConfigReloader {
   /**
    * Re-reads and applies now (the operator asserts the file is complete).
    *
+   * @param trigger who asked: {@link #ADMIN} or {@link #SIGNAL}
    * @return the diff put in force (possibly empty), or a failure with the {@link ConfigException} that refused it
    */
-  public Future<ConfigDiff> reloadNow() {
+  public Future<ConfigDiff> reloadNow(String trigger) {
     return read().compose(scan -> {
       gate.settle(scan);
-      return act(scan, ADMIN);
+      return act(scan, trigger);
     });
   }
 
@@ -109,7 +113,9 @@ public final class ConfigReloader {
       LOG.atInfo().addKeyValue("file", source).addKeyValue("changed", diff.changed())
           .addKeyValue("trigger", trigger).log("config reloaded");
     } else {
-      LOG.atDebug().addKeyValue("file", source).addKeyValue("trigger", trigger).log("config unchanged");
+      // an operator who asked for a reload is told its outcome; a periodic scan that found nothing new is noise
+      LOG.atLevel(SCAN.equals(trigger) ? Level.DEBUG : Level.INFO)
+          .addKeyValue("file", source).addKeyValue("trigger", trigger).log("config unchanged");
     }
     return diff;
   }

@@ -50,10 +50,15 @@ public final class ConfigWatcherVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  /** Re-reads and applies the file now; callable from any thread. */
-  public Future<ConfigDiff> reloadNow() {
+  /**
+   * Re-reads and applies the file now; callable from any thread (a signal handler's too): it only hands the work
+   * to this verticle's event loop and never blocks the caller.
+   *
+   * @param trigger {@link ConfigReloader#ADMIN} or {@link ConfigReloader#SIGNAL}
+   */
+  public Future<ConfigDiff> reloadNow(String trigger) {
     Promise<ConfigDiff> done = Promise.promise();
-    context.runOnContext(v -> reloader.reloadNow().onComplete(done));
+    context.runOnContext(v -> reloader.reloadNow(trigger).onComplete(done));
     return done.future();
   }
 
