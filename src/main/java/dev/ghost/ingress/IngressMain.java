@@ -40,6 +40,7 @@ public final class IngressMain {
       "  sample-workload --listen HOST:PORT [--listen HOST:PORT ...] [--no-proxy-protocol]",
       "                 a TLS (HTTPS) demo workload that answers with the client address it learned",
       "                 from PROXY v2 (dev certificate for myapp.example.com)",
+      CheckCommand.USAGE,
       DevControlPlaneCommand.USAGE,
       AdminCli.USAGE);
 
@@ -85,6 +86,9 @@ public final class IngressMain {
     if (sub.name().equals("sample-workload")) {
       return SampleWorkload.run(sub.args());
     }
+    if (sub.name().equals("check")) {
+      return CheckCommand.run(sub.args(), System.getenv(), System.out, System.err);
+    }
     if (sub.name().equals("admin")) {
       return AdminCli.run(sub.args());
     }
@@ -101,6 +105,14 @@ public final class IngressMain {
       config = loadConfig(run, System.getenv());
     } catch (ConfigException e) {
       System.err.println(e.oneLine());
+      return EXIT_USAGE;
+    }
+    // the static routes are part of the file: a rejected or unreachable one is refused like a bad value, before
+    // anything starts (routes from the control plane keep the runtime rules)
+    StaticCheck statics = StaticCheck.of(config, run.embeddedDefault() ? ConfigLoader.DEFAULT_SOURCE
+        : run.config().toString());
+    if (!statics.ok()) {
+      statics.problems().forEach(p -> System.err.println(p.line()));
       return EXIT_USAGE;
     }
     Logger log = LoggerFactory.getLogger(IngressMain.class);

@@ -353,7 +353,9 @@ public final class IngressNode {
     if (configFile == null) {
       return Future.succeededFuture();
     }
-    ConfigWatcherVerticle w = new ConfigWatcherVerticle(configFile, configEnv, live, services.metrics());
+    // a re-read file is held to start-up's rule for static routes: one that start-up would refuse is not applied
+    ConfigWatcherVerticle w = new ConfigWatcherVerticle(configFile, configEnv, live, services.metrics(),
+        next -> StaticCheck.require(next, configFile.toString()));
     return vertx.deployVerticle(w).onSuccess(id -> watcher = w).mapEmpty();
   }
 

@@ -51,8 +51,9 @@ class HangupReloadIT {
         "[config]", "scan_period = \"0\"",
         "[admin]", "listen = \"127.0.0.1:0\"",
         "[state]", "file = \"" + dir.resolve("state.json") + "\""));
-    for (String host : hostnames) {
-      lines.addAll(List.of("[[route]]", "id = \"" + host + "\"", "hostname = \"" + host + "\"", "port = 443",
+    for (int i = 0; i < hostnames.length; i++) {
+      String host = hostnames[i];
+      lines.addAll(List.of("[[route]]", "id = \"route-" + i + "\"", "hostname = \"" + host + "\"", "port = 443",
           "protocol = \"tls_passthrough\"", "proxy_protocol = \"v2\"",
           "backends = [\"[::1]:" + backendPort + "\"]"));
     }
@@ -107,6 +108,14 @@ class HangupReloadIT {
     String refused = node.awaitStdout(l -> JarProcess.json(l).filter(j -> "signal".equals(j.getString("trigger"))
         && j.getString("msg", "").startsWith("config reload rejected, previous config stays")).isPresent(), DEADLINE);
     assertThat(JarProcess.json(refused).orElseThrow().getString("file")).isEqualTo(file.toString());
+    clientSeenThrough(port, node);
+
+    // a file start-up would refuse (a second route for the same name) is refused by a reload too
+    replace(file, config(backendPort, "other.example.com", NEW_HOST, NEW_HOST));
+    hangup(node);
+    node.awaitStdout(l -> JarProcess.json(l).filter(j -> "signal".equals(j.getString("trigger"))
+        && j.getString("msg", "").startsWith("config reload rejected, previous config stays")
+        && j.getString("msg", "").contains("conflicts with route")).isPresent(), DEADLINE);
     clientSeenThrough(port, node);
     assertThat(CopiedJarIT.adminGet(adminPort, "/v1/status")).isNotNull();
     assertThat(node.process().isAlive()).as(node.describe()).isTrue();

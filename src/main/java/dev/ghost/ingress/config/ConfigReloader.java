@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -33,6 +34,7 @@ public final class ConfigReloader {
   private final Map<String, String> env;
   private final LiveConfig live;
   private final IngressMetrics metrics;
+  private final Consumer<IngressConfig> vet;
   private final ConfigRetriever retriever;
   private final ScanGate<ConfigScan> gate = new ScanGate<>();
   private volatile long appliedAtMillis = System.currentTimeMillis();
@@ -42,14 +44,18 @@ public final class ConfigReloader {
    * @param env     the environment laid over the file (the start-up one)
    * @param live    the configuration in force
    * @param metrics where reloads and failures are counted
+   * @param vet     what start-up checks beyond the values (the static route table): throws a
+   *                {@link ConfigException} to refuse the file; runs off the event loop
    */
-  public ConfigReloader(Vertx vertx, Path file, Map<String, String> env, LiveConfig live, IngressMetrics metrics) {
+  public ConfigReloader(Vertx vertx, Path file, Map<String, String> env, LiveConfig live, IngressMetrics metrics,
+      Consumer<IngressConfig> vet) {
     this.vertx = vertx;
     this.file = file;
     this.source = file.toString();
     this.env = env;
     this.live = live;
     this.metrics = metrics;
+    this.vet = vet;
     // scan period 0: the retriever never scans by itself; getConfig() re-reads the store on each call
     this.retriever = ConfigRetriever.create(vertx, ConfigLoader.retrieverOptions(file, 0));
   }
@@ -99,7 +105,11 @@ public final class ConfigReloader {
       return refused(failed.reason(), failed.error(), trigger);
     }
     ConfigScan.Read read = (ConfigScan.Read) scan;
-    return vertx.executeBlocking(() -> ConfigLoader.fromJson(read.content(), env, source))
+    return vertx.executeBlocking(() -> {
+          IngressConfig next = ConfigLoader.fromJson(read.content(), env, source);
+          vet.accept(next);
+          return next;
+        })
         .recover(err -> refused(ReloadFailure.INVALID, ConfigLoader.asConfigException(source, err), trigger))
         .map(next -> applied(live.apply(next), trigger));
   }
