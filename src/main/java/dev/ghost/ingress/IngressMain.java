@@ -26,7 +26,8 @@ import sun.misc.SignalHandler;
  * <p>Shutdown: the first SIGTERM or SIGINT, or the admin "drain node" command, starts the node's graceful drain
  * ({@link IngressNode#drain}); once it has closed the node the process exits 0. A second signal exits at once,
  * also with 0 ({@code Runtime.halt}: no shutdown hooks, open connections are reset by the kernel). The signals are
- * handled here rather than by a shutdown hook, which would exit 143 and could not see the second signal.
+ * handled here rather than by a shutdown hook, which would exit 143 and could not see the second signal. SIGHUP
+ * re-reads the config file ({@link HangupReload}).
  */
 public final class IngressMain {
 
@@ -40,8 +41,15 @@ public final class IngressMain {
       "  sample-workload --listen HOST:PORT [--listen HOST:PORT ...] [--no-proxy-protocol]",
       "                 a TLS (HTTPS) demo workload that answers with the client address it learned",
       "                 from PROXY v2 (dev certificate for myapp.example.com)",
+      CheckCommand.USAGE,
       DevControlPlaneCommand.USAGE,
       AdminCli.USAGE);
+
+  private static final String SIGNALS = String.join("\n",
+      "signals (a running node):",
+      "  SIGHUP          re-read the config file, as 'admin reload' does (a broken file is refused and logged,",
+      "                  the configuration in force stays)",
+      "  SIGTERM, SIGINT graceful drain, then exit 0; a second one exits at once");
 
   private IngressMain() {}
 
@@ -62,7 +70,7 @@ public final class IngressMain {
       return EXIT_USAGE;
     }
     if (cmd instanceof CommandLine.Help) {
-      System.out.println(CommandLine.USAGE + "\n" + SUBCOMMANDS);
+      System.out.println(CommandLine.USAGE + "\n" + SUBCOMMANDS + "\n" + SIGNALS);
       return 0;
     }
     if (cmd instanceof CommandLine.Version) {
@@ -78,6 +86,9 @@ public final class IngressMain {
   private static int subcommand(CommandLine.Subcommand sub) {
     if (sub.name().equals("sample-workload")) {
       return SampleWorkload.run(sub.args());
+    }
+    if (sub.name().equals("check")) {
+      return CheckCommand.run(sub.args(), System.getenv(), System.out, System.err);
     }
     if (sub.name().equals("admin")) {
       return AdminCli.run(sub.args());
@@ -97,6 +108,14 @@ public final class IngressMain {
       System.err.println(e.oneLine());
       return EXIT_USAGE;
     }
+    // the static routes are part of the file: a rejected or unreachable one is refused like a bad value, before
+    // anything starts (routes from the control plane keep the runtime rules)
+    StaticCheck statics = StaticCheck.of(config, run.embeddedDefault() ? ConfigLoader.DEFAULT_SOURCE
+        : run.config().toString());
+    if (!statics.ok()) {
+      statics.problems().forEach(p -> System.err.println(p.line()));
+      return EXIT_USAGE;
+    }
     LogSetup.nameNode(config.nodeId());
     Logger log = LoggerFactory.getLogger(IngressMain.class);
     Settings.unknownEnvVars(System.getenv()).forEach(name ->
@@ -105,6 +124,8 @@ public final class IngressMain {
     // it once it is up, instead of killing the JVM with the default action
     Lifecycle lifecycle = new Lifecycle(log);
     lifecycle.trapSignals();
+    HangupReload hangup = new HangupReload(log);
+    hangup.trap();
     IngressNode node;
     try {
       node = IngressNode.start(config, run.embeddedDefault() ? null : run.config(), System.getenv()).await();
@@ -120,6 +141,7 @@ public final class IngressMain {
       System.err.println("ingress: start-up failed: " + e.getMessage());
       return EXIT_START_FAILED;
     }
+    hangup.started(node);
     lifecycle.run(node);
     return 0;
   }

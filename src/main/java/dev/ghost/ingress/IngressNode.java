@@ -9,6 +9,7 @@ import dev.ghost.ingress.cluster.ClusterSetup;
 import dev.ghost.ingress.cluster.ClusterTrust;
 import dev.ghost.ingress.observe.LogLevels;
 import dev.ghost.ingress.config.ConfigDiff;
+import dev.ghost.ingress.config.ConfigReloader;
 import dev.ghost.ingress.config.ConfigWatcherVerticle;
 import dev.ghost.ingress.config.IngressConfig;
 import dev.ghost.ingress.config.LiveConfig;
@@ -312,7 +313,7 @@ public final class IngressNode {
         .compose(id -> deployDrainView())
         .compose(id -> deployWatcher())
         .compose(id -> vertx.deployVerticle(AdminCommandsVerticle.create(state.nodeId(), tables, bound, services,
-            state, syncStatus, config().state().file(), watcher == null ? null : () -> watcher.reloadNow(), trust)))
+            state, syncStatus, config().state().file(), watcher == null ? null : () -> watcher.reloadNow(ConfigReloader.ADMIN), trust)))
         .compose(id -> vertx.deployVerticle(admin))
         .compose(id -> deploySync())
         .onSuccess(v -> {
@@ -352,7 +353,9 @@ public final class IngressNode {
     if (configFile == null) {
       return Future.succeededFuture();
     }
-    ConfigWatcherVerticle w = new ConfigWatcherVerticle(configFile, configEnv, live, services.metrics());
+    // a re-read file is held to start-up's rule for static routes: one that start-up would refuse is not applied
+    ConfigWatcherVerticle w = new ConfigWatcherVerticle(configFile, configEnv, live, services.metrics(),
+        next -> StaticCheck.require(next, configFile.toString()));
     return vertx.deployVerticle(w).onSuccess(id -> watcher = w).mapEmpty();
   }
 
@@ -455,6 +458,22 @@ public final class IngressNode {
   public Future<Void> drain(String cause) {
     drain.begin(cause);
     return drain.done();
+  }
+
+  /**
+   * Re-reads the config file now through the path of the admin {@code reload-config} command, without blocking the
+   * caller (any thread: the work runs on the reload verticle's event loop).
+   *
+   * @param trigger the reload's {@code trigger} label, e.g. {@link ConfigReloader#SIGNAL}
+   * @return the diff put in force, or a failure: the refusing {@link dev.ghost.ingress.config.ConfigException}
+   *     (already logged and counted), or {@link IllegalStateException} when the node runs on the embedded
+   *     default and has no file
+   */
+  public Future<ConfigDiff> reloadConfig(String trigger) {
+    ConfigWatcherVerticle w = watcher;
+    return w == null
+        ? Future.failedFuture(new IllegalStateException("no config file: the node runs on the embedded default"))
+        : w.reloadNow(trigger);
   }
 
   /** Completes once a graceful drain, whoever started it, has closed the node. */

@@ -6,8 +6,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Re-reads the node's config file through vertx-config (the same non-optional file store, processors, environment
@@ -23,6 +25,8 @@ public final class ConfigReloader {
   public static final String SCAN = "scan";
   /** The {@code trigger} label of an explicit (admin) reload. */
   public static final String ADMIN = "admin";
+  /** The {@code trigger} label of a reload asked for by SIGHUP. */
+  public static final String SIGNAL = "signal";
 
   private final Vertx vertx;
   private final Path file;
@@ -30,6 +34,7 @@ public final class ConfigReloader {
   private final Map<String, String> env;
   private final LiveConfig live;
   private final IngressMetrics metrics;
+  private final Consumer<IngressConfig> vet;
   private final ConfigRetriever retriever;
   private final ScanGate<ConfigScan> gate = new ScanGate<>();
   private volatile long appliedAtMillis = System.currentTimeMillis();
@@ -39,14 +44,18 @@ public final class ConfigReloader {
    * @param env     the environment laid over the file (the start-up one)
    * @param live    the configuration in force
    * @param metrics where reloads and failures are counted
+   * @param vet     what start-up checks beyond the values (the static route table): throws a
+   *                {@link ConfigException} to refuse the file; runs off the event loop
    */
-  public ConfigReloader(Vertx vertx, Path file, Map<String, String> env, LiveConfig live, IngressMetrics metrics) {
+  public ConfigReloader(Vertx vertx, Path file, Map<String, String> env, LiveConfig live, IngressMetrics metrics,
+      Consumer<IngressConfig> vet) {
     this.vertx = vertx;
     this.file = file;
     this.source = file.toString();
     this.env = env;
     this.live = live;
     this.metrics = metrics;
+    this.vet = vet;
     // scan period 0: the retriever never scans by itself; getConfig() re-reads the store on each call
     this.retriever = ConfigRetriever.create(vertx, ConfigLoader.retrieverOptions(file, 0));
   }
@@ -67,12 +76,13 @@ public final class ConfigReloader {
   /**
    * Re-reads and applies now (the operator asserts the file is complete).
    *
+   * @param trigger who asked: {@link #ADMIN} or {@link #SIGNAL}
    * @return the diff put in force (possibly empty), or a failure with the {@link ConfigException} that refused it
    */
-  public Future<ConfigDiff> reloadNow() {
+  public Future<ConfigDiff> reloadNow(String trigger) {
     return read().compose(scan -> {
       gate.settle(scan);
-      return act(scan, ADMIN);
+      return act(scan, trigger);
     });
   }
 
@@ -95,7 +105,11 @@ public final class ConfigReloader {
       return refused(failed.reason(), failed.error(), trigger);
     }
     ConfigScan.Read read = (ConfigScan.Read) scan;
-    return vertx.executeBlocking(() -> ConfigLoader.fromJson(read.content(), env, source))
+    return vertx.executeBlocking(() -> {
+          IngressConfig next = ConfigLoader.fromJson(read.content(), env, source);
+          vet.accept(next);
+          return next;
+        })
         .recover(err -> refused(ReloadFailure.INVALID, ConfigLoader.asConfigException(source, err), trigger))
         .map(next -> applied(live.apply(next), trigger));
   }
@@ -109,7 +123,9 @@ public final class ConfigReloader {
       LOG.atInfo().addKeyValue("file", source).addKeyValue("changed", diff.changed())
           .addKeyValue("trigger", trigger).log("config reloaded");
     } else {
-      LOG.atDebug().addKeyValue("file", source).addKeyValue("trigger", trigger).log("config unchanged");
+      // an operator who asked for a reload is told its outcome; a periodic scan that found nothing new is noise
+      LOG.atLevel(SCAN.equals(trigger) ? Level.DEBUG : Level.INFO)
+          .addKeyValue("file", source).addKeyValue("trigger", trigger).log("config unchanged");
     }
     return diff;
   }

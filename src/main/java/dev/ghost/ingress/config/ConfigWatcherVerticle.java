@@ -6,6 +6,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Wiring of config hot reload: scans the file every {@code config.scan_period} (re-read after every applied
@@ -18,6 +19,7 @@ public final class ConfigWatcherVerticle extends VerticleBase {
   private final Map<String, String> env;
   private final LiveConfig live;
   private final IngressMetrics metrics;
+  private final Consumer<IngressConfig> vet;
   private ConfigReloader reloader;
   private long timer = -1;
   private boolean scanning;
@@ -28,17 +30,20 @@ public final class ConfigWatcherVerticle extends VerticleBase {
    * @param env     the environment laid over it
    * @param live    the configuration in force
    * @param metrics meters
+   * @param vet     start-up's checks beyond the values, applied to every re-read file ({@link ConfigReloader})
    */
-  public ConfigWatcherVerticle(Path file, Map<String, String> env, LiveConfig live, IngressMetrics metrics) {
+  public ConfigWatcherVerticle(Path file, Map<String, String> env, LiveConfig live, IngressMetrics metrics,
+      Consumer<IngressConfig> vet) {
     this.file = file;
     this.env = env;
     this.live = live;
     this.metrics = metrics;
+    this.vet = vet;
   }
 
   @Override
   public Future<?> start() {
-    reloader = new ConfigReloader(vertx, file, env, live, metrics);
+    reloader = new ConfigReloader(vertx, file, env, live, metrics, vet);
     metrics.gaugeOf(dev.ghost.ingress.observe.MetricNames.CONFIG_APPLIED_TIMESTAMP, reloader,
         r -> r.appliedAtMillis() / 1000.0);
     live.onChange(diff -> {
@@ -50,10 +55,15 @@ public final class ConfigWatcherVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  /** Re-reads and applies the file now; callable from any thread. */
-  public Future<ConfigDiff> reloadNow() {
+  /**
+   * Re-reads and applies the file now; callable from any thread (a signal handler's too): it only hands the work
+   * to this verticle's event loop and never blocks the caller.
+   *
+   * @param trigger {@link ConfigReloader#ADMIN} or {@link ConfigReloader#SIGNAL}
+   */
+  public Future<ConfigDiff> reloadNow(String trigger) {
     Promise<ConfigDiff> done = Promise.promise();
-    context.runOnContext(v -> reloader.reloadNow().onComplete(done));
+    context.runOnContext(v -> reloader.reloadNow(trigger).onComplete(done));
     return done.future();
   }
 

@@ -6,6 +6,7 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.epoll.EpollIoEvent;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
+import io.netty.channel.epoll.Native;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
 import io.netty.util.concurrent.Future;
@@ -77,11 +78,16 @@ abstract class BareSocket implements EpollIoHandle {
     onReady = handler;
   }
 
-  /** Asks the event loop for {@code ops}; an unchanged interest costs no {@code epoll_ctl}. */
+  /**
+   * Asks the event loop for {@code ops}; an unchanged interest costs no {@code epoll_ctl}. No interest (0) is asked
+   * as {@code EPOLLERR}: the kernel reports errors and hang-ups whatever the mask, so the socket stays watched for
+   * them. Netty 4.2.18 takes an empty mask as "leave epoll" ({@code EPOLL_CTL_DEL}) yet answers the next non-empty
+   * one with {@code EPOLL_CTL_MOD}, which then fails with {@code ENOENT}; it never sees an empty mask from here.
+   */
   final void want(int ops) {
     if (ops != interest && registration != null && registration.isValid()) {
       interest = ops;
-      registration.submit(EpollIoOps.valueOf(ops));
+      registration.submit(EpollIoOps.valueOf(ops == 0 ? Native.EPOLLERR : ops));
     }
   }
 
