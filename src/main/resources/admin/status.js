@@ -227,8 +227,8 @@
       ? 'Converged: all ' + alive.length + ' live nodes serve the leader\u2019s table.'
       : 'Not converged: ' + diverged.length + ' of ' + alive.length + ' live nodes differ from the leader.';
     const rows = nodes.map((n) => [
-      el('span', null, mono(n.node_id), n.node_id === status.node_id ? ' (this node)' : '',
-        n.node_id === fleet.leader ? ' (leader)' : ''),
+      el('span', null, mono(n.node_id), ...[[status.node_id, ' (this node)'], [fleet.leader, ' (leader)']]
+        .filter(([id]) => id === n.node_id).map(([, mark]) => mark)),
       n.version, mono(n.hash), n.applied_at,
       badge(n.alive ? 'alive' : 'gone'), badge(n.diverged ? 'diverged' : 'in step'), n.draining ? 'yes' : 'no',
     ]);

@@ -2,6 +2,8 @@ package dev.ghost.ingress.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ghost.ingress.cluster.FleetEntry;
+import dev.ghost.ingress.cluster.FleetView;
 import dev.ghost.ingress.route.Backend;
 import dev.ghost.ingress.route.Origin;
 import dev.ghost.ingress.route.PortPolicy;
@@ -13,6 +15,7 @@ import dev.ghost.ingress.testing.Probe;
 import dev.ghost.ingress.testing.RawServer;
 import dev.ghost.ingress.testing.TestNode;
 import dev.ghost.ingress.testing.TestNode.RouteJson;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
@@ -25,14 +28,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The status page at {@code GET /} of the admin port, loaded in a real headless Chromium against an in-JVM node
- * with a real backend and an admin token (the page reads only the views that need none): it shows the routes with their backends' states (one drained through the admin API), the
- * node's table version, the conflicts of a control-plane table, renders a route id full of markup as text, runs
+ * with a real backend and an admin token (the page reads only the views that need none): it shows the routes with
+ * their backends' states (one drained through the admin API), the node's table version, the conflicts of a
+ * control-plane table and each fleet node's version and hash, renders a route id full of markup as text, runs
  * under its own strict Content-Security-Policy, and says so readably when the node does not answer. The assets are
  * served with their types, cache validators and security headers, and under the admin rules on {@code Host}.
  */
@@ -108,6 +113,37 @@ class StatusPageIT {
     assertThat(dom).as("the drain's open connections on this node").contains("<td><code>" + drained + "</code></td>");
     assertThat(dom).as("the conflict: older wins").contains("<td><code>older</code></td><td><code>newer</code></td>");
     assertThat(dom).as("a standalone node says it has no fleet").contains("Not part of a fleet");
+  }
+
+  /**
+   * Fleet convergence: each node's version and hash, the leader, and a node that diverged. The fleet's entries are
+   * given to a second real node's {@code /v1/fleet} (rendered by the production {@link FleetView}); a real fleet's
+   * view is FleetSyncIT's subject.
+   */
+  @Test
+  void theFleetShowsEachNodesVersionAndHashAndWhoDiverged() throws Exception {
+    try (TestNode member = TestNode.start(new TestNode.Spec().ipv6("::1").withoutProbes())) {
+      String self = member.node().state().nodeId();
+      long now = System.currentTimeMillis();
+      List<FleetEntry> entries = List.of(
+          new FleetEntry("node-a", "uuid-a", 7, "hash-7f3a", now),
+          new FleetEntry(self, "uuid-self", 7, "hash-7f3a", now),
+          new FleetEntry("node-c", "uuid-c", 6, "hash-6b21", now - 60_000));
+      JsonObject view = FleetView.render("node-a", entries, Set.of("uuid-a", "uuid-self", "uuid-c"), null);
+      member.node().state().fleetView(() -> Future.succeededFuture(view));
+      HeadlessChromium.Run page = chromium.load(member.admin("/"));
+      String dom = page.dom();
+
+      assertThat(dom).as(page.log()).contains("data-state=\"ok\"");
+      assertThat(dom).contains("Not converged: 1 of 3 live nodes differ from the leader.");
+      assertThat(dom).contains("<code>node-a</code> (leader)</span></td><td class=\"num\">7</td>"
+          + "<td><code>hash-7f3a</code></td>");
+      assertThat(dom).contains("<code>" + self + "</code> (this node)</span></td><td class=\"num\">7</td>"
+          + "<td><code>hash-7f3a</code></td>");
+      assertThat(dom).contains("<code>node-c</code></span></td><td class=\"num\">6</td>"
+          + "<td><code>hash-6b21</code></td>");
+      assertThat(dom).contains("<span class=\"badge bad\">diverged</span>");
+    }
   }
 
   /** Control-plane strings are text: markup in a route id shows as characters and adds no element. */
