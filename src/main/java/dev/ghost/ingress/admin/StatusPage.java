@@ -25,7 +25,7 @@ final class StatusPage {
 
   /** Only this origin: the page's own script and style, and fetches of the {@code /v1} views. */
   static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; "
-      + "connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+      + "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
   /** One servable file: where it is served, its bytes, its type and its validator. */
   record Asset(String path, Buffer body, String contentType, String etag) {
