@@ -1,7 +1,8 @@
 // The status page's script: reads the GET /v1 views of this admin port and renders them. Every value from a view
-// is rendered as text (createTextNode, textContent): route ids and hostnames come from the control plane, so no
-// view value ever reaches innerHTML, an href or a style. One refresh runs at a time: the next one is scheduled
-// 2 s after the previous one settled (every fetch times out after 5 s), so a slow node never piles requests up.
+// becomes a text node: route ids and hostnames come from the control plane, so no view value is ever parsed as
+// markup, used as a link or as a style (StatusPageTest keeps such APIs out of this file). One refresh runs at a
+// time: the next one is scheduled 2 s after the previous one settled (every fetch times out after 5 s), so a slow
+// node never piles requests up.
 'use strict';
 
 (() => {
@@ -135,7 +136,8 @@
 
   function reportOk(status) {
     const phase = status.phase;
-    document.body.dataset.state = 'ok';
+    // starting or draining: the node answers, but it is not (or no longer) taking connections as usual
+    document.body.dataset.state = phase === 'serving' ? 'ok' : 'warn';
     replace('banner', 'Node ' + show(status.node_id) + ' is ' + show(phase) + '; table version '
       + show(status.table_version) + '.');
     replace('updated', 'Last update ' + lastSuccess.toLocaleTimeString() + '.');
