@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
  * must not be cross-site ({@link AdminRequestRules}); a mutating call's body must be {@code application/json};
  * connections, request heads, bodies and deadlines are bounded ({@link AdminLimits}, {@link AdminConnections}).
  * Every refusal is one {@link AdminRefusal}: one metric label and one log message.
+ *
+ * <p>{@code GET /} is a status page for people ({@link StatusPage}) that reads the {@code /v1} views.
  */
 public final class AdminVerticle extends VerticleBase {
 
@@ -74,10 +76,16 @@ public final class AdminVerticle extends VerticleBase {
     this.refusals = new AdminRefusals(services.metrics());
   }
 
+  /** Reads the status page off the event loop, then routes and listens. */
   @Override
   public Future<?> start() {
+    return vertx.executeBlocking(StatusPage::load).compose(this::serve);
+  }
+
+  private Future<HttpServer> serve(StatusPage page) {
     Router router = Router.router(vertx);
     router.route().handler(this::sameSiteOnly);
+    page.mount(router);
     router.get("/healthz").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")));
     router.get("/readyz").handler(this::ready);
     router.get("/metrics").handler(ctx -> ctx.response()
