@@ -150,6 +150,12 @@ def stop(p):
             p.wait()
 
 
+def dump_jfr(node, jfr):
+    """Dumps the recording while the node runs (a node stopped by SIGTERM may leave an empty file)."""
+    if jfr and node.poll() is None:
+        subprocess.run(["jcmd", str(node.pid), "JFR.dump", f"filename={jfr}"], capture_output=True, timeout=120)
+
+
 def stop_all():
     for p in procs:
         stop(p)
@@ -230,7 +236,7 @@ def node_env(cp_port, node_port, admin, state):
 def start_node(args, env, log, jfr=None):
     opts = list(JAVA_OPTS)
     if jfr:
-        opts.append(f"-XX:StartFlightRecording=filename={jfr},settings=profile,dumponexit=true")
+        opts.append("-XX:StartFlightRecording=settings=profile")
     return start(["java", *opts, "-jar", args.jar], env, log)
 
 
@@ -266,6 +272,7 @@ def run_size(args, n, ports, out):
         if time_to_ready(node, admin, node_port, n - 1, args.deadline, r, "cp"):
             measure_synced(args, n, node, admin, cp_port, node_port, ports, state, r)
     finally:
+        dump_jfr(node, jfr)
         stop(node)
         stop(cp)
         r["blocked_warnings"], r["blocked_max_ms"] = blocked_warnings(log)
@@ -316,7 +323,8 @@ def run_file_only(args, n, ports, out):
                     state, str(n), str(ports["A"])], check=True, timeout=600)
     r["state_file_bytes"] = os.path.getsize(state)
     log = os.path.join(out, f"node-{n}-file.log")
-    node = start_node(args, node_env(free_port(), node_port, admin, state), log)
+    jfr = os.path.join(out, f"node-{n}-file.jfr") if args.jfr else None
+    node = start_node(args, node_env(free_port(), node_port, admin, state), log, jfr)
     try:
         if time_to_ready(node, admin, node_port, n - 1, args.deadline, r, "file"):
             r["file_rss_peak_mib"] = round(proc_status(node.pid, "VmHWM") / 2**20, 1)
@@ -330,6 +338,7 @@ def run_file_only(args, n, ports, out):
                 r["heap_per_route_bytes"] = round(heap / n)
             r["rss_peak_mib"] = round(proc_status(node.pid, "VmHWM") / 2**20, 1)
     finally:
+        dump_jfr(node, jfr)
         stop(node)
         r["blocked_warnings"], r["blocked_max_ms"] = blocked_warnings(log)
     return r
@@ -387,7 +396,7 @@ def main():
     ap.add_argument("--settle", type=float, default=10)
     ap.add_argument("--file-only", action="store_true",
                     help="only the start from a generated state file (needs target/test-classes)")
-    ap.add_argument("--jfr", action="store_true", help="record a JFR profile of each first node run")
+    ap.add_argument("--jfr", action="store_true", help="record a JFR profile of each first node run (and --file-only)")
     ap.add_argument("--jar", default=os.path.join(HERE, "..", "target", "ingress.jar"))
     ap.add_argument("--out", default=os.path.join(HERE, "out", "scale-" + time.strftime("%Y%m%dT%H%M%SZ",
                                                                                         time.gmtime())))
