@@ -25,6 +25,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.net.BindException;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,10 +89,11 @@ public final class AdminVerticle extends VerticleBase {
     page.mount(router);
     router.get("/healthz").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")));
     router.get("/readyz").handler(this::ready);
-    router.get("/metrics").handler(ctx -> ctx.response()
-        .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
-        .end(registry.scrape()));
-    router.get("/v1/routes").handler(ctx -> json(ctx, 200, views.routes(tables.current())));
+    // Both grow with the route count (per-route meters, every route): built off the event loop (issue 11)
+    router.get("/metrics").handler(ctx -> offLoop(ctx, "text/plain; version=0.0.4; charset=utf-8",
+        registry::scrape));
+    router.get("/v1/routes").handler(ctx -> offLoop(ctx, "application/json",
+        () -> views.routes(tables.current()).encode()));
     router.get("/v1/status").handler(ctx -> json(ctx, 200, views.status(tables.current())));
     router.get("/v1/fleet").handler(this::fleet);
     router.get("/v1/fleet/health").handler(this::fleetHealth);
@@ -318,6 +320,17 @@ public final class AdminVerticle extends VerticleBase {
             error(ctx, 503, "admin_unavailable", "the admin command did not answer: " + err.getMessage());
           }
         });
+  }
+
+  /** Renders a body whose size grows with the table on a worker thread, then answers 200 from the event loop. */
+  private void offLoop(RoutingContext ctx, String contentType, Callable<String> body) {
+    vertx.executeBlocking(body, false).onComplete(ar -> {
+      if (ar.succeeded()) {
+        ctx.response().putHeader("content-type", contentType).end(ar.result());
+      } else {
+        ctx.fail(500, ar.cause());
+      }
+    });
   }
 
   static void json(RoutingContext ctx, int status, JsonObject body) {

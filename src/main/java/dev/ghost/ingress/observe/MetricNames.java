@@ -118,4 +118,8 @@ public final class MetricNames {
   public static final String CONFIG_RELOADS = "ghost.config.reloads";
   /** Gauge: epoch seconds at which the configuration in force was applied (start-up or the last reload). */
   public static final String CONFIG_APPLIED_TIMESTAMP = "ghost.config.applied_timestamp_seconds";
+  /** Gauge: the worst event-loop lag since start (how late a 20 ms sampling task ran), seconds. */
+  public static final String EVENT_LOOP_LAG_MAX = "ghost.event_loop.lag.max";
+  /** Counter: event-loop lags of 50 ms or more (stalls: work that should run off the loops or in slices). */
+  public static final String EVENT_LOOP_STALLS = "ghost.event_loop.stalls";
 }

@@ -99,7 +99,7 @@ public final class RouteTableBuilder {
     sorted.sort(Route.SENIORITY);
     List<Rejection> allRejections = new ArrayList<>(rejections);
     List<Conflict> conflicts = new ArrayList<>();
-    Map<Scope, Map<Integer, List<Route>>> slots = new HashMap<>();
+    Map<Scope, Map<Integer, Slot>> slots = new HashMap<>();
     Map<String, Route> applied = new LinkedHashMap<>();
     Set<String> seenIds = new HashSet<>();
 
@@ -119,11 +119,10 @@ public final class RouteTableBuilder {
   // ---- conflicts
 
   /** Slots a route into a scope unless an older route already holds its key there. */
-  private static void place(Route route, Scope scope, Map<Scope, Map<Integer, List<Route>>> slots,
+  private static void place(Route route, Scope scope, Map<Scope, Map<Integer, Slot>> slots,
       List<Conflict> conflicts, Map<String, Route> applied) {
-    List<Route> atPort = slots.computeIfAbsent(scope, s -> new HashMap<>())
-        .computeIfAbsent(route.port(), p -> new ArrayList<>(2));
-    Route winner = blocker(atPort, route);
+    Slot atPort = slots.computeIfAbsent(scope, s -> new HashMap<>()).computeIfAbsent(route.port(), p -> new Slot());
+    Route winner = atPort.blocker(route);
     if (winner != null) {
       String host = route.hostname() != null ? route.hostname() : winner.hostname();
       conflicts.add(new Conflict(scope, route.port(), host, winner.id(), route.id()));
@@ -133,22 +132,33 @@ public final class RouteTableBuilder {
     applied.putIfAbsent(route.id(), route);
   }
 
-  /** The already placed (hence older) route that keeps {@code route} out, or null. */
-  private static Route blocker(List<Route> atPort, Route route) {
-    if (atPort.isEmpty()) {
-      return null;
+  /**
+   * The routes placed at one (scope, port) so far, oldest first, with their names hashed: the clash check is one
+   * probe, not a scan of the port's routes (which made a build quadratic in the routes per port, issue 11).
+   */
+  private static final class Slot {
+    final List<Route> routes = new ArrayList<>(2);
+    final Map<String, Route> byHost = new HashMap<>();
+
+    /** The already placed (hence older) route that keeps {@code route} out, or null. */
+    Route blocker(Route route) {
+      if (routes.isEmpty()) {
+        return null;
+      }
+      Route first = routes.get(0);
+      // A tcp_raw route takes the whole port, so it clashes with anything there, and anything clashes with it.
+      if (route.isRaw() || first.isRaw()) {
+        return first;
+      }
+      return byHost.get(route.hostname());
     }
-    Route first = atPort.get(0);
-    // A tcp_raw route takes the whole port, so it clashes with anything there, and anything clashes with it.
-    if (route.isRaw() || first.isRaw()) {
-      return first;
-    }
-    for (Route r : atPort) {
-      if (r.hostname().equals(route.hostname())) {
-        return r;
+
+    void add(Route route) {
+      routes.add(route);
+      if (!route.isRaw()) {
+        byHost.put(route.hostname(), route);
       }
     }
-    return null;
   }
 
   // ---- IPv4 ownership
@@ -240,18 +250,18 @@ public final class RouteTableBuilder {
 
   // ---- freezing
 
-  private RouteTable freeze(Map<Scope, Map<Integer, List<Route>>> slots, Map<InetAddress, Optional<Scope>> ipv4,
+  private RouteTable freeze(Map<Scope, Map<Integer, Slot>> slots, Map<InetAddress, Optional<Scope>> ipv4,
       Map<String, Route> applied, Map<String, String> envIpv4, Map<String, String> degraded,
       List<Conflict> conflicts, List<Rejection> allRejections) {
     Map<Scope, Map<Integer, PortRoutes>> index = new HashMap<>();
     Set<Integer> ports = new TreeSet<>();
     Map<String, Set<Integer>> envPorts = new TreeMap<>();
-    for (Map.Entry<Scope, Map<Integer, List<Route>>> scope : slots.entrySet()) {
+    for (Map.Entry<Scope, Map<Integer, Slot>> scope : slots.entrySet()) {
       Map<Integer, PortRoutes> byPort = new HashMap<>();
       Set<Integer> scopePorts = new TreeSet<>();
-      for (Map.Entry<Integer, List<Route>> port : scope.getValue().entrySet()) {
-        if (!port.getValue().isEmpty()) {
-          byPort.put(port.getKey(), new PortRoutes(port.getValue()));
+      for (Map.Entry<Integer, Slot> port : scope.getValue().entrySet()) {
+        if (!port.getValue().routes.isEmpty()) {
+          byPort.put(port.getKey(), new PortRoutes(port.getValue().routes));
           scopePorts.add(port.getKey());
         }
       }

@@ -228,11 +228,8 @@ public final class SyncVerticle extends VerticleBase {
       Promise<Boolean> taken = Promise.promise();
       enqueue(() -> {
         boolean take = accept.test(served);
-        if (take) {
-          publishIfChanged(candidate, "cluster");
-        }
-        taken.complete(take);
-        return Future.succeededFuture();
+        return (take ? publishIfChanged(candidate, "cluster") : Future.<Void>succeededFuture())
+            .andThen(ar -> taken.complete(take));
       });
       return taken.future();
     });
@@ -249,16 +246,17 @@ public final class SyncVerticle extends VerticleBase {
       Promise<Void> done = Promise.promise();
       enqueue(() -> {
         config = next;
-        if (published) {
-          RouteTable table = state.toTable(versions.incrementAndGet(), PortPolicy.from(next.limits()), next.envs(),
-              next.routes());
-          tables.swap(table);
-          LOG.atInfo().addKeyValue("version", table.version()).addKeyValue("cursor", state.cursor())
+        if (!published) {
+          done.complete();
+          return Future.succeededFuture();
+        }
+        ControlPlaneState current = state;
+        return buildAndSwap(current).map(table -> {
+          LOG.atInfo().addKeyValue("version", table.version()).addKeyValue("cursor", current.cursor())
               .addKeyValue("routes", table.routes().size()).addKeyValue("cause", "config_reload")
               .log("route table applied");
-        }
-        done.complete();
-        return Future.succeededFuture();
+          return (Void) null;
+        }).andThen(ar -> done.complete());
       });
       return done.future();
     });
@@ -270,23 +268,28 @@ public final class SyncVerticle extends VerticleBase {
     return done.future();
   }
 
-  private void served(ControlPlaneState next, String cause) {
-    served = new Served(next, next.contentHash(), published);
-    onServed.accept(served, cause);
+  /** Hashes {@code next} off the event loop (it grows with the route count), then tells the listener. */
+  private Future<Void> served(ControlPlaneState next, String cause) {
+    boolean serving = published;
+    return vertx.executeBlocking(next::contentHash, true).map(hash -> {
+      served = new Served(next, hash, serving);
+      onServed.accept(served, cause);
+      return (Void) null;
+    });
   }
 
   // ---- last-known-good ------------------------------------------------------------------------------------
 
   private Future<Void> loadStateFile() {
     Path file = Path.of(config.state().file());
-    return vertx.executeBlocking(() -> StateFile.read(file)).map(loaded -> {
+    return vertx.executeBlocking(() -> StateFile.read(file)).compose(loaded -> {
       if (loaded instanceof StateFile.Loaded.Ok ok) {
         state = ok.state();
         status.stateLoaded("ok", ok.writtenAt());
         metrics.stateFileLoad("ok");
         LOG.atInfo().addKeyValue("path", file.toString()).addKeyValue("cursor", state.cursor())
             .addKeyValue("routes", state.routes().size()).log("serving last-known-good state");
-        publish(state, "state_file");
+        return publish(state, "state_file");
       } else if (loaded instanceof StateFile.Loaded.Missing) {
         status.stateLoaded("missing", null);
         metrics.stateFileLoad("missing");
@@ -301,7 +304,7 @@ public final class SyncVerticle extends VerticleBase {
         LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("version", foreign.version())
             .log("state file ignored: unknown format version; replaying from event 0");
       }
-      return (Void) null;
+      return Future.<Void>succeededFuture();
     }).recover(err -> {
       LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("cause", String.valueOf(err.getMessage()))
           .log("state file unreadable; replaying from event 0");
@@ -335,7 +338,7 @@ public final class SyncVerticle extends VerticleBase {
     if (batch.isEmpty()) {
       if (!published) {
         // A successful read of an empty feed (a new organisation) is a first table too: the node becomes ready
-        publish(state, "events");
+        return publish(state, "events");
       }
       return Future.succeededFuture();
     }
@@ -358,10 +361,7 @@ public final class SyncVerticle extends VerticleBase {
     }
     next.routes().values().stream().filter(r -> applied.envsToRefresh().contains(r.envId()))
         .forEach(r -> refresh.add(r.routeId()));
-    return fetchBackends(next, refresh).map(withBackends -> {
-      publishIfChanged(withBackends, "events");
-      return null;
-    });
+    return fetchBackends(next, refresh).compose(withBackends -> publishIfChanged(withBackends, "events"));
   }
 
   /** Fetches the instances of {@code routeIds}; a failed fetch keeps that route's previous set. */
@@ -394,37 +394,54 @@ public final class SyncVerticle extends VerticleBase {
   /** One route's freshly fetched backend set. */
   private record Fetched(String routeId, List<Backend> backends) {}
 
-  private void publishIfChanged(ControlPlaneState next, String cause) {
+  private Future<Void> publishIfChanged(ControlPlaneState next, String cause) {
     boolean changed = !published || !next.sameContent(state);
     boolean moved = next.cursor() != state.cursor();
     state = next;
-    status.cursor(next.cursor());
     if (changed) {
-      publish(next, cause);
-    } else if (moved) {
+      return publish(next, cause);
+    }
+    status.cursor(next.cursor());
+    if (moved) {
       // Nothing to route differently, but a restart should resume from here
       writeStateFile(next);
-      served(next, cause);
+      return served(next, cause);
     }
+    return Future.succeededFuture();
   }
 
-  private void publish(ControlPlaneState next, String cause) {
+  private Future<Void> publish(ControlPlaneState next, String cause) {
     state = next;
-    status.cursor(next.cursor());
-    RouteTable table = next.toTable(versions.incrementAndGet(), PortPolicy.from(config.limits()), config.envs(),
-        config.routes());
-    tables.swap(table);
-    metrics.syncTable();
-    LOG.atInfo().addKeyValue("version", table.version()).addKeyValue("cursor", next.cursor())
-        .addKeyValue("routes", table.routes().size()).addKeyValue("cause", cause).log("route table applied");
-    if (!"state_file".equals(cause)) {
-      writeStateFile(next);
-    }
-    if (!published) {
-      published = true;
-      onFirstTable.run();
-    }
-    served(next, cause);
+    return buildAndSwap(next).compose(table -> {
+      // Only now: a cursor reported ahead of the table in force would say events are served that are not yet
+      status.cursor(next.cursor());
+      metrics.syncTable();
+      LOG.atInfo().addKeyValue("version", table.version()).addKeyValue("cursor", next.cursor())
+          .addKeyValue("routes", table.routes().size()).addKeyValue("cause", cause).log("route table applied");
+      if (!"state_file".equals(cause)) {
+        writeStateFile(next);
+      }
+      if (!published) {
+        published = true;
+        onFirstTable.run();
+      }
+      return served(next, cause);
+    });
+  }
+
+  /**
+   * Builds {@code next}'s table and swaps it in on a worker thread, in order: the build, the swap listeners (per
+   * route meters, health, selector) and the state's hash grow with the route count, and at 10 000 routes and more
+   * they stalled the event loop for longer than a connection may wait (issue 11).
+   */
+  private Future<RouteTable> buildAndSwap(ControlPlaneState next) {
+    long version = versions.incrementAndGet();
+    IngressConfig c = config;
+    return vertx.executeBlocking(() -> {
+      RouteTable table = next.toTable(version, PortPolicy.from(c.limits()), c.envs(), c.routes());
+      tables.swap(table);
+      return table;
+    }, true);
   }
 
   // ---- polling --------------------------------------------------------------------------------------------
@@ -585,20 +602,17 @@ public final class SyncVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     lastRefreshAll = System.currentTimeMillis();
-    return fetchBackends(state, state.routes().keySet()).map(next -> {
-      publishIfChanged(next, "backends");
-      return null;
-    });
+    return fetchBackends(state, state.routes().keySet()).compose(next -> publishIfChanged(next, "backends"));
   }
 
   /** Replays the whole feed into a fresh state; swaps only if the result differs from what is served. */
   private Future<Void> rebuild() {
-    return replayFromZero().map(rebuilt -> {
-      if (!rebuilt.sameContent(state)) {
-        LOG.atWarn().addKeyValue("cursor", rebuilt.cursor()).log("full rebuild differs from the served state");
-        publish(rebuilt, "rebuild");
+    return replayFromZero().compose(rebuilt -> {
+      if (rebuilt.sameContent(state)) {
+        return Future.<Void>succeededFuture();
       }
-      return (Void) null;
+      LOG.atWarn().addKeyValue("cursor", rebuilt.cursor()).log("full rebuild differs from the served state");
+      return publish(rebuilt, "rebuild");
     }).onFailure(err -> onFailure("rebuild", err));
   }
 
@@ -622,13 +636,11 @@ public final class SyncVerticle extends VerticleBase {
     LOG.atWarn().addKeyValue("kind", SyncFailure.CURSOR_AHEAD.label()).addKeyValue("cursor", cursor)
         .addKeyValue("feed_head", head)
         .log("control-plane feed is behind this node's cursor; replaying from event 0");
-    return replayFromZero().map(rebuilt -> {
-      publish(rebuilt, "cursor_reset");
+    return replayFromZero().compose(rebuilt -> publish(rebuilt, "cursor_reset")).andThen(ar -> {
       EventStream open = stream;
       if (open != null) {
         open.close(); // it was opened after the old cursor; it reconnects from the new one
       }
-      return (Void) null;
     });
   }
 

@@ -1,0 +1,99 @@
+package dev.ghost.ingress.observe;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAccumulator;
+
+/**
+ * Measures event-loop stalls: a tiny task on every event loop re-arms itself every {@link #TICK}; how late it runs
+ * is how long the loop was busy with something else. A stall of D shows as a lag of at least D - {@link #TICK}.
+ * Vert.x's blocked-thread checker only speaks up after seconds; this sees the 50 ms stalls that delay connection
+ * set-up on the same loop.
+ *
+ * <p>Meters: {@link MetricNames#EVENT_LOOP_LAG_MAX} (the worst lag since start) and
+ * {@link MetricNames#EVENT_LOOP_STALLS} (lags of at least {@link #STALL}). Cost: one timer task per loop per tick.
+ */
+public final class EventLoopLag implements AutoCloseable {
+
+  /** How often each loop is sampled. */
+  public static final Duration TICK = Duration.ofMillis(20);
+  /** A lag this long or longer counts as a stall (issue 11: no event-loop stall over 50 ms). */
+  public static final Duration STALL = Duration.ofMillis(50);
+
+  private final long tickNanos = TICK.toNanos();
+  private final long stallNanos = STALL.toNanos();
+  private final LongAccumulator maxLagNanos = new LongAccumulator(Math::max, 0);
+  private final AtomicLong stalls = new AtomicLong();
+  private final List<ScheduledFuture<?>> scheduled = new ArrayList<>();
+  private volatile boolean closed;
+
+  private EventLoopLag() {}
+
+  /** Starts sampling every loop of {@code loops}; with {@code registry} non-null its meters are registered. */
+  public static EventLoopLag start(EventLoopGroup loops, MeterRegistry registry) {
+    EventLoopLag lag = new EventLoopLag();
+    for (EventExecutor loop : loops) {
+      lag.arm(loop, System.nanoTime());
+    }
+    if (registry != null) {
+      Gauge.builder(MetricNames.EVENT_LOOP_LAG_MAX, lag, l -> l.maxLagNanos() / 1e9).baseUnit("seconds")
+          .register(registry);
+      FunctionCounter.builder(MetricNames.EVENT_LOOP_STALLS, lag, EventLoopLag::stalls).register(registry);
+    }
+    return lag;
+  }
+
+  private void arm(EventExecutor loop, long from) {
+    if (closed) {
+      return;
+    }
+    long due = from + tickNanos;
+    ScheduledFuture<?> f = loop.schedule(() -> {
+      long now = System.nanoTime();
+      record(now - due);
+      arm(loop, now);
+    }, tickNanos, TimeUnit.NANOSECONDS);
+    synchronized (scheduled) {
+      scheduled.removeIf(ScheduledFuture::isDone);
+      scheduled.add(f);
+    }
+  }
+
+  void record(long lagNanos) {
+    if (lagNanos <= 0) {
+      return;
+    }
+    maxLagNanos.accumulate(lagNanos);
+    if (lagNanos >= stallNanos) {
+      stalls.incrementAndGet();
+    }
+  }
+
+  /** The worst lag seen since start, in nanoseconds. */
+  public long maxLagNanos() {
+    return maxLagNanos.get();
+  }
+
+  /** Lags of at least {@link #STALL} seen since start. */
+  public long stalls() {
+    return stalls.get();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    synchronized (scheduled) {
+      scheduled.forEach(f -> f.cancel(false));
+      scheduled.clear();
+    }
+  }
+}

@@ -1,0 +1,95 @@
+package dev.ghost.ingress.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ghost.ingress.IngressNode;
+import dev.ghost.ingress.config.IngressConfig;
+import dev.ghost.ingress.observe.IngressMetrics;
+import dev.ghost.ingress.route.Backend;
+import dev.ghost.ingress.route.Protocol;
+import dev.ghost.ingress.route.RouteTableRef;
+import dev.ghost.ingress.testing.Await;
+import dev.ghost.ingress.testing.TestNode;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 11: at 10 000 routes the work that grows with the route count (building the table, the swap listeners,
+ * hashing the state) stalled the sync's event loop. Counted, not timed: every swap of a 10 000-route table must
+ * happen off the event loops.
+ */
+class SyncAtScaleTest {
+
+  static final int N = 10_000;
+
+  @TempDir
+  Path dir;
+  Vertx vertx;
+
+  @BeforeEach
+  void start() {
+    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+  }
+
+  @AfterEach
+  void stop() {
+    vertx.close().await();
+  }
+
+  /** {@code n} routes over n/100 envs, each with two backends on {@code backendPort}. */
+  static ControlPlaneState state(int n, int backendPort) {
+    Map<String, CpRoute> routes = new HashMap<>();
+    Map<String, List<Backend>> backends = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      String id = "rt_" + i;
+      routes.put(id, new CpRoute(id, "app_" + i / 100, "env_" + i / 100, "r" + i + ".scale.test", 443,
+          Protocol.TLS_PASSTHROUGH, "web", backendPort, false, false, false, null, i + 1));
+      backends.put(id, List.of(new Backend("fd00::1", backendPort), new Backend("fd00::2", backendPort)));
+    }
+    return ControlPlaneState.restore(n, routes, Map.of(), backends, Map.of(), Map.of(), Map.of(), Set.of());
+  }
+
+  @Test
+  void aTenThousandRouteTableIsBuiltAndSwappedOffTheEventLoop() throws Exception {
+    Path file = dir.resolve("state.json");
+    StateFile.write(file, state(N, 9443));
+    // A follower: it serves the state file and adopts snapshots, and talks to no control plane
+    IngressConfig config = TestNode.config(SyncFixture.spec("http://127.0.0.1:9", false)
+        .set("state.file", file.toString()));
+    RouteTableRef tables = new RouteTableRef(IngressNode.staticTable(config, 1));
+    AtomicInteger swaps = new AtomicInteger();
+    AtomicInteger swapsOnEventLoop = new AtomicInteger();
+    tables.onSwap(t -> {
+      swaps.incrementAndGet();
+      if (Context.isOnEventLoopThread()) {
+        swapsOnEventLoop.incrementAndGet();
+      }
+    });
+    SyncVerticle sync = new SyncVerticle(config, tables, new AtomicLong(1),
+        new IngressMetrics(new SimpleMeterRegistry()), new SyncStatus(), () -> { }, false);
+    vertx.deployVerticle(sync).await();
+    Await.until("the state file served", () -> sync.served().serving(), () -> String.valueOf(tables.current()));
+    assertThat(tables.current().routes()).hasSize(N);
+
+    ControlPlaneState moved = state(N, 9444);
+    assertThat(sync.adopt(moved, served -> true).await()).isTrue();
+
+    assertThat(tables.current().route("rt_" + (N - 1)).backends()).extracting(Backend::port).containsOnly(9444);
+    assertThat(sync.served().hash()).isEqualTo(moved.contentHash());
+    assertThat(swaps.get()).isEqualTo(2);
+    assertThat(swapsOnEventLoop.get()).as("swaps of a %d-route table on an event loop", N).isZero();
+  }
+}
