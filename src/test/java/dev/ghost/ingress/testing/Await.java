@@ -41,13 +41,16 @@ public final class Await {
     }
   }
 
-  /** Like {@link #until(String, BooleanSupplier)} for conditions that throw (HTTP calls, socket probes). */
+  /**
+   * Like {@link #until(String, BooleanSupplier)} for conditions that throw (HTTP calls, socket probes): an exception
+   * or a failed assertion inside the condition means "not yet"; the last one is reported at the deadline.
+   */
   public static void until(Condition condition) {
-    Exception[] last = new Exception[1];
+    Throwable[] last = new Throwable[1];
     until("condition", DEFAULT, () -> {
       try {
         return condition.holds();
-      } catch (Exception e) {
+      } catch (Exception | AssertionError e) {
         last[0] = e;
         return false;
       }
