@@ -4,16 +4,19 @@ import dev.ghost.ingress.admin.AdminCli;
 import dev.ghost.ingress.config.CommandLine;
 import dev.ghost.ingress.config.ConfigException;
 import dev.ghost.ingress.config.ConfigLoader;
-import dev.ghost.ingress.observe.LogSetup;
 import dev.ghost.ingress.config.IngressConfig;
 import dev.ghost.ingress.config.Settings;
 import dev.ghost.ingress.config.UsageException;
 import dev.ghost.ingress.devcp.DevControlPlaneCommand;
+import dev.ghost.ingress.observe.LogSetup;
 import dev.ghost.ingress.workload.SampleWorkload;
 import io.vertx.core.Vertx;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -36,14 +39,18 @@ public final class IngressMain {
   /** Exit code when a valid configuration cannot start (e.g. a configured address cannot be bound). */
   static final int EXIT_START_FAILED = 1;
 
-  private static final String SUBCOMMANDS = String.join("\n",
-      "subcommands:",
-      "  sample-workload --listen HOST:PORT [--listen HOST:PORT ...] [--no-proxy-protocol]",
-      "                 a TLS (HTTPS) demo workload that answers with the client address it learned",
-      "                 from PROXY v2 (dev certificate for myapp.example.com)",
-      CheckCommand.USAGE,
-      DevControlPlaneCommand.USAGE,
-      AdminCli.USAGE);
+  /** A subcommand: its name, its usage lines (for both help texts) and what runs it. */
+  private record Sub(String name, String usage, Function<List<String>, Integer> run) {}
+
+  /** Every subcommand, in the order {@code --help} lists them: the one list dispatch and help derive from. */
+  private static final List<Sub> SUBS = List.of(
+      new Sub("sample-workload", SampleWorkload.USAGE, SampleWorkload::run),
+      new Sub("check", CheckCommand.USAGE, args -> CheckCommand.run(args, System.getenv(), System.out, System.err)),
+      new Sub("dev-control-plane", DevControlPlaneCommand.USAGE, DevControlPlaneCommand::run),
+      new Sub("admin", AdminCli.USAGE, AdminCli::run));
+
+  private static final String SUBCOMMANDS = "subcommands:\n"
+      + SUBS.stream().map(Sub::usage).collect(Collectors.joining("\n"));
 
   private static final String SIGNALS = String.join("\n",
       "signals (a running node):",
@@ -84,21 +91,18 @@ public final class IngressMain {
   }
 
   private static int subcommand(CommandLine.Subcommand sub) {
-    if (sub.name().equals("sample-workload")) {
-      return SampleWorkload.run(sub.args());
+    Sub found = SUBS.stream().filter(x -> x.name().equals(sub.name())).findFirst().orElse(null);
+    if (found == null) {
+      System.err.println("ingress: unknown subcommand '" + sub.name() + "' (see --help)");
+      return EXIT_USAGE;
     }
-    if (sub.name().equals("check")) {
-      return CheckCommand.run(sub.args(), System.getenv(), System.out, System.err);
+    if (sub.args().contains("--help") || sub.args().contains("-h")) {
+      System.out.println("usage: java -jar ingress.jar " + found.usage().strip());
+      return 0;
     }
-    if (sub.name().equals("admin")) {
-      return AdminCli.run(sub.args());
-    }
-    if (sub.name().equals("dev-control-plane")) {
-      return DevControlPlaneCommand.run(sub.args());
-    }
-    System.err.println("ingress: unknown subcommand '" + sub.name() + "' (see --help)");
-    return EXIT_USAGE;
+    return found.run().apply(sub.args());
   }
+
 
   private static int runNode(CommandLine.Run run) {
     IngressConfig config;

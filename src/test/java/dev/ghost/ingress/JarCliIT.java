@@ -62,6 +62,26 @@ class JarCliIT {
   }
 
   @Test
+  void everySubcommandTheHelpListsAnswersItsOwnHelpAndExitsZero() throws Exception {
+    JarProcess top = jar(Map.of(), "--help");
+    assertThat(top.awaitExit(EXIT_DEADLINE)).isZero();
+    List<String> lines = top.stdout();
+    int from = lines.indexOf("subcommands:");
+    assertThat(from).as("a subcommands section").isNotNegative();
+    // a subcommand's first line is "  NAME ..."; its continuation lines are indented further
+    List<String> names = lines.subList(from + 1, lines.size()).stream()
+        .takeWhile(l -> l.startsWith("  "))
+        .filter(l -> !l.startsWith("   ")).map(l -> l.strip().split(" ")[0]).toList();
+    assertThat(names).contains("sample-workload", "check", "dev-control-plane", "admin");
+    for (String name : names) {
+      JarProcess p = jar(Map.of(), name, "--help");
+      assertThat(p.awaitExit(EXIT_DEADLINE)).as(name + " --help: " + p.describe()).isZero();
+      assertThat(p.stdout().get(0)).as(name).startsWith("usage: java -jar ingress.jar " + name + " ");
+      assertThat(p.stderr()).as(name).isEmpty();
+    }
+  }
+
+  @Test
   void versionExitsZero() throws Exception {
     JarProcess p = jar(Map.of(), "--version");
     assertThat(p.awaitExit(EXIT_DEADLINE)).as(p.describe()).isZero();

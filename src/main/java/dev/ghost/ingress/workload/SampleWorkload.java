@@ -21,6 +21,12 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class SampleWorkload {
 
+  /** Its usage lines, for {@code --help}. */
+  public static final String USAGE = String.join("\n",
+      "  sample-workload --listen HOST:PORT [--listen HOST:PORT ...] [--no-proxy-protocol]",
+      "                 a TLS (HTTPS) demo workload that answers with the client address it learned",
+      "                 from PROXY v2 (dev certificate for myapp.example.com)");
+
   private SampleWorkload() {}
 
   /**
