@@ -372,7 +372,7 @@ public final class SyncVerticle extends VerticleBase {
         return Future.succeededFuture();
       }
       // An empty feed (a new organisation) makes a first table too: the node becomes ready
-      return fetchBackends(next, next.routes().keySet()).map(withBackends -> {
+      return fetchBackends(next, next.routes().keySet(), next.routes().keySet()).map(withBackends -> {
         publishIfChanged(withBackends, "events");
         return null;
       });
@@ -384,7 +384,7 @@ public final class SyncVerticle extends VerticleBase {
     }
     next.routes().values().stream().filter(r -> applied.envsToRefresh().contains(r.envId()))
         .forEach(r -> refresh.add(r.routeId()));
-    return fetchBackends(next, refresh).map(withBackends -> {
+    return fetchBackends(next, refresh, applied.routesNeedingInstances()).map(withBackends -> {
       publishIfChanged(withBackends, "events");
       return null;
     });
@@ -411,9 +411,12 @@ public final class SyncVerticle extends VerticleBase {
 
   /**
    * Fetches the instances of {@code routeIds}' groups, each group once; a group whose fetch fails (or that is
-   * backing off after a failure) keeps its previous set, and so do its routes.
+   * backing off after a failure) keeps its previous set, and so do its routes. A route of a group whose answer is
+   * unchanged keeps the set it has, unless it is in {@code recompute} (created, or its backend port or process
+   * type changed) or has none yet.
    */
-  private Future<ControlPlaneState> fetchBackends(ControlPlaneState from, Collection<String> routeIds) {
+  private Future<ControlPlaneState> fetchBackends(ControlPlaneState from, Collection<String> routeIds,
+      Set<String> recompute) {
     Map<InstanceGroup, List<CpRoute>> byGroup = new HashMap<>();
     for (String id : routeIds) {
       CpRoute route = from.routes().get(id);
@@ -426,10 +429,17 @@ public final class SyncVerticle extends VerticleBase {
     }
     return groups.fetch(byGroup.keySet()).map(found -> {
       Map<String, List<Backend>> sets = new HashMap<>();
-      found.forEach((group, instances) -> byGroup.get(group).forEach(route -> {
-        instances.dropped().forEach(d -> droppedInstances.report(route.routeId(), d));
-        sets.put(route.routeId(), route.backendsFor(instances.readyIpv6()));
-      }));
+      found.sets().forEach((group, instances) -> {
+        boolean unchanged = found.unchanged().contains(group);
+        for (CpRoute route : byGroup.get(group)) {
+          String id = route.routeId();
+          if (unchanged && !recompute.contains(id) && from.backends().containsKey(id)) {
+            continue;
+          }
+          instances.dropped().forEach(d -> droppedInstances.report(id, d));
+          sets.put(id, route.backendsFor(instances.readyIpv6()));
+        }
+      });
       scheduleGroupRetry();
       return from.withBackends(sets);
     });
@@ -462,7 +472,7 @@ public final class SyncVerticle extends VerticleBase {
     Set<InstanceGroup> failing = groups.failing();
     List<String> ids = state.routes().values().stream().filter(r -> failing.contains(InstanceGroup.of(r)))
         .map(CpRoute::routeId).toList();
-    return fetchBackends(state, ids).map(next -> {
+    return fetchBackends(state, ids, Set.of()).map(next -> {
       publishIfChanged(next, "backends");
       return null;
     });
@@ -672,7 +682,7 @@ public final class SyncVerticle extends VerticleBase {
     }
     lastRefreshAll = System.currentTimeMillis();
     groups.retain(state.routes().values().stream().map(InstanceGroup::of).collect(Collectors.toSet()));
-    return fetchBackends(state, state.routes().keySet()).map(next -> {
+    return fetchBackends(state, state.routes().keySet(), Set.of()).map(next -> {
       publishIfChanged(next, "backends");
       return null;
     });
@@ -692,7 +702,7 @@ public final class SyncVerticle extends VerticleBase {
   /** The feed replayed from event 0 with every route's instances fetched. */
   private Future<ControlPlaneState> replayFromZero() {
     return replay(ControlPlaneState.EMPTY, 0)
-        .compose(rebuilt -> fetchBackends(rebuilt, rebuilt.routes().keySet()))
+        .compose(rebuilt -> fetchBackends(rebuilt, rebuilt.routes().keySet(), Set.of()))
         // A failed fetch keeps that route's previous set (contract §2), in a replay too
         .map(fetched -> fetched.withBackendsFrom(state));
   }

@@ -39,7 +39,8 @@ class FailureLogTest {
   /** The {@code count} of each line of {@code kind}, in order. */
   List<Integer> counts(SyncFailure kind) {
     return lines.list.stream()
-        .filter(e -> e.getKeyValuePairs().stream().anyMatch(kv -> kv.key.equals("kind") && kv.value.equals(kind.label())))
+        .filter(e -> e.getKeyValuePairs().stream()
+            .anyMatch(kv -> kv.key.equals("kind") && kv.value.equals(kind.label())))
         .map(e -> (Integer) e.getKeyValuePairs().stream().filter(kv -> kv.key.equals("count")).findFirst()
             .orElseThrow().value)
         .toList();

@@ -6,7 +6,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -59,14 +58,14 @@ class GroupFetcherTest {
     for (int route = 0; route < 200; route++) {
       groups.add(group(route % 20)); // 200 routes over 20 groups
     }
-    Future<Map<InstanceGroup, ControlPlaneClient.Instances>> done = f.fetch(groups);
+    Future<GroupFetcher.Answers> done = f.fetch(groups);
     assertThat(pending).hasSize(3);
     answerAll(ready("fd00::1"));
 
     assertThat(done.succeeded()).isTrue();
     assertThat(asked).hasSize(20).doesNotHaveDuplicates();
     assertThat(maxSeenInFlight).isEqualTo(3);
-    assertThat(done.result()).hasSize(20).containsEntry(group(7), ready("fd00::1"));
+    assertThat(done.result().sets()).hasSize(20).containsEntry(group(7), ready("fd00::1"));
   }
 
   @Test
@@ -75,37 +74,53 @@ class GroupFetcherTest {
     f.fetch(List.of(group(1), group(2)));
     answerAll(ready("fd00::1"));
 
-    Future<Map<InstanceGroup, ControlPlaneClient.Instances>> failed = f.fetch(List.of(group(1), group(2)));
+    Future<GroupFetcher.Answers> failed = f.fetch(List.of(group(1), group(2)));
     pending.remove(0).fail(unavailable(true));
     pending.remove(0).complete(ready("fd00::2"));
-    assertThat(failed.result()).containsEntry(group(1), ready("fd00::1")).containsEntry(group(2), ready("fd00::2"));
+    assertThat(failed.result().sets()).containsEntry(group(1), ready("fd00::1"))
+        .containsEntry(group(2), ready("fd00::2"));
     assertThat(failures).containsExactly("app_1/env_1/web server_error");
     assertThat(f.failing()).containsExactly(group(1));
 
     // within the backoff: the failing group is answered from its last good set without a request
     asked.clear();
-    Future<Map<InstanceGroup, ControlPlaneClient.Instances>> backingOff = f.fetch(List.of(group(1), group(2)));
+    Future<GroupFetcher.Answers> backingOff = f.fetch(List.of(group(1), group(2)));
     answerAll(ready("fd00::3"));
     assertThat(asked).containsExactly(group(2));
-    assertThat(backingOff.result()).containsEntry(group(1), ready("fd00::1"));
+    assertThat(backingOff.result().sets()).containsEntry(group(1), ready("fd00::1"));
 
     // past it: asked again, and a success ends the failing
     clock.addAndGet(f.nextRetryAt() - clock.get());
     asked.clear();
-    Future<Map<InstanceGroup, ControlPlaneClient.Instances>> retried = f.fetch(List.of(group(1)));
+    Future<GroupFetcher.Answers> retried = f.fetch(List.of(group(1)));
     answerAll(ready("fd00::4"));
     assertThat(asked).containsExactly(group(1));
-    assertThat(retried.result()).containsEntry(group(1), ready("fd00::4"));
+    assertThat(retried.result().sets()).containsEntry(group(1), ready("fd00::4"));
     assertThat(f.failing()).isEmpty();
     assertThat(f.nextRetryAt()).isEqualTo(-1);
   }
 
   @Test
+  void answersEqualToTheLastGoodOneAreMarkedUnchanged() {
+    GroupFetcher f = fetcher(4);
+    Future<GroupFetcher.Answers> first = f.fetch(List.of(group(1), group(2), group(3)));
+    answerAll(ready("fd00::1"));
+    assertThat(first.result().unchanged()).as("nothing known before").isEmpty();
+
+    Future<GroupFetcher.Answers> second = f.fetch(List.of(group(1), group(2), group(3)));
+    pending.remove(0).complete(ready("fd00::1"));
+    pending.remove(0).complete(ready("fd00::1", "fd00::2"));
+    pending.remove(0).fail(unavailable(true));
+    assertThat(second.result().unchanged()).containsExactlyInAnyOrder(group(1), group(3));
+    assertThat(second.result().sets()).containsEntry(group(2), ready("fd00::1", "fd00::2"));
+  }
+
+  @Test
   void groupNeverFetchedIsAbsentWhenItFails() {
     GroupFetcher f = fetcher(2);
-    Future<Map<InstanceGroup, ControlPlaneClient.Instances>> done = f.fetch(List.of(group(1)));
+    Future<GroupFetcher.Answers> done = f.fetch(List.of(group(1)));
     pending.remove(0).fail(new java.net.ConnectException("refused"));
-    assertThat(done.result()).isEmpty();
+    assertThat(done.result().sets()).isEmpty();
     assertThat(failures).containsExactly("app_1/env_1/web unreachable");
   }
 

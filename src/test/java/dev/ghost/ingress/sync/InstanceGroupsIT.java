@@ -72,7 +72,7 @@ class InstanceGroupsIT {
     return IntStream.range(0, GROUPS).mapToObj(InstanceGroupsIT::env).toList();
   }
 
-  /** {@value #GROUPS} envs of {@link SyncFixture#APP}, 2 ready web instances each, {@value #ROUTES} routes over them. */
+  /** {@value #GROUPS} envs of {@link SyncFixture#APP}, 2 ready web instances each, {@value #ROUTES} routes on them. */
   static DevState manyRoutes(DevState s) {
     Map<String, DevState.Env> envs = new TreeMap<>(s.envs());
     Map<String, DevState.Route> routes = new TreeMap<>(s.routes());
