@@ -98,7 +98,8 @@ final class ConfigReader {
         bool(Settings.SYNC_STREAM),
         duration(Settings.BACKEND_SYNC_INTERVAL),
         duration(Settings.SYNC_REBUILD_INTERVAL),
-        duration(Settings.SYNC_REQUEST_TIMEOUT));
+        duration(Settings.SYNC_REQUEST_TIMEOUT),
+        integer(Settings.SYNC_MAX_IN_FLIGHT));
     IngressConfig.State state = new IngressConfig.State(string(Settings.STATE_FILE));
     IngressConfig.Cluster cluster = new IngressConfig.Cluster(
         clusterMembers(Settings.CLUSTER_MEMBERS),

@@ -164,9 +164,11 @@ public record IngressConfig(
    * @param rebuildInterval {@code GHOST_SYNC_REBUILD_INTERVAL} / {@code control_plane.rebuild_interval}; 0 never
    *                     [1h]
    * @param requestTimeout {@code GHOST_SYNC_REQUEST_TIMEOUT} / {@code control_plane.request_timeout} [5s]
+   * @param maxInFlight  {@code GHOST_SYNC_MAX_IN_FLIGHT} / {@code control_plane.max_in_flight}: instance-list
+   *                     requests in flight at once, one per (app, env, process type) group [8]
    */
   public record ControlPlane(String url, String token, String orgId, Duration pollInterval, boolean stream,
-      Duration backendSyncInterval, Duration rebuildInterval, Duration requestTimeout) {
+      Duration backendSyncInterval, Duration rebuildInterval, Duration requestTimeout, int maxInFlight) {
 
     /** True when a control-plane URL is configured. */
     public boolean enabled() {

@@ -93,6 +93,8 @@ public enum Settings {
       "1h", null, "period of the full rebuild (replay from 0, swapped only if different); 0 = never"),
   SYNC_REQUEST_TIMEOUT("GHOST_SYNC_REQUEST_TIMEOUT", "control_plane.request_timeout", Type.DURATION, "5s", null,
       "timeout of one control-plane request (for the stream: until its response starts)"),
+  SYNC_MAX_IN_FLIGHT("GHOST_SYNC_MAX_IN_FLIGHT", "control_plane.max_in_flight", Type.INT, "8", null,
+      "instance-list requests in flight at once (one per app, env and process type)", 1, 64),
   STATE_FILE("GHOST_STATE_FILE", "state.file", Type.STRING, "/var/lib/ghost/ingress-state.json", null,
       "last-known-good state; unwritable: warning + metric, not fatal"),
   CLUSTER_MEMBERS("GHOST_CLUSTER_MEMBERS", "cluster.members", Type.STRING_LIST, "", "none",

@@ -1,6 +1,7 @@
 package dev.ghost.ingress.devcp;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,6 +25,11 @@ public final class Chaos {
   private volatile boolean silentStreams;
   private final AtomicInteger holdNext = new AtomicInteger();
   private final Set<Long> held = ConcurrentHashMap.newKeySet();
+  private final AtomicLong instanceRequests = new AtomicLong();
+  private final AtomicLong feedRequests = new AtomicLong();
+  private volatile Set<String> failingInstanceEnvs = Set.of();
+  private volatile Duration instanceLatency = Duration.ZERO;
+  private final AtomicInteger failNextFeedPages = new AtomicInteger();
 
   /** What the chaos layer decided for one request. */
   enum Verdict { PASS, FAIL, GARBAGE }
@@ -94,6 +100,37 @@ public final class Chaos {
     return this;
   }
 
+  /**
+   * Every instances request for one of {@code envIds} gets a {@link #failStatus} problem with
+   * {@code retryable: true} (counted in {@link #instanceRequests()} all the same); empty: none.
+   */
+  public Chaos failInstancesOf(Collection<String> envIds) {
+    failingInstanceEnvs = Set.copyOf(envIds);
+    return this;
+  }
+
+  /** Delays every instances answer by {@code latency} (on top of {@link #latency}); ZERO: none. */
+  public Chaos instanceLatency(Duration latency) {
+    instanceLatency = latency;
+    return this;
+  }
+
+  /** The next {@code n} event-feed page requests (not streams) fail as {@link #failNext} does. */
+  public Chaos failNextFeedPages(int n) {
+    failNextFeedPages.set(n);
+    return this;
+  }
+
+  /** Instances requests received so far (every page, failed ones too); {@link #reset()} does not clear it. */
+  public long instanceRequests() {
+    return instanceRequests.get();
+  }
+
+  /** Event-feed page requests received so far (not streams); {@link #reset()} does not clear it. */
+  public long feedRequests() {
+    return feedRequests.get();
+  }
+
   /** Turns every knob off (held events become visible). */
   public Chaos reset() {
     latency = Duration.ZERO;
@@ -106,6 +143,9 @@ public final class Chaos {
     silentStreams = false;
     holdNext.set(0);
     held.clear();
+    failingInstanceEnvs = Set.of();
+    instanceLatency = Duration.ZERO;
+    failNextFeedPages.set(0);
     return this;
   }
 
@@ -137,6 +177,22 @@ public final class Chaos {
       return Verdict.GARBAGE;
     }
     return Verdict.PASS;
+  }
+
+  /** Counts an instances request of {@code envId}; true when it is to fail. */
+  boolean instancesRequest(String envId) {
+    instanceRequests.incrementAndGet();
+    return failingInstanceEnvs.contains(envId);
+  }
+
+  Duration instanceLatency() {
+    return instanceLatency;
+  }
+
+  /** Counts a feed page request; true when it is to fail. */
+  boolean feedRequest() {
+    feedRequests.incrementAndGet();
+    return takeOne(failNextFeedPages);
   }
 
   /** Called for each new event: holds it when asked to. */

@@ -146,9 +146,7 @@ final class DevApi extends VerticleBase {
     Chaos.Verdict verdict = chaos.judge();
     Runnable go = switch (verdict) {
       case PASS -> ctx::next;
-      case FAIL -> () -> problem(ctx, chaos.failStatus(), "unavailable",
-          chaos.failStatus() == 503 ? "Service Unavailable" : "Internal Server Error",
-          "injected failure (dev control plane chaos)", true);
+      case FAIL -> () -> injectedFailure(ctx);
       case GARBAGE -> () -> ctx.response().setStatusCode(200)
           .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
           .end("<html><body>502 gateway \u0000 oops {\"items\":[");
@@ -180,6 +178,10 @@ final class DevApi extends VerticleBase {
   }
 
   private void events(RoutingContext ctx) {
+    if (cp.chaos().feedRequest()) {
+      injectedFailure(ctx);
+      return;
+    }
     Long after = longParam(ctx, "after_event_id", 0, 0, Long.MAX_VALUE);
     Long limit = after == null ? null : longParam(ctx, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
     if (limit == null) {
@@ -305,6 +307,24 @@ final class DevApi extends VerticleBase {
   }
 
   private void instances(RoutingContext ctx) {
+    boolean fail = cp.chaos().instancesRequest(ctx.pathParam("env"));
+    long delay = cp.chaos().instanceLatency().toMillis();
+    Runnable answer = fail ? () -> injectedFailure(ctx) : () -> instancesPage(ctx);
+    if (delay > 0) {
+      vertx.setTimer(delay, t -> answer.run());
+    } else {
+      answer.run();
+    }
+  }
+
+  /** The chaos layer's failure answer: a retryable problem with its status. */
+  private void injectedFailure(RoutingContext ctx) {
+    int status = cp.chaos().failStatus();
+    problem(ctx, status, "unavailable", status == 503 ? "Service Unavailable" : "Internal Server Error",
+        "injected failure (dev control plane chaos)", true);
+  }
+
+  private void instancesPage(RoutingContext ctx) {
     if (!envExists(ctx)) {
       return;
     }

@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -50,9 +51,10 @@ public final class ControlPlaneClient {
     this.vertx = vertx;
     this.timeoutMs = settings.requestTimeout().toMillis();
     // One client for pages and streams: every body is read through ResponseBody or the stream's line cap, never
-    // buffered whole by a client that knows no limit
+    // buffered whole by a client that knows no limit. The pool holds the instance lanes plus the stream and a poll,
+    // so no request waits for a connection (a wait counts against its timeout)
     this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) timeoutMs)
-        .setKeepAlive(true));
+        .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(settings.maxInFlight() + 2));
     this.base = settings.url().endsWith("/") ? settings.url().substring(0, settings.url().length() - 1)
         : settings.url();
     this.org = encode(settings.orgId() == null ? "" : settings.orgId());

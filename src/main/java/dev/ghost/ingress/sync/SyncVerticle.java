@@ -12,9 +12,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
@@ -34,8 +38,13 @@ import org.slf4j.LoggerFactory;
  *       ids, so events that committed out of order are healed. A rare full rebuild replays from 0 and swaps only
  *       if the result differs.</li>
  *   <li>Backends: fetched before a new or changed route is swapped in, refreshed periodically and on
- *       {@code instance.status_changed}.</li>
- *   <li>Failures: counted, logged, retried with capped exponential backoff and jitter; the table in force stays.</li>
+ *       {@code instance.status_changed}; once per (app, env, process type) group, whatever the number of routes
+ *       sharing it, with a bounded number of requests in flight ({@link GroupFetcher}).</li>
+ *   <li>Ready means served: the first table from the control plane is swapped in only once the feed has been read
+ *       to its end by polls and every route's group has been fetched (or its fetch failed, counted and logged);
+ *       the stream opens after it.</li>
+ *   <li>Failures: counted, logged once per kind per interval ({@link FailureLog}), retried with capped exponential
+ *       backoff and jitter; the table in force stays.</li>
  * </ul>
  * All state changes happen on this verticle's event loop, one batch at a time.
  */
@@ -53,6 +62,8 @@ public final class SyncVerticle extends VerticleBase {
    * a replay). With each page capped too, a control plane that pages forever cannot fill the heap.
    */
   static final long MAX_BATCH_BYTES = 16L << 20;
+  /** Failures of one kind are logged at most once per this interval, with their count. */
+  static final long FAILURE_LOG_INTERVAL_MS = 10_000;
 
   /** Replaced by {@link #staticsChanged} (a config reload); its control-plane and state settings never change. */
   private volatile IngressConfig config;
@@ -64,6 +75,13 @@ public final class SyncVerticle extends VerticleBase {
   private final Runnable onFirstTable;
   private final DroppedInstances droppedInstances;
   private ControlPlaneClient client;
+  private GroupFetcher groups;
+  private FailureLog failureLog;
+  /** The timer of the next retry of failing groups, -1 when none is set, and when it fires. */
+  private long retryTimer = -1;
+  private long retryTimerAt;
+  /** The last poll stopped at its byte budget: read on at once. */
+  private boolean feedBehind;
   private ControlPlaneState state = ControlPlaneState.EMPTY;
   private Future<Void> tail = Future.succeededFuture();
   private boolean published;
@@ -127,6 +145,11 @@ public final class SyncVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     client = new ControlPlaneClient(vertx, settings);
+    failureLog = new FailureLog(FAILURE_LOG_INTERVAL_MS, SyncVerticle::nowMs);
+    vertx.setPeriodic(FAILURE_LOG_INTERVAL_MS, id -> failureLog.flush());
+    groups = new GroupFetcher(g -> client.readyInstances(g.appId(), g.envId(), g.processType()),
+        settings.maxInFlight(), settings.pollInterval().toMillis(), SyncVerticle::nowMs,
+        (g, e) -> onFailure("instances of " + g, e));
     status.mode(leadAtStart ? SyncStatus.Mode.STARTING : SyncStatus.Mode.FOLLOWING);
     status.statePath(config.state().file());
     // Everything later (syncing, adopted snapshots) queues behind the state file
@@ -160,8 +183,8 @@ public final class SyncVerticle extends VerticleBase {
         return Future.succeededFuture(); // followed again before this ran
       }
       schedulePoll(0, t);
-      if (settings.stream()) {
-        openStream(t);
+      if (settings.stream() && published) {
+        openStream(t); // else once the first table is in force: see publish
       }
       periodics.add(vertx.setPeriodic(settings.backendSyncInterval().toMillis(),
           id -> enqueue(this::refreshAllBackends)));
@@ -334,14 +357,43 @@ public final class SyncVerticle extends VerticleBase {
         .recover(err -> Future.succeededFuture());
   }
 
-  private Future<Void> apply(List<CpEvent> batch) {
-    if (batch.isEmpty()) {
-      if (!published) {
-        // A successful read of an empty feed (a new organisation) is a first table too: the node becomes ready
-        return publish(state, "events");
-      }
+  /**
+   * Applies {@code batch}; {@code caughtUp} says the feed was read to its end. Before the first table only a
+   * caught-up read makes one (ready means served): a read cut by its byte budget, or streamed lines, only move the
+   * state on, and the first table then fetches every route's group once.
+   */
+  private Future<Void> apply(List<CpEvent> batch, boolean caughtUp) {
+    if (batch.isEmpty() && published) {
       return Future.succeededFuture();
     }
+    ControlPlaneState.Applied applied = applyEvents(batch);
+    ControlPlaneState next = applied.next();
+    if (!published) {
+      if (!caughtUp) {
+        state = next;
+        status.cursor(next.cursor());
+        return Future.succeededFuture();
+      }
+      // An empty feed (a new organisation) makes a first table too: the node becomes ready
+      return fetchBackends(next, next.routes().keySet(), next.routes().keySet())
+          .compose(withBackends -> publishIfChanged(withBackends, "events"));
+    }
+    Set<String> refresh = new HashSet<>(applied.routesNeedingInstances());
+    if (applied.refreshAll() && System.currentTimeMillis() - lastRefreshAll >= REFRESH_ALL_MIN_GAP_MS) {
+      lastRefreshAll = System.currentTimeMillis();
+      refresh.addAll(next.routes().keySet());
+    }
+    next.routes().values().stream().filter(r -> applied.envsToRefresh().contains(r.envId()))
+        .forEach(r -> refresh.add(r.routeId()));
+    return fetchBackends(next, refresh, applied.routesNeedingInstances())
+        .compose(withBackends -> publishIfChanged(withBackends, "events"));
+  }
+
+  /**
+   * {@code batch} folded into the state in force (the result is not put in force here); counts and logs each fresh
+   * event once.
+   */
+  private ControlPlaneState.Applied applyEvents(List<CpEvent> batch) {
     // The heal window re-reads events already applied: log and count each event once, not on every poll
     Set<Long> seen = state.appliedIds();
     List<CpEvent> fresh = batch.stream().filter(e -> e.eventId() <= 0 || !seen.contains(e.eventId())).toList();
@@ -353,46 +405,78 @@ public final class SyncVerticle extends VerticleBase {
     metrics.syncEvents("ignored", (int) fresh.stream().filter(e -> e instanceof CpEvent.Ignored).count());
     metrics.syncEvents("applied", (int) fresh.stream()
         .filter(e -> !(e instanceof CpEvent.Ignored) && !(e instanceof CpEvent.Rejected)).count());
-    Set<String> refresh = new HashSet<>(applied.routesNeedingInstances());
-    ControlPlaneState next = applied.next();
-    if (applied.refreshAll() && System.currentTimeMillis() - lastRefreshAll >= REFRESH_ALL_MIN_GAP_MS) {
-      lastRefreshAll = System.currentTimeMillis();
-      refresh.addAll(next.routes().keySet());
-    }
-    next.routes().values().stream().filter(r -> applied.envsToRefresh().contains(r.envId()))
-        .forEach(r -> refresh.add(r.routeId()));
-    return fetchBackends(next, refresh).compose(withBackends -> publishIfChanged(withBackends, "events"));
+    return applied;
   }
 
-  /** Fetches the instances of {@code routeIds}; a failed fetch keeps that route's previous set. */
-  private Future<ControlPlaneState> fetchBackends(ControlPlaneState from, Set<String> routeIds) {
-    List<Future<Fetched>> fetches = new ArrayList<>();
+  /**
+   * Fetches the instances of {@code routeIds}' groups, each group once; a group whose fetch fails (or that is
+   * backing off after a failure) keeps its previous set, and so do its routes. A route of a group whose answer is
+   * unchanged keeps the set it has, unless it is in {@code recompute} (created, or its backend port or process
+   * type changed) or has none yet.
+   */
+  private Future<ControlPlaneState> fetchBackends(ControlPlaneState from, Collection<String> routeIds,
+      Set<String> recompute) {
+    Map<InstanceGroup, List<CpRoute>> byGroup = new HashMap<>();
     for (String id : routeIds) {
       CpRoute route = from.routes().get(id);
-      if (route == null) {
-        continue;
+      if (route != null) {
+        byGroup.computeIfAbsent(InstanceGroup.of(route), g -> new ArrayList<>()).add(route);
       }
-      fetches.add(client.readyInstances(route.appId(), route.envId(), route.processType())
-          .map(found -> {
-            found.dropped().forEach(d -> droppedInstances.report(id, d));
-            return new Fetched(id, route.backendsFor(found.readyIpv6()));
-          })
-          .onFailure(err -> onFailure("instances of " + id, err))
-          .otherwise((Fetched) null));
     }
-    return Future.join(fetches).transform(ar -> {
-      ControlPlaneState s = from;
-      for (Future<Fetched> f : fetches) {
-        if (f.succeeded() && f.result() != null) {
-          s = s.withBackends(f.result().routeId(), f.result().backends());
+    if (byGroup.isEmpty()) {
+      return Future.succeededFuture(from);
+    }
+    return groups.fetch(byGroup.keySet()).map(found -> {
+      Map<String, List<Backend>> sets = new HashMap<>();
+      found.sets().forEach((group, instances) -> {
+        boolean unchanged = found.unchanged().contains(group);
+        for (CpRoute route : byGroup.get(group)) {
+          String id = route.routeId();
+          if (unchanged && !recompute.contains(id) && from.backends().containsKey(id)) {
+            continue;
+          }
+          instances.dropped().forEach(d -> droppedInstances.report(id, d));
+          sets.put(id, route.backendsFor(instances.readyIpv6()));
         }
-      }
-      return Future.succeededFuture(s);
+      });
+      scheduleGroupRetry();
+      return from.withBackends(sets);
     });
   }
 
-  /** One route's freshly fetched backend set. */
-  private record Fetched(String routeId, List<Backend> backends) {}
+  /** Sets a timer for the earliest retry of a failing group, unless one fires by then already. */
+  private void scheduleGroupRetry() {
+    long at = groups.nextRetryAt();
+    if (at < 0 || (retryTimer >= 0 && retryTimerAt <= at)) {
+      return;
+    }
+    if (retryTimer >= 0) {
+      vertx.cancelTimer(retryTimer);
+    }
+    long t = term;
+    retryTimerAt = at;
+    retryTimer = vertx.setTimer(Math.max(1, at - nowMs()), id -> {
+      retryTimer = -1;
+      if (t == term && leading) {
+        enqueue(this::retryFailingGroups);
+      }
+    });
+  }
+
+  /** Fetches the routes of the groups whose last fetch failed (those whose backoff has passed). */
+  private Future<Void> retryFailingGroups() {
+    if (!published) {
+      return Future.succeededFuture(); // the first table fetches every group
+    }
+    Set<InstanceGroup> failing = groups.failing();
+    List<String> ids = state.routes().values().stream().filter(r -> failing.contains(InstanceGroup.of(r)))
+        .map(CpRoute::routeId).toList();
+    return fetchBackends(state, ids, Set.of()).compose(next -> publishIfChanged(next, "backends"));
+  }
+
+  private static long nowMs() {
+    return System.nanoTime() / 1_000_000;
+  }
 
   private Future<Void> publishIfChanged(ControlPlaneState next, String cause) {
     boolean changed = !published || !next.sameContent(state);
@@ -424,6 +508,10 @@ public final class SyncVerticle extends VerticleBase {
       if (!published) {
         published = true;
         onFirstTable.run();
+        if (leading && settings.stream() && stream == null) {
+          // Not before: lines streamed while the feed is still being read could make a first table of a piece
+          openStream(term);
+        }
       }
       return served(next, cause);
     });
@@ -461,6 +549,9 @@ public final class SyncVerticle extends VerticleBase {
     long base = settings.pollInterval().toMillis();
     if (ok) {
       pollFailures = 0;
+      if (feedBehind) {
+        return 0; // the read stopped at its byte budget: the rest is read at once, not a poll interval later
+      }
       // While the stream delivers, polling only heals gaps
       return stream != null ? Math.max(base, 5_000) : base;
     }
@@ -493,7 +584,8 @@ public final class SyncVerticle extends VerticleBase {
       if (cursor > 0 && batch.complete() && head < cursor) {
         return replayBehindFeed(cursor, head);
       }
-      return apply(batch.events());
+      feedBehind = !batch.complete();
+      return apply(batch.events(), batch.complete());
     }).onFailure(err -> onFailure("event feed", err));
   }
 
@@ -575,7 +667,7 @@ public final class SyncVerticle extends VerticleBase {
         streamedSettles.clear();
         status.success();
         // Settled once applied (or failed): until then the lines count against the stream's backlog
-        enqueue(() -> apply(batch).andThen(ar -> settles.forEach(Runnable::run)));
+        enqueue(() -> apply(batch, false).andThen(ar -> settles.forEach(Runnable::run)));
       });
     }
   }
@@ -598,11 +690,13 @@ public final class SyncVerticle extends VerticleBase {
   // ---- backends and rebuild -------------------------------------------------------------------------------
 
   private Future<Void> refreshAllBackends() {
-    if (state.routes().isEmpty()) {
-      return Future.succeededFuture();
+    if (state.routes().isEmpty() || !published) {
+      return Future.succeededFuture(); // before the first table, the feed's first complete read fetches them all
     }
     lastRefreshAll = System.currentTimeMillis();
-    return fetchBackends(state, state.routes().keySet()).compose(next -> publishIfChanged(next, "backends"));
+    groups.retain(state.routes().values().stream().map(InstanceGroup::of).collect(Collectors.toSet()));
+    return fetchBackends(state, state.routes().keySet(), Set.of())
+        .compose(next -> publishIfChanged(next, "backends"));
   }
 
   /** Replays the whole feed into a fresh state; swaps only if the result differs from what is served. */
@@ -619,7 +713,7 @@ public final class SyncVerticle extends VerticleBase {
   /** The feed replayed from event 0 with every route's instances fetched. */
   private Future<ControlPlaneState> replayFromZero() {
     return replay(ControlPlaneState.EMPTY, 0)
-        .compose(rebuilt -> fetchBackends(rebuilt, rebuilt.routes().keySet()))
+        .compose(rebuilt -> fetchBackends(rebuilt, rebuilt.routes().keySet(), Set.of()))
         // A failed fetch keeps that route's previous set (contract §2), in a replay too
         .map(fetched -> fetched.withBackendsFrom(state));
   }
@@ -644,13 +738,12 @@ public final class SyncVerticle extends VerticleBase {
     });
   }
 
+  /** Every failure is counted; its log line is shared with the others of its kind in the interval. */
   private void onFailure(String what, Throwable err) {
     SyncException e = err instanceof SyncException s ? s : ControlPlaneClient.classify(err, null);
     metrics.syncError(e.failure().label());
     status.error(e.failure().label() + ": " + what);
-    LOG.atWarn().addKeyValue("kind", e.failure().label()).addKeyValue("what", what)
-        .addKeyValue("request_id", e.requestId()).addKeyValue("detail", e.getMessage())
-        .log("control-plane sync failed; serving the last good table");
+    failureLog.report(what, e);
   }
 
   @Override

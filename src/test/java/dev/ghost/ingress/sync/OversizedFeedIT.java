@@ -80,7 +80,10 @@ class OversizedFeedIT {
   void floodingStreamIsPausedNotBuffered() throws Exception {
     feed.instancesDelayMs = 200;
     feed.floodStreams = true;
-    try (TestNode node = TestNode.start(SyncFixture.spec(feed.url(), true))) {
+    // Every apply waits for a slow instances answer, which is what keeps the node reading slowly; one timed out
+    // under the flood would put the group in backoff (no request until it passes) and the applies would speed up
+    try (TestNode node = TestNode.start(SyncFixture.spec(feed.url(), true)
+        .set("control_plane.request_timeout", "10s"))) {
       Await.until(() -> TestTls.TENANT_A.equals(cn(node, TestTls.MYAPP)));
       Await.until("the node read past its backlog", java.time.Duration.ofSeconds(30),
           () -> feed.floodBytes.get() > EventStream.MAX_BACKLOG, () -> "written " + feed.floodBytes.get());
