@@ -85,8 +85,8 @@ public final class FleetCoordinator extends VerticleBase {
   private final Set<UUID> trusted = new HashSet<>();
   /** Members whose refused proof was counted already: re-checked every period, counted once. */
   private final Set<UUID> refusedMembers = new HashSet<>();
-  /** The last snapshot value refused: the same value re-read every period is counted once. */
-  private String refusedSnapshot;
+  /** The last snapshot value refused: the same value re-read every period is counted once (worker threads). */
+  private volatile String refusedSnapshot;
   /** Fleet-entry values refused, by key: counted once each (read from worker threads). */
   private final Map<String, String> refusedEntries = new ConcurrentHashMap<>();
   /** The elected member (the oldest trusted one); read by {@link #fleet()} on worker threads. */
@@ -311,7 +311,15 @@ public final class FleetCoordinator extends VerticleBase {
   }
 
   private Future<FleetSnapshot> readSnapshot() {
-    return fromStage(routing.getAsync(SNAPSHOT_KEY)).map(this::verified);
+    return fromStage(routing.getAsync(SNAPSHOT_KEY)).compose(this::verifiedOffLoop);
+  }
+
+  /**
+   * {@link #verified} on a worker thread, one at a time: checking the MAC of and decoding a snapshot grows with the
+   * route count (tens of MB at 100 000 routes), and runs on every periodic check.
+   */
+  private Future<FleetSnapshot> verifiedOffLoop(String value) {
+    return vertx.executeBlocking(() -> verified(value), true);
   }
 
   /** The snapshot in a raw map value; null when absent or refused (a refusal counted once per value). */
@@ -334,8 +342,7 @@ public final class FleetCoordinator extends VerticleBase {
    * by another leader is never overwritten blindly either (the next check decides again).
    */
   private Future<Void> writeSnapshot(SyncVerticle.Served own) {
-    return fromStage(routing.getAsync(SNAPSHOT_KEY)).compose(current -> {
-      FleetSnapshot there = verified(current);
+    return fromStage(routing.getAsync(SNAPSHOT_KEY)).compose(current -> verifiedOffLoop(current).compose(there -> {
       if (there != null && there.cursor() > own.state().cursor()) {
         LOG.atWarn().addKeyValue("cursor", own.state().cursor()).addKeyValue("cluster_cursor", there.cursor())
             .addKeyValue("cluster_leader", there.leader())
@@ -346,12 +353,16 @@ public final class FleetCoordinator extends VerticleBase {
         publishedHash = own.hash();
         publishedAtMs = System.currentTimeMillis();
       }
-      String sealed = trust.seal(TrustChannel.SNAPSHOT, SNAPSHOT_KEY, nodeId,
-          FleetSnapshot.of(own, nodeId, publishedAtMs).encode());
-      // IMap has no asynchronous compare-and-set: a worker thread runs it
-      return vertx.executeBlocking(() -> current == null ? routing.putIfAbsent(SNAPSHOT_KEY, sealed) == null
-          : routing.replace(SNAPSHOT_KEY, current, sealed)).mapEmpty();
-    });
+      long publishedAt = publishedAtMs;
+      // IMap has no asynchronous compare-and-set: a worker thread runs it, and the encoding and MAC before it,
+      // which grow with the route count
+      return vertx.executeBlocking(() -> {
+        String sealed = trust.seal(TrustChannel.SNAPSHOT, SNAPSHOT_KEY, nodeId,
+            FleetSnapshot.of(own, nodeId, publishedAt).encode());
+        return current == null ? routing.putIfAbsent(SNAPSHOT_KEY, sealed) == null
+            : routing.replace(SNAPSHOT_KEY, current, sealed);
+      }).mapEmpty();
+    }));
   }
 
   /** On this verticle's context, after the sync changed what is served. */
