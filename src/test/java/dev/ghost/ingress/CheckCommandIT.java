@@ -3,13 +3,13 @@ package dev.ghost.ingress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ghost.ingress.testing.JarProcess;
+import dev.ghost.ingress.testing.JarProcesses;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -25,16 +25,11 @@ class CheckCommandIT {
   @TempDir
   Path dir;
 
-  private final List<JarProcess> started = new ArrayList<>();
-
-  @AfterEach
-  void killAll() {
-    started.forEach(JarProcess::close);
-  }
+  @RegisterExtension
+  final JarProcesses jars = new JarProcesses();
 
   private JarProcess run(Map<String, String> env, String... args) throws Exception {
-    JarProcess p = JarProcess.start(env, args);
-    started.add(p);
+    JarProcess p = jars.start(env, args);
     assertThat(p.awaitExit(EXIT_DEADLINE)).as(p.describe()).isBetween(0, 2);
     return p;
   }

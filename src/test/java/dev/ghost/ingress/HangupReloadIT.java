@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ghost.ingress.testing.JarProcess;
+import dev.ghost.ingress.testing.JarProcesses;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,17 +32,11 @@ class HangupReloadIT {
   @TempDir
   Path dir;
 
-  private final List<JarProcess> started = new ArrayList<>();
-
-  @AfterEach
-  void killAll() {
-    started.forEach(JarProcess::close);
-  }
+  @RegisterExtension
+  final JarProcesses jars = new JarProcesses();
 
   private JarProcess jar(String... args) throws Exception {
-    JarProcess p = JarProcess.start(Map.of(), args);
-    started.add(p);
-    return p;
+    return jars.start(Map.of(), args);
   }
 
   private String config(int backendPort, String... hostnames) {

@@ -3,15 +3,15 @@ package dev.ghost.ingress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ghost.ingress.testing.JarProcess;
+import dev.ghost.ingress.testing.JarProcesses;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,17 +28,11 @@ class JarCliIT {
   @TempDir
   Path dir;
 
-  private final List<JarProcess> started = new ArrayList<>();
-
-  @AfterEach
-  void killAll() {
-    started.forEach(JarProcess::close);
-  }
+  @RegisterExtension
+  final JarProcesses jars = new JarProcesses();
 
   private JarProcess jar(Map<String, String> env, String... args) throws Exception {
-    JarProcess p = JarProcess.start(env, args);
-    started.add(p);
-    return p;
+    return jars.start(env, args);
   }
 
   /** Runs to completion and checks the usage-error contract: exit 2, exactly one stderr line, no trace. */

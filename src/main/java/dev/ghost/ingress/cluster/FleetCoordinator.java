@@ -96,6 +96,8 @@ public final class FleetCoordinator extends VerticleBase {
   private String publishedHash;
   private long publishedAtMs;
   private volatile boolean draining;
+  /** The {@link #fleet()} reading under way, or null; guarded by this. */
+  private Future<JsonObject> fleetView;
 
   /**
    * @param manager the node's (Hazelcast) cluster manager
@@ -406,25 +408,41 @@ public final class FleetCoordinator extends VerticleBase {
 
   /** The {@code /v1/fleet} view; callable from any thread. */
   public Future<JsonObject> fleet() {
-    return vertx.executeBlocking(() -> {
-      List<FleetEntry> entries = new ArrayList<>();
-      for (Map.Entry<String, String> e : fleet.entrySet()) {
-        ClusterTrust.Opened opened = trust.unseal(TrustChannel.FLEET_ENTRY, e.getKey(), e.getValue());
-        if (opened.refusal() == null) {
-          entries.add(FleetEntry.decode(opened.body()));
-        } else if (!e.getValue().equals(refusedEntries.put(e.getKey(), e.getValue()))) {
-          trust.refused(TrustChannel.FLEET_ENTRY, opened.refusal(), opened.from());
-        }
+    synchronized (this) {
+      if (fleetView == null) {
+        // One reading at a time, shared by every caller meanwhile: while a member is unreachable each reading
+        // can take seconds, and callers that retry (a status page, a script) must not queue up more of them
+        Future<JsonObject> reading = vertx.executeBlocking(this::readFleet, false);
+        fleetView = reading;
+        reading.onComplete(ar -> {
+          synchronized (this) {
+            fleetView = null;
+          }
+        });
       }
-      if (refusedEntries.size() > 1024) {
-        refusedEntries.clear(); // a stranger inventing keys: forget, at worst some are counted twice
+      return fleetView;
+    }
+  }
+
+  /** Worker thread: the fleet map, the snapshot and the members, rendered. */
+  private JsonObject readFleet() {
+    List<FleetEntry> entries = new ArrayList<>();
+    for (Map.Entry<String, String> e : fleet.entrySet()) {
+      ClusterTrust.Opened opened = trust.unseal(TrustChannel.FLEET_ENTRY, e.getKey(), e.getValue());
+      if (opened.refusal() == null) {
+        entries.add(FleetEntry.decode(opened.body()));
+      } else if (!e.getValue().equals(refusedEntries.put(e.getKey(), e.getValue()))) {
+        trust.refused(TrustChannel.FLEET_ENTRY, opened.refusal(), opened.from());
       }
-      ClusterTrust.Opened snapValue = trust.unseal(TrustChannel.SNAPSHOT, SNAPSHOT_KEY, routing.get(SNAPSHOT_KEY));
-      FleetSnapshot snap = FleetSnapshot.decode(snapValue.body());
-      Set<String> live = hz.getCluster().getMembers().stream().map(m -> m.getUuid().toString())
-          .collect(Collectors.toSet());
-      return FleetView.render(leaderId(), entries, live, snap);
-    });
+    }
+    if (refusedEntries.size() > 1024) {
+      refusedEntries.clear(); // a stranger inventing keys: forget, at worst some are counted twice
+    }
+    ClusterTrust.Opened snapValue = trust.unseal(TrustChannel.SNAPSHOT, SNAPSHOT_KEY, routing.get(SNAPSHOT_KEY));
+    FleetSnapshot snap = FleetSnapshot.decode(snapValue.body());
+    Set<String> live = hz.getCluster().getMembers().stream().map(m -> m.getUuid().toString())
+        .collect(Collectors.toSet());
+    return FleetView.render(leaderId(), entries, live, snap);
   }
 
   /** The node id of the elected member (its {@link ClusterPlan#NODE_ID_ATTRIBUTE}). */

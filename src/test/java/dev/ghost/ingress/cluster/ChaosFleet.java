@@ -166,6 +166,19 @@ final class ChaosFleet implements AutoCloseable {
   }
 
   /** Node {@code i}'s {@code /v1/status} "cluster" object, or null. */
+  /** Node {@code i} adopts the cluster's snapshots and does not talk to the control plane. */
+  boolean following(int i) {
+    JsonObject sync = sync(i);
+    return sync != null && "following".equals(sync.getString("state"));
+  }
+
+  /** What each node says, for a failed wait's message. */
+  String describe(ChaosWatch watch) {
+    return "violations " + watch.violations() + "\n" + java.util.stream.IntStream.range(0, 3).mapToObj(i -> "node-"
+        + i + " members=" + fleet.members(i) + " sync=" + sync(i) + " fleet=" + fleetView(i) + " routes="
+        + routeIds(i)).collect(java.util.stream.Collectors.joining("\n"));
+  }
+
   JsonObject cluster(int i) {
     JsonObject s = get(i, "/v1/status");
     return s == null ? null : s.getJsonObject("cluster");

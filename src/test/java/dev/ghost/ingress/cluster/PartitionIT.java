@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ghost.ingress.testing.Await;
 import java.util.List;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -61,7 +60,7 @@ class PartitionIT {
       watch.deleted("rt_old", ChaosFleet.ROUTE_PORTS.get(0), "old.example.com");
       Await.until("two sides: {node-0, node-1} led by node-0, node-2 alone leading itself", ChaosFleet.CONVERGED,
           () -> chaos.fleet.members(0) == 2 && chaos.fleet.members(1) == 2 && chaos.fleet.members(2) == 1
-              && "node-2".equals(chaos.leader(2)) && "node-0".equals(chaos.leader(1)), () -> describe(watch));
+              && "node-2".equals(chaos.leader(2)) && "node-0".equals(chaos.leader(1)), () -> chaos.describe(watch));
       System.out.println("[PartitionIT] cut -> two sides in " + ChaosFleet.ms(t0) + " ms");
       chaos.deleteRoute("rt_old");
       chaos.addRoute("rt_new", "new.example.com", ChaosFleet.ROUTE_PORTS.get(1), 9443);
@@ -75,8 +74,8 @@ class PartitionIT {
       Await.until("one merged cluster led by node-0, node-2 following, the newest table everywhere",
           ChaosFleet.CONVERGED, () -> IntStream.range(0, 3).allMatch(i -> chaos.fleet.members(i) == 3
               && "node-0".equals(chaos.leader(i)) && chaos.converged(i, 3) && chaos.lists(i, "rt_new")
-              && chaos.lacks(i, "rt_old")) && following(2) && !following(0) && following(1),
-          () -> describe(watch));
+              && chaos.lacks(i, "rt_old")) && chaos.following(2) && !chaos.following(0) && chaos.following(1),
+          () -> chaos.describe(watch));
       System.out.println("[PartitionIT] heal -> merged and converged on the newer side's table in "
           + ChaosFleet.ms(healed) + " ms");
 
@@ -85,19 +84,8 @@ class PartitionIT {
       chaos.addRoute("rt_later", "later.example.com", ChaosFleet.ROUTE_PORTS.get(2), 9443);
       chaos.awaitListed("rt_later", true, all);
       System.out.println("[PartitionIT] change after the merge on all 3 nodes in " + ChaosFleet.ms(t1) + " ms");
-      assertThat(following(2)).isTrue();
+      assertThat(chaos.following(2)).isTrue();
       assertThat(watch.violations()).isEmpty();
     }
-  }
-
-  private boolean following(int i) {
-    var sync = chaos.sync(i);
-    return sync != null && "following".equals(sync.getString("state"));
-  }
-
-  private String describe(ChaosWatch watch) {
-    return "violations " + watch.violations() + "\n" + IntStream.range(0, 3).mapToObj(i -> "node-" + i
-        + " members=" + chaos.fleet.members(i) + " sync=" + chaos.sync(i) + " fleet=" + chaos.fleetView(i)
-        + " routes=" + chaos.routeIds(i)).collect(Collectors.joining("\n"));
   }
 }

@@ -7,7 +7,6 @@ import dev.ghost.ingress.testing.TestTls;
 import dev.ghost.ingress.testing.TlsStreamBackend;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -87,8 +86,8 @@ class PausedLeaderIT {
       Await.until("the woken node merged back, following " + leader + " with the newest table", ChaosFleet.CONVERGED,
           () -> IntStream.range(0, 3).allMatch(i -> chaos.fleet.members(i) == 3 && leader.equals(chaos.leader(i))
               && chaos.converged(i, 3))
-              && following(0) && watch.dropped(0) && chaos.serves(0, PORT_NEW, TestTls.TENANT_B),
-          () -> describe(watch));
+              && chaos.following(0) && watch.dropped(0) && chaos.serves(0, PORT_NEW, TestTls.TENANT_B),
+          () -> chaos.describe(watch));
       System.out.println("[PausedLeaderIT] SIGCONT -> merged, following, newest table in " + ChaosFleet.ms(woke)
           + " ms; deleted route gone from the woken node after "
           + (watch.droppedAt(0) - woke) / 1_000_000 + " ms");
@@ -97,7 +96,7 @@ class PausedLeaderIT {
       long t1 = System.nanoTime();
       chaos.addRoute("rt_later", TestTls.TENANT_B, PORT_LATER, fresh.port());
       Await.until("rt_later served by every node", ChaosFleet.CONVERGED,
-          () -> all.stream().allMatch(i -> chaos.serves(i, PORT_LATER, TestTls.TENANT_B)), () -> describe(watch));
+          () -> all.stream().allMatch(i -> chaos.serves(i, PORT_LATER, TestTls.TENANT_B)), () -> chaos.describe(watch));
       System.out.println("[PausedLeaderIT] change after the merge on all 3 nodes in " + ChaosFleet.ms(t1) + " ms");
       for (int i : all) {
         assertThat(chaos.leader(i)).isEqualTo(leader);
@@ -114,16 +113,5 @@ class PausedLeaderIT {
           || l.contains("\"logger\":\"sync.") || l.contains("clock jump") || l.contains("is merging"))
           .forEach(l -> System.out.println("[PausedLeaderIT] node-0: " + l));
     }
-  }
-
-  private boolean following(int i) {
-    var sync = chaos.sync(i);
-    return sync != null && "following".equals(sync.getString("state"));
-  }
-
-  private String describe(ChaosWatch watch) {
-    return "violations " + watch.violations() + "\n" + IntStream.range(0, 3).mapToObj(i -> "node-" + i
-        + " members=" + chaos.fleet.members(i) + " sync=" + chaos.sync(i) + " fleet=" + chaos.fleetView(i)
-        + " routes=" + chaos.routeIds(i)).collect(Collectors.joining("\n"));
   }
 }
