@@ -18,6 +18,7 @@ import dev.ghost.ingress.health.HealthVerticle;
 import dev.ghost.ingress.health.ProbeScheduler;
 import dev.ghost.ingress.observe.AccessLog;
 import dev.ghost.ingress.observe.BackendEligibilityMetrics;
+import dev.ghost.ingress.observe.HelpText;
 import dev.ghost.ingress.observe.IngressMetrics;
 import dev.ghost.ingress.observe.EventLoopLag;
 import dev.ghost.ingress.observe.RouteTableMetrics;
@@ -231,6 +232,7 @@ public final class IngressNode {
   public static Future<IngressNode> start(IngressConfig config, Path configFile, Map<String, String> env) {
     LogLevels.apply(config.log().level());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    registry.config().meterFilter(new HelpText());
     VertxOptions options = new VertxOptions()
         .setPreferNativeTransport(config.proxy().nativeTransport())
         .setEventLoopPoolSize(eventLoops(config))

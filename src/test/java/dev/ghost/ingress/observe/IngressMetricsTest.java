@@ -94,4 +94,26 @@ class IngressMetricsTest {
   private double gauge(String name, String... tags) {
     return registry.get(name).tags(tags).gauge().value();
   }
+
+  @Test
+  void everyDeclaredMetricHasHelpText() throws Exception {
+    for (java.lang.reflect.Field f : MetricNames.class.getFields()) {
+      if (f.getType() == String.class) {
+        String name = (String) f.get(null);
+        assertThat(MetricNames.help()).as(f.getName()).containsKey(name);
+        assertThat(MetricNames.help().get(name)).as(f.getName()).isNotBlank();
+      }
+    }
+  }
+
+  @Test
+  void theFilterDescribesDeclaredMetersAndLeavesOthersAlone() {
+    SimpleMeterRegistry described = new SimpleMeterRegistry();
+    described.config().meterFilter(new HelpText());
+    described.counter(MetricNames.CONNECTIONS_ACCEPTED);
+    described.counter("jvm.something");
+    assertThat(described.get(MetricNames.CONNECTIONS_ACCEPTED).counter().getId().getDescription())
+        .isEqualTo(MetricNames.help().get(MetricNames.CONNECTIONS_ACCEPTED));
+    assertThat(described.get("jvm.something").counter().getId().getDescription()).isNull();
+  }
 }
