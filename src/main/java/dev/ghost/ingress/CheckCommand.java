@@ -35,10 +35,6 @@ final class CheckCommand {
       err.println("ingress check: " + e.getMessage());
       return IngressMain.EXIT_USAGE;
     }
-    if (cmd instanceof CommandLine.Help) {
-      out.println("usage: java -jar ingress.jar check --config FILE\n" + USAGE);
-      return 0;
-    }
     if (!(cmd instanceof CommandLine.Run run) || run.embeddedDefault()) {
       err.println("ingress check: needs --config FILE (try check --help)");
       return IngressMain.EXIT_USAGE;

@@ -16,12 +16,7 @@ public final class AddressText {
 
   /** {@code [v6]:port} or {@code v4:port}; an unresolved address keeps its host name. */
   public static String of(InetSocketAddress address) {
-    if (address == null) {
-      return null;
-    }
-    InetAddress ip = address.getAddress();
-    return ip == null ? address.getHostString() + ":" + address.getPort()
-        : NetUtil.toSocketAddressString(NetUtil.toAddressString(ip), address.getPort());
+    return address == null ? null : NetUtil.toSocketAddressString(address);
   }
 
   /** A Vert.x socket address the same way; null stays null. */
