@@ -27,8 +27,9 @@ import dev.ghost.ingress.proxy.ConnectionIds;
 import dev.ghost.ingress.proxy.ConnectionLimits;
 import dev.ghost.ingress.proxy.DrainCounts;
 import dev.ghost.ingress.proxy.ListenerVerticle;
-import dev.ghost.ingress.proxy.ReusePortSockets;
 import dev.ghost.ingress.proxy.ProxyServices;
+import dev.ghost.ingress.proxy.ReusePortSockets;
+import dev.ghost.ingress.proxy.Sockets;
 import dev.ghost.ingress.route.BackendHealth;
 import dev.ghost.ingress.route.PortPolicy;
 import dev.ghost.ingress.route.RoundRobinSelector;
@@ -53,7 +54,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -145,7 +145,7 @@ public final class IngressNode {
     registerSyncMetrics(metrics);
     tables.onSwap(table -> forgetRemoved(table, selector, services.health()));
     bindJvmMetrics(registry);
-    this.eventLoopLag = EventLoopLag.start(((VertxInternal) vertx).eventLoopGroup(), registry);
+    this.eventLoopLag = EventLoopLag.start(Sockets.eventLoops(vertx), registry);
     live.onChange(this::onConfigChange);
   }
 
