@@ -13,7 +13,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Which sockets to listen on, from the listener model ({@code docs/behaviour.md}, "Listeners"): every configured host listens on every
+ * Which sockets to listen on (docs/behaviour.md "Listeners, IPv6 first, dedicated IPv4"): each host listens on every
  * route port and on the ports written in the listen addresses; when the IPv4 listen list names specific
  * addresses, each environment's dedicated IPv4 is bound on that environment's route ports. Pure: the same
  * config and table give the same set.
