@@ -7,6 +7,7 @@ import dev.ghost.ingress.testing.RecordingTcpBackend;
 import dev.ghost.ingress.testing.TestNode;
 import dev.ghost.ingress.testing.TestNode.RouteJson;
 import dev.ghost.ingress.testing.TestTls;
+import dev.ghost.ingress.testing.Await;
 import dev.ghost.ingress.testing.Wire;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
@@ -82,7 +83,7 @@ class AdminCommandsIT {
       int before = a.accepted() + b.accepted();
       try (Socket s = Wire.connect("::1", node.port("::1", 443))) {
         Wire.send(s, ClientHellos.jdk(TestTls.MYAPP, "TLSv1.3"));
-        Wire.await("connection " + i + " reached a backend", () -> a.accepted() + b.accepted() == before + 1);
+        Await.until("connection " + i + " reached a backend", () -> a.accepted() + b.accepted() == before + 1);
       }
     }
     return new int[] {a.accepted() - a0, b.accepted() - b0};
