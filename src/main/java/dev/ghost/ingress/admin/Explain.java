@@ -35,7 +35,7 @@ final class Explain {
   static JsonObject explain(RouteTable table, BackendSelector selector, BackendHealth health, int attempts,
       InetAddress address, int port, String sni) {
     JsonObject out = new JsonObject()
-        .put("address", address.getHostAddress())
+        .put("address", io.netty.util.NetUtil.toAddressString(address))
         .put("port", port)
         .put("sni", sni)
         .put("table_version", table.version());
