@@ -87,7 +87,7 @@ class DeployMetricNamesTest {
     // Only the standard meters besides ours: the scrape's own `up`, and Micrometer's process and JVM binders
     assertThat(names).as("series other than ghost_*").allMatch(n -> n.startsWith("ghost_") || n.equals("up")
         || n.startsWith("process_") || n.startsWith("jvm_"));
-    assertThat(used).as("the dashboard covers most of what the node exports").hasSizeGreaterThan(declared.size() * 3 / 4);
+    assertThat(used).as("declared metrics the kit queries").hasSizeGreaterThan(20);
   }
 
   @Test
