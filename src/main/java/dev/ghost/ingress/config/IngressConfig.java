@@ -40,6 +40,20 @@ public record IngressConfig(
     Reload reload) {
 
   /**
+   * This configuration with every {@link Settings.Applied#RESTART restart-only} value taken from {@code inForce}:
+   * what a reload puts in force. {@code ConfigDiffTest} checks it for every setting against {@link Settings#applied}.
+   */
+  public IngressConfig keepingRestartOnly(IngressConfig inForce) {
+    Proxy p = proxy;
+    Proxy old = inForce.proxy;
+    Proxy mixed = new Proxy(p.sniffTimeout(), p.maxSniffBytes(), p.connectTimeout(), p.connectAttempts(),
+        p.idleTimeout(), p.drainTimeout(), p.shutdownTimeout(), old.tcpKeepAlive(), old.ejectBase(), old.ejectMax(),
+        old.eventLoops(), old.nativeTransport());
+    return new IngressConfig(listen, inForce.admin, log, mixed, limits, health, inForce.controlPlane, inForce.state,
+        inForce.cluster, inForce.nodeId, envs, routes, reload);
+  }
+
+  /**
    * Listener addresses.
    *
    * @param ipv6    {@code GHOST_LISTEN_ADDR_IPV6} / {@code listen.ipv6}: shared listeners [{@code [::]:443}]

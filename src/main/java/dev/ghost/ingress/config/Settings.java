@@ -144,10 +144,6 @@ public enum Settings {
     public String doc() {
       return doc;
     }
-
-    boolean isList() {
-      return this == HOST_PORT_LIST || this == STRING_LIST || this == PORT_MAP || this == PORT_SET;
-    }
   }
 
   private final String envVar;
@@ -232,6 +228,91 @@ public enum Settings {
       return max == Integer.MAX_VALUE ? "integer ≥ " + min : "integer " + min + "-" + max;
     }
     return type.doc();
+  }
+
+  /** When a changed value takes effect. */
+  public enum Applied {
+    /** At once, on a config reload (new connections, the next probe, the next scan). */
+    LIVE,
+    /** At the next start: a reload reports the change and keeps the value in force. */
+    RESTART
+  }
+
+  /**
+   * When a change of this setting takes effect. Restart-only: the admin API, the whole control-plane, state and
+   * cluster tables, the node id, and the proxy settings fixed when the event loops, sockets and passive-health
+   * state are built. An exhaustive switch: a new setting without a class does not compile.
+   */
+  public Applied applied() {
+    return switch (this) {
+      case LISTEN_IPV6, LISTEN_IPV4, PORT_MAP, LOG_LEVEL, ACCESS_LOG, SNIFF_TIMEOUT, MAX_SNIFF_BYTES, CONNECT_TIMEOUT,
+          CONNECT_ATTEMPTS, IDLE_TIMEOUT, DRAIN_TIMEOUT, SHUTDOWN_TIMEOUT, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP,
+          MAX_CONNECTIONS_PER_ROUTE, TCP_RAW_DENY_PORTS, TCP_RAW_ALLOW_PORTS, HEALTH_INTERVAL, HEALTH_TIMEOUT,
+          HEALTH_RISE, HEALTH_FALL, HEALTH_ENABLED, CONFIG_SCAN_PERIOD -> Applied.LIVE;
+      case ADMIN_ADDR, ADMIN_TOKEN, ADMIN_ALLOWED_HOSTS, TCP_KEEPALIVE, EJECT_BASE, EJECT_MAX, EVENT_LOOPS,
+          NATIVE_TRANSPORT, CONTROL_PLANE_URL, API_TOKEN, ORG_ID, SYNC_POLL_INTERVAL, SYNC_STREAM,
+          BACKEND_SYNC_INTERVAL, SYNC_REBUILD_INTERVAL, SYNC_REQUEST_TIMEOUT, SYNC_MAX_IN_FLIGHT, STATE_FILE,
+          CLUSTER_MEMBERS, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_NAME, EVENTBUS_PORT, CLUSTER_SECRET_FILE,
+          CLUSTER_INSECURE, NODE_ID -> Applied.RESTART;
+    };
+  }
+
+  /**
+   * This setting's value in {@code c}: the one accessor reloads compare and tests check every reader against. An
+   * exhaustive switch: a new setting without an accessor does not compile.
+   */
+  public Object valueIn(IngressConfig c) {
+    return switch (this) {
+      case LISTEN_IPV6 -> c.listen().ipv6();
+      case LISTEN_IPV4 -> c.listen().ipv4();
+      case PORT_MAP -> c.listen().portMap();
+      case ADMIN_ADDR -> c.admin().listen();
+      case ADMIN_TOKEN -> c.admin().token();
+      case ADMIN_ALLOWED_HOSTS -> c.admin().allowedHosts();
+      case LOG_LEVEL -> c.log().level();
+      case ACCESS_LOG -> c.log().accessLog();
+      case SNIFF_TIMEOUT -> c.proxy().sniffTimeout();
+      case MAX_SNIFF_BYTES -> c.proxy().maxSniffBytes();
+      case CONNECT_TIMEOUT -> c.proxy().connectTimeout();
+      case CONNECT_ATTEMPTS -> c.proxy().connectAttempts();
+      case IDLE_TIMEOUT -> c.proxy().idleTimeout();
+      case DRAIN_TIMEOUT -> c.proxy().drainTimeout();
+      case SHUTDOWN_TIMEOUT -> c.proxy().shutdownTimeout();
+      case TCP_KEEPALIVE -> c.proxy().tcpKeepAlive();
+      case EJECT_BASE -> c.proxy().ejectBase();
+      case EJECT_MAX -> c.proxy().ejectMax();
+      case EVENT_LOOPS -> c.proxy().eventLoops();
+      case NATIVE_TRANSPORT -> c.proxy().nativeTransport();
+      case MAX_CONNECTIONS -> c.limits().maxConnections();
+      case MAX_CONNECTIONS_PER_IP -> c.limits().maxConnectionsPerIp();
+      case MAX_CONNECTIONS_PER_ROUTE -> c.limits().maxConnectionsPerRoute();
+      case TCP_RAW_DENY_PORTS -> c.limits().tcpRawDenyPorts();
+      case TCP_RAW_ALLOW_PORTS -> c.limits().tcpRawAllowPorts();
+      case HEALTH_INTERVAL -> c.health().interval();
+      case HEALTH_TIMEOUT -> c.health().timeout();
+      case HEALTH_RISE -> c.health().rise();
+      case HEALTH_FALL -> c.health().fall();
+      case HEALTH_ENABLED -> c.health().enabled();
+      case CONTROL_PLANE_URL -> c.controlPlane().url();
+      case API_TOKEN -> c.controlPlane().token();
+      case ORG_ID -> c.controlPlane().orgId();
+      case SYNC_POLL_INTERVAL -> c.controlPlane().pollInterval();
+      case SYNC_STREAM -> c.controlPlane().stream();
+      case BACKEND_SYNC_INTERVAL -> c.controlPlane().backendSyncInterval();
+      case SYNC_REBUILD_INTERVAL -> c.controlPlane().rebuildInterval();
+      case SYNC_REQUEST_TIMEOUT -> c.controlPlane().requestTimeout();
+      case SYNC_MAX_IN_FLIGHT -> c.controlPlane().maxInFlight();
+      case STATE_FILE -> c.state().file();
+      case CLUSTER_MEMBERS -> c.cluster().members();
+      case CLUSTER_HOST -> c.cluster().host();
+      case CLUSTER_PORT -> c.cluster().port();
+      case CLUSTER_NAME -> c.cluster().name();
+      case EVENTBUS_PORT -> c.cluster().eventBusPort();
+      case CLUSTER_SECRET_FILE -> c.cluster().secretFile();
+      case CLUSTER_INSECURE -> c.cluster().insecure();
+      case NODE_ID -> c.nodeId();
+      case CONFIG_SCAN_PERIOD -> c.reload().scanPeriod();
+    };
   }
 
   /** The settings table of {@code docs/configuration.md} (GitHub Markdown), one row per setting in this order. */

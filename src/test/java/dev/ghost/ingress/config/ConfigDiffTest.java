@@ -125,4 +125,58 @@ class ConfigDiffTest {
     assertThat(seen).hasSize(1);
     assertThat(live.current().log().level()).isEqualTo("error");
   }
+
+  /**
+   * For every setting: an environment value other than its default is read into that setting's own field and no
+   * other (so a reader cannot fill the wrong field), and a reload applies it or keeps the old one exactly as
+   * {@link Settings#applied} says. A setting added without its accessor, class or reader fails here.
+   */
+  @Test
+  void everySettingIsReadIntoItsOwnFieldAndReloadsAsItsClassSays() {
+    IngressConfig base = load(BASE);
+    for (Settings s : Settings.values()) {
+      Map<String, String> env = new java.util.HashMap<>(companions(s));
+      env.put(s.envVar(), otherValue(s));
+      IngressConfig next = load(BASE, env);
+      assertThat(s.valueIn(next)).as(s.key() + " read from " + s.envVar()).isNotEqualTo(s.valueIn(base));
+      for (Settings t : Settings.values()) {
+        if (t != s && !companions(s).containsKey(t.envVar())) {
+          assertThat(t.valueIn(next)).as(t.key() + " unchanged by " + s.envVar()).isEqualTo(t.valueIn(base));
+        }
+      }
+      ConfigDiff diff = ConfigDiff.of(base, next);
+      if (s.applied() == Settings.Applied.LIVE) {
+        assertThat(diff.changed()).as(s.key()).contains(s.key());
+        assertThat(s.valueIn(diff.effective())).as(s.key() + " applied").isEqualTo(s.valueIn(next));
+      } else {
+        assertThat(diff.restartOnly()).as(s.key()).contains(s.key());
+        assertThat(s.valueIn(diff.effective())).as(s.key() + " kept").isEqualTo(s.valueIn(base));
+      }
+    }
+  }
+
+  /** A valid value of {@code s} other than its default, in environment syntax. */
+  private static String otherValue(Settings s) {
+    return switch (s.type()) {
+      case HOST_PORT_LIST -> "[::1]:7443";
+      case HOST_PORT -> "127.0.0.1:7901";
+      case PORT_MAP -> "443=7443";
+      case STRING -> "/tmp/other-" + s.shortKey();
+      case STRING_LIST -> s == Settings.CLUSTER_MEMBERS ? "[::1]:5701" : "other.example.com";
+      case LOG_LEVEL -> "debug";
+      case BOOL -> String.valueOf(!Boolean.parseBoolean(s.defaultValue()));
+      case DURATION, DURATION_OR_ZERO -> "7s";
+      case INT -> String.valueOf(Math.min(s.max(), Long.parseLong(s.defaultValue()) + 1));
+      case PORT_SET -> "8000-8001";
+      case URL -> "http://127.0.0.1:7080";
+    };
+  }
+
+  /** What else must be set for {@code s}'s other value to be a valid configuration. */
+  private static Map<String, String> companions(Settings s) {
+    return switch (s) {
+      case CLUSTER_MEMBERS -> Map.of(Settings.CLUSTER_INSECURE.envVar(), "true");
+      default -> Map.of();
+    };
+  }
 }
