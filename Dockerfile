@@ -4,12 +4,14 @@
 # No container engine runs on the build machines, so this file has never been built there: ComposeFileTest reads it
 # as text (the jar it copies is target/ingress.jar, the entrypoint runs it) together with docker-compose.yml.
 
-# ---- build stage: the shaded, self-contained jar (target/ingress.jar)
-FROM maven:3.9-eclipse-temurin-17 AS build
+# ---- build stage: the shaded, self-contained jar (target/ingress.jar), built with the Maven wrapper: the Maven
+# version is the repository's (.mvn/wrapper/maven-wrapper.properties), the image only brings the JDK.
+FROM eclipse-temurin:17-jdk AS build
 WORKDIR /src
-COPY pom.xml ./
+COPY mvnw pom.xml ./
+COPY .mvn ./.mvn
 COPY src ./src
-RUN mvn -B -q -DskipTests package
+RUN ./mvnw -B -q -DskipTests package
 
 # ---- runtime stage
 FROM eclipse-temurin:17-jre
@@ -33,7 +35,7 @@ FROM eclipse-temurin:17-jre
 # and host networking do not), or GHOST_PORT_MAP=443=8443 with the published port mapped to 8443.
 RUN set -eux; \
     apt-get update; \
-    apt-get install -y --no-install-recommends libcap2-bin; \
+    apt-get install -y --no-install-recommends libcap2-bin curl; \
     rm -rf /var/lib/apt/lists/*; \
     java_bin="$(readlink -f "$(command -v java)")"; \
     echo "$(dirname "$(dirname "$java_bin")")/lib" > /etc/ld.so.conf.d/ghost-java.conf; \
@@ -56,4 +58,9 @@ WORKDIR /var/lib/ghost
 RUN java -version
 
 EXPOSE 443 9901
+# Readiness (/readyz: 200 once listeners are bound and a route table is applied, 503 before and while draining) on
+# the default admin address 127.0.0.1:9901; a node whose GHOST_ADMIN_ADDR has another port, or a specific address
+# other than 127.0.0.1 or a wildcard, needs its own healthcheck (docker-compose.yml sets one per service).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
+    CMD ["curl", "-fsS", "-o", "/dev/null", "--max-time", "2", "http://127.0.0.1:9901/readyz"]
 ENTRYPOINT ["java","-jar","/opt/ghost/ingress.jar"]

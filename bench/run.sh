@@ -7,9 +7,9 @@
 #
 # Knobs (environment), defaults in brackets:
 #   ROUNDS [5]  WARMUP_ROUNDS [2]  RATE_SECS [5]  CONCURRENCY [64]  CONN_TIMEOUT_MS [3000]
-#   COLD_STARTS [3]  FIRST_SECS [8]  IPERF_SECS [5]  HOLD_N [10000]  INGRESS_JAVA_OPTS [README's JVM settings]
-#   CDS_ARCHIVE [1]: make the README's AppCDS archive first (a training start under load) and run the ingress with
-#     it, as the README deploys it; 0 = without
+#   COLD_STARTS [3]  FIRST_SECS [8]  IPERF_SECS [5]  HOLD_N [10000]  INGRESS_JAVA_OPTS [docs/deployment.md JVM settings]
+#   CDS_ARCHIVE [1]: make the AppCDS archive of docs/deployment.md first (a training start under load) and run the ingress with
+#     it, as docs/deployment.md deploys it; 0 = without
 #   TLS_HANDSHAKES [0]: 1 = also the old client with full TLS handshakes (tlsload) and wrk, on the "localhost" route
 #   TLS_SECS [5]  TLS_WORKERS [16]  WRK_SECS [10]  (only with TLS_HANDSHAKES=1)
 #   INGRESS_JAR [target/ingress.jar]  BUILD [auto: build target/ingress.jar only if missing | always | never]
@@ -27,7 +27,7 @@ COLD_STARTS=${COLD_STARTS:-3}
 FIRST_SECS=${FIRST_SECS:-8}
 IPERF_SECS=${IPERF_SECS:-5}
 HOLD_N=${HOLD_N:-10000}
-INGRESS_JAVA_OPTS=${INGRESS_JAVA_OPTS:--XX:+UseSerialGC -Xms16m -XX:MaxRAMPercentage=50 -XX:TrimNativeHeapInterval=1000 -Dio.netty.jfr.enabled=false}   # README.md "JVM settings"; the archive is added below
+INGRESS_JAVA_OPTS=${INGRESS_JAVA_OPTS:--XX:+UseSerialGC -Xms16m -XX:MaxRAMPercentage=50 -XX:TrimNativeHeapInterval=1000 -Dio.netty.jfr.enabled=false}   # docs/deployment.md "JVM settings"; the archive is added below
 CDS_ARCHIVE=${CDS_ARCHIVE:-1}
 TLS_HANDSHAKES=${TLS_HANDSHAKES:-0}
 TLS_SECS=${TLS_SECS:-5}
@@ -372,7 +372,7 @@ tcp_delta() {   # tcp_delta BEFORE AFTER: the counters that moved, "Name+N ..." 
 } >"$OUT/machine.txt"
 cat "$OUT/machine.txt" >&2
 
-# ---------------------------------------------------------------- (0) the AppCDS archive, made as README.md says
+# ---------------------------------------------------------------- (0) the AppCDS archive, made as docs/deployment.md says
 # A training start with -XX:ArchiveClassesAtExit, a few seconds of connections through both routes, SIGTERM (the JVM
 # writes the archive as it exits); from here on every ingress start maps it.
 if [[ $CDS_ARCHIVE == 1 ]]; then

@@ -22,14 +22,16 @@ import dev.ghost.ingress.observe.HelpText;
 import dev.ghost.ingress.observe.IngressMetrics;
 import dev.ghost.ingress.observe.EventLoopLag;
 import dev.ghost.ingress.observe.PrometheusConventions;
+import dev.ghost.ingress.observe.RouteProblemLog;
 import dev.ghost.ingress.observe.RouteTableMetrics;
 import dev.ghost.ingress.proxy.BoundSockets;
 import dev.ghost.ingress.proxy.ConnectionIds;
 import dev.ghost.ingress.proxy.ConnectionLimits;
 import dev.ghost.ingress.proxy.DrainCounts;
 import dev.ghost.ingress.proxy.ListenerVerticle;
-import dev.ghost.ingress.proxy.ReusePortSockets;
 import dev.ghost.ingress.proxy.ProxyServices;
+import dev.ghost.ingress.proxy.ReusePortSockets;
+import dev.ghost.ingress.proxy.Sockets;
 import dev.ghost.ingress.route.BackendHealth;
 import dev.ghost.ingress.route.PortPolicy;
 import dev.ghost.ingress.route.RoundRobinSelector;
@@ -54,7 +56,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.micrometer.MicrometerMetricsFactory;
@@ -144,12 +145,13 @@ public final class IngressNode {
         deadlineMs -> listeners.stream().map(l -> l.drainAll(deadlineMs)).toList(), () -> leaveFleet.run(),
         this::close);
     RouteTableMetrics.register(metrics, tables, services.health(), bound::failedHosts);
+    RouteProblemLog.attach(tables); // static and control-plane conflicts and rejections, each logged once
     BackendEligibilityMetrics.register(registry, tables, services.health());
     registerSyncMetrics(metrics);
     tables.onSwap(table -> forgetRemoved(table, selector, services.health()));
     tables.onSwap(table -> metrics.retainRoutes(id -> table.route(id) != null));
     bindJvmMetrics(registry);
-    this.eventLoopLag = EventLoopLag.start(((VertxInternal) vertx).eventLoopGroup(), registry);
+    this.eventLoopLag = EventLoopLag.start(Sockets.eventLoops(vertx), registry);
     live.onChange(this::onConfigChange);
   }
 
@@ -179,7 +181,6 @@ public final class IngressNode {
       sync.staticsChanged(next);
     } else if (!config.controlPlane().enabled()) {
       RouteTable table = staticTable(next, tableVersions.incrementAndGet());
-      logProblems(table);
       tables.swap(table);
       LOG.atInfo().addKeyValue("version", table.version()).addKeyValue("routes", table.routes().size())
           .addKeyValue("cause", "config_reload").log("route table applied");
@@ -317,7 +318,6 @@ public final class IngressNode {
   private Future<Void> deploy() {
     logTransport();
     RouteTable table = tables.current();
-    logProblems(table);
     int instances = eventLoops(config);
     AdminVerticle admin = new AdminVerticle(config.admin(), state, tables, bound, services, registry, syncStatus,
         trust);
@@ -352,14 +352,6 @@ public final class IngressNode {
     DrainViewVerticle view = new DrainViewVerticle(state.nodeId(), services.drains(), services.health().drains(),
         clusterManager);
     return vertx.deployVerticle(view).onSuccess(id -> state.drainView(view::fleet)).mapEmpty();
-  }
-
-  private static void logProblems(RouteTable table) {
-    table.rejections().forEach(r -> LOG.atWarn().addKeyValue("route_id", r.routeId())
-        .addKeyValue("reason", r.reason()).log("route rejected"));
-    table.conflicts().forEach(c -> LOG.atWarn().addKeyValue("winner", c.winnerId())
-        .addKeyValue("loser", c.loserId()).addKeyValue("port", c.port()).addKeyValue("scope", c.scope().toString())
-        .log("route conflict"));
   }
 
   /** Config hot reload, when the node runs from a file (the embedded default has nothing to watch). */

@@ -16,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A node's graceful drain (behaviour doc, Draining: "node SIGTERM / admin drain node"), one code path for the signal
+ * A node's graceful drain (docs/behaviour.md Draining: "node SIGTERM / admin drain node"), one code path for the signal
  * and the admin command: phase DRAINING ({@code /readyz} 503), the fleet entry marked draining, every listening
  * socket closed at once, open connections relayed until they end or {@code shutdown_timeout} (what is left is then
  * closed and counted as {@code drain_deadline}), then Vert.x closed, which leaves the cluster. One log line at the

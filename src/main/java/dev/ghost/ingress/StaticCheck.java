@@ -42,7 +42,8 @@ record StaticCheck(RouteTable table, ListenerPlan.Plan plan, List<Problem> probl
   /** Builds the static table of {@code config} (read from {@code file}) and collects its problems. */
   static StaticCheck of(IngressConfig config, String file) {
     RouteTable table = IngressNode.staticTable(config, 0);
-    ListenerPlan.Plan plan = ListenerPlan.plan(config.listen(), table);
+    // the problems are the same for either kind of IPv6 socket: only which wildcard binds differs
+    ListenerPlan.Plan plan = ListenerPlan.plan(config.listen(), table, ListenerPlan.Ipv6Sockets.V6_ONLY);
     List<Problem> problems = new ArrayList<>();
     for (Rejection r : table.rejections()) {
       problems.add(new Problem(file, route(r.routeId()), "rejected: " + r.reason()));

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The admin HTTP API of interface.md on an in-JVM node: read endpoints and their JSON shapes, JSON error bodies
+ * The node's admin HTTP API on an in-JVM node: read endpoints and their JSON shapes, JSON error bodies
  * (never a stack trace), and authorisation of mutating calls by loopback or bearer token.
  */
 class AdminApiIT {

@@ -55,7 +55,7 @@ class HangupReloadIT {
     return String.join("\n", lines) + "\n";
   }
 
-  /** Replaces the file by rename, as the README tells operators to. */
+  /** Replaces the file by rename, as docs/configuration.md tells operators to. */
   private static void replace(Path file, String text) throws Exception {
     Path tmp = JarProcess.write(file.getParent(), "." + file.getFileName() + ".new", text);
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -100,7 +100,7 @@ class Jdk25IT {
   }
   /**
    * Hazelcast reads array offsets through {@code sun.misc.Unsafe}, which JDK 24+ warns about and no manifest entry
-   * can allow: a clustered node on JDK 25 needs the JVM flag the README documents (accepted by JDK 17 too).
+   * can allow: a clustered node on JDK 25 needs the JVM flag docs/clustering.md documents (accepted by JDK 17 too).
    */
   @Test
   void clusteredNodeWithTheDocumentedFlagRunsWithoutWarnings() throws Exception {

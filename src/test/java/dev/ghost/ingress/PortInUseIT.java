@@ -77,13 +77,24 @@ class PortInUseIT {
 
   @Test
   void anIpv6LoopbackAndTheIpv4WildcardListenOnOnePort() throws Exception {
+    assertBothFamiliesConnect("::1", "::1");
+  }
+
+  /** Native epoll's IPv6 sockets are IPv6-only: the IPv4 wildcard needs (and gets) a socket of its own. */
+  @Test
+  void theIpv6WildcardAndTheIpv4WildcardListenOnOnePort() throws Exception {
+    assertBothFamiliesConnect("::", "::1");
+  }
+
+  private void assertBothFamiliesConnect(String ipv6Host, String ipv6Client) throws Exception {
     int port;
     try (ServerSocket free = occupy("::1")) {
       port = free.getLocalPort();
     }
+    String v6 = "[" + ipv6Host + "]:" + port;
     Path config = JarProcess.write(dir, "both.toml", String.join("\n",
         "[listen]",
-        "ipv6 = [\"[::1]:" + port + "\"]",
+        "ipv6 = [\"" + v6 + "\"]",
         "ipv4 = [\"0.0.0.0:" + port + "\"]",
         "[admin]",
         "listen = \"127.0.0.1:0\"",
@@ -97,7 +108,9 @@ class PortInUseIT {
         ""));
     try (JarProcess p = JarProcess.start(Map.of(), "--config", config.toString())) {
       p.awaitStdout(l -> l.contains("\"msg\":\"ingress ready\""), JarProcess.START_DEADLINE);
-      for (String host : new String[] {"::1", "127.0.0.1"}) {
+      assertThat(p.stdout()).as(p.describe())
+          .anyMatch(l -> l.contains("\"msg\":\"listening\"") && l.contains("\"listener\":\"0.0.0.0:" + port + "\""));
+      for (String host : new String[] {ipv6Client, "127.0.0.1"}) {
         try (java.net.Socket s = new java.net.Socket(host, port)) {
           assertThat(s.isConnected()).as(host).isTrue();
         }

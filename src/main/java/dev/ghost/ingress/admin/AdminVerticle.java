@@ -30,7 +30,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin HTTP API of interface.md: health, readiness, Prometheus metrics, routes and status, and the mutating
+ * The node's admin HTTP API: health, readiness, Prometheus metrics, routes and status, and the mutating
  * calls (authorised by bearer token, or from loopback only when no token is set). Errors are JSON
  * {@code {"error", "detail"}}, never a stack trace.
  *

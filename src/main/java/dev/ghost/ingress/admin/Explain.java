@@ -19,7 +19,7 @@ import java.util.Optional;
 /**
  * The admin "explain" command: for a client that sends SNI {@code sni} (or none) to {@code address:port}, which route
  * this node would pick, the route's backends with their state, and the backend order the next connection would try.
- * The same rules as the data path (ingress-behaviour.md "SNI sniffing": a tcp_raw route owns its port; otherwise the
+ * The same rules as the data path (docs/behaviour.md "SNI sniffing": a tcp_raw route owns its port; otherwise the
  * SNI's route, and without SNI the only TLS route there), computed without touching the round-robin counters. Pure
  * apart from reading the health state.
  */
@@ -35,7 +35,7 @@ final class Explain {
   static JsonObject explain(RouteTable table, BackendSelector selector, BackendHealth health, int attempts,
       InetAddress address, int port, String sni) {
     JsonObject out = new JsonObject()
-        .put("address", address.getHostAddress())
+        .put("address", io.netty.util.NetUtil.toAddressString(address))
         .put("port", port)
         .put("sni", sni)
         .put("table_version", table.version());

@@ -8,7 +8,7 @@ import java.util.Set;
 /**
  * The validated configuration of one node: what {@code ConfigLoader} produces from the config file and the
  * environment. Immutable; a reload produces a new instance. Every field maps to one row of the settings table in
- * README.md.
+ * docs/configuration.md.
  *
  * @param listen      where to accept client connections
  * @param admin       the admin HTTP API

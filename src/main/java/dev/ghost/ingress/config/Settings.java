@@ -6,7 +6,7 @@ import java.util.TreeSet;
 
 /**
  * Every node setting, once: environment variable, TOML key, type, default and meaning. {@link ConfigLoader} reads
- * them from this table, {@link #markdownTable()} renders the README table from it, and a test checks that
+ * them from this table, {@link #markdownTable()} renders the table of {@code docs/configuration.md} from it, and a test checks that
  * {@code conf/example.toml} shows every key.
  *
  * <p>Defaults are written in environment-variable syntax and parsed like an environment value, so the table cannot
@@ -119,7 +119,7 @@ public enum Settings {
   CONFIG_SCAN_PERIOD("GHOST_CONFIG_SCAN_PERIOD", "config.scan_period", Type.DURATION_OR_ZERO, "2s", null,
       "how often the config file is re-read; a change applies after two identical reads; 0 = no scanning");
 
-  /** Value types, each with its wording in the README table. */
+  /** Value types, each with its wording in the settings table. */
   public enum Type {
     STRING("string"),
     URL("http(s) URL"),
@@ -140,7 +140,7 @@ public enum Settings {
       this.doc = doc;
     }
 
-    /** The type as the README table shows it (Markdown, pipes escaped). */
+    /** The type as the settings table shows it (Markdown, pipes escaped). */
     public String doc() {
       return doc;
     }
@@ -204,7 +204,7 @@ public enum Settings {
     return defaultValue;
   }
 
-  /** What the README shows as the default. */
+  /** What the settings table shows as the default. */
   public String defaultDoc() {
     if (defaultDoc != null) {
       return defaultDoc;
@@ -234,7 +234,7 @@ public enum Settings {
     return type.doc();
   }
 
-  /** The README settings table (GitHub Markdown), one row per setting in this order. */
+  /** The settings table of {@code docs/configuration.md} (GitHub Markdown), one row per setting in this order. */
   public static String markdownTable() {
     StringBuilder sb = new StringBuilder();
     sb.append("| env var | TOML key | type | default | meaning |\n");

@@ -12,7 +12,11 @@ public record Binding(String host, int routePort, int bindPort) {
 
   /** {@code host:routePort}, IPv6 in brackets: the listener label in metrics and logs. */
   public String label() {
-    String h = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
-    return h + ":" + routePort;
+    return address(host, routePort);
+  }
+
+  /** {@code host:port} with an IPv6 literal in brackets. */
+  static String address(String host, int port) {
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }
 }

@@ -1,17 +1,22 @@
 package dev.ghost.ingress.proxy;
 
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The node's listening sockets as they are: bound (with the real port) or failed (with the reason). Written by
- * listener instances, read by the admin API and tests. Thread-safe.
+ * The node's listening sockets as they are, for the admin API and tests: per binding, bound (with the real port) or
+ * failed (with the reason). Thread-safe.
  *
- * <p>Every report carries the version of the route table it acts on. The instances sharing a socket work through
- * the same tables on different event loops, each at its own pace, so a report about an older table than one already
- * recorded for that binding is stale and ignored: a late "bound" from a listen of the previous table must not put
- * back the port of a socket a newer table released, and a late "released" must not erase a newer binding.
+ * <p>Each listener instance owns its bindings ({@link ListenerBindings}) and reports its own state of each one, in
+ * order, from its own event loop; this class keeps the latest report per instance and shows their sum. A binding is
+ * bound while any instance holds it bound, failed while none does and one failed (or retries after failing), and
+ * gone once every instance has
+ * let go: so nothing outlives the bindings in use, and no report can be stale (an instance only ever replaces its own
+ * report). Each report answers how the sum changed, so exactly one instance logs and counts a change.
  */
 public final class BoundSockets {
 
@@ -28,85 +33,103 @@ public final class BoundSockets {
     }
   }
 
-  private final Map<Binding, Status> statuses = new ConcurrentHashMap<>();
-  /** Per binding, the newest table version reported; kept after a release so older reports stay ignored. */
-  private final Map<Binding, Long> versions = new ConcurrentHashMap<>();
-
-  /**
-   * Records {@code b} as bound at {@code port}.
-   *
-   * @return true when this call changed it (not yet bound, or bound at another port): every listener instance
-   *     reports the shared socket, and only the first report is logged
-   */
-  synchronized boolean bound(Binding b, int port, long tableVersion) {
-    if (stale(b, tableVersion)) {
-      return false;
+  /** How a report changed the sum of a binding: {@code before} and {@code after} are null when not shown. */
+  record Change(Status before, Status after) {
+    /** The binding became bound (at a port it was not shown bound at). */
+    boolean nowBound() {
+      return after != null && after.bound() && (before == null || !before.equals(after));
     }
-    Status now = new Status(b, port, null);
-    return !now.equals(statuses.put(b, now));
-  }
 
-  /** Records a failure; true when it is news (so each instance does not log and count it again). */
-  synchronized boolean failed(Binding b, String error, long tableVersion) {
-    if (stale(b, tableVersion)) {
-      return false;
+    /** The binding became failed, or failed for another reason. */
+    boolean nowFailed() {
+      return after != null && after.error() != null && (before == null || !before.equals(after));
     }
-    Status next = new Status(b, -1, error);
-    return !next.equals(statuses.put(b, next));
-  }
 
-  /** Forgets {@code b}; true for the first of the instances sharing the socket (so it is logged once). */
-  synchronized boolean released(Binding b, long tableVersion) {
-    if (stale(b, tableVersion)) {
-      return false;
+    /** The binding was shown bound and is not any more. */
+    boolean noLongerBound() {
+      return before != null && before.bound() && (after == null || !after.bound());
     }
-    return statuses.remove(b) != null;
   }
 
-  /** True when a report about a newer table was recorded already; otherwise records this one's version. */
-  private boolean stale(Binding b, long tableVersion) {
-    Long newest = versions.get(b);
-    if (newest != null && tableVersion < newest) {
-      return true;
+  /** Per binding, the latest report of each instance that holds it (by instance id). */
+  private final Map<Binding, Map<Integer, ListenerBindings.Report>> reports = new HashMap<>();
+  private final AtomicInteger instances = new AtomicInteger();
+
+  /** A new id for a listener instance's reports. */
+  int newInstance() {
+    return instances.getAndIncrement();
+  }
+
+  /** Instance {@code instance}'s state of {@code b} is now {@code report}. */
+  synchronized Change report(int instance, Binding b, ListenerBindings.Report report) {
+    Status before = sum(b);
+    reports.computeIfAbsent(b, k -> new HashMap<>()).put(instance, report);
+    return new Change(before, sum(b));
+  }
+
+  /** Instance {@code instance} no longer holds {@code b} (released, or no longer wanted after a failure). */
+  synchronized Change forget(int instance, Binding b) {
+    Status before = sum(b);
+    Map<Integer, ListenerBindings.Report> of = reports.get(b);
+    if (of != null && of.remove(instance) != null && of.isEmpty()) {
+      reports.remove(b);
     }
-    versions.put(b, tableVersion);
-    return false;
+    return new Change(before, sum(b));
   }
 
-  /** Forgets failures of bindings no longer wanted; a wanted one keeps its failure until a retry binds it. */
-  void forgetFailuresExcept(java.util.Set<Binding> wanted) {
-    statuses.values().removeIf(s -> s.error() != null && !wanted.contains(s.binding()));
+  /** The sum of every instance's report of {@code b}: bound by any, else failed by any, else null. */
+  private Status sum(Binding b) {
+    Map<Integer, ListenerBindings.Report> of = reports.get(b);
+    if (of == null) {
+      return null;
+    }
+    String error = null;
+    for (ListenerBindings.Report r : of.values()) {
+      if (r.state() == BindingState.BOUND) {
+        return new Status(b, r.port(), null);
+      }
+      if (r.state() != BindingState.RELEASING && error == null) {
+        error = r.error(); // failed, or failed before and being retried
+      }
+    }
+    return error == null ? null : new Status(b, -1, error);
   }
 
-  /** All bindings, sorted by label. */
-  public Map<String, Status> snapshot() {
+  /** Every binding shown (bound or failed), sorted by label. */
+  public synchronized Map<String, Status> snapshot() {
     Map<String, Status> out = new TreeMap<>();
-    statuses.values().forEach(s -> out.put(s.binding().label(), s));
+    for (Binding b : reports.keySet()) {
+      Status s = sum(b);
+      if (s != null) {
+        out.put(b.label(), s);
+      }
+    }
     return out;
+  }
+
+  /** How many bindings any instance holds in any state: bounded by the bindings in use. */
+  synchronized int held() {
+    return reports.size();
   }
 
   /** The real port bound for {@code host} serving {@code routePort}, or -1. */
   public int port(String host, int routePort) {
-    return statuses.values().stream()
+    return snapshot().values().stream()
         .filter(s -> s.bound() && s.binding().host().equals(host) && s.binding().routePort() == routePort)
         .mapToInt(Status::boundPort).findFirst().orElse(-1);
   }
 
   /** The error of a failed binding on {@code address}, or null: an env whose IPv4 cannot be bound is degraded. */
   public String ipv4BindFailure(String address) {
-    return statuses.values().stream()
+    return snapshot().values().stream()
         .filter(s -> s.error() != null && s.binding().host().equals(address))
         .map(Status::error).findFirst().orElse(null);
   }
 
   /** Addresses with at least one failed binding. */
-  public java.util.Set<String> failedHosts() {
-    java.util.Set<String> out = new java.util.HashSet<>();
-    statuses.values().stream().filter(s -> s.error() != null).forEach(s -> out.add(s.binding().host()));
+  public Set<String> failedHosts() {
+    Set<String> out = new HashSet<>();
+    snapshot().values().stream().filter(s -> s.error() != null).forEach(s -> out.add(s.binding().host()));
     return out;
-  }
-
-  public boolean anyFailed() {
-    return statuses.values().stream().anyMatch(s -> s.error() != null);
   }
 }

@@ -43,7 +43,7 @@ public enum CloseReason {
   IO_ERROR(CloseAction.RST, false),
   /**
    * Still open at a drain deadline: the route's {@code drain_timeout} after its backend left the eligible set, or the
-   * node's {@code shutdown_timeout} after SIGTERM or an admin drain (behaviour doc: both count as drain_deadline).
+   * node's {@code shutdown_timeout} after SIGTERM or an admin drain (docs/behaviour.md: both count as drain_deadline).
    */
   DRAIN_DEADLINE(CloseAction.FIN, false);
 

@@ -5,7 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Node-wide connection counts against the limits of the behaviour doc: global, per client IP and per route.
+ * Node-wide connection counts against the limits of docs/behaviour.md: global, per client IP and per route.
  * Shared by every listener instance; each acquire that succeeds is released exactly once. The caps can change at
  * runtime (config reload): open connections are never closed by a lower cap, new ones are checked against it.
  * Counts per IP are kept whether or not a per-IP cap is set, so a cap set later counts what is already open.

@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Node-wide count of open connections whose drain clock runs, per backend (behaviour doc, Draining): a connection
+ * Node-wide count of open connections whose drain clock runs, per backend (docs/behaviour.md, Draining): a connection
  * counts from {@code started} until {@code stopped} (drain cancelled, or the connection closed while draining).
  * Thread-safe; every listener instance updates it from its own event loop. A backend whose count falls to 0 is
  * dropped, so the map holds only what is draining now.

@@ -13,7 +13,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Which sockets to listen on, from the listener model of interface.md: every configured host listens on every
+ * Which sockets to listen on (docs/behaviour.md "Listeners, IPv6 first, dedicated IPv4"): each host listens on every
  * route port and on the ports written in the listen addresses; when the IPv4 listen list names specific
  * addresses, each environment's dedicated IPv4 is bound on that environment's route ports. Pure: the same
  * config and table give the same set.
@@ -22,9 +22,20 @@ public final class ListenerPlan {
 
   private ListenerPlan() {}
 
+  /**
+   * How the transport's IPv6 listening sockets treat IPv4: native epoll sets {@code IPV6_V6ONLY} on them, the JDK's
+   * sockets (every other transport) cannot, so there a {@code [::]} socket also accepts IPv4 on its port.
+   */
+  public enum Ipv6Sockets {
+    /** {@code IPV6_V6ONLY}: {@code [::]:P} and {@code 0.0.0.0:P} are two sockets, each taking its own family. */
+    V6_ONLY,
+    /** Dual-stack: {@code [::]:P} takes IPv4 too, and a {@code 0.0.0.0:P} beside it could not be bound. */
+    DUAL_STACK
+  }
+
   /** The bindings to listen on. */
-  public static Set<Binding> desired(IngressConfig.Listen listen, RouteTable table) {
-    return plan(listen, table).bindings();
+  public static Set<Binding> desired(IngressConfig.Listen listen, RouteTable table, Ipv6Sockets ipv6) {
+    return plan(listen, table, ipv6).bindings();
   }
 
   /**
@@ -36,8 +47,8 @@ public final class ListenerPlan {
    */
   public record Plan(Set<Binding> bindings, Map<Binding, String> clashes) {}
 
-  public static Plan plan(IngressConfig.Listen listen, RouteTable table) {
-    Set<Binding> all = candidates(listen, table);
+  public static Plan plan(IngressConfig.Listen listen, RouteTable table, Ipv6Sockets ipv6) {
+    Set<Binding> all = candidates(listen, table, ipv6);
     Set<Binding> kept = new LinkedHashSet<>();
     Map<Binding, String> clashes = new LinkedHashMap<>();
     Map<String, Binding> owners = new HashMap<>();
@@ -54,7 +65,7 @@ public final class ListenerPlan {
     return new Plan(ordered, clashes);
   }
 
-  private static Set<Binding> candidates(IngressConfig.Listen listen, RouteTable table) {
+  private static Set<Binding> candidates(IngressConfig.Listen listen, RouteTable table, Ipv6Sockets ipv6) {
     Set<Integer> ports = new TreeSet<>(table.routePorts());
     List<HostPort> hosts = new java.util.ArrayList<>(listen.ipv6());
     hosts.addAll(listen.ipv4());
@@ -64,11 +75,11 @@ public final class ListenerPlan {
     for (HostPort h : hosts) {
       hostNames.add(h.host());
     }
-    boolean dualStack = hostNames.contains("::");
+    boolean dualStack = ipv6 == Ipv6Sockets.DUAL_STACK && hostNames.contains("::");
     for (String host : hostNames) {
       for (int port : ports) {
         int bindPort = listen.bindPort(port);
-        // On Linux a [::] socket is dual-stack and already takes IPv4 on its port; binding 0.0.0.0 too would clash
+        // A dual-stack [::] socket already takes IPv4 on its port; binding 0.0.0.0 too would clash
         if (!(dualStack && host.equals("0.0.0.0") && bindPort != 0)) {
           out.add(new Binding(host, port, bindPort));
         }

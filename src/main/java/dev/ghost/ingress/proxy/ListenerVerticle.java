@@ -9,17 +9,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetServerOptions;
-import java.net.BindException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Accepts client connections on one event loop. Deployed once per event loop. On native epoll each instance has its
@@ -32,27 +27,22 @@ import org.slf4j.LoggerFactory;
  */
 public final class ListenerVerticle extends VerticleBase {
 
-  private static final Logger LOG = LoggerFactory.getLogger(ListenerVerticle.class);
   /** drain_timeout 0 means no deadline; a shutdown needs one, so take one nobody waits for. */
-  private static final long NO_DRAIN_DEADLINE_MS = TimeUnit.DAYS.toMillis(365);
+  static final long NO_DRAIN_DEADLINE_MS = TimeUnit.DAYS.toMillis(365);
 
   private final Supplier<IngressConfig.Listen> listen;
   private final RouteTableRef tables;
   private final BoundSockets bound;
   private final ProxyServices services;
   private final ReusePortSockets reusePort;
-  private final Map<Binding, Future<Listening>> servers = new HashMap<>();
-  private Listening.Binder binder;
+  private ListenerBindings bindings;
+  private ListenerPlan.Ipv6Sockets ipv6;
   private final Set<ProxyConnection> open = new HashSet<>();
   private ProxyContext proxy;
   private Context loop;
   private boolean stopped;
   /** The node drains: listening sockets are closed for good, only accepted connections remain. */
   private boolean leaving;
-  /** Pending retry of runtime bind failures, -1 when none. */
-  private long bindRetryTimer = -1;
-  /** A binding that failed at runtime (address in use, not yet on the host) is tried again at this period. */
-  static final long BIND_RETRY_MS = 1_000;
 
   /**
    * @param listen    the listener addresses and port map in force (read at each reconcile: config reload)
@@ -75,9 +65,12 @@ public final class ListenerVerticle extends VerticleBase {
     loop = context;
     proxy = new ProxyContext(new Dialer(vertx), services, open, new Pipes());
     IoEventLoop epoll = Sockets.epollLoop(context);
-    binder = epoll != null
+    Listening.Binder binder = epoll != null
         ? new NativeBinder(vertx, epoll, reusePort, proxy)
         : new VertxBinder(vertx, this::serverOptions);
+    ipv6 = epoll != null ? ListenerPlan.Ipv6Sockets.V6_ONLY : ListenerPlan.Ipv6Sockets.DUAL_STACK;
+    bindings = new ListenerBindings(vertx, binder, bound, this::acceptor, proxy.metrics()::bindFailure,
+        this::releaseGraceMs);
     tables.onSwap(this::onSwap);
     services.health().drains().onChange(() -> loop.runOnContext(v -> {
       if (!stopped) {
@@ -104,93 +97,20 @@ public final class ListenerVerticle extends VerticleBase {
   }
 
   private Future<Void> reconcile(RouteTable table, boolean startup) {
-    ListenerPlan.Plan plan = ListenerPlan.plan(listen.get(), table);
-    Set<Binding> desired = plan.bindings();
-    Set<Binding> reported = new HashSet<>(desired);
-    reported.addAll(plan.clashes().keySet());
-    bound.forgetFailuresExcept(reported);
-    plan.clashes().forEach((b, why) -> {
-      if (bound.failed(b, why, table.version())) {
-        proxy.metrics().bindFailure(b.label());
-        LOG.atError().addKeyValue("listener", b.label()).addKeyValue("bind_port", b.bindPort()).log(why);
-      }
-    });
-    if (startup && !plan.clashes().isEmpty()) {
-      return Future.failedFuture(plan.clashes().values().iterator().next());
-    }
-    List<Future<?>> pending = new ArrayList<>();
-    for (Binding b : new ArrayList<>(servers.keySet())) {
-      if (!desired.contains(b)) {
-        pending.add(release(b, table.version()));
-      }
-    }
-    for (Binding b : desired) {
-      if (!servers.containsKey(b)) {
-        pending.add(bind(b, startup, table.version()));
-      }
-    }
-    return Future.all(pending).mapEmpty();
+    return bindings.reconcile(ListenerPlan.plan(listen.get(), table, ipv6), startup);
   }
 
-  private Future<Listening> bind(Binding b, boolean startup, long tableVersion) {
+  /** What takes the clients accepted on {@code b}: a connection each, routed on the table in force. */
+  private java.util.function.Consumer<Downstream> acceptor(Binding b) {
     ProxyConnection.Listener label =
         new ProxyConnection.Listener(b.label(), b.routePort(), proxy.metrics().listener(b.label()));
-    Future<Listening> f = binder.open(b, client -> new ProxyConnection(proxy, client, label, tables.current()).start());
-    servers.put(b, f);
-    // A listen that completes after its binding was released (or bound anew) reports nothing: it would put a closed
-    // socket's port back on /v1/status, or forget the newer binding
-    f.onSuccess(l -> {
-      if (servers.get(b) == f) {
-        onBound(b, l.port(), tableVersion);
-      }
-    }).onFailure(err -> {
-      if (servers.get(b) == f) {
-        onBindFailed(b, err, startup, tableVersion);
-      }
-    });
-    // At start-up the failure ends the process: its message is the one stderr line, so it names the address
-    return startup
-        ? f.recover(err -> Future.failedFuture(new BindException(
-            "cannot bind " + bindAddress(b) + " (listener " + b.label() + "): " + err.getMessage())))
-        : f.recover(err -> Future.succeededFuture());
+    return client -> new ProxyConnection(proxy, client, label, tables.current()).start();
   }
 
-  private static String bindAddress(Binding b) {
-    String h = b.host().indexOf(':') >= 0 ? "[" + b.host() + "]" : b.host();
-    return h + ":" + b.bindPort();
-  }
-
-  private void onBound(Binding b, int port, long tableVersion) {
-    // Atomic: instances on other event loops report the same address concurrently
-    if (bound.bound(b, port, tableVersion)) {
-      LOG.atInfo().addKeyValue("listener", b.label()).addKeyValue("host", b.host())
-          .addKeyValue("port", port).log("listening");
-    }
-  }
-
-  private void onBindFailed(Binding b, Throwable err, boolean startup, long tableVersion) {
-    servers.remove(b);
-    if (bound.failed(b, String.valueOf(err.getMessage()), tableVersion)) {
-      proxy.metrics().bindFailure(b.label());
-      LOG.atError().setCause(err).addKeyValue("listener", b.label()).addKeyValue("bind_port", b.bindPort())
-          .addKeyValue("startup", startup).log("bind failed: " + err.getMessage());
-    }
-    if (!startup) {
-      scheduleBindRetry();
-    }
-  }
-
-  /** Reconciles the current table again soon, so a failed binding is retried without waiting for a table swap. */
-  private void scheduleBindRetry() {
-    if (bindRetryTimer >= 0 || stopped || leaving) {
-      return;
-    }
-    bindRetryTimer = vertx.setTimer(BIND_RETRY_MS, t -> {
-      bindRetryTimer = -1;
-      if (!stopped && !leaving) {
-        reconcile(tables.current(), false);
-      }
-    });
+  /** A listener a new table drops leaves its connections to drain_timeout (none when 0), not to the transport. */
+  private long releaseGraceMs() {
+    long drainMs = proxy.settings().drainTimeout().toMillis();
+    return drainMs > 0 ? drainMs : NO_DRAIN_DEADLINE_MS;
   }
 
   /**
@@ -203,13 +123,8 @@ public final class ListenerVerticle extends VerticleBase {
     Promise<Integer> done = Promise.promise();
     loop.runOnContext(v -> {
       leaving = true;
-      if (bindRetryTimer >= 0) {
-        vertx.cancelTimer(bindRetryTimer);
-        bindRetryTimer = -1;
-      }
       // the servers' own grace outlasts the deadline: closing at the deadline is this method's, with a reason
-      // the last word on every binding: no table after a node drain binds anything again
-      new ArrayList<>(servers.keySet()).forEach(b -> release(b, Long.MAX_VALUE, deadlineMs + SERVER_GRACE_MARGIN_MS));
+      bindings.releaseAll(deadlineMs + SERVER_GRACE_MARGIN_MS);
       long deadline = vertx.setTimer(Math.max(1, deadlineMs), t -> {
         List<ProxyConnection> left = new ArrayList<>(open);
         left.forEach(c -> c.abort(CloseReason.DRAIN_DEADLINE));
@@ -238,21 +153,6 @@ public final class ListenerVerticle extends VerticleBase {
   /** Added to the node's deadline for the listening servers' own grace, so the deadline close is ours. */
   private static final long SERVER_GRACE_MARGIN_MS = 5_000;
 
-  /** Stops listening on {@code b}; the connections it accepted stay until they end or the drain timeout passes. */
-  private Future<Void> release(Binding b, long tableVersion) {
-    long drainMs = proxy.settings().drainTimeout().toMillis();
-    return release(b, tableVersion, drainMs > 0 ? drainMs : NO_DRAIN_DEADLINE_MS);
-  }
-
-  /** {@link #release(Binding, long)} with the connections' grace period given. */
-  private Future<Void> release(Binding b, long tableVersion, long graceMs) {
-    Future<Listening> f = servers.remove(b);
-    if (bound.released(b, tableVersion)) {
-      LOG.atInfo().addKeyValue("listener", b.label()).log("listener closed");
-    }
-    return binder.close(b, f, graceMs).recover(err -> Future.succeededFuture());
-  }
-
   private NetServerOptions serverOptions() {
     return new NetServerOptions()
         .setTcpKeepAlive(proxy.settings().tcpKeepAlive())
@@ -267,9 +167,8 @@ public final class ListenerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopped = true;
-    List<Future<?>> closing = new ArrayList<>();
-    new ArrayList<>(servers.keySet()).forEach(b -> closing.add(binder.close(b, servers.remove(b), 0)));
+    Future<Void> closing = bindings.releaseAll(0);
     new ArrayList<>(open).forEach(c -> c.abort(CloseReason.DRAIN_DEADLINE));
-    return Future.join(closing).onComplete(ar -> proxy.pipes().close());
+    return closing.onComplete(ar -> proxy.pipes().close());
   }
 }

@@ -384,7 +384,7 @@ final class ProxyConnection {
   // ---- RELAYING / CLOSED ----------------------------------------------------------------------------------
 
   /**
-   * After a table swap or an admin drain (behaviour doc, Draining): a relaying connection whose route is gone, whose
+   * After a table swap or an admin drain (docs/behaviour.md Draining): a relaying connection whose route is gone, whose
    * backend or PROXY mode is no longer its route's, or whose backend was drained, starts its drain clock; one whose route and backend stay is untouched, and
    * one that becomes a target again stops draining.
    */

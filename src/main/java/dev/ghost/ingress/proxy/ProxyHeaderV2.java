@@ -24,7 +24,7 @@ import java.util.zip.CRC32C;
  *       16  12|36 src addr, dst addr, src port, dst port (network order)
  *        ..     *  TLVs: type(1) length(2, network order) value(length)
  * </pre>
- * With no TLVs the header is exactly 28 bytes (IPv4) or 52 bytes (IPv6), which is the default the behaviour doc
+ * With no TLVs the header is exactly 28 bytes (IPv4) or 52 bytes (IPv6), which is the default docs/behaviour.md
  * asks for. The optional TLVs are written in the order AUTHORITY, UNIQUE_ID, CRC32C.
  */
 public final class ProxyHeaderV2 {

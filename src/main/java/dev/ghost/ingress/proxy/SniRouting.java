@@ -8,7 +8,7 @@ import dev.ghost.ingress.route.Scope;
 import dev.ghost.ingress.sni.SniResult;
 
 /**
- * The routing rules of ingress-behaviour.md ("SNI sniffing") for one connection: what a sniff result, a FIN or the
+ * The routing rules of docs/behaviour.md ("SNI sniffing") for one connection: what a sniff result, a FIN or the
  * sniff timeout means, given the routes on the address and port the client reached. Pure: no sockets, no clock.
  */
 final class SniRouting {

@@ -9,20 +9,26 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.core.net.impl.ServerID;
 import io.vertx.core.spi.metrics.TCPMetrics;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
  * The few things the data path needs below Vert.x: a context's Netty event loop, taking an accepted channel away
- * from Vert.x, reset, and the raw addresses. Uses {@code io.vertx.core.internal}, which Vert.x exports but does not
- * promise to keep stable; everything that touches it is in this class.
+ * from Vert.x, the shared server behind a listen address, reset, and the raw addresses. Uses
+ * {@code io.vertx.core.internal} and {@code io.vertx.core.net.impl}, which Vert.x does not promise to keep stable:
+ * this is the only class of the project that touches them, and {@code SocketsIT} pins each behaviour relied on.
  */
-final class Sockets {
+public final class Sockets {
 
   private Sockets() {}
 
@@ -81,6 +87,11 @@ final class Sockets {
     }
   }
 
+  /** Every event loop of {@code vertx} (the lag probe visits each one). */
+  public static io.netty.channel.EventLoopGroup eventLoops(Vertx vertx) {
+    return ((VertxInternal) vertx).eventLoopGroup();
+  }
+
   /** The native epoll event loop behind a Vert.x context, or null on any other transport. */
   static IoEventLoop epollLoop(Context context) {
     EventLoop loop = ((ContextInternal) context).nettyEventLoop();
@@ -91,5 +102,48 @@ final class Sockets {
   static InetSocketAddress unwrap(InetSocketAddress address) {
     InetAddress a = RouteTable.unwrap(address.getAddress());
     return a == address.getAddress() ? address : new InetSocketAddress(a, address.getPort());
+  }
+
+  // ---- Vert.x's shared listening servers (the transports other than native epoll)
+
+  private static final long SHARED_POLL_MS = 5;
+  private static final long SHARED_GIVE_UP_MS = 2_000;
+
+  /**
+   * The key Vert.x shares listening servers under for a listen call with this port and host. Vert.x shares one
+   * listening socket between the servers of all listener instances; when the last of them lets go the socket closes
+   * asynchronously, and until it has, a new server for the same address attaches to the dying socket and never
+   * accepts anything. So a binder that released an address waits ({@link #awaitSharedServerGone}) before binding it
+   * again.
+   */
+  static ServerID sharedServerId(int listenPort, String host) {
+    return listenPort < 0 ? new ServerID(listenPort, host + "/" + -listenPort) : new ServerID(listenPort, host);
+  }
+
+  /** The shared server currently behind {@code id}, or null. */
+  static Object sharedServer(Vertx vertx, ServerID id) {
+    var servers = ((VertxInternal) vertx).sharedTcpServers();
+    synchronized (servers) {
+      return servers.get(id);
+    }
+  }
+
+  /**
+   * Completes, on the caller's context, once the shared server behind {@code id} is no longer {@code left} (closed
+   * and dropped, or replaced), or after a bound wait.
+   */
+  static Future<Void> awaitSharedServerGone(Vertx vertx, ServerID id, Object left) {
+    Promise<Void> gone = Promise.promise();
+    long deadline = System.nanoTime() + SHARED_GIVE_UP_MS * 1_000_000;
+    pollShared(vertx, id, left, deadline, gone);
+    return gone.future();
+  }
+
+  private static void pollShared(Vertx vertx, ServerID id, Object left, long deadline, Promise<Void> gone) {
+    if (sharedServer(vertx, id) != left || System.nanoTime() > deadline) {
+      gone.complete();
+    } else {
+      vertx.setTimer(SHARED_POLL_MS, t -> pollShared(vertx, id, left, deadline, gone));
+    }
   }
 }

@@ -40,7 +40,7 @@ final class VertxBinder implements Listening.Binder {
     Future<Object> released = releasing.remove(b);
     Future<Void> ready = released == null ? Future.succeededFuture() : released.compose(left -> left == null
         ? Future.succeededFuture()
-        : SharedListeners.awaitGone(vertx, SharedListeners.id(port, b.host()), left));
+        : Sockets.awaitSharedServerGone(vertx, Sockets.sharedServerId(port, b.host()), left));
     return ready.compose(v -> server.listen(port, b.host())).map(s -> new Listening() {
       @Override
       public int port() {
@@ -64,7 +64,7 @@ final class VertxBinder implements Listening.Binder {
     Promise<Object> left = Promise.promise();
     releasing.put(b, left.future());
     return opening.compose(l -> {
-      left.tryComplete(SharedListeners.current(vertx, SharedListeners.id(listenPort(b), b.host())));
+      left.tryComplete(Sockets.sharedServer(vertx, Sockets.sharedServerId(listenPort(b), b.host())));
       return l.close(graceMs);
     }).onComplete(ar -> left.tryComplete(null));
   }

@@ -13,7 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <p>A verdict only ever takes a backend away: the selector offers only backends of the current route table, so a
  * probe that passes for a backend the control plane removed changes nothing. Listeners of {@link #onChange} are
- * told about health changes only; nothing here starts the drain clock of open connections (behaviour doc, Draining:
+ * told about health changes only; nothing here starts the drain clock of open connections (docs/behaviour.md, Draining:
  * "health probe fails: untouched").
  */
 public final class ProbeVerdicts {

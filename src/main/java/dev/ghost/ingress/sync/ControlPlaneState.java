@@ -560,7 +560,7 @@ public final class ControlPlaneState {
   // ---- route table
 
   /**
-   * The merged route table (ingress-behaviour.md, Conflicts): static envs and routes first (they win, in file
+   * The merged route table (docs/behaviour.md, "Conflicts"): static envs and routes first (they win, in file
    * order), then the control plane's IPv4 claims ranked by their enabling event id and its routes ranked by their
    * {@code route.created} event id (the lower id wins). A route without a fetched set gets no backends.
    */

@@ -18,7 +18,7 @@ import java.util.Objects;
  *
  * <p>{@link #envIpv4AtCreation()} is informational: the contract stamps {@code env_ipv4_address} only at creation;
  * an environment's dedicated IPv4 <em>now</em> comes from the {@code env.ipv4_addon_*} events
- * ({@link ControlPlaneState#envBindings()}). {@link #ipv4Required()} is carried, not enforced (the behaviour doc
+ * ({@link ControlPlaneState#envBindings()}). {@link #ipv4Required()} is carried, not enforced (docs/behaviour.md
  * gives it no routing effect).
  *
  * @param routeId                     {@code rt_...}; required

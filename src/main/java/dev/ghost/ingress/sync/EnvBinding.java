@@ -7,7 +7,7 @@ package dev.ghost.ingress.sync;
  * @param appId          its app, or null when the event did not say
  * @param ipv4           dotted-quad address
  * @param enabledEventId the {@code env.ipv4_addon_enabled} event that bound this address: the claim's seniority
- *                       when two environments claim one address (ingress-behaviour.md, "older claim")
+ *                       when two environments claim one address (docs/behaviour.md, "Conflicts": the older claim)
  */
 public record EnvBinding(String envId, String appId, String ipv4, long enabledEventId) {
 

@@ -7,6 +7,7 @@ import dev.ghost.ingress.testing.RecordingTcpBackend;
 import dev.ghost.ingress.testing.TestNode;
 import dev.ghost.ingress.testing.TestNode.RouteJson;
 import dev.ghost.ingress.testing.TestTls;
+import dev.ghost.ingress.testing.Await;
 import dev.ghost.ingress.testing.Wire;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
@@ -82,7 +83,7 @@ class AdminCommandsIT {
       int before = a.accepted() + b.accepted();
       try (Socket s = Wire.connect("::1", node.port("::1", 443))) {
         Wire.send(s, ClientHellos.jdk(TestTls.MYAPP, "TLSv1.3"));
-        Wire.await("connection " + i + " reached a backend", () -> a.accepted() + b.accepted() == before + 1);
+        Await.until("connection " + i + " reached a backend", () -> a.accepted() + b.accepted() == before + 1);
       }
     }
     return new int[] {a.accepted() - a0, b.accepted() - b0};
@@ -190,23 +191,25 @@ class AdminCommandsIT {
   }
 
   @Test
-  void adminCliPrintsJsonAndExitsTwoOnBadUsage() {
+  void adminCliPrintsJsonWithTheJsonFlagAndExitsTwoOnBadUsage() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
     PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
     String url = "http://127.0.0.1:" + node.adminPort();
-    assertThat(AdminCli.run(List.of("--url", url, "status"), o, e, null)).isZero();
+    assertThat(AdminCli.run(List.of("--url", url, "--json", "status"), o, e, null)).isZero();
     assertThat(new JsonObject(out.toString(StandardCharsets.UTF_8)).getString("node_id")).isEqualTo(nodeId());
     out.reset();
-    assertThat(AdminCli.run(List.of("--url", url, "explain", TestTls.MYAPP, "::1", "443"), o, e, null)).isZero();
+    assertThat(AdminCli.run(List.of("--json", "--url", url, "explain", TestTls.MYAPP, "::1", "443"), o, e, null))
+        .isZero();
     assertThat(new JsonObject(out.toString(StandardCharsets.UTF_8)).getJsonObject("route").getString("id"))
         .isEqualTo("myapp");
     out.reset();
-    assertThat(AdminCli.run(List.of("--url", url, "--token", TOKEN, "undrain", b.address()), o, e, null)).isZero();
+    assertThat(AdminCli.run(List.of("--url", url, "--token", TOKEN, "--json", "undrain", b.address()), o, e, null))
+        .isZero();
     assertThat(new JsonObject(out.toString(StandardCharsets.UTF_8)).getBoolean("drained")).isFalse();
     out.reset();
-    assertThat(AdminCli.run(List.of("--url", url, "drain", b.address()), o, e, null)).isEqualTo(1);
+    assertThat(AdminCli.run(List.of("--url", url, "--json", "drain", b.address()), o, e, null)).isEqualTo(1);
     assertThat(new JsonObject(out.toString(StandardCharsets.UTF_8)).getString("error")).isEqualTo("unauthorized");
     assertThat(AdminCli.run(List.of("--url", url, "explain", "x"), o, e, null)).isEqualTo(2);
     assertThat(AdminCli.run(List.of("frobnicate"), o, e, null)).isEqualTo(2);
@@ -214,5 +217,30 @@ class AdminCommandsIT {
     assertThat(AdminCli.run(List.of("--bogus", "status"), o, e, null)).isEqualTo(2);
     assertThat(err.toString(StandardCharsets.UTF_8).lines()).hasSize(4)
         .allMatch(l -> l.startsWith("ingress admin: "));
+  }
+
+  @Test
+  void adminCliPrintsTablesByDefault() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+    PrintStream e = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    String url = "http://127.0.0.1:" + node.adminPort();
+    assertThat(AdminCli.run(List.of("--url", url, "routes"), o, e, null)).isZero();
+    List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+    assertThat(lines).anyMatch(l -> l.matches("ROUTE +HOSTNAME +PORT +PROTOCOL +PROXY +ENV +ORIGIN +OPEN +BACKEND"
+        + " +STATE"));
+    assertThat(lines).anyMatch(l -> l.startsWith("myapp ") && l.contains(TestTls.MYAPP));
+    assertThat(lines).anyMatch(l -> l.contains(b.address()));
+    out.reset();
+    assertThat(AdminCli.run(List.of("--url", url, "status"), o, e, null)).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("node_id: ").contains(nodeId())
+        .containsPattern("(?m)^LISTENER +PORT +ERROR$");
+    out.reset();
+    assertThat(AdminCli.run(List.of("--url", url, "explain", TestTls.MYAPP, "::1", "443"), o, e, null)).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).containsPattern("(?m)^route\\.id: +myapp$");
+    out.reset();
+    // a standalone node has no fleet: its error, readable, and exit 1
+    assertThat(AdminCli.run(List.of("--url", url, "fleet"), o, e, null)).isEqualTo(1);
+    assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("error: not_clustered");
   }
 }

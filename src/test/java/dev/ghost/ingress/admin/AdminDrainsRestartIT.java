@@ -107,7 +107,7 @@ class AdminDrainsRestartIT {
     int before = a.accepted() + b.accepted();
     try (Socket s = Wire.connect("::1", node.port("::1", 443))) {
       Wire.send(s, ClientHellos.jdk(TestTls.MYAPP, "TLSv1.3"));
-      Wire.await("the connection reached a backend", () -> a.accepted() + b.accepted() == before + 1);
+      Await.until("the connection reached a backend", () -> a.accepted() + b.accepted() == before + 1);
     }
   }
 

@@ -42,6 +42,7 @@ class ExplainTest {
   void sniPicksTheRouteAndTheNextBackendWithoutAdvancingTheCounter() throws Exception {
     JsonObject e = explain("App.Example.COM.", "::1", 443);
     assertThat(e.getJsonObject("route").getString("id")).isEqualTo("app");
+    assertThat(e.getString("address")).as("IPv6 written short, as everywhere").isEqualTo("::1");
     assertThat(e.getString("next_backend")).isEqualTo("[fd00::a]:8443");
     assertThat(e.getJsonArray("plan").getList()).containsExactly("[fd00::a]:8443", "[fd00::b]:8443");
     assertThat(e.getString("close")).isNull();

@@ -139,7 +139,7 @@ class RogueMemberIT {
   @Order(2)
   void forgedSnapshotsAreRefusedAndOverwrittenAndRoutesStay() {
     IMap<String, String> routing = rogueHz.getMap(FleetCoordinator.ROUTING_MAP);
-    // what remains: the stranger reads the snapshot (not secret; the README says so)
+    // what remains: the stranger reads the snapshot (not secret; docs/clustering.md says so)
     String legit = routing.get(FleetCoordinator.SNAPSHOT_KEY);
     String body = new JsonObject(legit).getString("body");
     assertThat(body).contains("a.example.com");

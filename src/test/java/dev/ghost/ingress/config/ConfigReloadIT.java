@@ -112,7 +112,7 @@ class ConfigReloadIT {
     return baseSpec().json();
   }
 
-  /** Replaces the config file by atomic rename, as the README recommends. */
+  /** Replaces the config file by atomic rename, as docs/configuration.md recommends. */
   static void write(JsonObject json) throws IOException {
     writeText(json.encodePrettily());
   }

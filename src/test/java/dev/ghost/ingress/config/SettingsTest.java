@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** The settings table is the single source: README table, example file and the interface's fixed names. */
+/** The settings table is the single source: the docs table, example file and the interface's fixed names. */
 class SettingsTest {
 
   /** A commented-out TOML line: a table header or {@code key = value}, as opposed to prose. */
@@ -58,13 +58,13 @@ class SettingsTest {
   }
 
   @Test
-  void generatedReadmeTableIsUpToDate() throws IOException {
-    // README.md carries the table between markers; regenerate it from Settings.markdownTable() on change
-    String readme = Files.readString(Path.of("README.md"));
+  void generatedDocsTableIsUpToDate() throws IOException {
+    // docs/configuration.md carries the table between markers; regenerate it from Settings.markdownTable() on change
+    String readme = Files.readString(Path.of("docs/configuration.md"));
     String start = "<!-- settings-table:start (generated from config.Settings; SettingsTest checks it) -->\n";
     int from = readme.indexOf(start);
     int to = readme.indexOf("<!-- settings-table:end -->");
-    assertThat(from).as("README.md settings table markers").isNotNegative();
+    assertThat(from).as("docs/configuration.md settings table markers").isNotNegative();
     assertThat(readme.substring(from + start.length(), to)).isEqualTo(Settings.markdownTable());
   }
 

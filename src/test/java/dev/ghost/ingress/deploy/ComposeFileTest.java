@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import dev.ghost.ingress.config.CommandLine;
 import dev.ghost.ingress.config.ConfigException;
 import dev.ghost.ingress.config.ConfigLoader;
+import dev.ghost.ingress.config.Durations;
 import dev.ghost.ingress.config.HostPort;
 import dev.ghost.ingress.config.IngressConfig;
 import dev.ghost.ingress.config.Settings;
@@ -13,6 +14,7 @@ import dev.ghost.ingress.devcp.DevControlPlane;
 import dev.ghost.ingress.devcp.DevControlPlaneCommand;
 import dev.ghost.ingress.devcp.DevState;
 import dev.ghost.ingress.devcp.DevStateFile;
+import dev.ghost.ingress.proxy.ConnectionLimits;
 import dev.ghost.ingress.workload.SampleWorkload;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -46,7 +48,10 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * is accepted by the real CLI, every {@code GHOST_*} variable is a setting and the node configuration built from the
  * environment alone is valid, published ports match the listen and admin settings (and the unauthenticated cluster
  * ports stay private), fixed addresses are unique and inside the declared subnets, and the dev control plane's state
- * file exists, parses and points its instances at the workloads' fixed IPv6 addresses.
+ * file exists, parses and points its instances at the workloads' fixed IPv6 addresses. Issue 12, item 7: every service
+ * has a health check that probes what it serves (a node's {@code /readyz} on its admin port), nodes wait for healthy
+ * dependencies and have a descriptor limit, and the "observability" profile's Prometheus scrapes every node and its
+ * Grafana shows the dashboard of {@code deploy/}. Structural only: no container engine runs here.
  */
 class ComposeFileTest {
 
@@ -57,7 +62,10 @@ class ComposeFileTest {
 
   private static Dockerfile dockerfile;
   private static Map<String, Object> compose;
+  /** The services built from this repository's Dockerfile. */
   private static Map<String, Service> services;
+  /** Every service by name, as YAML (the observability profile's services run other images). */
+  private static Map<String, Map<String, Object>> allServices;
   private static Network network;
 
   /** What a service runs, with its fixed addresses and its parsed command. */
@@ -108,7 +116,7 @@ class ComposeFileTest {
 
   /** The runtime stage of the Dockerfile as far as the compose file depends on it. */
   record Dockerfile(String buildStage, String runtimeStage, String jarPath, List<String> entrypoint, String user,
-      Set<Integer> exposed) {}
+      Set<Integer> exposed, String healthcheck) {}
 
   @BeforeAll
   static void load() throws Exception {
@@ -117,14 +125,21 @@ class ComposeFileTest {
     compose = yaml.load(Files.readString(COMPOSE));
     network = parseNetwork();
     services = new LinkedHashMap<>();
-    map(compose, "services").forEach((name, value) -> services.put(name, parseService(name, map(value, name))));
+    allServices = new LinkedHashMap<>();
+    map(compose, "services").forEach((name, value) -> {
+      allServices.put(name, map(value, name));
+      if (map(value, name).containsKey("build")) {
+        services.put(name, parseService(name, map(value, name)));
+      }
+    });
   }
 
   // ---------------------------------------------------------------- Dockerfile
 
   @Test
   void dockerfileBuildsTheJarAndRunsItAsAnUnprivilegedUser() {
-    assertThat(dockerfile.buildStage()).as("build stage").matches("(?s).*\\bmvn\\b[^\\n]*\\bpackage\\b.*");
+    assertThat(dockerfile.buildStage()).as("build stage: the Maven wrapper, the repository's Maven version")
+        .matches("(?s).*\\bRUN \\./mvnw\\b[^\\n]*\\bpackage\\b.*").contains("COPY .mvn ");
     assertThat(dockerfile.runtimeStage()).as("runtime stage base").startsWith("FROM eclipse-temurin:");
     assertThat(dockerfile.runtimeStage()).as("runtime image").contains("-jre");
     assertThat(dockerfile.jarPath()).as("jar copied from the build stage's " + JAR_IN_BUILD).isNotNull();
@@ -277,7 +292,8 @@ class ComposeFileTest {
         assertThat(published(s)).as(s.name() + ": workloads are reached through the ingress only").isEmpty();
       }
     }
-    List<Integer> hostPorts = services.values().stream().flatMap(s -> published(s).stream())
+    List<Integer> hostPorts = allServices.keySet().stream().map(ComposeFileTest::addressed)
+        .flatMap(s -> published(s).stream())
         .map(Published::hostPort).filter(p -> p != 0).toList();
     assertThat(hostPorts).as("host ports are distinct").doesNotHaveDuplicates();
   }
@@ -291,7 +307,7 @@ class ComposeFileTest {
     assertThat(network.subnets()).as("one IPv4 and one IPv6 subnet")
         .anyMatch(n -> n.base() instanceof Inet4Address).anyMatch(n -> n.base() instanceof Inet6Address);
     Set<InetAddress> seen = new HashSet<>();
-    for (Service s : services.values()) {
+    for (Service s : allServices.keySet().stream().map(ComposeFileTest::addressed).toList()) {
       for (InetAddress a : List.of(s.ipv4(), s.ipv6())) {
         assertThat(seen.add(a)).as(s.name() + ": " + a.getHostAddress() + " is unique").isTrue();
         Subnet subnet = network.subnets().stream().filter(n -> n.contains(a)).findFirst().orElse(null);
@@ -342,6 +358,210 @@ class ComposeFileTest {
     assertThat(served).as("every workload is a route's backend").containsExactlyInAnyOrderElementsOf(workloads());
   }
 
+  // ---------------------------------------------------------------- health, limits, start order (issue 12, item 7)
+
+  @Test
+  void dockerfileHealthcheckProbesReadinessOnTheDefaultAdminAddressWithCurlFromTheImage() {
+    assertThat(dockerfile.healthcheck()).as("HEALTHCHECK in the runtime stage").isNotNull();
+    Matcher cmd = Pattern.compile("(?s)^(.*?)\\bCMD\\s+(\\[.*])$").matcher(dockerfile.healthcheck());
+    assertThat(cmd.matches()).as("HEALTHCHECK [options] CMD [exec form]: " + dockerfile.healthcheck()).isTrue();
+    List<String> test = new ArrayList<>(List.of("CMD"));
+    new JsonArray(cmd.group(2)).forEach(a -> test.add(String.valueOf(a)));
+    URI probe = curlProbe("Dockerfile", test);
+    HostPort admin = HostPort.parse(Settings.ADMIN_ADDR.defaultValue());
+    assertThat(probe.getPath()).as("HEALTHCHECK probes readiness").isEqualTo("/readyz");
+    assertThat(ip(probe.getHost())).as("HEALTHCHECK host = the default admin host").isEqualTo(ip(admin.host()));
+    assertThat(probe.getPort()).as("HEALTHCHECK port = the default admin port").isEqualTo(admin.port());
+    assertThat(dockerfile.runtimeStage()).as("the runtime stage installs the curl the HEALTHCHECK runs")
+        .containsPattern("apt-get install[^;\\n]*\\bcurl\\b");
+    assertThat(cmd.group(1)).as("HEALTHCHECK options").contains("--start-period=").contains("--timeout=");
+  }
+
+  @Test
+  void everyNodeReportsReadinessOnItsAdminPortAndHasADescriptorLimitAndAStopGrace() {
+    for (Service s : ingress()) {
+      IngressConfig c = nodeConfig(s);
+      URI probe = curlProbe(s.name(), healthcheck(s));
+      HostPort admin = c.admin().listen();
+      assertThat(probe.getPath()).as(s.name() + ": healthcheck probes readiness").isEqualTo("/readyz");
+      assertThat(probe.getPort()).as(s.name() + ": healthcheck port = GHOST_ADMIN_ADDR's").isEqualTo(admin.port());
+      assertThat(ip(probe.getHost()).isLoopbackAddress()).as(s.name() + ": healthcheck from inside: loopback")
+          .isTrue();
+      assertThat(isWildcard(admin.host()) || ip(admin.host()).equals(ip(probe.getHost())))
+          .as(s.name() + ": the admin API listens where the healthcheck probes").isTrue();
+      Map<String, Object> nofile = map(map(s.yaml().get("ulimits"), s.name() + ".ulimits").get("nofile"),
+          s.name() + ".ulimits.nofile");
+      long soft = Long.parseLong(String.valueOf(nofile.get("soft")));
+      long hard = Long.parseLong(String.valueOf(nofile.get("hard")));
+      assertThat(hard).as(s.name() + ": nofile hard >= soft").isGreaterThanOrEqualTo(soft);
+      assertThat(ConnectionLimits.fromOpenFileLimit(soft)).as(s.name() + ": connections the soft nofile allows")
+          .isGreaterThanOrEqualTo(10_000);
+      assertThat(Durations.parse(String.valueOf(s.yaml().get("stop_grace_period"))))
+          .as(s.name() + ": stop_grace_period above GHOST_SHUTDOWN_TIMEOUT (a stop drains before SIGKILL)")
+          .isGreaterThan(c.proxy().shutdownTimeout());
+    }
+  }
+
+  @Test
+  void controlPlaneAndWorkloadsHaveHealthchecksThatProbeWhatTheyServe() {
+    Service cp = controlPlane();
+    DevControlPlane.Options options = DevControlPlaneCommand.parseArgs(cp.subArgs());
+    URI probe = curlProbe(cp.name(), healthcheck(cp));
+    assertThat(probe.getPath()).as("control-plane healthcheck").isEqualTo("/healthz");
+    assertThat(probe.getPort()).as("control-plane healthcheck port = --listen's").isEqualTo(options.port());
+    assertThat(ip(probe.getHost()).isLoopbackAddress()).as("control-plane healthcheck on loopback").isTrue();
+    assertThat(isWildcard(options.host())).as("the control plane listens on loopback too").isTrue();
+    Pattern tcp = Pattern.compile("/dev/tcp/([^/\\s]+)/(\\d+)");
+    for (Service w : workloads()) {
+      Matcher m = tcp.matcher(String.join(" ", healthcheck(w)));
+      assertThat(m.find()).as(w.name() + ": a TCP connect check (the workload expects PROXY v2 first)").isTrue();
+      int port = Integer.parseInt(m.group(2));
+      assertThat(ip(m.group(1)).isLoopbackAddress()).as(w.name() + ": healthcheck on loopback").isTrue();
+      assertThat(SampleWorkload.parseArgs(w.subArgs()).listen()).as(w.name() + ": listens where it is probed")
+          .anyMatch(hp -> hp.port() == port && isWildcard(hp.host()));
+    }
+  }
+
+  @Test
+  void servicesStartOnceWhatTheyDependOnIsHealthyAndCoreServicesNeedNoProfile() {
+    for (Service s : ingress()) {
+      Map<String, Object> deps = map(s.yaml().get("depends_on"), s.name() + ".depends_on (long form)");
+      Set<String> expected = new TreeSet<>(workloads().stream().map(Service::name).toList());
+      expected.add(controlPlane().name());
+      assertThat(deps.keySet()).as(s.name() + ": waits for the control plane and the workloads")
+          .containsExactlyInAnyOrderElementsOf(expected);
+      deps.forEach((dep, how) -> assertThat(map(how, s.name() + ".depends_on." + dep).get("condition"))
+          .as(s.name() + " -> " + dep).isEqualTo("service_healthy"));
+    }
+    allServices.forEach((name, yaml) -> {
+      Object deps = yaml.get("depends_on");
+      if (deps == null) {
+        return;
+      }
+      map(deps, name + ".depends_on (long form)").forEach((dep, how) -> {
+        assertThat(allServices).as(name + " -> " + dep + ": a service").containsKey(dep);
+        Object condition = map(how, name + ".depends_on." + dep).get("condition");
+        if ("service_healthy".equals(condition)) {
+          assertThat(allServices.get(dep)).as(name + " waits for " + dep + " to be healthy: it has a healthcheck")
+              .containsKey("healthcheck");
+        }
+        if (!yaml.containsKey("profiles")) {
+          assertThat(allServices.get(dep)).as(name + " (no profile) must not need " + dep + " of a profile")
+              .doesNotContainKey("profiles");
+        }
+      });
+    });
+  }
+
+  @Test
+  void observabilityProfileScrapesEveryNodeAndShowsTheDashboard() throws Exception {
+    Map<String, Service> profile = new TreeMap<>();
+    allServices.forEach((name, yaml) -> {
+      if (yaml.containsKey("profiles")) {
+        assertThat(strings(yaml.get("profiles"), name + ".profiles")).as(name + ": profiles")
+            .containsExactly("observability");
+        profile.put(name, addressed(name));
+      }
+    });
+    assertThat(profile.keySet()).as("observability profile").containsExactly("grafana", "prometheus");
+    Service prometheus = profile.get("prometheus");
+    Service grafana = profile.get("grafana");
+    assertThat(String.valueOf(prometheus.yaml().get("image"))).matches("prom/prometheus:v[0-9.]+");
+    assertThat(String.valueOf(grafana.yaml().get("image"))).matches("grafana/grafana:[0-9.]+");
+
+    // Prometheus: the image's default config path, from deploy/prometheus; scrapes every node's admin port
+    Path promDir = mountedFrom(prometheus, "/etc/prometheus");
+    assertThat(ROOT.relativize(promDir).toString()).isEqualTo("deploy/prometheus");
+    Map<String, Object> config = yaml(promDir.resolve("prometheus.yml"));
+    for (String rules : strings(config.get("rule_files"), "rule_files")) {
+      assertThat(promDir.resolve(rules)).as("rule file " + rules).isRegularFile();
+    }
+    List<?> jobs = list(config.get("scrape_configs"), "scrape_configs");
+    assertThat(jobs).as("one scrape job").hasSize(1);
+    Map<String, Object> job = map(jobs.get(0), "scrape_configs[0]");
+    Map<String, String> targets = new TreeMap<>();
+    for (Object o : list(job.get("static_configs"), "static_configs")) {
+      Map<String, Object> sc = map(o, "static_configs[]");
+      Object instance = sc.get("labels") == null ? null : map(sc.get("labels"), "labels").get("instance");
+      for (String t : strings(sc.get("targets"), "targets")) {
+        HostPort hp = HostPort.parse(t);
+        targets.put(canonical(hp.host()) + ":" + hp.port(), String.valueOf(instance));
+      }
+    }
+    Map<String, String> expected = new TreeMap<>();
+    for (Service s : ingress()) {
+      // an IP literal: the admin API refuses other Host names (DNS rebinding), and Prometheus sends the target
+      expected.put(s.ipv4().getHostAddress() + ":" + nodeConfig(s).admin().listen().port(),
+          nodeConfig(s).nodeId());
+    }
+    assertThat(targets).as("scrape targets (fixed address:admin port -> instance = node id)").isEqualTo(expected);
+    String alerts = Files.readString(promDir.resolve("alerts.yml"));
+    Matcher jobSelector = Pattern.compile("job=\"([^\"]*)\"").matcher(alerts);
+    Set<String> selected = new TreeSet<>();
+    while (jobSelector.find()) {
+      selected.add(jobSelector.group(1));
+    }
+    assertThat(selected).as("alerts.yml selects the scrape job").containsExactly(String.valueOf(job.get("job_name")));
+
+    // Grafana: Prometheus as the default data source, the dashboard where the provider reads it
+    Map<String, Object> datasources = yaml(only(mountedFrom(grafana, "/etc/grafana/provisioning/datasources")));
+    Map<String, Object> ds = map(list(datasources.get("datasources"), "datasources").get(0), "datasources[0]");
+    assertThat(ds).containsEntry("type", "prometheus").containsEntry("isDefault", true);
+    URI url = URI.create(String.valueOf(ds.get("url")));
+    assertThat(url.getHost()).as("data source = the prometheus service").isEqualTo("prometheus");
+    assertThat(url.getPort()).isEqualTo(published(prometheus).get(0).containerPort());
+    Map<String, Object> providers = yaml(only(mountedFrom(grafana, "/etc/grafana/provisioning/dashboards")));
+    String path = String.valueOf(map(map(list(providers.get("providers"), "providers").get(0), "providers[0]")
+        .get("options"), "options").get("path"));
+    Path dashboard = mountedFrom(grafana, path + "/ghost-ingress.json");
+    assertThat(ROOT.relativize(dashboard).toString()).isEqualTo("deploy/grafana/ghost-ingress.json");
+    assertThat(new JsonObject(Files.readString(dashboard)).getString("uid")).isNotBlank();
+    Map<String, Object> genv = map(grafana.yaml().get("environment"), "grafana.environment");
+    assertThat(genv.get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH")).as("home dashboard")
+        .isEqualTo(path + "/ghost-ingress.json");
+  }
+
+  /** The healthcheck's {@code test} of a service, in exec form ({@code CMD} first). */
+  private static List<String> healthcheck(Service s) {
+    Map<String, Object> h = map(s.yaml().get("healthcheck"), s.name() + ".healthcheck");
+    List<String> test = strings(h.get("test"), s.name() + ".healthcheck.test");
+    assertThat(test.get(0)).as(s.name() + ": healthcheck test in exec form").isEqualTo("CMD");
+    assertThat(h).as(s.name() + ": healthcheck timing").containsKeys("interval", "timeout", "retries");
+    return test;
+  }
+
+  /** The URL a {@code curl} healthcheck requests; curl must fail on HTTP errors ({@code -f}). */
+  private static URI curlProbe(String who, List<String> test) {
+    assertThat(test.get(1)).as(who + ": healthcheck runs curl").isEqualTo("curl");
+    assertThat(test.subList(2, test.size())).as(who + ": curl -f (an HTTP error fails the check)")
+        .anyMatch(a -> a.matches("-[a-zA-Z]*f[a-zA-Z]*") || a.equals("--fail"));
+    return URI.create(test.get(test.size() - 1));
+  }
+
+  /** The host path (file or directory) that {@code s} mounts at {@code target}. */
+  private static Path mountedFrom(Service s, String target) {
+    String source = mounts(s).entrySet().stream().filter(m -> m.getValue().equals(target)).map(Map.Entry::getKey)
+        .findFirst().orElse(null);
+    assertThat(source).as(s.name() + ": mounts a repository path at " + target).isNotNull().matches("\\./.*");
+    Path p = ROOT.resolve(source).normalize();
+    assertThat(p).as(s.name() + ": " + source).exists();
+    return p;
+  }
+
+  /** The one file of a directory. */
+  private static Path only(Path dir) throws Exception {
+    try (var files = Files.list(dir)) {
+      List<Path> all = files.toList();
+      assertThat(all).as(dir + ": one file").hasSize(1);
+      return all.get(0);
+    }
+  }
+
+  private static Map<String, Object> yaml(Path file) throws Exception {
+    Object doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(Files.readString(file));
+    return map(doc, file.toString());
+  }
+
   // ---------------------------------------------------------------- parsing helpers
 
   private static Dockerfile parseDockerfile(String text) {
@@ -377,6 +597,7 @@ class ComposeFileTest {
     String jar = null;
     List<String> entrypoint = null;
     String user = null;
+    String healthcheck = null;
     Set<Integer> exposed = new TreeSet<>();
     Pattern copy = Pattern.compile("(?i)^COPY\\s+--from=(\\S+)\\s+(\\S+)\\s+(\\S+)$");
     for (String i : runtime) {
@@ -385,6 +606,8 @@ class ComposeFileTest {
         jar = m.group(3);
       } else if (i.regionMatches(true, 0, "ENTRYPOINT ", 0, 11)) {
         entrypoint = new JsonArray(i.substring(11).strip()).stream().map(String::valueOf).toList();
+      } else if (i.regionMatches(true, 0, "HEALTHCHECK ", 0, 12)) {
+        healthcheck = i.substring(12).strip();
       } else if (i.regionMatches(true, 0, "USER ", 0, 5)) {
         user = i.substring(5).strip();
       } else if (i.regionMatches(true, 0, "EXPOSE ", 0, 7)) {
@@ -394,7 +617,7 @@ class ComposeFileTest {
       }
     }
     return new Dockerfile(String.join("\n", stages.get(0)), String.join("\n", runtime), jar, entrypoint, user,
-        exposed);
+        exposed, healthcheck);
   }
 
   private static Network parseNetwork() {
@@ -433,6 +656,20 @@ class ComposeFileTest {
     Map<String, Object> on = map(nets.get(network.name()), name + ".networks." + network.name());
     assertThat(on).as(name + ": fixed addresses").containsKeys("ipv4_address", "ipv6_address");
     return new Service(name, yaml, argv, cli, env, ip(String.valueOf(on.get("ipv4_address"))),
+        ip(String.valueOf(on.get("ipv6_address"))));
+  }
+
+  /** A service of any image with its fixed addresses (no command: {@code argv} empty, {@code cli} null). */
+  private static Service addressed(String name) {
+    Service built = services.get(name);
+    if (built != null) {
+      return built;
+    }
+    Map<String, Object> yaml = allServices.get(name);
+    Map<String, Object> nets = map(yaml.get("networks"), name + ".networks");
+    Map<String, Object> on = map(nets.get(network.name()), name + ".networks." + network.name());
+    assertThat(on).as(name + ": fixed addresses").containsKeys("ipv4_address", "ipv6_address");
+    return new Service(name, yaml, List.of(), null, Map.of(), ip(String.valueOf(on.get("ipv4_address"))),
         ip(String.valueOf(on.get("ipv6_address"))));
   }
 

@@ -105,7 +105,7 @@ class ActiveHealthCheckIT {
         .as("probe-down backend was never dialled").isEqualTo(failuresBefore);
     assertThat(Probe.counter(node, MetricNames.UPSTREAM_PANIC)).isZero();
 
-    // behaviour doc, Draining: a failed probe leaves open connections untouched
+    // docs/behaviour.md, Draining: a failed probe leaves open connections untouched
     assertThat(Probe.counter(node, MetricNames.DRAINS)).isZero();
     assertThat(echo(established, "still relaying")).isEqualTo("still relaying");
 

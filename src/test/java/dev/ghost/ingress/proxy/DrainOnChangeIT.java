@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The drain table of the behaviour doc for route-table changes: a connection whose backend is no longer its route's
+ * The drain table of docs/behaviour.md for route-table changes: a connection whose backend is no longer its route's
  * target keeps running until the drain timeout and is then closed and counted as drain_deadline; a swap that keeps
  * its route and backend leaves it untouched; drain_timeout 0 means no deadline.
  */

@@ -8,6 +8,7 @@ import dev.ghost.ingress.testing.RecordingTcpBackend;
 import dev.ghost.ingress.testing.TestNode;
 import dev.ghost.ingress.testing.TestNode.RouteJson;
 import dev.ghost.ingress.testing.TestTls;
+import dev.ghost.ingress.testing.Await;
 import dev.ghost.ingress.testing.Wire;
 import io.vertx.core.Vertx;
 import java.net.Socket;
@@ -113,8 +114,8 @@ class HelloLimitsIT {
       Wire.send(s, hello);
       Wire.assertResetSilently(s);
     }
-    Wire.await("sniff{outcome=too_large} counted", () -> sniff(strict, "too_large") == tooLarge + 1);
-    Wire.await("closed{reason=hello_too_large} counted", () -> strict.node().services().metrics()
+    Await.until("sniff{outcome=too_large} counted", () -> sniff(strict, "too_large") == tooLarge + 1);
+    Await.until("closed{reason=hello_too_large} counted", () -> strict.node().services().metrics()
         .count(MetricNames.CONNECTIONS_CLOSED, "reason", "hello_too_large", "route", "none") >= 1);
     assertThat(myapp.accepted()).as("no backend was dialled").isEqualTo(myappBefore);
   }
@@ -158,7 +159,7 @@ class HelloLimitsIT {
           (java.net.InetSocketAddress) s.getRemoteSocketAddress());
       Wire.send(s, hello);
       s.shutdownOutput();
-      Wire.await("the backend got the header, the hello and the FIN", () -> proxied.accepted() > index
+      Await.until("the backend got the header, the hello and the FIN", () -> proxied.accepted() > index
           && proxied.connection(index).ended());
     }
     assertThat(header).hasSize(52);
@@ -175,7 +176,7 @@ class HelloLimitsIT {
       Wire.send(s, hello);
       Wire.assertClosedSilentlyWithFin(s);
     }
-    Wire.await("sniff{outcome=malformed} counted", () -> sniff(strict, "malformed") == malformed + 1);
+    Await.until("sniff{outcome=malformed} counted", () -> sniff(strict, "malformed") == malformed + 1);
     assertThat(sole.accepted()).as("no fallback to the sole route").isEqualTo(soleBefore);
   }
 
@@ -185,7 +186,7 @@ class HelloLimitsIT {
     try (Socket s = Wire.connect("::1", node.port("::1", routePort))) {
       Wire.send(s, hello);
       s.shutdownOutput();
-      Wire.await("the backend got the hello and the FIN", Duration.ofSeconds(5),
+      Await.until("the backend got the hello and the FIN", Duration.ofSeconds(5),
           () -> to.accepted() > index && to.connection(index).ended());
     }
     assertThat(to.connection(index).bytes()).isEqualTo(hello);

@@ -34,10 +34,19 @@ class ListenerPlanTest {
         v4.stream().map(HostPort::parse).toList(), map);
   }
 
+  /** The plan for native epoll's IPv6-only sockets, the default transport. */
+  private static java.util.Set<Binding> desired(IngressConfig.Listen listen, RouteTable table) {
+    return ListenerPlan.desired(listen, table, ListenerPlan.Ipv6Sockets.V6_ONLY);
+  }
+
+  private static ListenerPlan.Plan plan(IngressConfig.Listen listen, RouteTable table) {
+    return ListenerPlan.plan(listen, table, ListenerPlan.Ipv6Sockets.V6_ONLY);
+  }
+
   @Test
   void everyHostListensOnEveryRoutePortAndItsOwnPortThroughThePortMap() {
     RouteTable t = table(List.of(), List.of(tls("a", "a.example.com", 443, null), raw("db", 5432, null)));
-    var plan = ListenerPlan.desired(listen(List.of("[::1]:443"), List.of("127.0.0.1:8443"), Map.of(443, 0)), t);
+    var plan = desired(listen(List.of("[::1]:443"), List.of("127.0.0.1:8443"), Map.of(443, 0)), t);
     assertThat(plan).containsExactlyInAnyOrder(
         new Binding("::1", 443, 0), new Binding("::1", 5432, 5432), new Binding("::1", 8443, 8443),
         new Binding("127.0.0.1", 443, 0), new Binding("127.0.0.1", 5432, 5432),
@@ -46,7 +55,7 @@ class ListenerPlanTest {
 
   @Test
   void listenPortsAreBoundEvenWithoutRoutes() {
-    var plan = ListenerPlan.desired(listen(List.of("[::]:443"), List.of(), Map.of()), table(List.of(), List.of()));
+    var plan = desired(listen(List.of("[::]:443"), List.of(), Map.of()), table(List.of(), List.of()));
     assertThat(plan).containsExactly(new Binding("::", 443, 443));
   }
 
@@ -54,7 +63,7 @@ class ListenerPlanTest {
   void specificIpv4ListenersBindEachEnvAddressOnThatEnvsPortsOnly() {
     RouteTable t = table(List.of(new EnvSpec("a", "127.0.0.2"), new EnvSpec("b", null)),
         List.of(tls("a1", "a.example.com", 443, "a"), raw("a-db", 5432, "a"), tls("b1", "b.example.com", 443, "b")));
-    var plan = ListenerPlan.desired(listen(List.of("[::1]:443"), List.of("127.0.0.1:443"), Map.of()), t);
+    var plan = desired(listen(List.of("[::1]:443"), List.of("127.0.0.1:443"), Map.of()), t);
     assertThat(plan).contains(new Binding("127.0.0.2", 443, 443), new Binding("127.0.0.2", 5432, 5432));
     assertThat(plan).filteredOn(b -> b.host().equals("127.0.0.2")).hasSize(2);
   }
@@ -62,20 +71,27 @@ class ListenerPlanTest {
   @Test
   void wildcardIpv4ChecksOwnershipPerConnectionInsteadOfBindingEnvAddresses() {
     RouteTable t = table(List.of(new EnvSpec("a", "127.0.0.2")), List.of(tls("a1", "a.example.com", 443, "a")));
-    var plan = ListenerPlan.desired(listen(List.of("[::1]:443"), List.of("0.0.0.0:443"), Map.of()), t);
+    var plan = desired(listen(List.of("[::1]:443"), List.of("0.0.0.0:443"), Map.of()), t);
     assertThat(plan).noneMatch(b -> b.host().equals("127.0.0.2"));
   }
 
   @Test
-  void dualStackWildcardTakesOverTheIpv4Wildcard() {
+  void aDualStackWildcardTakesOverTheIpv4Wildcard() {
     var plan = ListenerPlan.desired(listen(List.of("[::]:443"), List.of("0.0.0.0:443"), Map.of()),
-        table(List.of(), List.of()));
+        table(List.of(), List.of()), ListenerPlan.Ipv6Sockets.DUAL_STACK);
     assertThat(plan).containsExactly(new Binding("::", 443, 443));
   }
 
   @Test
+  void anIpv6OnlyWildcardLeavesTheIpv4WildcardItsOwnSocket() {
+    // IPv4 clients of [::]:443 + 0.0.0.0:443 on native epoll reach only the IPv4 socket: it must be bound
+    var plan = desired(listen(List.of("[::]:443"), List.of("0.0.0.0:443"), Map.of()), table(List.of(), List.of()));
+    assertThat(plan).containsExactlyInAnyOrder(new Binding("::", 443, 443), new Binding("0.0.0.0", 443, 443));
+  }
+
+  @Test
   void ephemeralWildcardsDoNotClashAndBothListen() {
-    var plan = ListenerPlan.desired(listen(List.of("[::]:443"), List.of("0.0.0.0:443"), Map.of(443, 0)),
+    var plan = desired(listen(List.of("[::]:443"), List.of("0.0.0.0:443"), Map.of(443, 0)),
         table(List.of(), List.of()));
     assertThat(plan).containsExactlyInAnyOrder(new Binding("::", 443, 0), new Binding("0.0.0.0", 443, 0));
   }
@@ -83,7 +99,7 @@ class ListenerPlanTest {
   @Test
   void twoRoutePortsMappedToOneFixedBindPortKeepTheLowestAndReportTheOther() {
     RouteTable t = table(List.of(), List.of(tls("a", "a.example.com", 8443, null)));
-    var plan = ListenerPlan.plan(listen(List.of("[::1]:18443"), List.of(), Map.of(8443, 18443)), t);
+    var plan = plan(listen(List.of("[::1]:18443"), List.of(), Map.of(8443, 18443)), t);
     assertThat(plan.bindings()).containsExactly(new Binding("::1", 8443, 18443));
     assertThat(plan.clashes()).containsOnlyKeys(new Binding("::1", 18443, 18443));
     assertThat(plan.clashes().values()).containsExactly("bind port 18443 already serves route port 8443");

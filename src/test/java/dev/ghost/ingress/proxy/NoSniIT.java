@@ -10,6 +10,7 @@ import dev.ghost.ingress.testing.RecordingTcpBackend;
 import dev.ghost.ingress.testing.TestNode;
 import dev.ghost.ingress.testing.TestNode.RouteJson;
 import dev.ghost.ingress.testing.TestTls;
+import dev.ghost.ingress.testing.Await;
 import dev.ghost.ingress.testing.Wire;
 import io.vertx.core.Vertx;
 import java.net.Socket;
@@ -88,7 +89,7 @@ class NoSniIT {
       Wire.send(s, hello);
       Wire.assertClosedSilentlyWithFin(s);
     }
-    Wire.await("closed{reason=no_sni} counted", () -> closed("no_sni") == before + 1);
+    Await.until("closed{reason=no_sni} counted", () -> closed("no_sni") == before + 1);
     assertThat(other.accepted()).as("no backend was dialled").isEqualTo(accepted);
   }
 
@@ -106,10 +107,10 @@ class NoSniIT {
     int index = raw.accepted();
     try (Socket s = Wire.connect("::1", node.port("::1", SOLE_RECORDING))) {
       Wire.send(s, hello);
-      Wire.await("the sole route's backend got the hello", () -> raw.accepted() > index
+      Await.until("the sole route's backend got the hello", () -> raw.accepted() > index
           && raw.connection(index).size() >= hello.length);
       s.shutdownOutput();
-      Wire.await("the client's FIN was forwarded", () -> raw.connection(index).ended());
+      Await.until("the client's FIN was forwarded", () -> raw.connection(index).ended());
     }
     assertThat(raw.connection(index).bytes()).isEqualTo(hello);
   }
@@ -123,7 +124,7 @@ class NoSniIT {
       Wire.send(s, hello);
       Wire.assertClosedSilentlyWithFin(s);
     }
-    Wire.await("closed{reason=no_sni} counted", () -> closed("no_sni") == before + 1);
+    Await.until("closed{reason=no_sni} counted", () -> closed("no_sni") == before + 1);
     assertThat(other.accepted()).as("no backend was dialled").isEqualTo(accepted);
   }
 
@@ -133,10 +134,10 @@ class NoSniIT {
     int index = other.accepted();
     try (Socket s = Wire.connect("::1", node.port("::1", SHARED))) {
       Wire.send(s, hello);
-      Wire.await("other's backend got the hello", () -> other.accepted() > index
+      Await.until("other's backend got the hello", () -> other.accepted() > index
           && other.connection(index).size() >= hello.length);
       s.shutdownOutput();
-      Wire.await("the client's FIN was forwarded", () -> other.connection(index).ended());
+      Await.until("the client's FIN was forwarded", () -> other.connection(index).ended());
     }
     assertThat(other.connection(index).bytes()).isEqualTo(hello);
   }

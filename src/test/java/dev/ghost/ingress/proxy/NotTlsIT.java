@@ -8,6 +8,7 @@ import dev.ghost.ingress.testing.RecordingTcpBackend;
 import dev.ghost.ingress.testing.TestNode;
 import dev.ghost.ingress.testing.TestNode.RouteJson;
 import dev.ghost.ingress.testing.TestTls;
+import dev.ghost.ingress.testing.Await;
 import dev.ghost.ingress.testing.Wire;
 import io.vertx.core.Vertx;
 import java.net.Socket;
@@ -70,7 +71,7 @@ class NotTlsIT {
       Wire.send(s, REQUEST);
       Wire.assertClosedSilentlyWithFin(s);
     }
-    Wire.await("closed{reason=not_tls} counted", () -> closed("not_tls") == closedBefore + 1);
+    Await.until("closed{reason=not_tls} counted", () -> closed("not_tls") == closedBefore + 1);
     assertThat(sniff("not_tls")).isEqualTo(before + 1);
     assertThat(shared.accepted()).as("no backend was dialled").isZero();
   }
@@ -122,11 +123,11 @@ class NotTlsIT {
     int index = allowing.accepted();
     try (Socket s = Wire.connect("::1", node.port("::1", SOLE_ALLOWING))) {
       Wire.send(s, REQUEST);
-      Wire.await("the backend got the request", () -> allowing.accepted() > index
+      Await.until("the backend got the request", () -> allowing.accepted() > index
           && allowing.connection(index).size() >= REQUEST.length);
       Wire.send(s, more);
       s.shutdownOutput();
-      Wire.await("the client's FIN was forwarded", () -> allowing.connection(index).ended());
+      Await.until("the client's FIN was forwarded", () -> allowing.connection(index).ended());
     }
     assertThat(allowing.connection(index).bytes()).isEqualTo(ClientHellos.concat(REQUEST, more));
   }
@@ -139,7 +140,7 @@ class NotTlsIT {
     try (Socket s = Wire.connect("::1", node.port("::1", SOLE_ALLOWING))) {
       Wire.send(s, hello);
       s.shutdownOutput();
-      Wire.await("the backend got the hello and the FIN", () -> allowing.accepted() > index
+      Await.until("the backend got the hello and the FIN", () -> allowing.accepted() > index
           && allowing.connection(index).ended());
     }
     assertThat(allowing.connection(index).bytes()).isEqualTo(hello);

@@ -10,6 +10,7 @@ import dev.ghost.ingress.testing.RecordingTcpBackend;
 import dev.ghost.ingress.testing.TestNode;
 import dev.ghost.ingress.testing.TestNode.RouteJson;
 import dev.ghost.ingress.testing.TestTls;
+import dev.ghost.ingress.testing.Await;
 import dev.ghost.ingress.testing.Wire;
 import io.vertx.core.Vertx;
 import java.net.Socket;
@@ -95,7 +96,7 @@ class RouteIsolationIT {
       Wire.send(s, hello);
       Wire.assertClosedSilentlyWithFin(s);
     }
-    Wire.await("closed{reason=no_route} counted", () -> noRoute() == before + 1);
+    Await.until("closed{reason=no_route} counted", () -> noRoute() == before + 1);
   }
 
   @Test
@@ -107,7 +108,7 @@ class RouteIsolationIT {
       Wire.send(s, hello);
       Wire.assertClosedSilentlyWithFin(s);
     }
-    Wire.await("closed{reason=no_route} counted", () -> noRoute() == before + 1);
+    Await.until("closed{reason=no_route} counted", () -> noRoute() == before + 1);
   }
 
   @Test
@@ -127,7 +128,7 @@ class RouteIsolationIT {
       Wire.send(s, hello);
       Wire.assertClosedSilentlyWithFin(s);
     }
-    Wire.await("closed{reason=tenant_mismatch} counted", () -> closed("tenant_mismatch") == before + 1);
+    Await.until("closed{reason=tenant_mismatch} counted", () -> closed("tenant_mismatch") == before + 1);
   }
 
   @Test
@@ -151,7 +152,7 @@ class RouteIsolationIT {
         Wire.assertClosedSilentlyWithFin(s);
       }
     }
-    Wire.await("closed{reason=unowned_address} counted", () -> closed("unowned_address") == before + attempts);
+    Await.until("closed{reason=unowned_address} counted", () -> closed("unowned_address") == before + attempts);
   }
 
   @Test
@@ -181,7 +182,7 @@ class RouteIsolationIT {
     try (Socket s = Wire.connect("::1", node.port("::1", 443))) {
       Wire.send(s, hello);
       s.shutdownOutput();
-      Wire.await("the IDN route's backend got the hello", () -> idn.accepted() > index && idn.connection(index).ended());
+      Await.until("the IDN route's backend got the hello", () -> idn.accepted() > index && idn.connection(index).ended());
     }
     assertThat(idn.connection(index).bytes()).isEqualTo(hello);
   }

@@ -7,6 +7,7 @@ import dev.ghost.ingress.testing.RecordingTcpBackend;
 import dev.ghost.ingress.testing.TestNode;
 import dev.ghost.ingress.testing.TestNode.RouteJson;
 import dev.ghost.ingress.testing.TestTls;
+import dev.ghost.ingress.testing.Await;
 import dev.ghost.ingress.testing.Wire;
 import io.vertx.core.Vertx;
 import java.net.Socket;
@@ -68,8 +69,8 @@ class SilentClientIT {
       // The timer starts at accept, a little before our read starts: allow some slack below, more above.
       assertThat(e.afterMillis()).isBetween(SNIFF_TIMEOUT.toMillis() - 100, SNIFF_TIMEOUT.toMillis() + 1500);
     }
-    Wire.await("sniff{outcome=timeout} counted", () -> sniff("timeout") == timeouts + 1);
-    Wire.await("closed{reason=sniff_timeout} counted", () -> closed("sniff_timeout") == closed + 1);
+    Await.until("sniff{outcome=timeout} counted", () -> sniff("timeout") == timeouts + 1);
+    Await.until("closed{reason=sniff_timeout} counted", () -> closed("sniff_timeout") == closed + 1);
     assertThat(backend.accepted()).as("connections the backend saw").isZero();
   }
 

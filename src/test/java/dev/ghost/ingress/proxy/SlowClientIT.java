@@ -9,6 +9,7 @@ import dev.ghost.ingress.testing.RecordingTcpBackend;
 import dev.ghost.ingress.testing.TestNode;
 import dev.ghost.ingress.testing.TestNode.RouteJson;
 import dev.ghost.ingress.testing.TestTls;
+import dev.ghost.ingress.testing.Await;
 import dev.ghost.ingress.testing.Wire;
 import io.vertx.core.Vertx;
 import java.io.FilterOutputStream;
@@ -156,7 +157,7 @@ class SlowClientIT {
       Thread.sleep(SEGMENT_GAP_MILLIS);
       Wire.send(s, Arrays.copyOfRange(hello, b, hello.length));
       s.shutdownOutput();
-      Wire.await("other's backend got the hello and the FIN",
+      Await.until("other's backend got the hello and the FIN",
           () -> other.accepted() > index && other.connection(index).ended());
     }
     assertThat(other.connection(index).bytes()).isEqualTo(hello);
@@ -174,7 +175,7 @@ class SlowClientIT {
       }
       Wire.send(s, early);
       s.shutdownOutput();
-      Wire.await("other's backend got everything and the FIN",
+      Await.until("other's backend got everything and the FIN",
           () -> other.accepted() > index && other.connection(index).ended());
     }
     assertThat(other.connection(index).bytes()).isEqualTo(ClientHellos.concat(hello, early));
@@ -193,7 +194,7 @@ class SlowClientIT {
       assertThat(e.end()).isNotEqualTo(Wire.End.NONE);
       assertThat(e.afterMillis()).isBetween(SNIFF_TIMEOUT.toMillis() - 150, SNIFF_TIMEOUT.toMillis() + 1500);
     }
-    Wire.await("sniff{outcome=timeout} counted", () -> sniff("timeout") == timeouts + 1);
+    Await.until("sniff{outcome=timeout} counted", () -> sniff("timeout") == timeouts + 1);
     assertThat(other.accepted()).isEqualTo(otherBefore);
     assertThat(myapp.accepted()).isEqualTo(myappBefore);
   }
@@ -206,13 +207,13 @@ class SlowClientIT {
     long start = System.nanoTime();
     try (Socket s = Wire.connect("::1", node.port("::1", SOLE))) {
       Wire.send(s, partial);
-      Wire.await("the sole route's backend got the partial hello", Duration.ofSeconds(5),
+      Await.until("the sole route's backend got the partial hello", Duration.ofSeconds(5),
           () -> sole.accepted() > index && sole.connection(index).size() >= partial.length);
       long routedAfter = (System.nanoTime() - start) / 1_000_000;
       assertThat(routedAfter).as("routed at the timeout, not before").isGreaterThanOrEqualTo(
           SNIFF_TIMEOUT.toMillis() - 100);
       s.shutdownOutput();
-      Wire.await("the client's FIN was forwarded", () -> sole.connection(index).ended());
+      Await.until("the client's FIN was forwarded", () -> sole.connection(index).ended());
     }
     assertThat(sole.connection(index).bytes()).isEqualTo(partial);
   }
@@ -239,7 +240,7 @@ class SlowClientIT {
     try (Socket s = Wire.connect("::1", node.port("::1", SOLE))) {
       Wire.send(s, partial);
       s.shutdownOutput();
-      Wire.await("the sole route's backend got the bytes and the FIN", () -> sole.accepted() > index
+      Await.until("the sole route's backend got the bytes and the FIN", () -> sole.accepted() > index
           && sole.connection(index).ended());
     }
     assertThat(sole.connection(index).bytes()).isEqualTo(partial);
@@ -260,7 +261,7 @@ class SlowClientIT {
         Wire.send(sockets[i], Arrays.copyOfRange(hello, 10, hello.length));
         sockets[i].shutdownOutput();
       }
-      Wire.await("every slow client reached myapp with its FIN", () -> myapp.accepted() == first + n
+      Await.until("every slow client reached myapp with its FIN", () -> myapp.accepted() == first + n
           && java.util.stream.IntStream.range(first, first + n).allMatch(i -> myapp.connection(i).ended()));
     } finally {
       for (Socket s : sockets) {

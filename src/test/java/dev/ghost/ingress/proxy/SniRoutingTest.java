@@ -13,7 +13,7 @@ import dev.ghost.ingress.sni.SniResult;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The SNI routing rules of the behaviour doc, decision by decision. */
+/** The SNI routing rules of docs/behaviour.md, decision by decision. */
 class SniRoutingTest {
 
   private static RouteSpec tls(String id, String host, int port, String env, boolean allowNonTls) {

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Eligibility is the control plane's readiness AND the node's probe (behaviour doc, Backends and health): when the
+ * Eligibility is the control plane's readiness AND the node's probe (docs/behaviour.md, Backends and health): when the
  * control plane takes a backend's only instance out of ready, the backend keeps listening and would pass every
  * probe, yet it gets no new connection and is no longer probed, while a witness backend of a static route is
  * probed on; ready again, it serves again.

@@ -26,6 +26,10 @@ public final class Await {
     until(what, DEFAULT, condition, () -> "");
   }
 
+  public static void until(String what, Duration timeout, BooleanSupplier condition) {
+    until(what, timeout, condition, () -> "");
+  }
+
   public static void until(String what, BooleanSupplier condition, Supplier<String> state) {
     until(what, DEFAULT, condition, state);
   }

@@ -86,7 +86,7 @@ public final class TestNode implements AutoCloseable {
         .gauges().stream().mapToDouble(io.micrometer.core.instrument.Gauge::value).sum()
         + registry.find(dev.ghost.ingress.observe.MetricNames.ROUTE_CONNECTIONS_ACTIVE)
         .gauges().stream().mapToDouble(io.micrometer.core.instrument.Gauge::value).sum();
-    Wire.await("no open connections (active gauges sum to 0)", timeout, () -> open.getAsDouble() == 0);
+    Await.until("no open connections (active gauges sum to 0)", timeout, () -> open.getAsDouble() == 0);
   }
 
   @Override

@@ -1,7 +1,6 @@
 package dev.ghost.ingress.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,7 +10,6 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.function.BooleanSupplier;
 
 /** Raw-socket helpers: connect, write in pieces, tell a FIN from a reset, and poll to a deadline (never sleep). */
 public final class Wire {
@@ -83,28 +81,6 @@ public final class Wire {
     assertThat(e.end()).as("how the connection ended").isEqualTo(End.RST);
   }
 
-  /** Polls {@code condition} every few milliseconds until it holds or {@code timeout} passes. */
-  public static void await(String what, Duration timeout, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("timed out after " + timeout.toMillis() + " ms waiting for: " + what);
-      }
-      Thread.onSpinWait();
-      try {
-        Thread.sleep(5); // polling interval, not a wait for an outcome
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        fail("interrupted waiting for: " + what);
-      }
-    }
-  }
-
-  /** Polls with the default deadline of 5 s. */
-  public static void await(String what, BooleanSupplier condition) {
-    await(what, Duration.ofSeconds(5), condition);
-  }
-
   private static long elapsedMillis(long start) {
     return (System.nanoTime() - start) / 1_000_000;
   }
@@ -123,6 +99,6 @@ public final class Wire {
 
   /** Waits until a TCP connect to {@code host:port} is refused: its listening socket is closed. */
   public static void awaitRefused(String host, int port) {
-    await("a new connection to " + host + " port " + port + " refused", () -> refused(host, port));
+    Await.until("a new connection to " + host + " port " + port + " refused", () -> refused(host, port));
   }
 }
