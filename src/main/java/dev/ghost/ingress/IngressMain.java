@@ -1,6 +1,7 @@
 package dev.ghost.ingress;
 
 import dev.ghost.ingress.admin.AdminCli;
+import dev.ghost.ingress.admin.AdminCommand;
 import dev.ghost.ingress.config.CommandLine;
 import dev.ghost.ingress.config.ConfigException;
 import dev.ghost.ingress.config.ConfigLoader;
@@ -39,15 +40,25 @@ public final class IngressMain {
   /** Exit code when a valid configuration cannot start (e.g. a configured address cannot be bound). */
   static final int EXIT_START_FAILED = 1;
 
-  /** A subcommand: its name, its usage lines (for both help texts) and what runs it. */
-  private record Sub(String name, String usage, Function<List<String>, Integer> run) {}
+  /**
+   * A subcommand: its name, its usage lines (for both help texts), what runs it, and the words that may follow it
+   * besides the options its usage names (shell completion).
+   */
+  private record Sub(String name, String usage, Function<List<String>, Integer> run, List<String> words) {}
 
-  /** Every subcommand, in the order {@code --help} lists them: the one list dispatch and help derive from. */
+  private static final String COMPLETION_USAGE = String.join("\n",
+      "  completion bash",
+      "                 print a bash completion script for a 'ghost-ingress' command that runs this jar");
+
+  /** Every subcommand, in the order {@code --help} lists them: the one list dispatch, help and completion use. */
   private static final List<Sub> SUBS = List.of(
-      new Sub("sample-workload", SampleWorkload.USAGE, SampleWorkload::run),
-      new Sub("check", CheckCommand.USAGE, args -> CheckCommand.run(args, System.getenv(), System.out, System.err)),
-      new Sub("dev-control-plane", DevControlPlaneCommand.USAGE, DevControlPlaneCommand::run),
-      new Sub("admin", AdminCli.USAGE, AdminCli::run));
+      new Sub("sample-workload", SampleWorkload.USAGE, SampleWorkload::run, List.of()),
+      new Sub("check", CheckCommand.USAGE, args -> CheckCommand.run(args, System.getenv(), System.out, System.err),
+          List.of()),
+      new Sub("dev-control-plane", DevControlPlaneCommand.USAGE, DevControlPlaneCommand::run, List.of()),
+      new Sub("admin", AdminCli.USAGE, AdminCli::run,
+          java.util.Arrays.stream(AdminCommand.values()).map(AdminCommand::word).toList()),
+      new Sub("completion", COMPLETION_USAGE, IngressMain::completion, List.of("bash")));
 
   private static final String SUBCOMMANDS = "subcommands:\n"
       + SUBS.stream().map(Sub::usage).collect(Collectors.joining("\n"));
@@ -103,6 +114,36 @@ public final class IngressMain {
     return found.run().apply(sub.args());
   }
 
+
+  private static int completion(List<String> args) {
+    if (!args.equals(List.of("bash"))) {
+      System.err.println("ingress: completion needs SHELL: bash (see --help)");
+      return EXIT_USAGE;
+    }
+    System.out.print(completionScript());
+    return 0;
+  }
+
+  /** The bash completion script, from {@link #SUBS} and the node's own options. */
+  static String completionScript() {
+    List<String> top = new java.util.ArrayList<>(ShellCompletion.options(CommandLine.USAGE));
+    top.add("--version");
+    SUBS.forEach(s -> top.add(s.name()));
+    java.util.Map<String, List<String>> words = new java.util.LinkedHashMap<>();
+    for (Sub s : SUBS) {
+      List<String> w = new java.util.ArrayList<>(ShellCompletion.options(s.usage()));
+      w.addAll(s.words());
+      words.put(s.name(), w);
+    }
+    return ShellCompletion.bash(top.stream().distinct().toList(), words);
+  }
+
+  /** Every subcommand's usage text by name (tests: each option it names is one its parser knows). */
+  static java.util.Map<String, String> usages() {
+    java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+    SUBS.forEach(s -> out.put(s.name(), s.usage()));
+    return out;
+  }
 
   private static int runNode(CommandLine.Run run) {
     IngressConfig config;

@@ -161,7 +161,7 @@ class GracefulShutdownIT {
       session.exchange();
       // the CLI subcommand calls POST /v1/node/drain
       ByteArrayOutputStream out = new ByteArrayOutputStream();
-      int code = AdminCli.run(List.of("--url", node.admin(""), "drain-node"),
+      int code = AdminCli.run(List.of("--url", node.admin(""), "--json", "drain-node"),
           new PrintStream(out, true, StandardCharsets.UTF_8), System.err, null);
       assertThat(code).as(out.toString(StandardCharsets.UTF_8)).isZero();
       JsonObject answer = new JsonObject(out.toString(StandardCharsets.UTF_8));

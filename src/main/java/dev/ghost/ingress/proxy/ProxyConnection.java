@@ -48,6 +48,11 @@ final class ProxyConnection {
   }
 
   private final ProxyContext ctx;
+  /**
+   * The data-path settings in force at accept, read once: a reload during the connection reaches the next ones, and
+   * two reads of one setting (the sniff cap, say) can never disagree.
+   */
+  private final IngressConfig.Proxy settings;
   private final Downstream client;
   private final Listener listener;
   private final RouteTable table;
@@ -86,6 +91,7 @@ final class ProxyConnection {
 
   ProxyConnection(ProxyContext ctx, Downstream client, Listener listener, RouteTable table) {
     this.ctx = ctx;
+    this.settings = ctx.settings();
     this.client = client;
     this.listener = listener;
     this.table = table;
@@ -149,7 +155,7 @@ final class ProxyConnection {
       close(CloseReason.NO_ROUTE);
     } else {
       sniffTimer = client.loop().schedule(this::onSniffTimeout,
-          ctx.settings().sniffTimeout().toMillis(), TimeUnit.MILLISECONDS);
+          settings.sniffTimeout().toMillis(), TimeUnit.MILLISECONDS);
       client.consumeWith(this::onSniffMessage);
     }
   }
@@ -161,7 +167,7 @@ final class ProxyConnection {
       ReferenceCountUtil.release(msg);
     } else if (msg instanceof ByteBuf buf) {
       keep(buf);
-      act(routing.onHello(ClientHelloParser.parse(sniffed, sniffedLength, ctx.settings().maxSniffBytes())));
+      act(routing.onHello(ClientHelloParser.parse(sniffed, sniffedLength, settings.maxSniffBytes())));
     } else if (msg == InputShutdown.FIN) {
       clientFin = true;
       act(routing.onFin(sniffedLength > 0));
@@ -175,7 +181,7 @@ final class ProxyConnection {
     received.add(buf);
     int n = buf.readableBytes();
     receivedBytes += n;
-    int cap = ctx.settings().maxSniffBytes();
+    int cap = settings.maxSniffBytes();
     int copy = Math.min(n, cap - sniffedLength);
     if (copy > 0) {
       if (sniffed.length < sniffedLength + copy) {
@@ -226,7 +232,7 @@ final class ProxyConnection {
     }
     routeSlot = true;
     routeMeters.active(1);
-    Plan plan = ctx.selector().plan(route, ctx.health(), ctx.settings().connectAttempts());
+    Plan plan = ctx.selector().plan(route, ctx.health(), settings.connectAttempts());
     if (plan.order().isEmpty()) {
       close(CloseReason.NO_ELIGIBLE_BACKEND);
       return;
@@ -247,7 +253,6 @@ final class ProxyConnection {
       dialStartedAt = System.nanoTime();
     }
     attempts = attempt + 1;
-    IngressConfig.Proxy settings = ctx.settings();
     // the timeout in force now (config reload), not the one the listener started with
     int timeoutMs = (int) settings.connectTimeout().toMillis();
     if (client instanceof ClientSocket bare) {
@@ -372,7 +377,7 @@ final class ProxyConnection {
     if (route.idleTimeout() != null) {
       return route.idleTimeout();
     }
-    return route.protocol() == Protocol.TLS_PASSTHROUGH ? ctx.settings().idleTimeout() : Duration.ZERO;
+    return route.protocol() == Protocol.TLS_PASSTHROUGH ? settings.idleTimeout() : Duration.ZERO;
   }
 
   private void onClientGone() {
@@ -410,7 +415,7 @@ final class ProxyConnection {
     draining = true;
     ctx.drains().started(backend);
     routeMeters.drainStarted();
-    Duration timeout = route.drainTimeout() != null ? route.drainTimeout() : ctx.settings().drainTimeout();
+    Duration timeout = route.drainTimeout() != null ? route.drainTimeout() : settings.drainTimeout();
     if (!timeout.isZero()) {
       drainTimer = client.loop().schedule(() -> {
         drainTimer = null;

@@ -289,7 +289,7 @@ class ConfigReloadIT {
     write(baseSpec().set("config.scan_period", "0").set("log.level", "warn").set("node.id", "renamed").json());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = AdminCli.run(List.of("--url", "http://127.0.0.1:" + node.adminPort(), "reload"),
+    int code = AdminCli.run(List.of("--url", "http://127.0.0.1:" + node.adminPort(), "--json", "reload"),
         new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), null);
     assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
     JsonObject cli = new JsonObject(out.toString(StandardCharsets.UTF_8));
@@ -310,7 +310,7 @@ class ConfigReloadIT {
           assertThat(new JsonObject(e.getMessage()).getString("error")).isEqualTo("invalid_config");
         });
     out.reset();
-    code = AdminCli.run(List.of("--url", "http://127.0.0.1:" + node.adminPort(), "reload"),
+    code = AdminCli.run(List.of("--url", "http://127.0.0.1:" + node.adminPort(), "--json", "reload"),
         new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), null);
     assertThat(code).isEqualTo(1);
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("invalid_config");
