@@ -21,6 +21,7 @@ import dev.ghost.ingress.observe.BackendEligibilityMetrics;
 import dev.ghost.ingress.observe.HelpText;
 import dev.ghost.ingress.observe.IngressMetrics;
 import dev.ghost.ingress.observe.EventLoopLag;
+import dev.ghost.ingress.observe.PrometheusConventions;
 import dev.ghost.ingress.observe.RouteProblemLog;
 import dev.ghost.ingress.observe.RouteTableMetrics;
 import dev.ghost.ingress.proxy.BoundSockets;
@@ -123,6 +124,8 @@ public final class IngressNode {
     this.state = new NodeState(config.nodeId(), Version.current());
     this.tables = new RouteTableRef(staticTable(config, 1));
     IngressMetrics metrics = new IngressMetrics(registry);
+    KnownLabels.register(metrics);
+    metrics.buildInfo(Version.current(), Version.commit());
     trust.countIn(metrics);
     IngressConfig.Proxy p = config.proxy();
     RoundRobinSelector selector = new RoundRobinSelector();
@@ -146,6 +149,7 @@ public final class IngressNode {
     BackendEligibilityMetrics.register(registry, tables, services.health());
     registerSyncMetrics(metrics);
     tables.onSwap(table -> forgetRemoved(table, selector, services.health()));
+    tables.onSwap(table -> metrics.retainRoutes(id -> table.route(id) != null));
     bindJvmMetrics(registry);
     this.eventLoopLag = EventLoopLag.start(Sockets.eventLoops(vertx), registry);
     live.onChange(this::onConfigChange);
@@ -198,14 +202,15 @@ public final class IngressNode {
     new JvmThreadMetrics().bindTo(registry);
     new JvmInfoMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
+    PrometheusConventions.bindProcessCpu(registry);
     new UptimeMetrics().bindTo(registry);
     new FileDescriptorMetrics().bindTo(registry);
   }
 
   private void registerSyncMetrics(IngressMetrics metrics) {
     metrics.gaugeOf(MetricNames.SYNC_CURSOR, syncStatus, SyncStatus::cursor);
-    metrics.gaugeOf(MetricNames.SYNC_LAST_SUCCESS_AGE, syncStatus, SyncStatus::lastSuccessAgeSeconds);
-    metrics.gaugeOf(MetricNames.STATE_FILE_AGE, syncStatus, SyncStatus::stateAgeSeconds);
+    metrics.gaugeOf(MetricNames.SYNC_LAST_SUCCESS_TIMESTAMP, syncStatus, SyncStatus::lastSuccessTimestampSeconds);
+    metrics.gaugeOf(MetricNames.STATE_FILE_WRITTEN_TIMESTAMP, syncStatus, SyncStatus::stateWrittenTimestampSeconds);
     metrics.gaugeOf(MetricNames.STATE_FILE_VERSION, syncStatus, SyncStatus::stateVersion);
   }
 
@@ -233,7 +238,7 @@ public final class IngressNode {
   public static Future<IngressNode> start(IngressConfig config, Path configFile, Map<String, String> env) {
     LogLevels.apply(config.log().level());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    registry.config().meterFilter(new HelpText());
+    registry.config().meterFilter(new HelpText()).meterFilter(new PrometheusConventions());
     VertxOptions options = new VertxOptions()
         .setPreferNativeTransport(config.proxy().nativeTransport())
         .setEventLoopPoolSize(eventLoops(config))

@@ -91,7 +91,7 @@ public final class AdminVerticle extends VerticleBase {
     router.get("/readyz").handler(this::ready);
     // Both grow with the route count (per-route meters, every route): built off the event loop (issue 11)
     router.get("/metrics").handler(ctx -> offLoop(ctx, "text/plain; version=0.0.4; charset=utf-8",
-        registry::scrape));
+        () -> services.metrics().scrape(registry::scrape)));
     router.get("/v1/routes").handler(ctx -> offLoop(ctx, "application/json",
         () -> views.routes(tables.current()).encode()));
     router.get("/v1/status").handler(ctx -> json(ctx, 200, views.status(tables.current())));

@@ -4,8 +4,12 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -23,15 +27,25 @@ public final class IngressMetrics {
   private final Map<String, Boolean> registered = new ConcurrentHashMap<>();
   private final Map<String, ListenerMeters> listeners = new ConcurrentHashMap<>();
   private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
+  /** Meters of routes that left the table, until a scrape has shown their final values. */
+  private final Set<RouteMeters> retired = ConcurrentHashMap.newKeySet();
   private final RouteMeters unrouted;
   private final CounterFamily sniffs;
   private final CounterFamily relays;
+  private final ConnectionTimings timings;
+  private final Counter proxyHeaderWriteFailures;
 
   public IngressMetrics(MeterRegistry registry) {
     this.registry = registry;
     this.unrouted = route(UNROUTED);
     this.sniffs = new CounterFamily(registry, MetricNames.SNIFF, "outcome", Tags.empty());
     this.relays = new CounterFamily(registry, MetricNames.RELAYS, "relay", Tags.empty());
+    this.timings = new ConnectionTimings(registry);
+    this.proxyHeaderWriteFailures = registry.counter(MetricNames.PROXY_HEADER_WRITE_FAILURES);
+    // the counters without labels: shown at 0 from start, like every closed label value (KnownLabels)
+    counter(MetricNames.SYNC_TABLES);
+    counter(MetricNames.STATE_FILE_WRITE_FAILURES);
+    counter(MetricNames.DRAINS_FILE_WRITE_FAILURES);
   }
 
   public MeterRegistry registry() {
@@ -44,17 +58,101 @@ public final class IngressMetrics {
    */
   public ListenerMeters listener(String label) {
     ListenerMeters m = listeners.get(label);
-    return m != null ? m : listeners.computeIfAbsent(label, l -> new ListenerMeters(registry, l));
+    return m != null ? m : listeners.computeIfAbsent(label, this::newListener);
+  }
+
+  private ListenerMeters newListener(String label) {
+    counter(MetricNames.LISTENER_ACCEPT_FAILURES, "listener", label);
+    counter(MetricNames.LISTENER_BIND_FAILURES, "listener", label);
+    return new ListenerMeters(registry, label);
   }
 
   /**
-   * A route's meters; the same object for the same route id. They outlive the route in the table on purpose: a
-   * connection still draining on a removed route counts its close on them, and the registry keeps the route's
-   * series as it always did, so dropping this object would gain nothing.
+   * A route's meters; the same object for the same route id, created with the route's first connection. They
+   * outlive the route in the table until its last connection closed and a scrape showed their final values
+   * ({@link #retainRoutes}, {@link #scrape}): a connection still draining on a removed route counts its close on
+   * them.
    */
   public RouteMeters route(String routeId) {
     RouteMeters m = routes.get(routeId);
     return m != null ? m : routes.computeIfAbsent(routeId, r -> new RouteMeters(registry, r));
+  }
+
+  /**
+   * After a table swap: the meters of every route {@code inTable} rejects are retired (their series leave the
+   * registry with the first scrape after their last connection closed), those it accepts are kept. Costs one test
+   * per route that had a connection, not per route in the table.
+   */
+  public void retainRoutes(Predicate<String> inTable) {
+    routes.forEach((id, m) -> {
+      if (m == unrouted) {
+        return;
+      }
+      if (inTable.test(id)) {
+        m.keep();
+        retired.remove(m);
+      } else {
+        m.retire(() -> {
+          routes.remove(id, m);
+          retired.remove(m);
+        });
+        retired.add(m);
+      }
+    });
+  }
+
+  /**
+   * Renders the registry with {@code render} ({@code /metrics}); the retired routes that had no connection open
+   * before it lose their series after it: this text carried their final values.
+   */
+  public String scrape(Supplier<String> render) {
+    List<RouteMeters> idle = retired.stream().filter(RouteMeters::idleRetired).toList();
+    String text = render.get();
+    idle.forEach(RouteMeters::removeIfIdle);
+    return text;
+  }
+
+  /** Registers the unrouted close counters of every reason at 0 ({@code proxy.CloseReason} labels). */
+  public void closeReasons(List<String> reasons) {
+    unrouted.registerClosed(reasons);
+  }
+
+  /** Registers the sniff outcome counters at 0. */
+  public void sniffOutcomes(List<String> outcomes) {
+    sniffs.register(outcomes);
+  }
+
+  /** Registers the relay kind counters at 0. */
+  public void relayKinds(List<String> kinds) {
+    relays.register(kinds);
+  }
+
+  /**
+   * Registers the counters of {@code name} for every value of its one label at 0, so each shows from start (the
+   * closed lists of reasons, outcomes, kinds).
+   */
+  public void zero(String name, String label, List<String> values) {
+    values.forEach(v -> counter(name, label, v));
+  }
+
+  /** Like {@link #zero(String, String, List)} for two labels: every combination. */
+  public void zero(String name, String label1, List<String> values1, String label2, List<String> values2) {
+    values1.forEach(v1 -> values2.forEach(v2 -> counter(name, label1, v1, label2, v2)));
+  }
+
+  /** The data path's histograms. */
+  public ConnectionTimings timings() {
+    return timings;
+  }
+
+  /** A PROXY v2 header the backend did not take in full. */
+  public void proxyHeaderWriteFailure() {
+    proxyHeaderWriteFailures.increment();
+  }
+
+  /** {@link MetricNames#BUILD_INFO}: 1 with the build's version and commit as labels. */
+  public void buildInfo(String version, String commit) {
+    Gauge.builder(MetricNames.BUILD_INFO, () -> 1).tags("version", version, "commit", commit).register(registry);
   }
 
   /** The meters of connections closed before routing (route label {@value #UNROUTED}). */

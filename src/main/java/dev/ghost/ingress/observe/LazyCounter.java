@@ -7,7 +7,8 @@ import io.micrometer.core.instrument.Tags;
 /**
  * A counter registered on its first increment, so a label set shows in {@code /metrics} only once something was
  * counted under it. Two threads racing on the first increment both get the registry's one counter for the name and
- * tags, so the race is harmless.
+ * tags, so the race is harmless. Once {@link #remove removed} it stays out of the registry: a late increment
+ * counts on a detached counter.
  */
 final class LazyCounter {
 
@@ -15,6 +16,7 @@ final class LazyCounter {
   private final String name;
   private final Tags tags;
   private volatile Counter counter;
+  private volatile boolean removed;
 
   LazyCounter(MeterRegistry registry, String name, Tags tags) {
     this.registry = registry;
@@ -30,11 +32,29 @@ final class LazyCounter {
     get().increment(amount);
   }
 
+  /** Registers the counter now, at 0 (a series that must show before anything is counted). */
+  void register() {
+    get();
+  }
+
+  /** Takes the counter out of the registry for good (its route left the table). */
+  void remove() {
+    removed = true;
+    Counter c = counter;
+    if (c != null) {
+      registry.remove(c);
+    }
+  }
+
   private Counter get() {
     Counter c = counter;
     if (c == null) {
       c = registry.counter(name, tags);
       counter = c;
+      // both flags are volatile: either this sees the removal, or the removal sees this counter
+      if (removed) {
+        registry.remove(c);
+      }
     }
     return c;
   }

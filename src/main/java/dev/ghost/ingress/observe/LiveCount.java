@@ -15,7 +15,8 @@ final class LiveCount {
   private final String name;
   private final Tags tags;
   private final AtomicLong value = new AtomicLong();
-  private volatile boolean registered;
+  private volatile Gauge gauge;
+  private volatile boolean removed;
 
   LiveCount(MeterRegistry registry, String name, Tags tags) {
     this.registry = registry;
@@ -23,11 +24,34 @@ final class LiveCount {
     this.tags = tags;
   }
 
-  void add(int delta) {
-    value.addAndGet(delta);
-    if (!registered) {
-      Gauge.builder(name, value, AtomicLong::get).tags(tags).strongReference(true).register(registry);
-      registered = true;
+  /** Adds {@code delta}; returns the count after it. */
+  long add(int delta) {
+    long now = value.addAndGet(delta);
+    if (gauge == null) {
+      register();
+    }
+    return now;
+  }
+
+  long value() {
+    return value.get();
+  }
+
+  /** Registers the gauge now (at the current count); idempotent. */
+  void register() {
+    Gauge g = Gauge.builder(name, value, AtomicLong::get).tags(tags).strongReference(true).register(registry);
+    gauge = g;
+    if (removed) {
+      registry.remove(g);
+    }
+  }
+
+  /** Takes the gauge out of the registry for good. */
+  void remove() {
+    removed = true;
+    Gauge g = gauge;
+    if (g != null) {
+      registry.remove(g);
     }
   }
 }

@@ -7,9 +7,12 @@ import java.util.Map;
 /**
  * Every metric this node exports, in one list, each with its documentation: the HELP text {@code /metrics} shows
  * (set on every meter by {@link HelpText}; it starts with the meter's type and labels). Names are Micrometer names;
- * Prometheus shows them with dots as underscores and counters with {@code _total}. Labels are bounded: listener,
- * route id, reason, outcome, kind, probe result, and a backend address taken from the route table; never a client
- * address or an SNI.
+ * Prometheus shows them with dots as underscores and counters with {@code _total}. Names follow the Prometheus
+ * conventions: base units (seconds, bytes) written as the name's last word, points in time as
+ * {@code _timestamp_seconds} (Unix time; 0 when it never happened, never a -1 sentinel). Labels are bounded:
+ * listener, route id, reason, outcome, kind, probe result, and a backend address taken from the route table; never a
+ * client address or an SNI. The closed label values (close reasons, outcomes, kinds) are all shown from start at 0
+ * ({@code KnownLabels}); per-route series appear with a route's first connection and leave with the route.
  */
 public final class MetricNames {
 
@@ -33,13 +36,28 @@ public final class MetricNames {
       "Counter {listener}: connections accepted.");
   public static final String CONNECTIONS_ACTIVE = metric("ghost.connections.active",
       "Gauge {listener}: connections open on a listener.");
+  public static final String ROUTE_CONNECTIONS_ACCEPTED = metric("ghost.route.connections.accepted",
+      "Counter {route}: connections routed to a route (before its connection limit); the series appears with the "
+          + "route's first connection; once the route left the table and its last connection closed, the next scrape "
+          + "shows its final value and removes it (as every {route} series of the data path).");
   public static final String ROUTE_CONNECTIONS_ACTIVE = metric("ghost.route.connections.active",
-      "Gauge {route}: connections open on a route.");
+      "Gauge {route}: connections open on a route (past its connection limit); appears and leaves as "
+          + "ghost_route_connections_accepted_total does.");
   public static final String CONNECTIONS_CLOSED = metric("ghost.connections.closed",
       "Counter {reason, route}: connections closed; route is \"none\" before routing.");
   public static final String SNIFF = metric("ghost.sniff",
       "Counter {outcome}: ClientHello sniff outcomes: found, no_sni, not_tls, timeout, too_large, "
           + "malformed, and truncated (the client sent FIN in the middle of its hello: the SNI is unavailable).");
+  public static final String SNIFF_DURATION = metric("ghost.sniff.duration.seconds",
+      "Histogram: time from accept to the sniff outcome (every outcome, timeouts included), seconds.");
+  public static final String BACKEND_CONNECT = metric("ghost.backend.connect.seconds",
+      "Histogram: time from the first dial to a connected backend (failover attempts included), seconds; failed "
+          + "connects are in ghost_upstream_connect_failures_total.");
+  public static final String CONNECTION_DURATION = metric("ghost.connection.duration.seconds",
+      "Histogram: time from accept to close of every connection (refused ones included), seconds.");
+  public static final String PROXY_HEADER_WRITE_FAILURES = metric("ghost.proxy_protocol.write_failures",
+      "Counter: PROXY v2 headers the backend did not take in full (the write failed, or the connection ended "
+          + "before the header and the bytes read with the hello were out); the connection ends by its own reason.");
   public static final String RELAYS = metric("ghost.relays",
       "Counter {relay}: relays started, by how their bytes move: splice (kernel splice(2), native epoll) or "
           + "buffered (through the JVM, other transports).");
@@ -47,9 +65,9 @@ public final class MetricNames {
       "Counter {route, kind}: failed upstream connect attempts; kind is refused, timeout or error.");
   public static final String UPSTREAM_PANIC = metric("ghost.upstream.panic",
       "Counter {route}: connections sent to every backend because all were ejected.");
-  public static final String BYTES_FROM_CLIENT = metric("ghost.bytes.from_client",
+  public static final String BYTES_FROM_CLIENT = metric("ghost.from_client.bytes",
       "Counter {route}: bytes read from clients and written upstream.");
-  public static final String BYTES_FROM_BACKEND = metric("ghost.bytes.from_backend",
+  public static final String BYTES_FROM_BACKEND = metric("ghost.from_backend.bytes",
       "Counter {route}: bytes read from backends and written to clients.");
   public static final String LISTENER_BIND_FAILURES = metric("ghost.listener.bind.failures",
       "Counter {listener}: listener bind failures (at runtime: logged, counted, never fatal).");
@@ -85,14 +103,16 @@ public final class MetricNames {
       "Counter: route tables swapped in from the control plane.");
   public static final String SYNC_CURSOR = metric("ghost.sync.cursor",
       "Gauge: the control-plane event cursor this node has applied up to.");
-  public static final String SYNC_LAST_SUCCESS_AGE = metric("ghost.sync.last_success_age_seconds",
-      "Gauge: seconds since the last successful control-plane read; -1 before the first.");
+  public static final String SYNC_LAST_SUCCESS_TIMESTAMP = metric("ghost.sync.last_success_timestamp_seconds",
+      "Gauge: Unix time of the last successful control-plane read; 0 before the first (so time() minus it is "
+          + "large, and an age alert fires, until one succeeds).");
   public static final String STATE_FILE_LOADS = metric("ghost.state_file.loads",
       "Counter {outcome}: state file loads at start: ok, missing, corrupt, foreign_version.");
   public static final String STATE_FILE_WRITE_FAILURES = metric("ghost.state_file.write_failures",
       "Counter: state file writes that failed (unwritable path, full disk); the node keeps serving.");
-  public static final String STATE_FILE_AGE = metric("ghost.state_file.age_seconds",
-      "Gauge: age in seconds of the state last written or loaded; -1 when there is none.");
+  public static final String STATE_FILE_WRITTEN_TIMESTAMP = metric("ghost.state_file.written_timestamp_seconds",
+      "Gauge: Unix time at which the state in force was written (by this node, or before the load at start); 0 "
+          + "when there is none.");
   public static final String STATE_FILE_VERSION = metric("ghost.state_file.version",
       "Gauge: format version of the state file (1); 0 when there is none.");
   public static final String DRAINS_FILE_LOADS = metric("ghost.drains_file.loads",
@@ -132,6 +152,9 @@ public final class MetricNames {
       "Gauge: epoch seconds at which the configuration in force was applied (start-up or the last reload).");
   public static final String EVENT_LOOP_LAG_MAX = metric("ghost.event_loop.lag.max",
       "Gauge: the worst event-loop lag since start (how late a 20 ms sampling task ran), seconds.");
+  public static final String BUILD_INFO = metric("ghost.build.info",
+      "Gauge {version, commit}: always 1; the build's Maven version and git commit (\"unknown\" when built "
+          + "outside a git work tree).");
   public static final String EVENT_LOOP_STALLS = metric("ghost.event_loop.stalls",
       "Counter: event-loop lags of 50 ms or more (stalls: work that should run off the loops or in slices).");
 }

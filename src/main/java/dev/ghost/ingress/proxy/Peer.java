@@ -117,6 +117,15 @@ final class Peer implements Downstream {
     channel.writeAndFlush(buf, channel.voidPromise());
   }
 
+  /** Like {@link #write(ByteBuf)}, and runs {@code onFailure} on the event loop if the write fails. */
+  void write(ByteBuf buf, Runnable onFailure) {
+    channel.writeAndFlush(buf).addListener(f -> {
+      if (!f.isSuccess()) {
+        onFailure.run();
+      }
+    });
+  }
+
   /** Closes a channel nothing was relayed on: FIN or RST as {@code action} says. */
   void close(CloseReason.CloseAction action) {
     releaseHeld();

@@ -196,6 +196,7 @@ final class ProxyConnection {
   private void act(SniRouting.Decision d) {
     if (d.sniffOutcome() != null) {
       ctx.metrics().sniff(d.sniffOutcome());
+      ctx.metrics().timings().sniffed(System.nanoTime() - acceptedAt);
     }
     if (d.sni() != null) {
       sni = d.sni();
@@ -222,6 +223,7 @@ final class ProxyConnection {
     sniffed = NOTHING_SNIFFED;
     route = chosen;
     routeMeters = ctx.metrics().route(chosen.id());
+    routeMeters.accepted();
     state = State.DIALING;
     client.hold();
     if (!ctx.limits().acquireRoute(route.id(), route.maxConnections())) {
@@ -269,6 +271,7 @@ final class ProxyConnection {
     if (connected != null) {
       backend = candidate;
       connectNanos = System.nanoTime() - dialStartedAt;
+      ctx.metrics().timings().connected(connectNanos);
       ctx.health().connectSucceeded(candidate);
       connected.run();
       return;
@@ -313,7 +316,9 @@ final class ProxyConnection {
     }
     state = State.RELAYING;
     ByteBuf preamble = preamble();
-    if (preamble != null) {
+    if (preamble != null && route.proxyProtocol().v2()) {
+      upstream.write(preamble, ctx.metrics()::proxyHeaderWriteFailure);
+    } else if (preamble != null) {
       upstream.write(preamble);
     }
     ctx.metrics().relayStarted(NettyRelay.KIND);
@@ -451,6 +456,9 @@ final class ProxyConnection {
   private void onRelayDone(Relay.Result result) {
     state = State.CLOSED;
     stopDrain();
+    if (result.preambleLost() && route.proxyProtocol().v2()) {
+      ctx.metrics().proxyHeaderWriteFailure();
+    }
     account(result.reason(), result.bytesFromClient(), result.bytesFromBackend());
   }
 
@@ -473,20 +481,25 @@ final class ProxyConnection {
     }
     if (routeSlot) {
       ctx.limits().releaseRoute(route.id());
-      routeMeters.active(-1);
     }
+    long lifetime = System.nanoTime() - acceptedAt;
     long totalFromClient = receivedBytes + fromClient;
     listener.meters().active(-1);
     routeMeters.closed(reason.label());
     if (route != null) {
       routeMeters.bytes(totalFromClient, fromBackend);
     }
+    if (routeSlot) {
+      // last: the close of a removed route's last connection takes the route's series away
+      routeMeters.active(-1);
+    }
+    ctx.metrics().timings().closed(lifetime);
     if (ctx.accessLog().enabled()) {
-      logAccess(reason, totalFromClient, fromBackend);
+      logAccess(reason, totalFromClient, fromBackend, lifetime);
     }
   }
 
-  private void logAccess(CloseReason reason, long fromClient, long fromBackend) {
+  private void logAccess(CloseReason reason, long fromClient, long fromBackend, long lifetimeNanos) {
     ctx.accessLog().log(new AccessLog.Entry(
         id(),
         AddressText.of(clientAddress),
@@ -498,7 +511,7 @@ final class ProxyConnection {
         connectNanos < 0 ? null : connectNanos / 1_000_000.0,
         fromClient,
         fromBackend,
-        (System.nanoTime() - acceptedAt) / 1_000_000,
+        lifetimeNanos / 1_000_000,
         reason.label()));
   }
 

@@ -19,6 +19,8 @@ interface Relay {
    * @param bytesFromClient  bytes read from the client and written upstream during the relay
    * @param bytesFromBackend bytes read from the backend and written to the client
    * @param reason           why it ended
+   * @param preambleLost     the backend did not take in full the bytes the relay was started with (the PROXY
+   *                         header and the sniffed hello): written by the splice relay only, false otherwise
    */
-  record Result(long bytesFromClient, long bytesFromBackend, CloseReason reason) {}
+  record Result(long bytesFromClient, long bytesFromBackend, CloseReason reason, boolean preambleLost) {}
 }

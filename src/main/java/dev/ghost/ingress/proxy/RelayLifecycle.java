@@ -81,6 +81,11 @@ abstract class RelayLifecycle implements Relay {
   /** Bytes read from the backend and written to the client. */
   protected abstract long bytesFromBackend();
 
+  /** True when the relay was started with bytes for the backend that the backend did not take in full. */
+  protected boolean preambleLost() {
+    return false;
+  }
+
   /** One of the two sockets closed; only counted (the relay's handlers saw why). */
   protected final void onChannelClosed() {
     channelsClosed++;
@@ -89,7 +94,7 @@ abstract class RelayLifecycle implements Relay {
 
   private void maybeDone() {
     if (finished && channelsClosed == 2) {
-      done.tryComplete(new Result(bytesFromClient(), bytesFromBackend(), reason));
+      done.tryComplete(new Result(bytesFromClient(), bytesFromBackend(), reason, preambleLost()));
     }
   }
 

@@ -45,6 +45,10 @@ final class SniRouting {
     return routes;
   }
 
+  /** Every sniff outcome a {@link Decision} can carry: the {@code outcome} labels of {@code ghost_sniff_total}. */
+  static final java.util.List<String> OUTCOMES =
+      java.util.List.of("found", "no_sni", "not_tls", "too_large", "malformed", "truncated", "timeout");
+
   /** After each read: what the bytes so far decide. */
   Decision onHello(SniResult result) {
     if (result instanceof SniResult.Found found) {

@@ -167,6 +167,11 @@ final class SpliceRelay extends RelayLifecycle {
   }
 
   @Override
+  protected boolean preambleLost() {
+    return up.preambleLeft > 0;
+  }
+
+  @Override
   protected long bytesFromBackend() {
     return down.bytes;
   }
@@ -188,6 +193,8 @@ final class SpliceRelay extends RelayLifecycle {
     boolean finForwarded;
     /** The source's FIN was read before the relay: forwarded once the preamble is out. */
     boolean finHeld;
+    /** Preamble bytes not yet in the destination socket; they go first, so the pipe's first bytes are theirs. */
+    long preambleLeft;
 
     Way(BareSocket from, BareSocket to, CloseReason sourceClosed) {
       this.from = from;
@@ -214,8 +221,9 @@ final class SpliceRelay extends RelayLifecycle {
      * them.
      */
     void first(ByteBuf buf) {
+      preambleLeft = buf.readableBytes();
       try {
-        to.write(buf);
+        preambleLeft -= to.write(buf);
       } catch (IOException | RuntimeException e) {
         // the destination failed already: the pipe meets the same error and ends the relay with its reason
       }
@@ -299,6 +307,9 @@ final class SpliceRelay extends RelayLifecycle {
         return;
       }
       inPipe -= n;
+      if (preambleLeft > 0) {
+        preambleLeft -= Math.min(preambleLeft, n);
+      }
       if (inPipe == 0) {
         pipes.give(pipe);
         pipe = null;

@@ -68,10 +68,18 @@ public final class SyncStatus {
     stateWriteError = why;
   }
 
-  /** Seconds since the last successful control-plane read, -1 before the first. */
-  public double lastSuccessAgeSeconds() {
-    Instant t = lastSuccess;
-    return t == null ? -1 : Duration.between(t, Instant.now()).toMillis() / 1000.0;
+  /** Unix time (seconds) of the last successful control-plane read; 0 before the first. */
+  public double lastSuccessTimestampSeconds() {
+    return epochSeconds(lastSuccess);
+  }
+
+  /** Unix time (seconds) at which the state in force was written; 0 when there is none. */
+  public double stateWrittenTimestampSeconds() {
+    return epochSeconds(stateWrittenAt);
+  }
+
+  private static double epochSeconds(Instant t) {
+    return t == null ? 0 : t.toEpochMilli() / 1000.0;
   }
 
   /** Seconds since the state file was last written (or, at start, written before loading), -1 when none. */

@@ -317,7 +317,9 @@ class RogueMemberIT {
     try {
       String text = HTTP.send(HttpRequest.newBuilder(URI.create(fleet.node(i).admin("/metrics")))
           .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+      // every channel and reason shows from start at 0: only counted ones are refusals seen
       return text.lines().map(REFUSAL::matcher).filter(Matcher::matches).filter(m -> m.group(1).equals(channel))
+          .filter(m -> Double.parseDouble(m.group(3)) > 0)
           .collect(Collectors.toMap(m -> m.group(2), m -> Double.parseDouble(m.group(3)), Double::sum));
     } catch (IOException | InterruptedException e) {
       return Map.of();

@@ -19,14 +19,78 @@ class IngressMetricsTest {
   }
 
   @Test
-  void aMeterAppearsOnlyOnceItCounted() {
-    metrics.listener("l");
+  void aRouteMeterAppearsOnlyOnceItCounted() {
     metrics.route("app");
-    assertThat(registry.getMeters()).isEmpty();
+    assertThat(routeSeries("app")).isEmpty();
 
     metrics.route("app").closed("completed");
-    assertThat(registry.getMeters()).extracting(m -> m.getId().getName())
-        .containsExactly(MetricNames.CONNECTIONS_CLOSED);
+    assertThat(routeSeries("app")).containsExactly(MetricNames.CONNECTIONS_CLOSED);
+  }
+
+  @Test
+  void nodeWideSeriesShowAtZeroFromStart() {
+    assertThat(metrics.count(MetricNames.SYNC_TABLES)).isZero();
+    assertThat(registry.find(MetricNames.SYNC_TABLES).counter()).isNotNull();
+    assertThat(registry.find(MetricNames.PROXY_HEADER_WRITE_FAILURES).counter()).isNotNull();
+
+    metrics.listener("l");
+    assertThat(registry.find(MetricNames.CONNECTIONS_ACCEPTED).tag("listener", "l").counter()).isNotNull();
+    assertThat(registry.find(MetricNames.LISTENER_ACCEPT_FAILURES).tag("listener", "l").counter()).isNotNull();
+
+    metrics.closeReasons(java.util.List.of("completed", "no_route"));
+    metrics.zero(MetricNames.HEALTH_TRANSITIONS, "to", java.util.List.of("down", "up"));
+    assertThat(registry.find(MetricNames.CONNECTIONS_CLOSED).tags("route", "none").counters()).hasSize(2);
+    assertThat(registry.find(MetricNames.HEALTH_TRANSITIONS).counters()).hasSize(2);
+  }
+
+  @Test
+  void theHistogramsCountWhatTheyAreGiven() {
+    metrics.timings().sniffed(1_000_000);
+    metrics.timings().connected(2_000_000);
+    metrics.timings().connected(3_000_000);
+    metrics.timings().closed(4_000_000);
+    assertThat(metrics.timings().counts()).containsExactly(1, 2, 1);
+  }
+
+  @Test
+  void aRouteThatLeftTheTableLosesItsSeriesOnceAScrapeShowedTheirFinalValues() {
+    RouteMeters gone = metrics.route("gone");
+    gone.accepted();
+    gone.active(1);
+    gone.closed("completed");
+    metrics.route("stays").accepted();
+
+    metrics.retainRoutes("stays"::equals);
+    assertThat(metrics.scrape(() -> String.join(",", routeSeries("gone")))).as("one connection still open")
+        .contains(MetricNames.ROUTE_CONNECTIONS_ACCEPTED, MetricNames.ROUTE_CONNECTIONS_ACTIVE);
+    assertThat(routeSeries("gone")).contains(MetricNames.ROUTE_CONNECTIONS_ACTIVE);
+
+    gone.closed("drain_deadline");
+    gone.active(-1);
+    assertThat(metrics.scrape(() -> String.join(",", routeSeries("gone")))).as("the final values, scraped once")
+        .contains(MetricNames.CONNECTIONS_CLOSED);
+    assertThat(routeSeries("gone")).isEmpty();
+    assertThat(routeSeries("stays")).containsExactly(MetricNames.ROUTE_CONNECTIONS_ACCEPTED);
+    assertThat(metrics.route("gone")).as("a fresh object if the route comes back").isNotSameAs(gone);
+
+    gone.closed("completed");
+    assertThat(routeSeries("gone")).as("a late count on the old object stays out of the registry").isEmpty();
+  }
+
+  @Test
+  void aRouteBackInTheTableKeepsItsSeries() {
+    RouteMeters back = metrics.route("back");
+    back.active(1);
+    back.active(-1);
+    metrics.retainRoutes(id -> false);
+    metrics.retainRoutes("back"::equals);
+    metrics.scrape(() -> "");
+    assertThat(routeSeries("back")).containsExactly(MetricNames.ROUTE_CONNECTIONS_ACTIVE);
+  }
+
+  private java.util.List<String> routeSeries(String route) {
+    return registry.getMeters().stream().filter(m -> route.equals(m.getId().getTag("route")))
+        .map(m -> m.getId().getName()).toList();
   }
 
   @Test
@@ -81,7 +145,8 @@ class IngressMetricsTest {
     assertThat(metrics.count(MetricNames.CONNECTIONS_CLOSED, "reason", "completed", "route", "app")).isEqualTo(2);
     assertThat(gauge(MetricNames.CONNECTIONS_ACTIVE, "listener", "l")).isEqualTo(2);
     assertThat(metrics.count(MetricNames.SNIFF, "outcome", "found")).isEqualTo(2);
-    assertThat(registry.getMeters()).hasSize(3);
+    assertThat(registry.find(MetricNames.SNIFF).counters()).hasSize(1);
+    assertThat(registry.find(MetricNames.CONNECTIONS_CLOSED).counters()).hasSize(1);
   }
 
   @Test

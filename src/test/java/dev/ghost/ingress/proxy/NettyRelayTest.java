@@ -57,7 +57,7 @@ class NettyRelayTest {
     assertThat(written(client)).isEqualTo("hi");
     client.close();
     backend.runPendingTasks();
-    assertThat(result.result()).isEqualTo(new Relay.Result(11, 2, CloseReason.CLIENT_CLOSED));
+    assertThat(result.result()).isEqualTo(new Relay.Result(11, 2, CloseReason.CLIENT_CLOSED, false));
     assertThat(backend.isOpen()).as("the other side closed too").isFalse();
   }
 
@@ -83,7 +83,7 @@ class NettyRelayTest {
     client.runPendingTasks();
     backend.runPendingTasks();
     assertThat(written(client)).isEqualTo("response");
-    assertThat(result.result()).isEqualTo(new Relay.Result(7, 8, CloseReason.COMPLETED));
+    assertThat(result.result()).isEqualTo(new Relay.Result(7, 8, CloseReason.COMPLETED, false));
   }
 
   @Test
@@ -120,7 +120,7 @@ class NettyRelayTest {
     relay.abort(CloseReason.DRAIN_DEADLINE);
     client.runPendingTasks();
     backend.runPendingTasks();
-    assertThat(result.result()).isEqualTo(new Relay.Result(1, 0, CloseReason.DRAIN_DEADLINE));
+    assertThat(result.result()).isEqualTo(new Relay.Result(1, 0, CloseReason.DRAIN_DEADLINE, false));
     assertThat(client.isOpen()).isFalse();
     assertThat(backend.isOpen()).isFalse();
   }
