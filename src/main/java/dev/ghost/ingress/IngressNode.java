@@ -7,6 +7,7 @@ import dev.ghost.ingress.admin.NodeState;
 import dev.ghost.ingress.cluster.ClusterPlan;
 import dev.ghost.ingress.cluster.ClusterSetup;
 import dev.ghost.ingress.cluster.ClusterTrust;
+import dev.ghost.ingress.cluster.WatchedTransport;
 import dev.ghost.ingress.observe.LogLevels;
 import dev.ghost.ingress.config.ConfigDiff;
 import dev.ghost.ingress.config.ConfigReloader;
@@ -272,8 +273,12 @@ public final class IngressNode {
       return Future.failedFuture(e);
     }
     options.setEventBusOptions(plan.eventBusOptions(trust));
+    builder.with(options).withClusterManager(manager);
+    if (trust.secured()) {
+      builder.withTransport(WatchedTransport.forEventBus(options, trust)); // counts failed event-bus handshakes
+    }
     long t0 = System.nanoTime();
-    return builder.with(options).withClusterManager(manager).buildClustered()
+    return builder.buildClustered()
         .onSuccess(v -> LOG.atInfo().addKeyValue("cluster", plan.name()).addKeyValue("bind_host", plan.bindHost())
             .addKeyValue("port", plan.port()).addKeyValue("members", plan.memberAddresses())
             .addKeyValue("cluster_node_id", manager.getNodeId()).addKeyValue("trust", trust.mode().label())
