@@ -146,6 +146,7 @@ public record ConfigDiff(IngressConfig effective, List<String> changed, List<Str
     m.put(Settings.SYNC_REBUILD_INTERVAL, c -> c.controlPlane().rebuildInterval());
     m.put(Settings.SYNC_REQUEST_TIMEOUT, c -> c.controlPlane().requestTimeout());
     m.put(Settings.SYNC_MAX_IN_FLIGHT, c -> c.controlPlane().maxInFlight());
+    m.put(Settings.SYNC_MAX_ROUTES, c -> c.controlPlane().maxRoutes());
     m.put(Settings.STATE_FILE, c -> c.state().file());
     m.put(Settings.CLUSTER_MEMBERS, c -> c.cluster().members());
     m.put(Settings.CLUSTER_HOST, c -> c.cluster().host());

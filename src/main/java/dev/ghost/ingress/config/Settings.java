@@ -95,6 +95,9 @@ public enum Settings {
       "timeout of one control-plane request (for the stream: until its response starts)"),
   SYNC_MAX_IN_FLIGHT("GHOST_SYNC_MAX_IN_FLIGHT", "control_plane.max_in_flight", Type.INT, "8", null,
       "instance-list requests in flight at once (one per app, env and process type)", 1, 64),
+  SYNC_MAX_ROUTES("GHOST_SYNC_MAX_ROUTES", "control_plane.max_routes", Type.INT, "200000", null,
+      "most routes the control plane may define; a change beyond it is refused (`too_many_routes`) and the table "
+          + "in force stays", 1, Integer.MAX_VALUE),
   STATE_FILE("GHOST_STATE_FILE", "state.file", Type.STRING, "/var/lib/ghost/ingress-state.json", null,
       "last-known-good state; unwritable: warning + metric, not fatal"),
   CLUSTER_MEMBERS("GHOST_CLUSTER_MEMBERS", "cluster.members", Type.STRING_LIST, "", "none",
