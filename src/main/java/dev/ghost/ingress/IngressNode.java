@@ -7,6 +7,7 @@ import dev.ghost.ingress.admin.NodeState;
 import dev.ghost.ingress.cluster.ClusterPlan;
 import dev.ghost.ingress.cluster.ClusterSetup;
 import dev.ghost.ingress.cluster.ClusterTrust;
+import dev.ghost.ingress.cluster.JoinDeadline;
 import dev.ghost.ingress.cluster.WatchedTransport;
 import dev.ghost.ingress.observe.LogLevels;
 import dev.ghost.ingress.config.ConfigDiff;
@@ -62,6 +63,7 @@ import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -278,7 +280,9 @@ public final class IngressNode {
       builder.withTransport(WatchedTransport.forEventBus(options, trust)); // counts failed event-bus handshakes
     }
     long t0 = System.nanoTime();
-    return builder.buildClustered()
+    Duration deadline = JoinDeadline.configured();
+    return JoinDeadline.within(builder.buildClustered(), deadline, "joining cluster '" + plan.name()
+        + "' (members " + plan.memberAddresses() + "; is every one a node of this fleet?)", Vertx::close)
         .onSuccess(v -> LOG.atInfo().addKeyValue("cluster", plan.name()).addKeyValue("bind_host", plan.bindHost())
             .addKeyValue("port", plan.port()).addKeyValue("members", plan.memberAddresses())
             .addKeyValue("cluster_node_id", manager.getNodeId()).addKeyValue("trust", trust.mode().label())
