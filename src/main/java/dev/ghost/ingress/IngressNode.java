@@ -283,11 +283,28 @@ public final class IngressNode {
     Duration deadline = JoinDeadline.configured();
     return JoinDeadline.within(builder.buildClustered(), deadline, "joining cluster '" + plan.name()
         + "' (members " + plan.memberAddresses() + "; is every one a node of this fleet?)", Vertx::close)
+        .recover(err -> Future.failedFuture(namedBindFailure(err, plan)))
         .onSuccess(v -> LOG.atInfo().addKeyValue("cluster", plan.name()).addKeyValue("bind_host", plan.bindHost())
             .addKeyValue("port", plan.port()).addKeyValue("members", plan.memberAddresses())
             .addKeyValue("cluster_node_id", manager.getNodeId()).addKeyValue("trust", trust.mode().label())
             .addKeyValue("join_ms", (System.nanoTime() - t0) / 1_000_000).log("cluster joined"))
         .map(v -> new Clustered(v, manager));
+  }
+
+  /**
+   * {@code err}, or for a taken event-bus port (which Vert.x reports as the socket's bare "bind(..) failed") a
+   * {@link java.net.BindException} naming the event-bus address. Hazelcast names its own port already.
+   */
+  private static Throwable namedBindFailure(Throwable err, ClusterPlan plan) {
+    boolean bind = err instanceof java.net.BindException
+        || (err instanceof java.io.IOException && String.valueOf(err.getMessage()).startsWith("bind("));
+    if (!bind) {
+      return err;
+    }
+    java.net.BindException named = new java.net.BindException("cannot bind the event bus at "
+        + plan.bindHostForAddress() + ":" + plan.eventBusPort() + " (GHOST_EVENTBUS_PORT): " + err.getMessage());
+    named.initCause(err);
+    return named;
   }
 
   private static Future<IngressNode> startOn(IngressConfig config, Vertx vertx, PrometheusMeterRegistry registry,
