@@ -7,6 +7,8 @@ import dev.ghost.ingress.admin.NodeState;
 import dev.ghost.ingress.cluster.ClusterPlan;
 import dev.ghost.ingress.cluster.ClusterSetup;
 import dev.ghost.ingress.cluster.ClusterTrust;
+import dev.ghost.ingress.cluster.JoinDeadline;
+import dev.ghost.ingress.cluster.WatchedTransport;
 import dev.ghost.ingress.observe.LogLevels;
 import dev.ghost.ingress.config.ConfigDiff;
 import dev.ghost.ingress.config.ConfigReloader;
@@ -63,6 +65,7 @@ import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -278,13 +281,36 @@ public final class IngressNode {
       return Future.failedFuture(e);
     }
     options.setEventBusOptions(plan.eventBusOptions(trust));
+    builder.with(options).withClusterManager(manager);
+    if (trust.secured()) {
+      builder.withTransport(WatchedTransport.forEventBus(options, trust)); // counts failed event-bus handshakes
+    }
     long t0 = System.nanoTime();
-    return builder.with(options).withClusterManager(manager).buildClustered()
+    Duration deadline = JoinDeadline.configured();
+    return JoinDeadline.within(builder.buildClustered(), deadline, "joining cluster '" + plan.name()
+        + "' (members " + plan.memberAddresses() + "; is every one a node of this fleet?)", Vertx::close)
+        .recover(err -> Future.failedFuture(namedBindFailure(err, plan)))
         .onSuccess(v -> LOG.atInfo().addKeyValue("cluster", plan.name()).addKeyValue("bind_host", plan.bindHost())
             .addKeyValue("port", plan.port()).addKeyValue("members", plan.memberAddresses())
             .addKeyValue("cluster_node_id", manager.getNodeId()).addKeyValue("trust", trust.mode().label())
             .addKeyValue("join_ms", (System.nanoTime() - t0) / 1_000_000).log("cluster joined"))
         .map(v -> new Clustered(v, manager));
+  }
+
+  /**
+   * {@code err}, or for a taken event-bus port (which Vert.x reports as the socket's bare "bind(..) failed") a
+   * {@link java.net.BindException} naming the event-bus address. Hazelcast names its own port already.
+   */
+  private static Throwable namedBindFailure(Throwable err, ClusterPlan plan) {
+    boolean bind = err instanceof java.net.BindException
+        || (err instanceof java.io.IOException && String.valueOf(err.getMessage()).startsWith("bind("));
+    if (!bind) {
+      return err;
+    }
+    java.net.BindException named = new java.net.BindException("cannot bind the event bus at "
+        + plan.bindHostForAddress() + ":" + plan.eventBusPort() + " (GHOST_EVENTBUS_PORT): " + err.getMessage());
+    named.initCause(err);
+    return named;
   }
 
   private static Future<IngressNode> startOn(IngressConfig config, Vertx vertx, PrometheusMeterRegistry registry,

@@ -3,11 +3,14 @@ package dev.ghost.ingress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ghost.ingress.testing.JarProcess;
+import dev.ghost.ingress.testing.TestFleet;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,6 +75,34 @@ class PortInUseIT {
           "file = \"" + dir.resolve("state.json") + "\"",
           ""));
       assertStartFails(config, "127.0.0.1:" + port);
+    }
+  }
+
+  @Test
+  void eventBusPortInUseExitsOneNamingIt() throws Exception {
+    try (ServerSocket taken = occupy("127.0.0.1")) {
+      int port = taken.getLocalPort();
+      int clusterPort = TestFleet.freePort(new HashSet<>(List.of(port)));
+      Path config = JarProcess.write(dir, "clustered.toml", String.join("\n",
+          "[listen]",
+          "ipv6 = [\"[::1]:0\"]",
+          "[admin]",
+          "listen = \"127.0.0.1:0\"",
+          "[state]",
+          "file = \"" + dir.resolve("state.json") + "\"",
+          ""));
+      try (JarProcess p = JarProcess.start(Map.of(
+          "GHOST_CLUSTER_MEMBERS", "127.0.0.1:" + clusterPort,
+          "GHOST_CLUSTER_PORT", String.valueOf(clusterPort),
+          "GHOST_EVENTBUS_PORT", String.valueOf(port),
+          "GHOST_CLUSTER_SECRET_FILE", TestFleet.writeSecret(dir, "secret").toString()),
+          "--config", config.toString())) {
+        assertThat(p.awaitExit(DEADLINE)).as(p.describe()).isEqualTo(1);
+        assertThat(p.stderr()).as(p.describe()).hasSize(1);
+        assertThat(p.stderr().get(0)).as(p.describe()).contains("start-up failed")
+            .contains("event bus at 127.0.0.1:" + port).containsIgnoringCase("in use");
+        assertThat(p.stdout()).as("never ready").noneMatch(l -> l.contains("\"msg\":\"ingress ready\""));
+      }
     }
   }
 

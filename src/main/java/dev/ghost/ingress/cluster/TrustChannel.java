@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * What a {@link TrustRefusal} was about: the {@code channel} label of {@code ghost_cluster_refusals_total}. Each
- * channel is also a domain of the MAC (its canonical bytes start with it), so a value signed for one channel never
+ * channel of a signed value is also a domain of the MAC (its canonical bytes start with it), so a value signed for one channel never
  * verifies on another.
  */
 public enum TrustChannel {
@@ -15,7 +15,12 @@ public enum TrustChannel {
   /** A member's proof that it holds the secret, in the map {@code ghost.members}: without it, never leader. */
   MEMBER_ENTRY,
   /** An admin command (or the admin drain state) on the event bus. */
-  ADMIN_COMMAND;
+  ADMIN_COMMAND,
+  /**
+   * A connection to the event-bus port that failed its mutual-TLS handshake ({@link EventBusHandshakes}); nothing
+   * is signed on it, so it is no MAC domain.
+   */
+  EVENT_BUS_TLS;
 
   /** The metric label, also the MAC domain. */
   public String label() {

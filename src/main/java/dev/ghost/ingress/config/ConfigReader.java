@@ -99,7 +99,8 @@ final class ConfigReader {
         duration(Settings.BACKEND_SYNC_INTERVAL),
         duration(Settings.SYNC_REBUILD_INTERVAL),
         duration(Settings.SYNC_REQUEST_TIMEOUT),
-        integer(Settings.SYNC_MAX_IN_FLIGHT));
+        integer(Settings.SYNC_MAX_IN_FLIGHT),
+        integer(Settings.SYNC_MAX_ROUTES));
     IngressConfig.State state = new IngressConfig.State(string(Settings.STATE_FILE));
     IngressConfig.Cluster cluster = new IngressConfig.Cluster(
         clusterMembers(Settings.CLUSTER_MEMBERS),

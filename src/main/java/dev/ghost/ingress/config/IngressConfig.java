@@ -180,9 +180,13 @@ public record IngressConfig(
    * @param requestTimeout {@code GHOST_SYNC_REQUEST_TIMEOUT} / {@code control_plane.request_timeout} [5s]
    * @param maxInFlight  {@code GHOST_SYNC_MAX_IN_FLIGHT} / {@code control_plane.max_in_flight}: instance-list
    *                     requests in flight at once, one per (app, env, process type) group [8]
+   * @param maxRoutes    {@code GHOST_SYNC_MAX_ROUTES} / {@code control_plane.max_routes}: the most routes the
+   *                     control plane may define; events that would make more are refused and the table in force
+   *                     stays [200000]
    */
   public record ControlPlane(String url, String token, String orgId, Duration pollInterval, boolean stream,
-      Duration backendSyncInterval, Duration rebuildInterval, Duration requestTimeout, int maxInFlight) {
+      Duration backendSyncInterval, Duration rebuildInterval, Duration requestTimeout, int maxInFlight,
+      int maxRoutes) {
 
     /** True when a control-plane URL is configured. */
     public boolean enabled() {

@@ -95,6 +95,9 @@ public enum Settings {
       "timeout of one control-plane request (for the stream: until its response starts)"),
   SYNC_MAX_IN_FLIGHT("GHOST_SYNC_MAX_IN_FLIGHT", "control_plane.max_in_flight", Type.INT, "8", null,
       "instance-list requests in flight at once (one per app, env and process type)", 1, 64),
+  SYNC_MAX_ROUTES("GHOST_SYNC_MAX_ROUTES", "control_plane.max_routes", Type.INT, "200000", null,
+      "most routes the control plane may define; a change beyond it is refused (`too_many_routes`) and the table "
+          + "in force stays", 1, Integer.MAX_VALUE),
   STATE_FILE("GHOST_STATE_FILE", "state.file", Type.STRING, "/var/lib/ghost/ingress-state.json", null,
       "last-known-good state; unwritable: warning + metric, not fatal"),
   CLUSTER_MEMBERS("GHOST_CLUSTER_MEMBERS", "cluster.members", Type.STRING_LIST, "", "none",
@@ -251,7 +254,8 @@ public enum Settings {
           HEALTH_RISE, HEALTH_FALL, HEALTH_ENABLED, CONFIG_SCAN_PERIOD -> Applied.LIVE;
       case ADMIN_ADDR, ADMIN_TOKEN, ADMIN_ALLOWED_HOSTS, TCP_KEEPALIVE, EJECT_BASE, EJECT_MAX, EVENT_LOOPS,
           NATIVE_TRANSPORT, CONTROL_PLANE_URL, API_TOKEN, ORG_ID, SYNC_POLL_INTERVAL, SYNC_STREAM,
-          BACKEND_SYNC_INTERVAL, SYNC_REBUILD_INTERVAL, SYNC_REQUEST_TIMEOUT, SYNC_MAX_IN_FLIGHT, STATE_FILE,
+          BACKEND_SYNC_INTERVAL, SYNC_REBUILD_INTERVAL, SYNC_REQUEST_TIMEOUT, SYNC_MAX_IN_FLIGHT, SYNC_MAX_ROUTES,
+          STATE_FILE,
           CLUSTER_MEMBERS, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_NAME, EVENTBUS_PORT, CLUSTER_SECRET_FILE,
           CLUSTER_INSECURE, NODE_ID -> Applied.RESTART;
     };
@@ -302,6 +306,7 @@ public enum Settings {
       case SYNC_REBUILD_INTERVAL -> c.controlPlane().rebuildInterval();
       case SYNC_REQUEST_TIMEOUT -> c.controlPlane().requestTimeout();
       case SYNC_MAX_IN_FLIGHT -> c.controlPlane().maxInFlight();
+      case SYNC_MAX_ROUTES -> c.controlPlane().maxRoutes();
       case STATE_FILE -> c.state().file();
       case CLUSTER_MEMBERS -> c.cluster().members();
       case CLUSTER_HOST -> c.cluster().host();

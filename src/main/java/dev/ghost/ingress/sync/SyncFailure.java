@@ -31,7 +31,13 @@ public enum SyncFailure {
    * The feed ends below the node's cursor (a restored or replaced control plane, a foreign state file): the node
    * replays from event 0 rather than wait past events it would never read.
    */
-  CURSOR_AHEAD;
+  CURSOR_AHEAD,
+  /**
+   * Events that would make the control plane's routes more than {@code control_plane.max_routes}: the batch is
+   * refused whole, the table in force stays, and the same events are read again (and refused) until the control
+   * plane's route count is back under the cap.
+   */
+  TOO_MANY_ROUTES;
 
   /** The metric label. */
   public String label() {

@@ -366,7 +366,12 @@ public final class SyncVerticle extends VerticleBase {
     if (batch.isEmpty() && published) {
       return Future.succeededFuture();
     }
-    ControlPlaneState.Applied applied = applyEvents(batch);
+    ControlPlaneState.Applied applied;
+    try {
+      applied = applyEvents(batch);
+    } catch (SyncException tooMany) {
+      return Future.failedFuture(tooMany);
+    }
     ControlPlaneState next = applied.next();
     if (!published) {
       if (!caughtUp) {
@@ -391,13 +396,16 @@ public final class SyncVerticle extends VerticleBase {
 
   /**
    * {@code batch} folded into the state in force (the result is not put in force here); counts and logs each fresh
-   * event once.
+   * event once. Throws a {@code too_many_routes} {@link SyncException} when the result has more routes than
+   * {@code control_plane.max_routes}.
    */
   private ControlPlaneState.Applied applyEvents(List<CpEvent> batch) {
+    ControlPlaneState.Applied applied = state.apply(batch);
+    // before anything is counted: a refused batch is read, and refused, again on the next poll
+    withinRouteCap(applied.next());
     // The heal window re-reads events already applied: log and count each event once, not on every poll
     Set<Long> seen = state.appliedIds();
     List<CpEvent> fresh = batch.stream().filter(e -> e.eventId() <= 0 || !seen.contains(e.eventId())).toList();
-    ControlPlaneState.Applied applied = state.apply(batch);
     metrics.syncEvents("rejected", applied.rejected());
     fresh.stream().filter(e -> e instanceof CpEvent.Rejected).map(e -> (CpEvent.Rejected) e).forEach(r ->
         LOG.atWarn().addKeyValue("event_id", r.eventId()).addKeyValue("event_type", r.type())
@@ -624,10 +632,25 @@ public final class SyncVerticle extends VerticleBase {
   /** The whole feed folded into {@code acc} batch by batch, so no more than one batch of events is held at once. */
   private Future<ControlPlaneState> replay(ControlPlaneState acc, long after) {
     return readFeed(after).compose(batch -> {
-      ControlPlaneState next = acc.apply(batch.events()).next();
+      ControlPlaneState next = withinRouteCap(acc.apply(batch.events()).next());
       return batch.complete() || batch.nextAfter() <= after ? Future.succeededFuture(next)
           : replay(next, batch.nextAfter());
     });
+  }
+
+  /**
+   * {@code next}, unless it has more routes than {@code control_plane.max_routes}: then a {@code too_many_routes}
+   * {@link SyncException}, and the caller keeps what it has (the table in force stays, the cursor does not move).
+   * Why: every route costs memory, a listener port and instance fetches; a control plane gone wrong must not be
+   * able to take the node down with it.
+   */
+  private ControlPlaneState withinRouteCap(ControlPlaneState next) {
+    int max = settings.maxRoutes();
+    if (next.routes().size() > max) {
+      throw new SyncException(SyncFailure.TOO_MANY_ROUTES, "the control plane's events make "
+          + next.routes().size() + " routes, more than control_plane.max_routes " + max, false, null);
+    }
+    return next;
   }
 
   // ---- streaming ------------------------------------------------------------------------------------------
@@ -667,7 +690,8 @@ public final class SyncVerticle extends VerticleBase {
         streamedSettles.clear();
         status.success();
         // Settled once applied (or failed): until then the lines count against the stream's backlog
-        enqueue(() -> apply(batch, false).andThen(ar -> settles.forEach(Runnable::run)));
+        enqueue(() -> apply(batch, false).onFailure(err -> onFailure("event stream", err))
+            .andThen(ar -> settles.forEach(Runnable::run)));
       });
     }
   }

@@ -3,6 +3,7 @@ package dev.ghost.ingress.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.ghost.ingress.testing.FuzzValues;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,19 +13,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
 
 /**
  * Fuzzes the config file path the way start-up and a reload take it: bytes through the TOML reader, then the
  * document through validation. Arbitrary bytes and the shipped example configs with bytes flipped, cut, dropped or
  * repeated either become a config or fail with a syntax error or a {@link ConfigException} (exit 2, one line), never
- * anything else. Tries as in {@code ClientHelloParserFuzzTest}.
+ * anything else. Tries and generation as in {@code ClientHelloParserFuzzTest}.
  */
 class ConfigFileFuzzTest {
 
@@ -40,7 +38,7 @@ class ConfigFileFuzzTest {
   }
 
   @Property
-  void arbitraryBytesAreAConfigOrOneClearError(@ForAll @Size(max = 2048) byte[] bytes) {
+  void arbitraryBytesAreAConfigOrOneClearError(@ForAll("bytes") byte[] bytes) {
     assertLoadsOrFailsClearly(bytes);
   }
 
@@ -65,9 +63,13 @@ class ConfigFileFuzzTest {
   }
 
   @Provide
+  Arbitrary<byte[]> bytes() {
+    return FuzzValues.bytes(2048);
+  }
+
+  @Provide
   Arbitrary<byte[]> mutatedConfigs() {
-    return Combinators.combine(Arbitraries.of(SHIPPED), Arbitraries.integers().between(1, 4), Arbitraries.longs())
-        .as(ConfigFileFuzzTest::mutate);
+    return FuzzValues.from(r -> mutate(FuzzValues.pick(r, SHIPPED), 1 + r.nextInt(4), r.nextLong()));
   }
 
   /** Flips, cuts, drops or repeats a few bytes (lines stay mostly intact, so validation is reached). */

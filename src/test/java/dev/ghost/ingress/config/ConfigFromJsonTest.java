@@ -71,7 +71,7 @@ class ConfigFromJsonTest {
     assertThat(c.limits().tcpRawAllowPorts()).isEmpty();
     assertThat(c.health()).isEqualTo(new IngressConfig.Health(Duration.ofSeconds(5), Duration.ofSeconds(1), 2, 3, true));
     assertThat(c.controlPlane()).isEqualTo(new IngressConfig.ControlPlane(null, null, null, Duration.ofSeconds(1), true,
-        Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofSeconds(5), 8));
+        Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofSeconds(5), 8, 200_000));
     assertThat(c.state().file()).isEqualTo("/var/lib/ghost/ingress-state.json");
     assertThat(c.cluster()).isEqualTo(new IngressConfig.Cluster(List.of(), null, 5701, "ghost-ingress", 0));
     assertThat(c.nodeId()).isEqualTo("test-host");

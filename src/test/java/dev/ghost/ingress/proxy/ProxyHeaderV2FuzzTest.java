@@ -2,6 +2,7 @@ package dev.ghost.ingress.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ghost.ingress.testing.FuzzValues;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -17,9 +18,9 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import net.jqwik.api.Arbitraries;
+import java.util.Arrays;
+import java.util.Random;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -28,13 +29,14 @@ import net.jqwik.api.Provide;
  * Round-trips the PROXY v2 writer through Netty's independent decoder for every address family (IPv4, IPv6,
  * IPv4-mapped, mixed) and every TLV set with random contents: the decoder reads back exactly the addresses, ports
  * and TLVs written, the length covers every byte, and the CRC32C, when present, checks. Tries as in
- * {@code ClientHelloParserFuzzTest}.
+ * {@code ClientHelloParserFuzzTest}; so is generation.
  */
 class ProxyHeaderV2FuzzTest {
 
   private static final int PP2_TYPE_CRC32C = 0x03;
   /** Netty's TLV enum has no name for it: section 2.2.5. */
   private static final int PP2_TYPE_UNIQUE_ID = 0x05;
+  private static final String LABEL_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-";
 
   @Property
   void nettyDecodesExactlyWhatWasWritten(@ForAll("addresses") InetSocketAddress client,
@@ -109,29 +111,46 @@ class ProxyHeaderV2FuzzTest {
     throw new AssertionError("no CRC32C TLV");
   }
 
+  /** IPv4, IPv6 or IPv4-mapped IPv6, any bytes, any port. */
   @Provide
   Arbitrary<InetSocketAddress> addresses() {
-    Arbitrary<byte[]> v4 = Arbitraries.bytes().array(byte[].class).ofSize(4);
-    Arbitrary<byte[]> v6 = Arbitraries.bytes().array(byte[].class).ofSize(16);
-    Arbitrary<byte[]> mapped = v4.map(b -> new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff,
-        b[0], b[1], b[2], b[3]});
-    return Combinators.combine(Arbitraries.oneOf(v4, v6, mapped), Arbitraries.integers().between(0, 65535))
-        .as((bytes, port) -> {
-          try {
-            return new InetSocketAddress(InetAddress.getByAddress(bytes), port);
-          } catch (UnknownHostException impossible) {
-            throw new AssertionError(impossible);
-          }
-        });
+    return FuzzValues.from(r -> {
+      byte[] bytes = new byte[r.nextInt(3) == 0 ? 4 : 16];
+      r.nextBytes(bytes);
+      if (r.nextInt(3) == 0 && bytes.length == 16) {
+        Arrays.fill(bytes, 0, 10, (byte) 0);
+        bytes[10] = (byte) 0xff;
+        bytes[11] = (byte) 0xff;
+      }
+      try {
+        return new InetSocketAddress(InetAddress.getByAddress(bytes), FuzzValues.between(r, 0, 65535));
+      } catch (UnknownHostException impossible) {
+        throw new AssertionError(impossible);
+      }
+    });
   }
 
+  /** An authority of one to four DNS labels, a unique id of 1 to 128 bytes (each absent 30 %), CRC32C or not. */
   @Provide
   Arbitrary<ProxyHeaderV2.Tlvs> tlvs() {
-    Arbitrary<String> label = Arbitraries.strings().withChars("abcdefghijklmnopqrstuvwxyz0123456789-")
-        .ofMinLength(1).ofMaxLength(63);
-    Arbitrary<String> host = label.list().ofMinSize(1).ofMaxSize(4).map(l -> String.join(".", l));
-    Arbitrary<byte[]> id = Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(128);
-    return Combinators.combine(host.injectNull(0.3), id.injectNull(0.3), Arbitraries.of(true, false))
-        .as(ProxyHeaderV2.Tlvs::new);
+    return FuzzValues.from(r -> new ProxyHeaderV2.Tlvs(r.nextInt(10) < 3 ? null : host(r),
+        r.nextInt(10) < 3 ? null : uniqueId(r), r.nextBoolean()));
+  }
+
+  private static byte[] uniqueId(Random r) {
+    byte[] id = new byte[FuzzValues.between(r, 1, 128)];
+    r.nextBytes(id);
+    return id;
+  }
+
+  private static String host(Random r) {
+    StringBuilder host = new StringBuilder();
+    for (int i = 0, n = 1 + r.nextInt(4); i < n; i++) {
+      host.append(i == 0 ? "" : ".");
+      for (int j = 0, len = FuzzValues.between(r, 1, 63); j < len; j++) {
+        host.append(LABEL_CHARS.charAt(r.nextInt(LABEL_CHARS.length())));
+      }
+    }
+    return host.toString();
   }
 }

@@ -3,25 +3,25 @@ package dev.ghost.ingress.sync;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.ghost.ingress.testing.FuzzValues;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
+import java.util.Random;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.Size;
 
 /**
  * Fuzzes what the control plane and the disk hand the sync: event feed items and stream lines (both payload
  * encodings), instance pages, and the state file, each as arbitrary JSON built from the contract's own field names
  * (so the decoders get past their first checks) and as real documents with a random part replaced. The decoders
  * answer with their typed results (a rejected event, a corrupt state file, an {@link IllegalArgumentException} for
- * a body that is not a page) and never throw anything else. Tries as in {@code ClientHelloParserFuzzTest}.
+ * a body that is not a page) and never throw anything else. Tries and generation as in
+ * {@code ClientHelloParserFuzzTest}.
  */
 class SyncInputFuzzTest {
 
@@ -37,6 +37,10 @@ class SyncInputFuzzTest {
       "TLS_PASSTHROUGH", "v2", "off", "ready", "READY", "draining", "shop.example.com", "203.0.113.7",
       "fd5a:1:2:1::7/128", "::ffff:10.0.0.1/128", "not an address", "", "rt_1", "env_1", "app_1", "web",
       "ghost-ingress-state/1", 0, 1, -1, 443, 65536, Long.MAX_VALUE, 1.5, true, false);
+  private static final List<Long> EDGE_LONGS = List.of(0L, -1L, 1L, (long) Integer.MAX_VALUE,
+      Integer.MAX_VALUE + 1L, (long) Integer.MIN_VALUE, Long.MAX_VALUE, Long.MIN_VALUE);
+  private static final List<Double> EDGE_DOUBLES = List.of(0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY,
+      Double.NEGATIVE_INFINITY, Double.MIN_VALUE, Double.MAX_VALUE, 1e300);
 
   @Property
   void feedItemsDecodeOrAreRejected(@ForAll("objects") JsonObject item) {
@@ -68,12 +72,12 @@ class SyncInputFuzzTest {
   }
 
   @Property
-  void stateFileBytesLoadOrAreCorrupt(@ForAll @Size(max = 2048) byte[] bytes) {
+  void stateFileBytesLoadOrAreCorrupt(@ForAll("bytes") byte[] bytes) {
     assertThat(StateFile.parse(bytes)).isNotNull();
   }
 
   @Property
-  void mutatedStateFileTextLoadsOrIsCorrupt(@ForAll("mutatedStates") JsonObject json, @ForAll int cut) {
+  void mutatedStateFileTextLoadsOrIsCorrupt(@ForAll("mutatedStates") JsonObject json, @ForAll("cuts") int cut) {
     byte[] text = json.encode().getBytes(java.nio.charset.StandardCharsets.UTF_8);
     // a truncated write, as a crash mid-write would leave without the rename
     assertThat(StateFile.parse(java.util.Arrays.copyOf(text, Math.floorMod(cut, text.length + 1)))).isNotNull();
@@ -81,21 +85,22 @@ class SyncInputFuzzTest {
 
   @Provide
   Arbitrary<JsonObject> objects() {
-    return object(3);
+    return FuzzValues.from(r -> object(r, 3));
   }
 
   @Provide
   Arbitrary<JsonObject> pages() {
-    Arbitrary<JsonObject> instance = object(2);
-    Arbitrary<JsonArray> items = Arbitraries.oneOf(instance, value(1)).list().ofMaxSize(6).map(JsonArray::new);
-    return Combinators.combine(items.injectNull(0.1), value(1).injectNull(0.2), object(1))
-        .as((list, next, extra) -> {
-          JsonObject page = extra.copy();
-          if (list != null) {
-            page.put("items", list);
-          }
-          return page.put("next_cursor", next);
-        });
+    return FuzzValues.from(r -> {
+      JsonObject page = object(r, 1);
+      if (r.nextInt(10) != 0) {
+        JsonArray items = new JsonArray();
+        for (int i = 0, n = r.nextInt(7); i < n; i++) {
+          items.add(r.nextBoolean() ? object(r, 2) : value(r, 1));
+        }
+        page.put("items", items);
+      }
+      return page.put("next_cursor", r.nextInt(5) == 0 ? null : value(r, 1));
+    });
   }
 
   @Provide
@@ -112,64 +117,105 @@ class SyncInputFuzzTest {
     return mutated(List.of(StateFile.toJson(StateFileTest.sample(), Instant.EPOCH)));
   }
 
-  /** A real document with one to three values, anywhere in it, replaced by arbitrary JSON. */
-  private Arbitrary<JsonObject> mutated(List<JsonObject> real) {
-    Arbitrary<Replacement> replacement = Combinators.combine(Arbitraries.integers().between(0, 10_000), value(2))
-        .as(Replacement::new);
-    return Combinators.combine(Arbitraries.of(real), replacement.list().ofMinSize(1).ofMaxSize(3))
-        .as((doc, changes) -> {
-          JsonObject copy = doc.copy();
-          changes.forEach(c -> c.applyTo(copy));
-          return copy;
-        });
+  @Provide
+  Arbitrary<byte[]> bytes() {
+    return FuzzValues.bytes(2048);
   }
 
-  /** Replaces the {@code index}-th value met walking the document (modulo their count) with {@code value}. */
+  @Provide
+  Arbitrary<Integer> cuts() {
+    return FuzzValues.from(Random::nextInt);
+  }
+
+  /** A real document with one to three values, anywhere in it, replaced by arbitrary JSON. */
+  private Arbitrary<JsonObject> mutated(List<JsonObject> real) {
+    return FuzzValues.from(r -> {
+      JsonObject copy = FuzzValues.pick(r, real).copy();
+      for (int i = 0, n = 1 + r.nextInt(3); i < n; i++) {
+        new Replacement(r.nextInt(10_001), value(r, 2)).applyTo(copy);
+      }
+      return copy;
+    });
+  }
+
+  /**
+   * Replaces the {@code index}-th value met walking the document (modulo their count) with {@code value}. Counts,
+   * then walks to it: no list of every slot (that walk was a tenth of this class's time at a million tries).
+   */
   private record Replacement(int index, Object value) {
     void applyTo(JsonObject doc) {
-      List<Runnable> slots = new ArrayList<>();
-      collect(doc, slots);
-      if (!slots.isEmpty()) {
-        slots.get(index % slots.size()).run();
+      int slots = count(doc);
+      if (slots > 0) {
+        replace(doc, new int[] {index % slots});
       }
     }
 
-    private void collect(Object node, List<Runnable> slots) {
+    private static int count(Object node) {
+      int n = 0;
       if (node instanceof JsonObject o) {
-        for (String key : new ArrayList<>(o.fieldNames())) {
-          slots.add(() -> o.put(key, value));
-          collect(o.getValue(key), slots);
+        for (String key : o.fieldNames()) {
+          n += 1 + count(o.getValue(key));
         }
       } else if (node instanceof JsonArray a) {
         for (int i = 0; i < a.size(); i++) {
-          int at = i;
-          slots.add(() -> a.set(at, value));
-          collect(a.getValue(i), slots);
+          n += 1 + count(a.getValue(i));
         }
       }
+      return n;
+    }
+
+    /** Walks in {@link #count}'s order, replacing the slot {@code left[0]} counts down to; true once done. */
+    private boolean replace(Object node, int[] left) {
+      if (node instanceof JsonObject o) {
+        for (String key : o.fieldNames()) {
+          if (left[0]-- == 0) {
+            o.put(key, value); // an existing key: no structural change under the iteration, which ends here
+            return true;
+          }
+          if (replace(o.getValue(key), left)) {
+            return true;
+          }
+        }
+      } else if (node instanceof JsonArray a) {
+        for (int i = 0; i < a.size(); i++) {
+          if (left[0]-- == 0) {
+            a.set(i, value);
+            return true;
+          }
+          if (replace(a.getValue(i), left)) {
+            return true;
+          }
+        }
+      }
+      return false;
     }
   }
 
-  private static Arbitrary<JsonObject> object(int depth) {
-    return Combinators.combine(Arbitraries.oneOf(Arbitraries.of(KEYS), Arbitraries.strings().ofMaxLength(8)),
-        value(depth - 1)).as(java.util.AbstractMap.SimpleEntry<String, Object>::new).list().ofMaxSize(8).map(entries -> {
-          JsonObject o = new JsonObject();
-          entries.forEach(e -> o.put(e.getKey(), e.getValue()));
-          return o;
-        });
+  /** Up to eight fields, named from the contract or at random, with values up to {@code depth} deep. */
+  private static JsonObject object(Random r, int depth) {
+    JsonObject o = new JsonObject();
+    for (int i = 0, n = r.nextInt(9); i < n; i++) {
+      o.put(r.nextBoolean() ? FuzzValues.pick(r, KEYS) : FuzzValues.string(r, 8), value(r, depth - 1));
+    }
+    return o;
   }
 
-  private static Arbitrary<Object> value(int depth) {
-    List<Arbitrary<?>> choices = new ArrayList<>(List.of(
-        Arbitraries.of(VALUES),
-        Arbitraries.strings().ofMaxLength(40),
-        Arbitraries.longs(),
-        Arbitraries.doubles(),
-        Arbitraries.just(null)));
-    if (depth > 0) {
-      choices.add(Arbitraries.lazy(() -> object(depth)));
-      choices.add(Arbitraries.lazy(() -> value(depth - 1).list().ofMaxSize(4).map(JsonArray::new)));
-    }
-    return Arbitraries.oneOf(choices);
+  /** A contract value, a string, a long, a double (NaN and infinities too), null, or below depth 1 a container. */
+  private static Object value(Random r, int depth) {
+    return switch (r.nextInt(depth > 0 ? 7 : 5)) {
+      case 0 -> FuzzValues.pick(r, VALUES);
+      case 1 -> FuzzValues.string(r, 40);
+      case 2 -> r.nextInt(4) == 0 ? FuzzValues.pick(r, EDGE_LONGS) : r.nextLong();
+      case 3 -> r.nextInt(4) == 0 ? FuzzValues.pick(r, EDGE_DOUBLES) : r.nextDouble() * r.nextLong();
+      case 4 -> null;
+      case 5 -> object(r, depth);
+      default -> {
+        JsonArray a = new JsonArray();
+        for (int i = 0, n = r.nextInt(5); i < n; i++) {
+          a.add(value(r, depth - 1));
+        }
+        yield a;
+      }
+    };
   }
 }
