@@ -477,11 +477,6 @@ public final class IngressNode {
     return clusterManager != null;
   }
 
-  /** The Vert.x cluster manager, or null when standalone. */
-  public ClusterManager clusterManager() {
-    return clusterManager;
-  }
-
   /**
    * The graceful drain of SIGTERM and the admin "drain node" command ({@link NodeDrain}): stops accepting, relays
    * open connections until they end or {@code proxy.shutdown_timeout}, then closes the node. A second call joins
@@ -535,14 +530,6 @@ public final class IngressNode {
     return live.current();
   }
 
-  /**
-   * The live configuration: read a section on every use to follow reloads (e.g. {@code liveConfig()::health} as
-   * the health checker's settings supplier), or register a change listener.
-   */
-  public LiveConfig liveConfig() {
-    return live;
-  }
-
   public Vertx vertx() {
     return vertx;
   }
@@ -565,11 +552,6 @@ public final class IngressNode {
 
   public SyncStatus syncStatus() {
     return syncStatus;
-  }
-
-  /** The node's table version counter; whoever swaps a table takes the next number from it. */
-  public AtomicLong tableVersions() {
-    return tableVersions;
   }
 
   public PrometheusMeterRegistry registry() {

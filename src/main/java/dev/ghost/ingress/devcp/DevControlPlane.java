@@ -237,11 +237,6 @@ public final class DevControlPlane {
     return log.snapshot().lastEventId();
   }
 
-  /** Waits (up to 10 s, polling) until an event with id {@code >= eventId} exists; blocking. */
-  public long awaitEventId(long eventId) {
-    return awaitEventAfter(eventId - 1);
-  }
-
   /** Waits (up to 10 s, polling) until an event with id {@code > eventId} exists, returns the last id; blocking. */
   public long awaitEventAfter(long eventId) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -216,11 +216,6 @@ public final class ProbeScheduler extends VerticleBase {
     schedule(t, ProbeSchedule.nextDelayMs(interval, ThreadLocalRandom.current().nextDouble()));
   }
 
-  /** Backends being probed now (for tests and the admin API): their count. */
-  int trackedCount() {
-    return tracked.size();
-  }
-
   @Override
   public Future<?> stop() {
     if (unsubscribe != null) {

@@ -160,23 +160,6 @@ public final class IngressMetrics {
     return unrouted;
   }
 
-  public void accepted(String listener) {
-    listener(listener).accepted();
-  }
-
-  /** Adds {@code delta} to the listener's open-connection gauge. */
-  public void listenerActive(String listener, int delta) {
-    listener(listener).active(delta);
-  }
-
-  public void routeActive(String route, int delta) {
-    route(route).active(delta);
-  }
-
-  public void closed(String reason, String route) {
-    route(route).closed(reason);
-  }
-
   /** One ClientHello sniff outcome (found, no_sni, not_tls, ...). */
   public void sniff(String outcome) {
     sniffs.increment(outcome);
@@ -187,18 +170,6 @@ public final class IngressMetrics {
     relays.increment(kind);
   }
 
-  public void connectFailure(String route, String kind) {
-    route(route).connectFailure(kind);
-  }
-
-  public void panic(String route) {
-    route(route).panic();
-  }
-
-  public void bytes(String route, long fromClient, long fromBackend) {
-    route(route).bytes(fromClient, fromBackend);
-  }
-
   public void bindFailure(String listener) {
     counter(MetricNames.LISTENER_BIND_FAILURES, "listener", listener).increment();
   }
@@ -206,10 +177,6 @@ public final class IngressMetrics {
   /** An accept on {@code listener} failed for lack of resources. Thread-safe. */
   public void acceptFailure(String listener) {
     counter(MetricNames.LISTENER_ACCEPT_FAILURES, "listener", listener).increment();
-  }
-
-  public void drainStarted(String route) {
-    route(route).drainStarted();
   }
 
   public void syncError(String kind) {

@@ -36,9 +36,4 @@ public record PortPolicy(Set<Integer> deny, Set<Integer> allow) {
     }
     return null;
   }
-
-  /** True when a tcp_raw route may use this port. */
-  public boolean permits(int port) {
-    return denialReason(port) == null;
-  }
 }

@@ -190,10 +190,6 @@ public final class ControlPlaneState {
     return Collections.unmodifiableSet(out);
   }
 
-  long lowestRememberedEventId() {
-    return appliedIds.isEmpty() ? 0 : appliedIds.first();
-  }
-
   NavigableSet<Long> appliedIds() {
     return appliedIds;
   }

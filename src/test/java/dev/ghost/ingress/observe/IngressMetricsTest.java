@@ -134,11 +134,11 @@ class IngressMetricsTest {
   }
 
   @Test
-  void theStringKeyedMethodsCountOnTheSameMeters() {
+  void aMeterLookedUpTwiceIsTheSameSeries() {
     metrics.route("app").closed("completed");
-    metrics.closed("completed", "app");
+    metrics.route("app").closed("completed");
     metrics.listener("l").active(1);
-    metrics.listenerActive("l", 1);
+    metrics.listener("l").active(1);
     metrics.sniff("found");
     metrics.sniff("found");
 
