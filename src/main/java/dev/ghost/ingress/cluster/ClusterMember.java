@@ -1,5 +1,6 @@
 package dev.ghost.ingress.cluster;
 
+import dev.ghost.ingress.config.IpLiterals;
 import dev.ghost.ingress.config.HostPort;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -87,7 +88,6 @@ public record ClusterMember(String host, int port) {
   /** {@code host:port} as Hazelcast's tcp-ip member list wants it ({@code [v6]:port}; no port when 0). */
   @Override
   public String toString() {
-    String h = isIpv6Literal() ? "[" + host + "]" : host;
-    return port == 0 ? h : h + ":" + port;
+    return port == 0 ? (isIpv6Literal() ? "[" + host + "]" : host) : IpLiterals.hostPort(host, port);
   }
 }

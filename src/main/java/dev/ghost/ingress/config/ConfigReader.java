@@ -36,7 +36,6 @@ final class ConfigReader {
   private static final Set<String> ROUTE_KEYS = Set.of("id", "hostname", "port", "protocol", "proxy_protocol",
       "proxy_protocol_tlvs", "backends", "env", "allow_non_tls", "idle_timeout", "drain_timeout", "max_connections");
   private static final Pattern INTEGER = Pattern.compile("-?[0-9]+");
-  private static final Pattern IPV4 = Pattern.compile("([0-9]{1,3})\\.([0-9]{1,3})\\.([0-9]{1,3})\\.([0-9]{1,3})");
   private static final String DEFAULTS = "built-in default";
 
   /** A value and its origin: {@code file} and {@code key} are what an error about it names. */
@@ -607,12 +606,7 @@ final class ConfigReader {
 
   private String ipv4(Raw r) {
     String s = text(r);
-    var m = IPV4.matcher(s);
-    boolean ok = m.matches();
-    for (int g = 1; ok && g <= 4; g++) {
-      ok = Integer.parseInt(m.group(g)) <= 255;
-    }
-    if (!ok) {
+    if (!IpLiterals.isIpv4(s)) {
       throw fail(r, "expected an IPv4 address (a.b.c.d), got '" + s + "'");
     }
     return s;

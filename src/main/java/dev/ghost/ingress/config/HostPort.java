@@ -60,6 +60,6 @@ public record HostPort(String host, int port) {
 
   @Override
   public String toString() {
-    return isIpv6Literal() ? "[" + host + "]:" + port : host + ":" + port;
+    return IpLiterals.hostPort(host, port);
   }
 }

@@ -1,5 +1,6 @@
 package dev.ghost.ingress.devcp;
 
+import dev.ghost.ingress.config.IpLiterals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import java.util.Iterator;
@@ -7,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Reads and writes the dev control plane's human-editable TOML state file ({@code conf/dev-control-plane.toml}
@@ -18,8 +18,6 @@ public final class DevStateFile {
 
   // TomlMapper is thread-safe once configured; it is never reconfigured.
   private static final TomlMapper MAPPER = new TomlMapper();
-  private static final Pattern IPV4 = Pattern.compile(
-      "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
   private static final Set<String> STATUSES = Set.of("booting", "ready", "draining", "stopped", "failed");
   private static final Set<String> TOP_KEYS = Set.of("org", "token", "env", "route", "instance");
   private static final Set<String> ENV_KEYS = Set.of("id", "app", "ipv4");
@@ -51,7 +49,7 @@ public final class DevStateFile {
       r.keys(e, at, ENV_KEYS);
       String id = r.string(e, at, "id");
       String ipv4 = r.optString(e, at, "ipv4", null);
-      if (ipv4 != null && !IPV4.matcher(ipv4).matches()) {
+      if (ipv4 != null && !IpLiterals.isIpv4(ipv4)) {
         throw r.bad(at, "ipv4", "expected a dotted IPv4 address, got '" + ipv4 + "'");
       }
       if (envs.put(id, new DevState.Env(id, r.string(e, at, "app"), ipv4)) != null) {

@@ -1,5 +1,6 @@
 package dev.ghost.ingress.proxy;
 
+import dev.ghost.ingress.config.IpLiterals;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.net.BindException;
@@ -142,7 +143,7 @@ final class ListenerBindings {
     // At start-up the failure ends the process: its message is the one stderr line, so it names the address
     return startup
         ? settled.<Void>mapEmpty().recover(err -> Future.failedFuture(new BindException(
-            "cannot bind " + Binding.address(b.host(), b.bindPort()) + " (listener " + b.label() + "): "
+            "cannot bind " + IpLiterals.hostPort(b.host(), b.bindPort()) + " (listener " + b.label() + "): "
                 + err.getMessage())))
         : settled.<Void>mapEmpty().otherwiseEmpty();
   }

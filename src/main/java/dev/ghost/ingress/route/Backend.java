@@ -1,5 +1,6 @@
 package dev.ghost.ingress.route;
 
+import dev.ghost.ingress.config.IpLiterals;
 import dev.ghost.ingress.config.HostPort;
 import java.util.Objects;
 
@@ -36,6 +37,6 @@ public record Backend(String host, int port) {
   /** {@code host:port}, or {@code [v6]:port} for an IPv6 literal. */
   @Override
   public String toString() {
-    return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+    return IpLiterals.hostPort(host, port);
   }
 }

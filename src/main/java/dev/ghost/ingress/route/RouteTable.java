@@ -1,5 +1,6 @@
 package dev.ghost.ingress.route;
 
+import dev.ghost.ingress.config.IpLiterals;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.List;
@@ -71,7 +72,7 @@ public final class RouteTable {
    * unchanged. Dual-stack sockets report IPv4 clients this way.
    */
   public static InetAddress unwrap(InetAddress address) {
-    return Addresses.unwrap(address);
+    return IpLiterals.unwrapMapped(address);
   }
 
   /**
@@ -80,7 +81,7 @@ public final class RouteTable {
    * (which serves nothing).
    */
   public Optional<Scope> scopeFor(InetAddress local) {
-    InetAddress a = Addresses.unwrap(local);
+    InetAddress a = IpLiterals.unwrapMapped(local);
     if (!(a instanceof Inet4Address)) {
       return SHARED_SCOPE;
     }

@@ -1,5 +1,6 @@
 package dev.ghost.ingress.route;
 
+import dev.ghost.ingress.config.IpLiterals;
 import dev.ghost.ingress.config.EnvSpec;
 import dev.ghost.ingress.config.HostPort;
 import dev.ghost.ingress.config.RouteSpec;
@@ -172,11 +173,9 @@ public final class RouteTableBuilder {
       if (claim.ipv4() == null || claim.ipv4().isBlank()) {
         continue;
       }
-      Inet4Address address;
-      try {
-        address = Addresses.parseIpv4(claim.ipv4());
-      } catch (IllegalArgumentException e) {
-        degraded.put(claim.id(), "invalid dedicated IPv4: " + e.getMessage());
+      Inet4Address address = IpLiterals.ipv4(claim.ipv4().trim());
+      if (address == null) {
+        degraded.put(claim.id(), "invalid dedicated IPv4: not an IPv4 address: '" + claim.ipv4() + "'");
         continue;
       }
       String owner = ownerIds.putIfAbsent(address, claim.id());

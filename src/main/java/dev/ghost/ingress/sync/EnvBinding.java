@@ -1,4 +1,5 @@
 package dev.ghost.ingress.sync;
+import dev.ghost.ingress.config.IpLiterals;
 
 /**
  * An environment's dedicated IPv4 address as the {@code env.ipv4_addon_*} events say it is now (contract §1).
@@ -16,7 +17,7 @@ public record EnvBinding(String envId, String appId, String ipv4, long enabledEv
     if (envId == null || envId.isBlank()) {
       throw new IllegalArgumentException("missing env_id");
     }
-    if (!Literals.isIpv4(ipv4)) {
+    if (!IpLiterals.isIpv4(ipv4)) {
       throw new IllegalArgumentException("not an IPv4 address: " + ipv4);
     }
     if (enabledEventId < 1) {

@@ -1,5 +1,6 @@
 package dev.ghost.ingress.sync;
 
+import dev.ghost.ingress.config.IpLiterals;
 import dev.ghost.ingress.route.Protocol;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -97,7 +98,7 @@ public final class EventDecoder {
           String env = orElse(p.text("env_id"), lineEnv);
           String ipv4 = p.text("ipv4_address");
           requireEnv(env);
-          if (ipv4 == null || !Literals.isIpv4(ipv4.trim())) {
+          if (ipv4 == null || !IpLiterals.isIpv4(ipv4.trim())) {
             throw new Bad("ipv4_address missing or not an IPv4 address: " + ipv4);
           }
           return new CpEvent.EnvIpv4Enabled(id, env, orElse(p.text("app_id"), lineApp), ipv4.trim());

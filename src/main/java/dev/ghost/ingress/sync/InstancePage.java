@@ -1,5 +1,6 @@
 package dev.ghost.ingress.sync;
 
+import dev.ghost.ingress.config.IpLiterals;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -113,7 +114,7 @@ public record InstancePage(List<String> readyIpv6, List<Dropped> dropped, String
       }
       text = text.substring(0, slash);
     }
-    return Literals.canonicalIpv6(text);
+    return IpLiterals.canonicalIpv6(text);
   }
 
   private static String cursor(Object raw) {
