@@ -386,7 +386,7 @@ public final class IngressNode {
       return Future.succeededFuture();
     }
     // a re-read file is held to start-up's rule for static routes: one that start-up would refuse is not applied
-    ConfigWatcherVerticle w = new ConfigWatcherVerticle(configFile, configEnv, live, services.metrics(),
+    ConfigWatcherVerticle w = new ConfigWatcherVerticle(configFile, configEnv, live, services.metrics().reloads(),
         next -> StaticCheck.require(next, configFile.toString()));
     return vertx.deployVerticle(w).onSuccess(id -> watcher = w).mapEmpty();
   }

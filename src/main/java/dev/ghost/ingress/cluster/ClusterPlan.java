@@ -1,5 +1,6 @@
 package dev.ghost.ingress.cluster;
 
+import dev.ghost.ingress.config.ClusterMember;
 import dev.ghost.ingress.config.ConfigException;
 import dev.ghost.ingress.config.IngressConfig;
 import io.vertx.core.eventbus.EventBusOptions;

@@ -1,6 +1,5 @@
 package dev.ghost.ingress.config;
 
-import dev.ghost.ingress.cluster.ClusterMember;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigInteger;

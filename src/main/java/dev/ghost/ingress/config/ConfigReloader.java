@@ -1,6 +1,5 @@
 package dev.ghost.ingress.config;
 
-import dev.ghost.ingress.observe.IngressMetrics;
 import io.vertx.config.ConfigRetriever;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -33,7 +32,7 @@ public final class ConfigReloader {
   private final String source;
   private final Map<String, String> env;
   private final LiveConfig live;
-  private final IngressMetrics metrics;
+  private final ReloadEvents events;
   private final Consumer<IngressConfig> vet;
   private final ConfigRetriever retriever;
   private final ScanGate<ConfigScan> gate = new ScanGate<>();
@@ -43,18 +42,18 @@ public final class ConfigReloader {
    * @param file    the config file the node started from
    * @param env     the environment laid over the file (the start-up one)
    * @param live    the configuration in force
-   * @param metrics where reloads and failures are counted
+   * @param events  where reloads and failures are reported (counted)
    * @param vet     what start-up checks beyond the values (the static route table): throws a
    *                {@link ConfigException} to refuse the file; runs off the event loop
    */
-  public ConfigReloader(Vertx vertx, Path file, Map<String, String> env, LiveConfig live, IngressMetrics metrics,
+  public ConfigReloader(Vertx vertx, Path file, Map<String, String> env, LiveConfig live, ReloadEvents events,
       Consumer<IngressConfig> vet) {
     this.vertx = vertx;
     this.file = file;
     this.source = file.toString();
     this.env = env;
     this.live = live;
-    this.metrics = metrics;
+    this.events = events;
     this.vet = vet;
     // scan period 0: the retriever never scans by itself; getConfig() re-reads the store on each call
     this.retriever = ConfigRetriever.create(vertx, ConfigLoader.retrieverOptions(file, 0));
@@ -119,7 +118,7 @@ public final class ConfigReloader {
         .addKeyValue("trigger", trigger).log("config change applies on restart; the value in force is kept"));
     if (diff.applies()) {
       appliedAtMillis = System.currentTimeMillis();
-      metrics.configReload(trigger);
+      events.applied(trigger);
       LOG.atInfo().addKeyValue("file", source).addKeyValue("changed", diff.changed())
           .addKeyValue("trigger", trigger).log("config reloaded");
     } else {
@@ -133,7 +132,7 @@ public final class ConfigReloader {
   private <T> Future<T> refused(ReloadFailure reason, ConfigException e, String trigger) {
     LOG.atError().addKeyValue("file", e.file()).addKeyValue("key", e.key()).addKeyValue("reason", reason.label())
         .addKeyValue("trigger", trigger).log("config reload rejected, previous config stays: " + e.reason());
-    metrics.configReloadFailure(reason.label());
+    events.refused(reason);
     return Future.failedFuture(e);
   }
 

@@ -1,6 +1,5 @@
 package dev.ghost.ingress.config;
 
-import dev.ghost.ingress.observe.IngressMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -18,7 +17,7 @@ public final class ConfigWatcherVerticle extends VerticleBase {
   private final Path file;
   private final Map<String, String> env;
   private final LiveConfig live;
-  private final IngressMetrics metrics;
+  private final ReloadEvents events;
   private final Consumer<IngressConfig> vet;
   private ConfigReloader reloader;
   private long timer = -1;
@@ -29,23 +28,22 @@ public final class ConfigWatcherVerticle extends VerticleBase {
    * @param file    the config file the node started from
    * @param env     the environment laid over it
    * @param live    the configuration in force
-   * @param metrics meters
+   * @param events  where reloads are reported (counted)
    * @param vet     start-up's checks beyond the values, applied to every re-read file ({@link ConfigReloader})
    */
-  public ConfigWatcherVerticle(Path file, Map<String, String> env, LiveConfig live, IngressMetrics metrics,
+  public ConfigWatcherVerticle(Path file, Map<String, String> env, LiveConfig live, ReloadEvents events,
       Consumer<IngressConfig> vet) {
     this.file = file;
     this.env = env;
     this.live = live;
-    this.metrics = metrics;
+    this.events = events;
     this.vet = vet;
   }
 
   @Override
   public Future<?> start() {
-    reloader = new ConfigReloader(vertx, file, env, live, metrics, vet);
-    metrics.gaugeOf(dev.ghost.ingress.observe.MetricNames.CONFIG_APPLIED_TIMESTAMP, reloader,
-        r -> r.appliedAtMillis() / 1000.0);
+    reloader = new ConfigReloader(vertx, file, env, live, events, vet);
+    events.appliedAt(reloader::appliedAtMillis);
     live.onChange(diff -> {
       if (diff.changed().contains(Settings.CONFIG_SCAN_PERIOD.key())) {
         context.runOnContext(v -> reschedule());

@@ -1,5 +1,7 @@
 package dev.ghost.ingress.observe;
 
+import dev.ghost.ingress.config.ReloadEvents;
+import dev.ghost.ingress.config.ReloadFailure;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -212,12 +214,24 @@ public final class IngressMetrics {
     counter(MetricNames.CLUSTER_REFUSALS, "channel", channel, "reason", reason).increment();
   }
 
-  public void configReloadFailure(String reason) {
-    counter(MetricNames.CONFIG_RELOAD_FAILURES, "reason", reason).increment();
-  }
+  /** Config reloads, counted: applied by trigger, refused by reason, and the time of the last applied one. */
+  public ReloadEvents reloads() {
+    return new ReloadEvents() {
+      @Override
+      public void applied(String trigger) {
+        counter(MetricNames.CONFIG_RELOADS, "trigger", trigger).increment();
+      }
 
-  public void configReload(String trigger) {
-    counter(MetricNames.CONFIG_RELOADS, "trigger", trigger).increment();
+      @Override
+      public void refused(ReloadFailure reason) {
+        counter(MetricNames.CONFIG_RELOAD_FAILURES, "reason", reason.label()).increment();
+      }
+
+      @Override
+      public void appliedAt(java.util.function.LongSupplier appliedAtMillis) {
+        gaugeOf(MetricNames.CONFIG_APPLIED_TIMESTAMP, appliedAtMillis, s -> s.getAsLong() / 1000.0);
+      }
+    };
   }
 
   public void stateFileWriteFailure() {

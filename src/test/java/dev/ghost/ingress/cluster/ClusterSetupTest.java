@@ -1,5 +1,6 @@
 package dev.ghost.ingress.cluster;
 
+import dev.ghost.ingress.config.ClusterMember;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

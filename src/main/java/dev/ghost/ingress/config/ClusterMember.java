@@ -1,7 +1,5 @@
-package dev.ghost.ingress.cluster;
+package dev.ghost.ingress.config;
 
-import dev.ghost.ingress.config.IpLiterals;
-import dev.ghost.ingress.config.HostPort;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
