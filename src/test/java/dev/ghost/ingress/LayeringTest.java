@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Dependencies point one way: each package of {@code main} may use only packages of lower layers (imports and fully
- * qualified names alike). The pure parser and the settings sit at the bottom, the admin API and the node's assembly
- * at the top.
+ * qualified names alike). The pure parser and the settings sit at the bottom, then the immutable route table, the
+ * mutable backend eligibility beside it, the meters; the admin API and the node's assembly at the top.
  */
 class LayeringTest {
 
@@ -25,12 +25,13 @@ class LayeringTest {
   private static final Map<String, Integer> LAYER = Map.ofEntries(
       Map.entry("sni", 0), Map.entry("config", 0),
       Map.entry("route", 1),
-      Map.entry("observe", 2),
-      Map.entry("proxy", 3), Map.entry("health", 3), Map.entry("sync", 3), Map.entry("devcp", 3),
-      Map.entry("workload", 3),
-      Map.entry("cluster", 4),
-      Map.entry("admin", 5),
-      Map.entry("", 6));
+      Map.entry("eligibility", 2),
+      Map.entry("observe", 3),
+      Map.entry("proxy", 4), Map.entry("health", 4), Map.entry("sync", 4), Map.entry("devcp", 4),
+      Map.entry("workload", 4),
+      Map.entry("cluster", 5),
+      Map.entry("admin", 6),
+      Map.entry("", 7));
   private static final Pattern USE = Pattern.compile("dev\\.ghost\\.ingress\\.([a-z]+)\\.[A-Z]");
   private static final Pattern ROOT_USE = Pattern.compile("dev\\.ghost\\.ingress\\.[A-Z]");
 

@@ -6,7 +6,7 @@ import dev.ghost.ingress.config.IngressConfig;
 import io.vertx.core.Future;
 import dev.ghost.ingress.observe.LogLevels;
 import dev.ghost.ingress.proxy.ProxyServices;
-import dev.ghost.ingress.route.AdminDrains;
+import dev.ghost.ingress.eligibility.AdminDrains;
 import dev.ghost.ingress.route.Backend;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableRef;

@@ -3,7 +3,7 @@ package dev.ghost.ingress.admin;
 import dev.ghost.ingress.proxy.BoundSockets;
 import dev.ghost.ingress.proxy.ProxyServices;
 import dev.ghost.ingress.route.Backend;
-import dev.ghost.ingress.route.BackendHealth;
+import dev.ghost.ingress.eligibility.BackendHealth;
 import dev.ghost.ingress.route.Route;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.sync.SyncStatus;

@@ -2,7 +2,7 @@ package dev.ghost.ingress.admin;
 
 import dev.ghost.ingress.observe.BusAddresses;
 import dev.ghost.ingress.proxy.DrainCounts;
-import dev.ghost.ingress.route.AdminDrains;
+import dev.ghost.ingress.eligibility.AdminDrains;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;

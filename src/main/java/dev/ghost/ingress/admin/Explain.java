@@ -1,9 +1,9 @@
 package dev.ghost.ingress.admin;
 
 import dev.ghost.ingress.route.Backend;
-import dev.ghost.ingress.route.BackendHealth;
-import dev.ghost.ingress.route.BackendSelector;
-import dev.ghost.ingress.route.Plan;
+import dev.ghost.ingress.eligibility.BackendHealth;
+import dev.ghost.ingress.eligibility.BackendSelector;
+import dev.ghost.ingress.eligibility.Plan;
 import dev.ghost.ingress.route.PortRoutes;
 import dev.ghost.ingress.route.Protocol;
 import dev.ghost.ingress.route.Route;

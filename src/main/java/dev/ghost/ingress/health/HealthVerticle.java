@@ -2,8 +2,8 @@ package dev.ghost.ingress.health;
 
 import dev.ghost.ingress.observe.BusAddresses;
 import dev.ghost.ingress.route.Backend;
-import dev.ghost.ingress.route.BackendHealth;
-import dev.ghost.ingress.route.ProbeStatus;
+import dev.ghost.ingress.eligibility.BackendHealth;
+import dev.ghost.ingress.eligibility.ProbeStatus;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableRef;
 import io.vertx.core.Future;

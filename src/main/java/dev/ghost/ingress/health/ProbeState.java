@@ -1,6 +1,6 @@
 package dev.ghost.ingress.health;
 
-import dev.ghost.ingress.route.ProbeStatus;
+import dev.ghost.ingress.eligibility.ProbeStatus;
 
 /**
  * One backend's rise/fall counter. Pure and immutable: {@link #next} returns the state after one probe result.

@@ -1,8 +1,8 @@
 package dev.ghost.ingress.observe;
 
 import dev.ghost.ingress.route.Backend;
-import dev.ghost.ingress.route.BackendHealth;
-import dev.ghost.ingress.route.BackendState;
+import dev.ghost.ingress.eligibility.BackendHealth;
+import dev.ghost.ingress.eligibility.BackendState;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableRef;
 import io.micrometer.core.instrument.Gauge;

@@ -1,6 +1,6 @@
 package dev.ghost.ingress.observe;
 
-import dev.ghost.ingress.route.BackendHealth;
+import dev.ghost.ingress.eligibility.BackendHealth;
 import dev.ghost.ingress.route.Route;
 import dev.ghost.ingress.route.RouteTableRef;
 

@@ -6,7 +6,7 @@ import dev.ghost.ingress.observe.AddressText;
 import dev.ghost.ingress.observe.ListenerMeters;
 import dev.ghost.ingress.observe.RouteMeters;
 import dev.ghost.ingress.route.Backend;
-import dev.ghost.ingress.route.Plan;
+import dev.ghost.ingress.eligibility.Plan;
 import dev.ghost.ingress.route.PortRoutes;
 import dev.ghost.ingress.route.Protocol;
 import dev.ghost.ingress.route.ProxyProtocol;

@@ -3,8 +3,8 @@ package dev.ghost.ingress.proxy;
 import dev.ghost.ingress.config.IngressConfig;
 import dev.ghost.ingress.observe.AccessLog;
 import dev.ghost.ingress.observe.IngressMetrics;
-import dev.ghost.ingress.route.BackendHealth;
-import dev.ghost.ingress.route.BackendSelector;
+import dev.ghost.ingress.eligibility.BackendHealth;
+import dev.ghost.ingress.eligibility.BackendSelector;
 import java.util.function.Supplier;
 
 /**

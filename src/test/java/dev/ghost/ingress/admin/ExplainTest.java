@@ -3,10 +3,10 @@ package dev.ghost.ingress.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ghost.ingress.route.Backend;
-import dev.ghost.ingress.route.BackendHealth;
+import dev.ghost.ingress.eligibility.BackendHealth;
 import dev.ghost.ingress.route.Origin;
 import dev.ghost.ingress.route.PortPolicy;
-import dev.ghost.ingress.route.RoundRobinSelector;
+import dev.ghost.ingress.eligibility.RoundRobinSelector;
 import dev.ghost.ingress.route.RouteCandidate;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableBuilder;

@@ -2,7 +2,7 @@ package dev.ghost.ingress.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ghost.ingress.route.ProbeStatus;
+import dev.ghost.ingress.eligibility.ProbeStatus;
 import org.junit.jupiter.api.Test;
 
 class ProbeStateTest {

@@ -3,38 +3,38 @@ package dev.ghost.ingress.route;
 import java.util.List;
 
 /** Terse route inputs for tests. */
-final class Routes {
+public final class Routes {
 
-  static final Backend B1 = new Backend("fd00::1", 8443);
-  static final Backend B2 = new Backend("fd00::2", 8443);
-  static final Backend B3 = new Backend("fd00::3", 8443);
+  public static final Backend B1 = new Backend("fd00::1", 8443);
+  public static final Backend B2 = new Backend("fd00::2", 8443);
+  public static final Backend B3 = new Backend("fd00::3", 8443);
 
   private Routes() {}
 
   /** A control-plane tls_passthrough route with one backend. */
-  static RouteCandidate tls(String id, String host, int port, long rank) {
+  public static RouteCandidate tls(String id, String host, int port, long rank) {
     return RouteCandidate.tls(id, host, port).withOrigin(Origin.CONTROL_PLANE, rank).withBackends(List.of(B1));
   }
 
   /** A control-plane tcp_raw route with one backend. */
-  static RouteCandidate raw(String id, int port, long rank) {
+  public static RouteCandidate raw(String id, int port, long rank) {
     return RouteCandidate.raw(id, port).withOrigin(Origin.CONTROL_PLANE, rank).withBackends(List.of(B1));
   }
 
   /** A static tls_passthrough route. */
-  static RouteCandidate staticTls(String id, String host, int port, long index) {
+  public static RouteCandidate staticTls(String id, String host, int port, long index) {
     return tls(id, host, port, 0).withOrigin(Origin.STATIC, index);
   }
 
   /** A builder with the default port policy, fed in the given order. */
-  static RouteTable build(List<RouteCandidate> in) {
+  public static RouteTable build(List<RouteCandidate> in) {
     RouteTableBuilder b = new RouteTableBuilder(7, PortPolicy.DEFAULT);
     in.forEach(b::add);
     return b.build();
   }
 
   /** The ids of a table's applied routes. */
-  static List<String> ids(RouteTable t) {
+  public static List<String> ids(RouteTable t) {
     return t.routes().stream().map(Route::id).toList();
   }
 }

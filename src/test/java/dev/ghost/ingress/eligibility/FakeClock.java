@@ -1,4 +1,4 @@
-package dev.ghost.ingress.route;
+package dev.ghost.ingress.eligibility;
 
 import java.time.Duration;
 import java.util.function.LongSupplier;

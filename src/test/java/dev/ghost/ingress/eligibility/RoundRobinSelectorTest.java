@@ -1,5 +1,8 @@
-package dev.ghost.ingress.route;
+package dev.ghost.ingress.eligibility;
 
+import dev.ghost.ingress.route.Routes;
+import dev.ghost.ingress.route.Backend;
+import dev.ghost.ingress.route.Route;
 import static dev.ghost.ingress.route.Routes.B1;
 import static dev.ghost.ingress.route.Routes.B2;
 import static dev.ghost.ingress.route.Routes.B3;

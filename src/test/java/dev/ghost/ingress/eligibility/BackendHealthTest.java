@@ -1,5 +1,7 @@
-package dev.ghost.ingress.route;
+package dev.ghost.ingress.eligibility;
 
+import dev.ghost.ingress.route.Routes;
+import dev.ghost.ingress.route.Backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

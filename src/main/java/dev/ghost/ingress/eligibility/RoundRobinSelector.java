@@ -1,5 +1,7 @@
-package dev.ghost.ingress.route;
+package dev.ghost.ingress.eligibility;
 
+import dev.ghost.ingress.route.Backend;
+import dev.ghost.ingress.route.Route;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;

@@ -1,5 +1,6 @@
-package dev.ghost.ingress.route;
+package dev.ghost.ingress.eligibility;
 
+import dev.ghost.ingress.route.Backend;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -1,4 +1,6 @@
-package dev.ghost.ingress.route;
+package dev.ghost.ingress.eligibility;
+
+import dev.ghost.ingress.route.Route;
 
 /**
  * Chooses which backends of a route a new connection tries, and in which order. A policy apart from name matching
