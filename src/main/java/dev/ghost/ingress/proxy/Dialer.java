@@ -25,7 +25,7 @@ import java.util.function.Consumer;
  * default (Netty enables it wherever the platform allows), so it is not set a second time. Confined to one event
  * loop.
  */
-final class Dialer {
+final class Dialer implements BackendDialer {
 
   /** Stands in the pipeline of a dialled channel until {@link Peer#connected} puts its reader there. */
   static final ChannelHandler PLACEHOLDER = new Placeholder();
@@ -43,21 +43,16 @@ final class Dialer {
     this.vertx = vertx;
   }
 
-  /**
-   * Connects to {@code backend} from {@code client}'s event loop with a channel of the client's type; {@code done}
-   * gets the channel (reads off, half closure on) or the cause, on that loop.
-   */
-  void dial(Backend backend, Channel client, int timeoutMs, boolean keepAlive, BiConsumer<Channel, Throwable> done) {
+  @Override
+  public void dial(Backend backend, Channel client, int timeoutMs, boolean keepAlive,
+      BiConsumer<Channel, Throwable> done) {
     Bootstrap b = bootstrap(client, timeoutMs, keepAlive);
     resolve(backend, client.eventLoop(), address -> b.connect(address).addListener((ChannelFuture f) ->
         done.accept(f.isSuccess() ? f.channel() : null, f.cause())), cause -> done.accept(null, cause));
   }
 
-  /**
-   * Connects to {@code backend} from the client's event loop {@code loop} (native epoll) with a bare descriptor for the
-   * splice relay; {@code done} gets the socket or the cause, on that loop.
-   */
-  void dialSocket(Backend backend, IoEventLoop loop, int timeoutMs, boolean keepAlive,
+  @Override
+  public void dialSocket(Backend backend, IoEventLoop loop, int timeoutMs, boolean keepAlive,
       BiConsumer<BackendSocket, Throwable> done) {
     resolve(backend, loop, address -> BackendSocket.connect(loop, address, timeoutMs, keepAlive, done),
         cause -> done.accept(null, cause));

@@ -16,7 +16,7 @@ import java.util.Set;
  * @param open     this instance's open connections (event-loop confined)
  * @param pipes    this instance's splice pipes (event-loop confined)
  */
-record ProxyContext(Dialer dialer, ProxyServices services, Set<ProxyConnection> open, Pipes pipes) {
+record ProxyContext(BackendDialer dialer, ProxyServices services, Set<ProxyConnection> open, Pipes pipes) {
 
   IngressConfig.Proxy settings() {
     return services.settings();
