@@ -253,7 +253,7 @@ final class ProxyConnection {
       dialStartedAt = System.nanoTime();
     }
     attempts = attempt + 1;
-    // the timeout in force now (config reload), not the one the listener started with
+    // the settings taken at accept: a reload during this connection reaches the next ones
     int timeoutMs = (int) settings.connectTimeout().toMillis();
     if (client instanceof ClientSocket bare) {
       ctx.dialer().dialSocket(candidate, bare.loop(), timeoutMs, settings.tcpKeepAlive(), (socket, cause) ->
@@ -389,9 +389,9 @@ final class ProxyConnection {
   // ---- RELAYING / CLOSED ----------------------------------------------------------------------------------
 
   /**
-   * After a table swap or an admin drain (docs/behaviour.md Draining): a relaying connection whose route is gone, whose
-   * backend or PROXY mode is no longer its route's, or whose backend was drained, starts its drain clock; one whose route and backend stay is untouched, and
-   * one that becomes a target again stops draining.
+   * After a table swap or an admin drain (docs/behaviour.md "Draining"): a relaying connection whose route is gone,
+   * whose backend or PROXY mode is no longer its route's, or whose backend was drained, starts its drain clock; one
+   * whose route and backend stay is untouched, and one that becomes a target again stops draining.
    */
   void onTableSwap(RouteTable next) {
     if (state != State.RELAYING) {
