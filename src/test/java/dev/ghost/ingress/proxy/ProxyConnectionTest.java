@@ -282,6 +282,27 @@ class ProxyConnectionTest {
     backend.finishAndReleaseAll();
   }
 
+  @Test
+  void aProxyHeaderTheBackendDoesNotTakeIsCountedAsAWriteFailure() {
+    accept(twoRoutes(ProxyProtocol.V2, B1));
+    client.writeInbound(Unpooled.wrappedBuffer(hello));
+    TcpLikeChannel backend = dialer.connectNextRefusingWrites();
+    runPending(client, backend);
+    assertThat(metrics.count(MetricNames.PROXY_HEADER_WRITE_FAILURES)).isEqualTo(1);
+    backend.finishAndReleaseAll();
+  }
+
+  @Test
+  void aProxyHeaderTheBackendTakesIsNoWriteFailure() {
+    accept(twoRoutes(ProxyProtocol.V2, B1));
+    client.writeInbound(Unpooled.wrappedBuffer(hello));
+    TcpLikeChannel backend = dialer.connectNext();
+    runPending(client, backend);
+    assertThat(written(backend)).isNotEmpty();
+    assertThat(metrics.count(MetricNames.PROXY_HEADER_WRITE_FAILURES)).isZero();
+    backend.finishAndReleaseAll();
+  }
+
   // ---- closed before any dial -----------------------------------------------------------------------------
 
   @Test

@@ -55,6 +55,26 @@ final class ScriptedDialer implements BackendDialer {
     return channel;
   }
 
+  /**
+   * Connects the oldest waiting dial to a backend that takes no byte: every write to its channel fails, as a write
+   * to a socket the peer reset does.
+   */
+  TcpLikeChannel connectNextRefusingWrites() {
+    Dial dial = pending.remove();
+    TcpLikeChannel channel = new TcpLikeChannel(LOCAL, Dialer.literal(dial.backend()));
+    channel.pipeline().addLast(Dialer.PLACEHOLDER);
+    channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+      @Override
+      public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg,
+          io.netty.channel.ChannelPromise promise) {
+        io.netty.util.ReferenceCountUtil.release(msg);
+        promise.tryFailure(new java.io.IOException("Connection reset by peer"));
+      }
+    });
+    dial.done().accept(channel, null);
+    return channel;
+  }
+
   /** Fails the oldest waiting dial with {@code cause}; returns the backend it was for. */
   Backend failNext(Throwable cause) {
     Dial dial = pending.remove();
