@@ -18,47 +18,12 @@ public record ClusterMember(String host, int port) {
 
   /** Parses one entry; {@code defaultPort} is used when it has none. Throws {@link IllegalArgumentException}. */
   public static ClusterMember parse(String text, int defaultPort) {
-    String s = text.trim();
-    if (s.isEmpty()) {
-      throw new IllegalArgumentException("empty member entry");
-    }
-    String host;
-    String port = null;
-    if (s.startsWith("[")) {
-      int close = s.indexOf(']');
-      if (close < 0) {
-        throw new IllegalArgumentException("missing ']' in '" + text + "'");
-      }
-      host = s.substring(1, close);
-      String rest = s.substring(close + 1);
-      if (!rest.isEmpty()) {
-        if (!rest.startsWith(":")) {
-          throw new IllegalArgumentException("expected [ipv6] or [ipv6]:port, got '" + text + "'");
-        }
-        port = rest.substring(1);
-      }
-      if (host.indexOf(':') < 0) {
-        throw new IllegalArgumentException("brackets are for IPv6 literals, got '" + text + "'");
-      }
-    } else {
-      int first = s.indexOf(':');
-      int last = s.lastIndexOf(':');
-      if (first >= 0 && first != last) {
-        host = s; // a bare IPv6 literal: no port possible without brackets
-      } else if (first >= 0) {
-        host = s.substring(0, first);
-        port = s.substring(first + 1);
-      } else {
-        host = s;
-      }
-    }
-    if (host.isEmpty()) {
-      throw new IllegalArgumentException("empty host in '" + text + "'");
-    }
+    HostPort.Parts parts = HostPort.split(text, false);
+    String host = parts.host();
     if (host.chars().anyMatch(c -> Character.isWhitespace(c) || c == '[' || c == ']' || c == '/')) {
       throw new IllegalArgumentException("bad host in '" + text + "'");
     }
-    int p = port == null ? defaultPort : parsePort(port, text);
+    int p = parts.port() == null ? defaultPort : parsePort(parts.port(), text);
     return new ClusterMember(host, p);
   }
 

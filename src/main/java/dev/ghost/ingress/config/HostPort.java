@@ -11,28 +11,61 @@ public record HostPort(String host, int port) {
 
   /** Parses {@code host:port} or {@code [v6]:port}; throws {@link IllegalArgumentException} with a reason. */
   public static HostPort parse(String text) {
+    Parts parts = split(text, true);
+    return new HostPort(parts.host(), parsePort(parts.port(), text, 0));
+  }
+
+  /**
+   * An address split into its host (unbracketed) and its port text, not yet checked as a number.
+   *
+   * @param host the host: an IP literal or a name, never empty
+   * @param port the port as written, or null when the address had none (only where a port is optional)
+   */
+  public record Parts(String host, String port) {}
+
+  /**
+   * The one reading of {@code host[:port]} text in the node: {@code host:port}, {@code [v6]:port}, and, when
+   * {@code portRequired} is false, also {@code host}, {@code [v6]} and a bare IPv6 literal. Brackets are for IPv6
+   * literals only. Throws {@link IllegalArgumentException} naming the text.
+   */
+  public static Parts split(String text, boolean portRequired) {
     String s = text.trim();
+    if (s.isEmpty()) {
+      throw new IllegalArgumentException("empty address");
+    }
+    String expected = portRequired ? "expected [ipv6]:port" : "expected [ipv6] or [ipv6]:port";
     String host;
-    String port;
+    String port = null;
     if (s.startsWith("[")) {
       int close = s.indexOf(']');
-      if (close < 0 || close + 1 >= s.length() || s.charAt(close + 1) != ':') {
-        throw new IllegalArgumentException("expected [ipv6]:port, got '" + text + "'");
+      if (close < 0) {
+        throw new IllegalArgumentException("missing ']' in '" + text + "'");
       }
       host = s.substring(1, close);
-      port = s.substring(close + 2);
-    } else {
-      int colon = s.lastIndexOf(':');
-      if (colon <= 0 || s.indexOf(':') != colon) {
-        throw new IllegalArgumentException("expected host:port (IPv6 in brackets), got '" + text + "'");
+      String rest = s.substring(close + 1);
+      if (rest.startsWith(":")) {
+        port = rest.substring(1);
+      } else if (!rest.isEmpty() || portRequired) {
+        throw new IllegalArgumentException(expected + ", got '" + text + "'");
       }
-      host = s.substring(0, colon);
-      port = s.substring(colon + 1);
+      if (host.indexOf(':') < 0) {
+        throw new IllegalArgumentException("brackets are for IPv6 literals, got '" + text + "'");
+      }
+    } else {
+      int first = s.indexOf(':');
+      if (first >= 0 && first == s.lastIndexOf(':')) {
+        host = s.substring(0, first);
+        port = s.substring(first + 1);
+      } else if (portRequired) {
+        throw new IllegalArgumentException("expected host:port (IPv6 in brackets), got '" + text + "'");
+      } else {
+        host = s; // a host alone, or a bare IPv6 literal: no port possible without brackets
+      }
     }
     if (host.isEmpty()) {
       throw new IllegalArgumentException("empty host in '" + text + "'");
     }
-    return new HostPort(host, parsePort(port, text, 0));
+    return new Parts(host, port);
   }
 
   /**
