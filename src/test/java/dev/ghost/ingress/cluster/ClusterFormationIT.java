@@ -20,10 +20,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,7 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  * members on {@code /v1/status}), a SIGKILLed node drops out of the survivors' view within a deadline, a standalone
  * node never loads a Hazelcast class, and a member list without a local address is refused like a bad setting.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterFormationIT {
 
   /** A killed process resets its sockets, so the survivors notice at once (measured: well under 1 s). */
@@ -55,9 +51,18 @@ class ClusterFormationIT {
     }
   }
 
+  /**
+   * Three nodes form one cluster; a SIGKILLed one leaves the survivors' view. One scenario on one fleet, its steps
+   * in this order (each builds on the state the one before left), rather than test methods that would depend on
+   * JUnit running them in order.
+   */
   @Test
-  @Order(1)
-  void everyNodeSeesTheWholeCluster() throws Exception {
+  void threeNodesFormAClusterAndAKilledOneLeavesIt() throws Exception {
+    everyNodeSeesTheWholeCluster();
+    sigkilledMemberLeavesTheSurvivorsView();
+  }
+
+  private void everyNodeSeesTheWholeCluster() throws Exception {
     Set<String> clusterIds = new HashSet<>();
     for (int i = 0; i < fleet.size(); i++) {
       JsonObject status = fleet.status(i);
@@ -77,9 +82,7 @@ class ClusterFormationIT {
     assertThat(clusterIds).hasSize(3);
   }
 
-  @Test
-  @Order(2)
-  void sigkilledMemberLeavesTheSurvivorsView() throws Exception {
+  private void sigkilledMemberLeavesTheSurvivorsView() throws Exception {
     long t0 = System.nanoTime();
     fleet.kill(2);
     fleet.awaitMembers(2, KILL_NOTICED);

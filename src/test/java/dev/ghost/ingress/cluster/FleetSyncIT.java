@@ -32,10 +32,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Shared routing state across three {@code ingress.jar} JVMs and a dev control plane in the test JVM: a route
@@ -43,7 +40,6 @@ import org.junit.jupiter.api.TestMethodOrder;
  * and one hash, a SIGKILLed leader is replaced and a later change still reaches the survivors, and the killed node
  * restarted late (the youngest member now) converges.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FleetSyncIT {
 
   static final String ORG = "org_01JFW0000000000000000000";
@@ -94,18 +90,30 @@ class FleetSyncIT {
     }
   }
 
+  /**
+   * The shared routing state through a fleet's life: sync, leader loss, a late join, a fleet-wide drain, a divergent
+   * node and a restart from the state file. One scenario on one fleet, its steps in this order (each builds on the
+   * state the one before left), rather than test methods that would depend on JUnit running them in order.
+   */
   @Test
-  @Order(1)
-  void routeCreatedAtTheControlPlaneServesOnEveryNode() {
+  void aFleetSyncsFromTheControlPlaneThroughLeaderLossLateJoinsDrainsAndRestarts() throws Exception {
+    routeCreatedAtTheControlPlaneServesOnEveryNode();
+    fleetViewShowsOneLeaderAndOneHash();
+    aKilledLeaderIsReplacedAndLaterChangesStillReachTheSurvivors();
+    aNodeJoiningLateConverges();
+    anAdminDrainIssuedOnOneNodeTakesEffectOnAll();
+    fleetViewReportsADivergentNode();
+    aNodeRestartedWithTheControlPlaneDownAndTheClusterGoneServesFromItsFile();
+  }
+
+  private void routeCreatedAtTheControlPlaneServesOnEveryNode() {
     long t0 = System.nanoTime();
     addRoute("rt_a", "a.example.com", PORT_A);
     awaitRoute("rt_a", List.of(0, 1, 2));
     System.out.println("[FleetSyncIT] control-plane edit -> route on all 3 nodes in " + ms(t0) + " ms");
   }
 
-  @Test
-  @Order(2)
-  void fleetViewShowsOneLeaderAndOneHash() {
+  private void fleetViewShowsOneLeaderAndOneHash() {
     Await.until("every node reports 3 converged nodes", CONVERGED, () -> fleet.indexes().allMatch(i -> {
       JsonObject f = fleetView(i);
       return f != null && converged(f, 3);
@@ -120,9 +128,7 @@ class FleetSyncIT {
     System.out.println("[FleetSyncIT] /v1/fleet/health: " + get(1, "/v1/fleet/health").encode());
   }
 
-  @Test
-  @Order(3)
-  void aKilledLeaderIsReplacedAndLaterChangesStillReachTheSurvivors() throws Exception {
+  private void aKilledLeaderIsReplacedAndLaterChangesStillReachTheSurvivors() throws Exception {
     long t0 = System.nanoTime();
     fleet.kill(0);
     fleet.awaitMembers(2, Duration.ofSeconds(10));
@@ -141,9 +147,7 @@ class FleetSyncIT {
     awaitHealthNodes(List.of(1, 2), List.of("node-1", "node-2")); // the dead member's view is dropped
   }
 
-  @Test
-  @Order(4)
-  void aNodeJoiningLateConverges() throws Exception {
+  private void aNodeJoiningLateConverges() throws Exception {
     long t0 = System.nanoTime();
     fleet.restart(0);
     awaitRoute("rt_b", List.of(0));
@@ -156,9 +160,7 @@ class FleetSyncIT {
     assertThat(fleetView(0).getString("leader")).isNotEqualTo("node-0");
   }
 
-  @Test
-  @Order(5)
-  void anAdminDrainIssuedOnOneNodeTakesEffectOnAll() throws Exception {
+  private void anAdminDrainIssuedOnOneNodeTakesEffectOnAll() throws Exception {
     awaitRoute("rt_b", List.of(0, 1, 2));
     String body = new JsonObject().put("backend", "[::1]:9443").encode();
     HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(fleet.node(1).admin("/v1/backends/drain")))
@@ -177,9 +179,7 @@ class FleetSyncIT {
    * A node whose last-known-good file is newer than the cluster's snapshot keeps serving it (a stale cluster never
    * overwrites a newer local state), and {@code /v1/fleet} on every node reports exactly that node as diverged.
    */
-  @Test
-  @Order(6)
-  void fleetViewReportsADivergentNode() throws Exception {
+  private void fleetViewReportsADivergentNode() throws Exception {
     awaitRoute("rt_a", List.of(0, 1, 2));
     fleet.kill(2);
     fleet.awaitMembers(2, Duration.ofSeconds(10));
@@ -203,9 +203,7 @@ class FleetSyncIT {
    * The control plane is down and every other member is gone: a node restarted alone loads its state file and
    * routes real connections from it.
    */
-  @Test
-  @Order(7)
-  void aNodeRestartedWithTheControlPlaneDownAndTheClusterGoneServesFromItsFile() throws Exception {
+  private void aNodeRestartedWithTheControlPlaneDownAndTheClusterGoneServesFromItsFile() throws Exception {
     RecordingTcpBackend backend = RecordingTcpBackend.start(vertx, "::1");
     try {
       cp.edit(s -> s.withRoute(new DevState.Route("rt_c", "app_1", "env_1", "c.example.com", PORT_C,

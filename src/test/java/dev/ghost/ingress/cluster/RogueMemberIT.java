@@ -36,10 +36,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The issue's attacker, against a fleet with a secret: a stranger joins the Hazelcast cluster first (so it is the
@@ -49,7 +46,6 @@ import org.junit.jupiter.api.TestMethodOrder;
  *
  * <p>What remains is asserted too, as documented: the stranger is a Hazelcast member and reads the snapshot.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RogueMemberIT {
 
   static final String ORG = "org_01JFW0000000000000000000";
@@ -115,9 +111,20 @@ class RogueMemberIT {
     }
   }
 
+  /**
+   * A stranger that joined first and holds no secret: never leader, its forgeries refused, its commands never
+   * arrive, the fleet keeps working. One scenario on one fleet, its steps in this order (each builds on the state
+   * the one before left), rather than test methods that would depend on JUnit running them in order.
+   */
   @Test
-  @Order(1)
-  void theOldestMemberIsNeverLeaderWithoutTheSecret() {
+  void aStrangerWithoutTheSecretCanNeitherLeadNorPoisonNorCommand() throws Exception {
+    theOldestMemberIsNeverLeaderWithoutTheSecret();
+    forgedSnapshotsAreRefusedAndOverwrittenAndRoutesStay();
+    busCommandsFromTheRogueNeverArrive();
+    theFleetStillWorksAndTellsWhatItRefused();
+  }
+
+  private void theOldestMemberIsNeverLeaderWithoutTheSecret() {
     // what remains: the stranger is a Hazelcast member, and the oldest
     assertThat(rogueHz.getCluster().getMembers().iterator().next().localMember()).isTrue();
     assertThat(fleet.members(0)).isEqualTo(3);
@@ -135,9 +142,7 @@ class RogueMemberIT {
     assertThat(status(0).getJsonObject("cluster").getString("trust")).isEqualTo("secret");
   }
 
-  @Test
-  @Order(2)
-  void forgedSnapshotsAreRefusedAndOverwrittenAndRoutesStay() {
+  private void forgedSnapshotsAreRefusedAndOverwrittenAndRoutesStay() {
     IMap<String, String> routing = rogueHz.getMap(FleetCoordinator.ROUTING_MAP);
     // what remains: the stranger reads the snapshot (not secret; docs/clustering.md says so)
     String legit = routing.get(FleetCoordinator.SNAPSHOT_KEY);
@@ -173,9 +178,7 @@ class RogueMemberIT {
     }
   }
 
-  @Test
-  @Order(3)
-  void busCommandsFromTheRogueNeverArrive() throws Exception {
+  private void busCommandsFromTheRogueNeverArrive() throws Exception {
     JsonObject drainState = new JsonObject().put("node_id", "rogue").put("entries", new JsonArray().add(
         new JsonObject().put("backend", LEGIT_BACKEND).put("drained", true).put("stamp", Long.MAX_VALUE / 2)
             .put("origin", "rogue")));
@@ -204,9 +207,7 @@ class RogueMemberIT {
     }
   }
 
-  @Test
-  @Order(4)
-  void theFleetStillWorksAndTellsWhatItRefused() {
+  private void theFleetStillWorksAndTellsWhatItRefused() {
     // forged fleet entry: never listed
     rogueHz.getMap(FleetCoordinator.FLEET_MAP).set("rogue", ROGUE_TRUST.seal(TrustChannel.FLEET_ENTRY, "rogue",
         "rogue", new FleetEntry("rogue", "x", 1_000_000, "f".repeat(64), 0).encode()));

@@ -35,10 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Lifecycle of a 3-node fleet (separate JVMs, dev control plane in the test JVM, one TLS route to a streaming
@@ -46,7 +43,6 @@ import org.junit.jupiter.api.TestMethodOrder;
  * finishes within the deadline keeps it while new connections go to the other nodes; and the real
  * {@code cluster/rolling-restart.sh} restarting every node one at a time while a session runs through one of them.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RollingRestartIT {
 
   static final String ORG = "org_01JFW0000000000000000000";
@@ -122,9 +118,19 @@ class RollingRestartIT {
     }
   }
 
+  /**
+   * Drain counts across nodes, a SIGTERMed node's session, then the rolling-restart script over the whole fleet. One
+   * scenario on one fleet, its steps in this order (each builds on the state the one before left), rather than test
+   * methods that would depend on JUnit running them in order.
+   */
   @Test
-  @Order(1)
-  void anAdminDrainedBackendShowsItsOpenConnectionsOnAnotherNodesFleetView() throws Exception {
+  void drainsAndARollingRestartDropNoSessionThatFinishesInTime() throws Exception {
+    anAdminDrainedBackendShowsItsOpenConnectionsOnAnotherNodesFleetView();
+    aSessionThroughASigtermedNodeFinishesWhileNewConnectionsGoToTheOthers();
+    theRollingRestartScriptRestartsEveryNodeWithoutDroppingASessionThatFinishesInTime();
+  }
+
+  private void anAdminDrainedBackendShowsItsOpenConnectionsOnAnotherNodesFleetView() throws Exception {
     String b = backend.backend();
     try (Session session = Session.open("::1", listenPorts.get(1), TestTls.MYAPP)) {
       session.exchange();
@@ -145,9 +151,7 @@ class RollingRestartIT {
         () -> String.valueOf(get(0, "/v1/routes")));
   }
 
-  @Test
-  @Order(2)
-  void aSessionThroughASigtermedNodeFinishesWhileNewConnectionsGoToTheOthers() throws Exception {
+  private void aSessionThroughASigtermedNodeFinishesWhileNewConnectionsGoToTheOthers() throws Exception {
     long t0 = System.nanoTime();
     try (Session session = Session.open("::1", listenPorts.get(0), TestTls.MYAPP)) {
       session.exchange();
@@ -174,9 +178,7 @@ class RollingRestartIT {
     System.out.println("[RollingRestartIT] node-0 drained, exited 0, back and converged in " + ms(t0) + " ms");
   }
 
-  @Test
-  @Order(3)
-  void theRollingRestartScriptRestartsEveryNodeWithoutDroppingASessionThatFinishesInTime() throws Exception {
+  private void theRollingRestartScriptRestartsEveryNodeWithoutDroppingASessionThatFinishesInTime() throws Exception {
     long t0 = System.nanoTime();
     List<JarProcess> before = fleet.nodes().stream().map(TestFleet.Node::process).toList();
     StringBuilder lines = new StringBuilder();
