@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Every document that code, tests, configuration, scripts and docs cite exists in this repository (issue 13): a
+ * Every document that code, tests, configuration, scripts and docs cite exists in this repository: a
  * reader of the repository can open whatever a comment points to. Fails with one {@code file:line: reference} per
  * dangling reference ({@link DocReferences} says what is scanned and how names resolve).
  */

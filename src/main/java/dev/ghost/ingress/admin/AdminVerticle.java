@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * calls (authorised by bearer token, or from loopback only when no token is set). Errors are JSON
  * {@code {"error", "detail"}}, never a stack trace.
  *
- * <p>Hardened against browsers and floods (issue 10): every request must name this address in {@code Host} and
+ * <p>Hardened against browsers and floods (docs/admin-api.md): every request must name this address in {@code Host} and
  * must not be cross-site ({@link AdminRequestRules}); a mutating call's body must be {@code application/json};
  * connections, request heads, bodies and deadlines are bounded ({@link AdminLimits}, {@link AdminConnections}).
  * Every refusal is one {@link AdminRefusal}: one metric label and one log message.
@@ -89,7 +89,7 @@ public final class AdminVerticle extends VerticleBase {
     page.mount(router);
     router.get("/healthz").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")));
     router.get("/readyz").handler(this::ready);
-    // Both grow with the route count (per-route meters, every route): built off the event loop (issue 11)
+    // Both grow with the route count (per-route meters, every route): built off the event loop
     router.get("/metrics").handler(ctx -> offLoop(ctx, "text/plain; version=0.0.4; charset=utf-8",
         () -> services.metrics().scrape(registry::scrape)));
     router.get("/v1/routes").handler(ctx -> offLoop(ctx, "application/json",

@@ -26,7 +26,7 @@ public final class EventLoopLag implements AutoCloseable {
 
   /** How often each loop is sampled. */
   public static final Duration TICK = Duration.ofMillis(20);
-  /** A lag this long or longer counts as a stall (issue 11: no event-loop stall over 50 ms). */
+  /** A lag this long or longer counts as a stall (the goal: no event-loop stall over 50 ms). */
   public static final Duration STALL = Duration.ofMillis(50);
 
   private final long tickNanos = TICK.toNanos();

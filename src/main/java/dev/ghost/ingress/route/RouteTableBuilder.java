@@ -135,7 +135,7 @@ public final class RouteTableBuilder {
 
   /**
    * The routes placed at one (scope, port) so far, oldest first, with their names hashed: the clash check is one
-   * probe, not a scan of the port's routes (which made a build quadratic in the routes per port, issue 11).
+   * probe, not a scan of the port's routes (which made a build quadratic in the routes per port).
    */
   private static final class Slot {
     final List<Route> routes = new ArrayList<>(2);

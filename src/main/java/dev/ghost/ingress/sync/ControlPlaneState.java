@@ -56,7 +56,7 @@ import java.util.TreeSet;
  *       events apply only when newer than the last applied event of that environment.</li>
  * </ul>
  * A full rebuild (replay from 0) is applied to {@link #EMPTY}, carried over with {@link #withBackendsFrom} and
- * swapped in only if not {@link #sameContent} (issue 3).
+ * swapped in only if not {@link #sameContent} (docs/control-plane-contract.md, "Start, readiness and the state file").
  */
 public final class ControlPlaneState {
 

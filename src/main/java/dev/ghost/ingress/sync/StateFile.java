@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The last-known-good state on disk (issue 3, "Last-known-good on disk"): format version, cursor, routes with
+ * The last-known-good state on disk (docs/control-plane.md, "Last-known-good"): format version, cursor, routes with
  * their creation event ids, env IPv4 bindings with their ranks, backend sets, and the bookkeeping that keeps a
  * resumed sync idempotent (per-field patch versions, per-env last event ids, route tombstones, the remembered
  * applied event ids). Patches held for routes not yet created are not persisted; a full rebuild recovers them.

@@ -528,7 +528,7 @@ public final class SyncVerticle extends VerticleBase {
   /**
    * Builds {@code next}'s table and swaps it in on a worker thread, in order: the build, the swap listeners (per
    * route meters, health, selector) and the state's hash grow with the route count, and at 10 000 routes and more
-   * they stalled the event loop for longer than a connection may wait (issue 11).
+   * they stalled the event loop for longer than a connection may wait.
    */
   private Future<RouteTable> buildAndSwap(ControlPlaneState next) {
     long version = versions.incrementAndGet();

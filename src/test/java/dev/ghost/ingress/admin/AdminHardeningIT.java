@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin API of an in-JVM node against what a browser page and a flood can do (issue 10, item 6), over raw
+ * The admin API of an in-JVM node against what a browser page and a flood can do, over raw
  * sockets so every header is the test's: cross-site and non-JSON mutating calls and foreign {@code Host} names are
  * refused and change nothing, the node's own names and same-origin calls are served, oversized headers are a JSON
  * 431, connections over the cap are closed at once while the data path keeps working, every refusal is counted

@@ -6,7 +6,7 @@ import dev.ghost.ingress.config.HostPort;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Which Host names, origins and bodies the admin API accepts (issue 10, item 6). */
+/** Which Host names, origins and bodies the admin API accepts. */
 class AdminRequestRulesTest {
 
   final AdminRequestRules loopback = new AdminRequestRules(new HostPort("127.0.0.1", 9901), List.of());

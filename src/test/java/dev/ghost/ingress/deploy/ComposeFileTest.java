@@ -358,7 +358,7 @@ class ComposeFileTest {
     assertThat(served).as("every workload is a route's backend").containsExactlyInAnyOrderElementsOf(workloads());
   }
 
-  // ---------------------------------------------------------------- health, limits, start order (issue 12, item 7)
+  // ---------------------------------------------------------------- health, limits, start order
 
   @Test
   void dockerfileHealthcheckProbesReadinessOnTheDefaultAdminAddressWithCurlFromTheImage() {

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A node started from a state file whose cursor (1000) is ahead of the dev control plane's feed (a handful of
- * events), as after a control-plane restore (issue 10, item 7). With the default rebuild interval (1 h) it must
+ * events), as after a control-plane restore. With the default rebuild interval (1 h) it must
  * still notice at once, say so once, replay from event 0 and then follow new events, streaming or polling.
  */
 class CursorAheadIT {

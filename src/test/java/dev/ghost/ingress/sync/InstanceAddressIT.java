@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
- * Instance addresses from the dev control plane, over real HTTP and real connections (issue 10, item 8): an
+ * Instance addresses from the dev control plane, over real HTTP and real connections: an
  * IPv4-mapped {@code overlay_ipv6} is a backend, as the same literal is in a static route; a ready instance whose
  * address is unusable is logged once and counted once, although every backend refresh sees it again.
  */

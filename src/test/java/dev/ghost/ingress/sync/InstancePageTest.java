@@ -79,7 +79,7 @@ class InstancePageTest {
     assertThatThrownBy(() -> InstancePage.parse(null)).isInstanceOf(IllegalArgumentException.class);
   }
 
-  /** An IPv4-mapped overlay address is a backend, as the same literal is in a static route (issue 10). */
+  /** An IPv4-mapped overlay address is a backend, as the same literal is in a static route. */
   @Test
   void ipv4MappedOverlayAddressIsAcceptedInMixedNotation() {
     assertThat(InstancePage.overlayAddress("::ffff:10.0.0.1/128")).isEqualTo("::ffff:10.0.0.1");

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * A control plane that answers the event feed with pages no contract allows (issue 10, item 5): more items than
+ * A control plane that answers the event feed with pages no contract allows: more items than
  * the {@code limit} asked for, or a body over the node's cap. Each is refused and counted, none of its events is
  * applied, real TLS connections keep reaching the healthy route's backend meanwhile, and sync goes on once the
  * feed behaves. A feed that never ends is applied in bounded batches.

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The issue's finding replayed against the real jar with a small heap (issue 10, item 5): a control plane that
+ * A reported finding replayed against the real jar with a small heap: a control plane that
  * answers the feed with one page of 100 000 items (about 110 MiB) ran a node out of memory at {@code -Xmx256m}
  * and half its connections failed. Here the node runs at {@code -Xmx48m}: it cuts the page at its body cap, counts
  * it, logs no {@code OutOfMemoryError}, and real TLS connections through it keep reaching the healthy route.
