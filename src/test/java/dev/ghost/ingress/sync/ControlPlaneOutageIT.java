@@ -166,7 +166,7 @@ class ControlPlaneOutageIT {
       JsonObject stateFile = new JsonObject(Probe.get(node, "/v1/status")).getJsonObject("state_file");
       assertThat(stateFile.getString("write_error")).isNotNull();
       assertThat(node.node().registry().scrape()).contains("ghost_state_file_write_failures_total");
-      assertThat(serving(node)).isTrue();
+      Await.until("serving", () -> serving(node));
       cp.edit(s -> s.withRoute(SyncFixture.withBackendPort(route, backendB.actualPort())));
       Await.until(() -> TestTls.TENANT_B.equals(cn(node, TestTls.MYAPP)));
     }
