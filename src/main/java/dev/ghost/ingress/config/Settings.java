@@ -323,11 +323,12 @@ public enum Settings {
   /** The settings table of {@code docs/configuration.md} (GitHub Markdown), one row per setting in this order. */
   public static String markdownTable() {
     StringBuilder sb = new StringBuilder();
-    sb.append("| env var | TOML key | type | default | meaning |\n");
-    sb.append("|---|---|---|---|---|\n");
+    sb.append("| env var | TOML key | type | default | on reload | meaning |\n");
+    sb.append("|---|---|---|---|---|---|\n");
     for (Settings s : values()) {
       sb.append("| `").append(s.envVar).append("` | `").append(s.key).append("` | ").append(s.typeDoc())
-          .append(" | ").append(s.defaultDoc()).append(" | ").append(s.meaning).append(" |\n");
+          .append(" | ").append(s.defaultDoc()).append(" | ").append(s.applied() == Applied.LIVE ? "live" : "restart")
+          .append(" | ").append(s.meaning).append(" |\n");
     }
     return sb.toString();
   }
