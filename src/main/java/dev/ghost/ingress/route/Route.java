@@ -7,12 +7,14 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A validated, normalised route as the table holds it. Build it through {@link RouteTableBuilder}, which normalises
- * the host name and applies the port policy; the constructor only checks structural invariants.
+ * A route. The table holds validated, normalised ones: {@link RouteTableBuilder#add} takes a route as written (the
+ * static config, the sync, tests: the factories and {@code with*} copies below), checks it against the port policy
+ * and the rules of names and durations, and keeps a copy with its host name normalised. The constructor only checks
+ * structural invariants.
  *
  * @param id             unique within a table
  * @param protocol       how connections are matched
- * @param hostname       normalised A-label name for tls_passthrough; null for tcp_raw
+ * @param hostname       for tls_passthrough: as written, normalised to an A-label name in a table; null for tcp_raw
  * @param port           the route (listener) port, 1-65535
  * @param envId          owning environment, or null
  * @param proxyProtocol  PROXY header setting
@@ -68,6 +70,54 @@ public record Route(
       throw new IllegalArgumentException("max_connections must be >= 0: " + maxConnections);
     }
     backends = List.copyOf(new LinkedHashSet<>(backends == null ? List.of() : backends));
+  }
+
+  /** A control-plane tls_passthrough route with defaults (rank 0, no backends); refine with {@code with*}. */
+  public static Route tls(String id, String hostname, int port) {
+    return new Route(id, Protocol.TLS_PASSTHROUGH, hostname, port, null, ProxyProtocol.OFF, List.of(),
+        false, null, null, 0, Origin.CONTROL_PLANE, 0);
+  }
+
+  /** A control-plane tcp_raw route with defaults (rank 0, no backends); refine with {@code with*}. */
+  public static Route raw(String id, int port) {
+    return new Route(id, Protocol.TCP_RAW, null, port, null, ProxyProtocol.OFF, List.of(),
+        false, null, null, 0, Origin.CONTROL_PLANE, 0);
+  }
+
+  /** A copy with this origin and rank. */
+  public Route withOrigin(Origin newOrigin, long newRank) {
+    return new Route(id, protocol, hostname, port, envId, proxyProtocol, backends, allowNonTls,
+        idleTimeout, drainTimeout, maxConnections, newOrigin, newRank);
+  }
+
+  /** A copy owned by this environment. */
+  public Route withEnv(String newEnvId) {
+    return new Route(id, protocol, hostname, port, newEnvId, proxyProtocol, backends, allowNonTls,
+        idleTimeout, drainTimeout, maxConnections, origin, rank);
+  }
+
+  /** A copy with these backends. */
+  public Route withBackends(List<Backend> newBackends) {
+    return new Route(id, protocol, hostname, port, envId, proxyProtocol, newBackends, allowNonTls,
+        idleTimeout, drainTimeout, maxConnections, origin, rank);
+  }
+
+  /** A copy with this PROXY setting. */
+  public Route withProxyProtocol(ProxyProtocol newProxyProtocol) {
+    return new Route(id, protocol, hostname, port, envId, newProxyProtocol, backends, allowNonTls,
+        idleTimeout, drainTimeout, maxConnections, origin, rank);
+  }
+
+  /** A copy with the non-TLS fallback switch set. */
+  public Route withAllowNonTls(boolean allow) {
+    return new Route(id, protocol, hostname, port, envId, proxyProtocol, backends, allow,
+        idleTimeout, drainTimeout, maxConnections, origin, rank);
+  }
+
+  /** A copy with these limits and timeouts. */
+  public Route withLimits(Duration newIdle, Duration newDrain, int newMaxConnections) {
+    return new Route(id, protocol, hostname, port, envId, proxyProtocol, backends, allowNonTls,
+        newIdle, newDrain, newMaxConnections, origin, rank);
   }
 
   /** True for a tcp_raw route. */

@@ -80,8 +80,8 @@ public final class RouteTableBuilder {
     return this;
   }
 
-  /** Adds one route; an invalid one is recorded as a {@link Rejection} and never applied. */
-  public RouteTableBuilder add(RouteCandidate candidate) {
+  /** Adds one route as written; an invalid one is recorded as a {@link Rejection} and never applied. */
+  public RouteTableBuilder add(Route candidate) {
     try {
       candidates.add(toRoute(candidate));
     } catch (IllegalArgumentException e) {
@@ -191,20 +191,27 @@ public final class RouteTableBuilder {
 
   // ---- input validation
 
-  private RouteCandidate fromSpec(String id, RouteSpec spec, int index) {
+  /** Records a route that could not even be put together (its reason), so it is reported like any rejection. */
+  public RouteTableBuilder reject(String id, String reason) {
+    rejections.add(new Rejection(id, reason));
+    return this;
+  }
+
+  private Route fromSpec(String id, RouteSpec spec, int index) {
     List<Backend> backends = new ArrayList<>();
     if (spec.backends() != null) {
       for (HostPort hp : spec.backends()) {
         backends.add(Backend.of(hp));
       }
     }
-    return new RouteCandidate(id, Protocol.parse(spec.protocol()), spec.hostname(), spec.port(), spec.env(),
+    Protocol protocol = Protocol.parse(spec.protocol());
+    return new Route(id, protocol, protocol == Protocol.TCP_RAW ? null : spec.hostname(), spec.port(), spec.env(),
         ProxyProtocol.parse(spec.proxyProtocol(), spec.proxyTlvs()), backends, spec.allowNonTls(),
         spec.idleTimeout(), spec.drainTimeout(), spec.maxConnections() == null ? 0 : spec.maxConnections(),
         Origin.STATIC, index);
   }
 
-  private Route toRoute(RouteCandidate c) {
+  private Route toRoute(Route c) {
     if (c.id() == null || c.id().isBlank()) {
       throw new IllegalArgumentException("route id is required");
     }

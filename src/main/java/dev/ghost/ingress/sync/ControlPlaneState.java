@@ -5,8 +5,9 @@ import dev.ghost.ingress.config.RouteSpec;
 import dev.ghost.ingress.route.Backend;
 import dev.ghost.ingress.route.Origin;
 import dev.ghost.ingress.route.PortPolicy;
+import dev.ghost.ingress.route.Protocol;
 import dev.ghost.ingress.route.ProxyProtocol;
-import dev.ghost.ingress.route.RouteCandidate;
+import dev.ghost.ingress.route.Route;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableBuilder;
 import io.vertx.core.json.JsonArray;
@@ -567,9 +568,14 @@ public final class ControlPlaneState {
         staticRoutes == null ? List.of() : staticRoutes);
     envBindings.values().forEach(b -> builder.env(b.envId(), b.ipv4(), Origin.CONTROL_PLANE, b.enabledEventId()));
     for (CpRoute r : routes.values()) {
-      builder.add(new RouteCandidate(r.routeId(), r.protocol(), r.hostname(), r.listenPort(), r.envId(),
-          r.proxyV2() ? ProxyProtocol.V2 : ProxyProtocol.OFF, backends.getOrDefault(r.routeId(), List.of()),
-          false, null, null, 0, Origin.CONTROL_PLANE, r.createdEventId()));
+      try {
+        builder.add(new Route(r.routeId(), r.protocol(), r.protocol() == Protocol.TCP_RAW ? null : r.hostname(),
+            r.listenPort(), r.envId(), r.proxyV2() ? ProxyProtocol.V2 : ProxyProtocol.OFF,
+            backends.getOrDefault(r.routeId(), List.of()), false, null, null, 0, Origin.CONTROL_PLANE,
+            r.createdEventId()));
+      } catch (IllegalArgumentException e) {
+        builder.reject(r.routeId(), e.getMessage());
+      }
     }
     return builder.build();
   }

@@ -7,7 +7,7 @@ import dev.ghost.ingress.eligibility.BackendHealth;
 import dev.ghost.ingress.route.Origin;
 import dev.ghost.ingress.route.PortPolicy;
 import dev.ghost.ingress.eligibility.RoundRobinSelector;
-import dev.ghost.ingress.route.RouteCandidate;
+import dev.ghost.ingress.route.Route;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableBuilder;
 import io.vertx.core.json.JsonObject;
@@ -25,12 +25,12 @@ class ExplainTest {
   private final RoundRobinSelector selector = new RoundRobinSelector();
   private final RouteTable table = new RouteTableBuilder(3, PortPolicy.DEFAULT)
       .env("e1", "10.0.0.7", 1)
-      .add(RouteCandidate.tls("app", "app.example.com", 443).withOrigin(Origin.CONTROL_PLANE, 1)
+      .add(Route.tls("app", "app.example.com", 443).withOrigin(Origin.CONTROL_PLANE, 1)
           .withBackends(List.of(A, B)))
-      .add(RouteCandidate.tls("solo", "solo.example.com", 8443).withOrigin(Origin.CONTROL_PLANE, 2)
+      .add(Route.tls("solo", "solo.example.com", 8443).withOrigin(Origin.CONTROL_PLANE, 2)
           .withBackends(List.of(B)))
-      .add(RouteCandidate.raw("db", 5432).withOrigin(Origin.CONTROL_PLANE, 3).withBackends(List.of(A)))
-      .add(RouteCandidate.tls("tenant", "t.example.com", 443).withOrigin(Origin.CONTROL_PLANE, 4).withEnv("e1")
+      .add(Route.raw("db", 5432).withOrigin(Origin.CONTROL_PLANE, 3).withBackends(List.of(A)))
+      .add(Route.tls("tenant", "t.example.com", 443).withOrigin(Origin.CONTROL_PLANE, 4).withEnv("e1")
           .withBackends(List.of(A)))
       .build();
 

@@ -7,7 +7,7 @@ import dev.ghost.ingress.cluster.FleetView;
 import dev.ghost.ingress.route.Backend;
 import dev.ghost.ingress.route.Origin;
 import dev.ghost.ingress.route.PortPolicy;
-import dev.ghost.ingress.route.RouteCandidate;
+import dev.ghost.ingress.route.Route;
 import dev.ghost.ingress.route.RouteTableBuilder;
 import dev.ghost.ingress.testing.Await;
 import dev.ghost.ingress.testing.HeadlessChromium;
@@ -69,12 +69,12 @@ class StatusPageIT {
         .route(RouteJson.tls("myapp", "myapp.example.com", live.toString(), drained.toString())));
     // A table as the control plane would send it: a hostile route id, and two routes claiming one name
     node.node().tables().swap(new RouteTableBuilder(TABLE_VERSION, PortPolicy.DEFAULT)
-        .add(RouteCandidate.tls("myapp", "myapp.example.com", 443).withOrigin(Origin.CONTROL_PLANE, 1)
+        .add(Route.tls("myapp", "myapp.example.com", 443).withOrigin(Origin.CONTROL_PLANE, 1)
             .withBackends(List.of(live, drained)))
-        .add(RouteCandidate.tls(HOSTILE_ID, "hostile.example.com", 443).withOrigin(Origin.CONTROL_PLANE, 2).withBackends(List.of(live)))
-        .add(RouteCandidate.tls("older", "shared.example.com", 443).withOrigin(Origin.CONTROL_PLANE, 3)
+        .add(Route.tls(HOSTILE_ID, "hostile.example.com", 443).withOrigin(Origin.CONTROL_PLANE, 2).withBackends(List.of(live)))
+        .add(Route.tls("older", "shared.example.com", 443).withOrigin(Origin.CONTROL_PLANE, 3)
             .withBackends(List.of(live)))
-        .add(RouteCandidate.tls("newer", "shared.example.com", 443).withOrigin(Origin.CONTROL_PLANE, 4)
+        .add(Route.tls("newer", "shared.example.com", 443).withOrigin(Origin.CONTROL_PLANE, 4)
             .withBackends(List.of(live)))
         .build());
     HttpResponse<String> drain = http.send(HttpRequest.newBuilder(URI.create(node.admin("/v1/backends/drain")))

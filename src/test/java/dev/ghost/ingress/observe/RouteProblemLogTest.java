@@ -8,7 +8,7 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.ghost.ingress.route.Backend;
 import dev.ghost.ingress.route.Origin;
 import dev.ghost.ingress.route.PortPolicy;
-import dev.ghost.ingress.route.RouteCandidate;
+import dev.ghost.ingress.route.Route;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableBuilder;
 import dev.ghost.ingress.route.RouteTableRef;
@@ -43,11 +43,11 @@ class RouteProblemLogTest {
     ((Logger) LoggerFactory.getLogger(RouteProblemLog.class)).detachAppender(lines);
   }
 
-  private static RouteCandidate cp(String id, String host, int port, long eventId) {
-    return RouteCandidate.tls(id, host, port).withOrigin(Origin.CONTROL_PLANE, eventId).withBackends(List.of(BACKEND));
+  private static Route cp(String id, String host, int port, long eventId) {
+    return Route.tls(id, host, port).withOrigin(Origin.CONTROL_PLANE, eventId).withBackends(List.of(BACKEND));
   }
 
-  private RouteTable table(RouteCandidate... routes) {
+  private RouteTable table(Route... routes) {
     RouteTableBuilder b = new RouteTableBuilder(++versions, PortPolicy.DEFAULT);
     List.of(routes).forEach(b::add);
     return b.build();
@@ -62,9 +62,9 @@ class RouteProblemLogTest {
 
   @Test
   void eachConflictAndRejectionIsLoggedOnceAcrossRebuilds() {
-    RouteCandidate old = cp("rt_old", "shop.example.com", 443, 10);
-    RouteCandidate young = cp("rt_young", "shop.example.com", 443, 20);
-    RouteCandidate bad = cp("rt_bad", "-bad-.example..com", 443, 30);
+    Route old = cp("rt_old", "shop.example.com", 443, 10);
+    Route young = cp("rt_young", "shop.example.com", 443, 20);
+    Route bad = cp("rt_bad", "-bad-.example..com", 443, 30);
     RouteTableRef tables = new RouteTableRef(table());
     RouteProblemLog.attach(tables);
 
@@ -81,8 +81,8 @@ class RouteProblemLogTest {
 
   @Test
   void aConflictThatGoesAwayAndComesBackIsLoggedAgain() {
-    RouteCandidate old = cp("rt_old", "shop.example.com", 443, 10);
-    RouteCandidate young = cp("rt_young", "shop.example.com", 443, 20);
+    Route old = cp("rt_old", "shop.example.com", 443, 10);
+    Route young = cp("rt_young", "shop.example.com", 443, 20);
     RouteTableRef tables = new RouteTableRef(table(old, young));
     RouteProblemLog.attach(tables);
     assertThat(logged("route conflict")).as("the table in force at attach").hasSize(1);

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ghost.ingress.observe.MetricNames;
 import dev.ghost.ingress.route.Backend;
 import dev.ghost.ingress.route.PortPolicy;
-import dev.ghost.ingress.route.RouteCandidate;
+import dev.ghost.ingress.route.Route;
 import dev.ghost.ingress.route.RouteTableBuilder;
 import dev.ghost.ingress.testing.Await;
 import dev.ghost.ingress.testing.Clients;
@@ -111,7 +111,7 @@ class DrainOnChangeIT {
       echoes(timed, "a");
       echoes(untimed, "b");
       patient.node().tables().swap(new RouteTableBuilder(2, PortPolicy.DEFAULT)
-          .add(RouteCandidate.raw("app", PORT).withBackends(List.of(Backend.parse(second.backend())))).build());
+          .add(Route.raw("app", PORT).withBackends(List.of(Backend.parse(second.backend())))).build());
       swap(second, first);
       Await.until("the drain to start", () -> Probe.counter(patient, MetricNames.DRAINS, "route", "app") > 0);
       // the 500 ms deadline of the other node is the clock: once it has closed its connection, time has passed
@@ -125,8 +125,8 @@ class DrainOnChangeIT {
 
   private static void swap(RawServer app, RawServer forever) {
     node.node().tables().swap(new RouteTableBuilder(++version, PortPolicy.DEFAULT)
-        .add(RouteCandidate.raw("app", PORT).withBackends(List.of(Backend.parse(app.backend()))))
-        .add(RouteCandidate.raw("forever", NO_DEADLINE_PORT).withBackends(List.of(Backend.parse(forever.backend()))))
+        .add(Route.raw("app", PORT).withBackends(List.of(Backend.parse(app.backend()))))
+        .add(Route.raw("forever", NO_DEADLINE_PORT).withBackends(List.of(Backend.parse(forever.backend()))))
         .build());
   }
 

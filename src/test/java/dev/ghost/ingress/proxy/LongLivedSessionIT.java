@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ghost.ingress.observe.MetricNames;
 import dev.ghost.ingress.route.Backend;
 import dev.ghost.ingress.route.PortPolicy;
-import dev.ghost.ingress.route.RouteCandidate;
+import dev.ghost.ingress.route.Route;
 import dev.ghost.ingress.route.RouteTableBuilder;
 import dev.ghost.ingress.testing.Await;
 import dev.ghost.ingress.testing.Probe;
@@ -116,11 +116,11 @@ class LongLivedSessionIT {
 
   /** Installs a table: route myapp on {@code backend} with {@code drain}, plus an unrelated route when asked. */
   private static void swap(TlsStreamBackend backend, Duration drain, boolean withOther) {
-    List<RouteCandidate> routes = new ArrayList<>();
-    routes.add(RouteCandidate.tls("myapp", TestTls.MYAPP, 443)
+    List<Route> routes = new ArrayList<>();
+    routes.add(Route.tls("myapp", TestTls.MYAPP, 443)
         .withBackends(List.of(Backend.parse(backend.backend()))).withLimits(null, drain, 0));
     if (withOther) {
-      routes.add(RouteCandidate.tls("other", TestTls.OTHER, 443)
+      routes.add(Route.tls("other", TestTls.OTHER, 443)
           .withBackends(List.of(Backend.parse(second.backend()))));
     }
     RouteTableBuilder builder = new RouteTableBuilder(++version, PortPolicy.DEFAULT);

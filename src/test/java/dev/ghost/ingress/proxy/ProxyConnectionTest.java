@@ -16,7 +16,7 @@ import dev.ghost.ingress.route.Origin;
 import dev.ghost.ingress.route.PortPolicy;
 import dev.ghost.ingress.route.ProxyProtocol;
 import dev.ghost.ingress.eligibility.RoundRobinSelector;
-import dev.ghost.ingress.route.RouteCandidate;
+import dev.ghost.ingress.route.Route;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableBuilder;
 import dev.ghost.ingress.testing.ClientHellos;
@@ -113,14 +113,14 @@ class ProxyConnectionTest {
   }
 
   /** A static tls_passthrough route on port 443. */
-  private static RouteCandidate route(String id, String host, ProxyProtocol proxy, Backend... backends) {
-    return RouteCandidate.tls(id, host, 443).withOrigin(Origin.STATIC, 0).withProxyProtocol(proxy)
+  private static Route route(String id, String host, ProxyProtocol proxy, Backend... backends) {
+    return Route.tls(id, host, 443).withOrigin(Origin.STATIC, 0).withProxyProtocol(proxy)
         .withBackends(List.of(backends));
   }
 
-  private static RouteTable table(long version, RouteCandidate... routes) {
+  private static RouteTable table(long version, Route... routes) {
     RouteTableBuilder builder = new RouteTableBuilder(version, PortPolicy.DEFAULT);
-    for (RouteCandidate r : routes) {
+    for (Route r : routes) {
       builder.add(r);
     }
     return builder.build();
@@ -440,7 +440,7 @@ class ProxyConnectionTest {
 
   @Test
   void aRawPortIsDialledAtAcceptAndRelaysWhatTheClientSendsAfterTheHeader() {
-    ProxyConnection connection = accept(table(1, RouteCandidate.raw("db", 443).withOrigin(Origin.STATIC, 0)
+    ProxyConnection connection = accept(table(1, Route.raw("db", 443).withOrigin(Origin.STATIC, 0)
         .withProxyProtocol(ProxyProtocol.V2).withBackends(List.of(B1))));
     assertThat(connection.state()).as("nothing to sniff").isEqualTo(State.DIALING);
     assertThat(dialer.dialled()).containsExactly(B1);

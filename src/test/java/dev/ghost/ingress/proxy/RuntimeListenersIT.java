@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ghost.ingress.observe.MetricNames;
 import dev.ghost.ingress.route.Backend;
 import dev.ghost.ingress.route.PortPolicy;
-import dev.ghost.ingress.route.RouteCandidate;
+import dev.ghost.ingress.route.Route;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableBuilder;
 import dev.ghost.ingress.testing.Await;
@@ -98,12 +98,12 @@ class RuntimeListenersIT {
 
     @Test
     void aPortGainedAtRuntimeIsBoundAndAPortLostIsClosed() throws Exception {
-      swap(2, RouteCandidate.raw("static", STATIC_PORT), RouteCandidate.raw("added", ADDED_PORT));
+      swap(2, Route.raw("static", STATIC_PORT), Route.raw("added", ADDED_PORT));
       Await.until(() -> node.node().bound().port("::1", ADDED_PORT) > 0);
       int added = node.port("::1", ADDED_PORT);
       assertThat(echoThrough(added, "hello")).isEqualTo("hello");
 
-      swap(3, RouteCandidate.raw("static", STATIC_PORT));
+      swap(3, Route.raw("static", STATIC_PORT));
       Await.until(() -> node.node().bound().port("::1", ADDED_PORT) < 0);
       Await.until(() -> refused(added));
       assertThatThrownBy(() -> echoThrough(added, "x")).isInstanceOf(ConnectException.class);
@@ -112,19 +112,19 @@ class RuntimeListenersIT {
 
     @Test
     void aBindFailureAtRuntimeIsReportedAndNotFatal() throws Exception {
-      swap(4, RouteCandidate.raw("static", STATIC_PORT), RouteCandidate.raw("busy", BUSY_PORT));
+      swap(4, Route.raw("static", STATIC_PORT), Route.raw("busy", BUSY_PORT));
       Await.until(() -> bindFailures().stream().anyMatch(f -> ((JsonObject) f).getString("listener").equals("[::1]:"
           + BUSY_PORT)));
       assertThat(node.node().services().metrics().count(MetricNames.LISTENER_BIND_FAILURES, "listener",
           "[::1]:" + BUSY_PORT)).isPositive();
       assertThat(echoThrough(node.port("::1", STATIC_PORT), "alive")).isEqualTo("alive");
-      swap(5, RouteCandidate.raw("static", STATIC_PORT));
+      swap(5, Route.raw("static", STATIC_PORT));
       Await.until(() -> bindFailures().isEmpty());
     }
 
-    private void swap(long version, RouteCandidate... routes) {
+    private void swap(long version, Route... routes) {
       RouteTableBuilder b = new RouteTableBuilder(version, PortPolicy.DEFAULT);
-      for (RouteCandidate r : routes) {
+      for (Route r : routes) {
         b.add(r.withBackends(List.of(Backend.parse(backend()))));
       }
       RouteTable next = b.build();

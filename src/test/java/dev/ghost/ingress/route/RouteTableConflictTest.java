@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 class RouteTableConflictTest {
 
   /** Builds the table from the inputs and from them reversed, asserts both agree, returns one. */
-  private static RouteTable bothOrders(RouteCandidate... in) {
-    List<RouteCandidate> forward = List.of(in);
-    List<RouteCandidate> backward = new ArrayList<>(forward);
+  private static RouteTable bothOrders(Route... in) {
+    List<Route> forward = List.of(in);
+    List<Route> backward = new ArrayList<>(forward);
     Collections.reverse(backward);
     RouteTable a = build(forward);
     RouteTable b = build(backward);

@@ -5,6 +5,7 @@ import static dev.ghost.ingress.route.Routes.ids;
 import static dev.ghost.ingress.route.Routes.raw;
 import static dev.ghost.ingress.route.Routes.tls;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ghost.ingress.config.EnvSpec;
 import dev.ghost.ingress.config.HostPort;
@@ -53,25 +54,31 @@ class RouteTableRulesTest {
   @Test
   void invalidHostNamesAreRejectedWithAReasonAndNeverApplied() {
     RouteTable t = build(List.of(tls("ss", "straße.example", 443, 1), tls("wild", "*.example", 443, 2),
-        tls("none", null, 443, 3), tls("ok", "ok.example", 443, 4)));
+        tls("ok", "ok.example", 443, 4)));
 
     assertThat(ids(t)).containsExactly("ok");
-    assertThat(t.rejections()).extracting(Rejection::routeId).containsExactly("ss", "wild", "none");
+    assertThat(t.rejections()).extracting(Rejection::routeId).containsExactly("ss", "wild");
     assertThat(t.rejections().get(0).reason()).contains("U+00DF");
   }
 
   @Test
   void structurallyBadCandidatesAreRejected() {
-    RouteTable t = build(List.of(
-        tls("port0", "a.example", 0, 1),
-        tls("neg", "b.example", 443, 2).withLimits(Duration.ofSeconds(-1), null, 0),
-        tls(null, "c.example", 443, 3),
-        RouteCandidate.tls("noproto", "d.example", 443).withOrigin(Origin.CONTROL_PLANE, 4)
-            .withBackends(List.of()).withProxyProtocol(null)));
+    // what cannot even be a route fails to construct; its caller reports it through reject()
+    assertThatThrownBy(() -> tls("port0", "a.example", 0, 1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("1-65535");
+    assertThatThrownBy(() -> tls("none", null, 443, 3)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("host name");
+    assertThatThrownBy(() -> tls(null, "c.example", 443, 3)).isInstanceOf(NullPointerException.class);
+    RouteTable t = new RouteTableBuilder(1, PortPolicy.DEFAULT)
+        .add(tls("neg", "b.example", 443, 2).withLimits(Duration.ofSeconds(-1), null, 0))
+        .add(Route.tls("noproto", "d.example", 443).withOrigin(Origin.CONTROL_PLANE, 4)
+            .withBackends(List.of()).withProxyProtocol(null))
+        .reject("port0", "route port out of range 1-65535: 0")
+        .build();
 
     assertThat(ids(t)).containsExactly("noproto");
     assertThat(t.route("noproto").proxyProtocol()).isEqualTo(ProxyProtocol.OFF);
-    assertThat(t.rejections()).extracting(Rejection::routeId).containsExactly("port0", "neg", null);
+    assertThat(t.rejections()).extracting(Rejection::routeId).containsExactlyInAnyOrder("neg", "port0");
   }
 
   @Test

@@ -16,7 +16,7 @@ public final class RouteTableScaleBench {
   public static void main(String[] args) {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-    List<RouteCandidate> candidates = ScaleRoutes.candidates(n);
+    List<Route> candidates = ScaleRoutes.candidates(n);
     long[] builds = new long[rounds];
     long[] adds = new long[rounds];
     RouteTable table = null;

@@ -108,7 +108,7 @@ class RouteTableScaleTest {
   void aSwapPublishesTheWholeNewTableAtOnce() {
     RouteTableRef ref = new RouteTableRef(table);
     RouteTableBuilder next = ScaleRoutes.builder(N, 6);
-    next.add(RouteCandidate.tls("rt_new", "new.scale.test", 443).withOrigin(Origin.CONTROL_PLANE, 2L * N));
+    next.add(Route.tls("rt_new", "new.scale.test", 443).withOrigin(Origin.CONTROL_PLANE, 2L * N));
     RouteTable built = next.build();
     assertThat(ref.swap(built)).isSameAs(table);
     assertThat(ref.current().version()).isEqualTo(6);

@@ -12,22 +12,22 @@ public final class Routes {
   private Routes() {}
 
   /** A control-plane tls_passthrough route with one backend. */
-  public static RouteCandidate tls(String id, String host, int port, long rank) {
-    return RouteCandidate.tls(id, host, port).withOrigin(Origin.CONTROL_PLANE, rank).withBackends(List.of(B1));
+  public static Route tls(String id, String host, int port, long rank) {
+    return Route.tls(id, host, port).withOrigin(Origin.CONTROL_PLANE, rank).withBackends(List.of(B1));
   }
 
   /** A control-plane tcp_raw route with one backend. */
-  public static RouteCandidate raw(String id, int port, long rank) {
-    return RouteCandidate.raw(id, port).withOrigin(Origin.CONTROL_PLANE, rank).withBackends(List.of(B1));
+  public static Route raw(String id, int port, long rank) {
+    return Route.raw(id, port).withOrigin(Origin.CONTROL_PLANE, rank).withBackends(List.of(B1));
   }
 
   /** A static tls_passthrough route. */
-  public static RouteCandidate staticTls(String id, String host, int port, long index) {
+  public static Route staticTls(String id, String host, int port, long index) {
     return tls(id, host, port, 0).withOrigin(Origin.STATIC, index);
   }
 
   /** A builder with the default port policy, fed in the given order. */
-  public static RouteTable build(List<RouteCandidate> in) {
+  public static RouteTable build(List<Route> in) {
     RouteTableBuilder b = new RouteTableBuilder(7, PortPolicy.DEFAULT);
     in.forEach(b::add);
     return b.build();

@@ -51,15 +51,15 @@ final class ScaleRoutes {
   }
 
   /** The candidates, ranked by index (duplicates ranked after everything, so they lose). */
-  static List<RouteCandidate> candidates(int n) {
-    List<RouteCandidate> out = new ArrayList<>(n + n / DUPLICATE_EVERY + 1);
+  static List<Route> candidates(int n) {
+    List<Route> out = new ArrayList<>(n + n / DUPLICATE_EVERY + 1);
     for (int i = 0; i < n; i++) {
       List<Backend> backends = List.of(new Backend("fd00::" + Integer.toHexString(i / 100 * 2 + 1), 8443),
           new Backend("fd00::" + Integer.toHexString(i / 100 * 2 + 2), 8443));
-      RouteCandidate c = raw(i) ? RouteCandidate.raw(id(i), port(i)) : RouteCandidate.tls(id(i), host(i), port(i));
+      Route c = raw(i) ? Route.raw(id(i), port(i)) : Route.tls(id(i), host(i), port(i));
       out.add(c.withEnv(env(i)).withOrigin(Origin.CONTROL_PLANE, i).withBackends(backends));
       if (duplicated(i)) {
-        out.add(RouteCandidate.tls(duplicateId(i), host(i).toUpperCase(java.util.Locale.ROOT), port(i))
+        out.add(Route.tls(duplicateId(i), host(i).toUpperCase(java.util.Locale.ROOT), port(i))
             .withEnv(env(i)).withOrigin(Origin.CONTROL_PLANE, n + i).withBackends(backends));
       }
     }
