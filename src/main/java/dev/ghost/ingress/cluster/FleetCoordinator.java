@@ -40,15 +40,17 @@ import org.slf4j.LoggerFactory;
  * Re-evaluated on every membership change and every {@value #CHECK_MS} ms (a proof written after a join is found
  * then); a leader that stops being the oldest trusted member (after a split-brain merge) stops syncing and follows
  * the snapshot again.
- * A node that becomes leader first adopts the cluster snapshot when it is not older than what it serves, then
- * starts syncing from that cursor (re-applying events is idempotent, so nothing is lost or applied twice).
+ * A node that becomes leader first catches up with the routing log (base + deltas) when it is not older than what it
+ * serves, then starts syncing from that cursor (re-applying events is idempotent, so nothing is lost or applied
+ * twice).
  *
- * <p><b>Snapshot:</b> after each change the leader writes a {@link FleetSnapshot}, sealed with the secret, into
- * {@value #ROUTING_MAP}; a value that does not verify is refused (counted, logged once) and treated as absent, so
- * the leader overwrites it on its next periodic check.
- * Every other node takes it through an entry listener and, so that a missed notification heals, a check every
- * {@value #CHECK_MS} ms; it applies it only if it {@link FleetSnapshot#supersedes supersedes} what it serves (and
- * writes its own state file, as the sync does).
+ * <p><b>Routing log:</b> after each change the leader publishes a small sealed delta and a new head into
+ * {@value #ROUTING_MAP}, and now and then the whole state as the base snapshot ({@value #SNAPSHOT_KEY}); see
+ * {@link FleetReplication}. A value that does not verify is refused (counted, logged once) and treated as absent;
+ * the leader overwrites a refused head or base from its periodic check. Every other node follows the head through an
+ * entry listener and, so that a missed notification heals, a check every {@value #CHECK_MS} ms that reads the head
+ * only; it takes a version only if it {@link FleetHead#supersedes supersedes} what it serves (and writes its own
+ * state file, as the sync does).
  *
  * <p><b>Convergence:</b> every node writes a sealed {@link FleetEntry} into {@value #FLEET_MAP} every
  * {@value #CHECK_MS} ms and on change (TTL {@value #ENTRY_TTL_SECONDS} s); {@link #fleet()} renders
@@ -60,9 +62,9 @@ import org.slf4j.LoggerFactory;
 public final class FleetCoordinator extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(FleetCoordinator.class);
-  /** Cluster map holding the leader's snapshot. */
+  /** Cluster map holding the routing log: head, deltas and the base snapshot. */
   public static final String ROUTING_MAP = "ghost.routing";
-  /** Key of the snapshot in {@link #ROUTING_MAP}. */
+  /** Key of the base snapshot in {@link #ROUTING_MAP}. */
   public static final String SNAPSHOT_KEY = "snapshot";
   /** Cluster map of {@link FleetEntry} by node id. */
   public static final String FLEET_MAP = "ghost.fleet";
@@ -240,8 +242,8 @@ public final class FleetCoordinator extends VerticleBase {
           check(false);
         } else if (SNAPSHOT_KEY.equals(key)) {
           replication.baseWritten(writer, FleetCoordinator.this::trustedWriter, leader);
-        } else if (FleetLog.deltaSeq(key) >= 0 && (writer == null || !writer.localMember())) {
-          replication.deltaTampered(FleetLog.deltaSeq(key));
+        } else if (FleetLog.deltaSeq(key) >= 0) {
+          replication.deltaChanged(FleetLog.deltaSeq(key), writer, FleetCoordinator.this::trustedWriter);
         }
       });
     }
@@ -291,11 +293,11 @@ public final class FleetCoordinator extends VerticleBase {
     return hz.getCluster().getLocalMember();
   }
 
-  /** Adopt the cluster's snapshot when it is not older, then sync from its cursor. */
+  /** Catch up with the routing log when it is not older, then sync from its cursor. */
   private Future<Void> takeOver() {
     LOG.atInfo().addKeyValue("node_id", nodeId).log("fleet: elected leader (oldest trusted member); starting sync");
     return replication.check(false, false)
-        // the election may have moved on while the snapshot was read: then this node stays a follower
+        // the election may have moved on while the log was read: then this node stays a follower
         .compose(v -> leader ? sync.lead() : Future.succeededFuture());
   }
 

@@ -124,17 +124,16 @@ final class FleetReplication {
     }));
   }
 
-  /** Delta {@code seq} was changed or removed by someone else: the leader writes a new base if it is in use. */
-  void deltaTampered(long seq) {
+  /**
+   * Delta {@code seq} was written, changed or removed by {@code writer} (null: unknown, or a merge): unless that is
+   * this node or the leader, the leader writes a new base at its next periodic check if the delta is in use (a
+   * node that missed it, or took a forged value for it, then catches up from the base).
+   */
+  void deltaChanged(long seq, Member writer, Predicate<Member> trusted) {
     FleetHead h = lastHead;
-    if (h != null && seq >= h.logStart() && seq <= h.seq()) {
+    if ((writer == null || !trusted.test(writer)) && h != null && seq >= h.logStart() && seq <= h.seq()) {
       logSuspect = true;
     }
-  }
-
-  /** The head last read and verified, or null. */
-  FleetHead lastHead() {
-    return lastHead;
   }
 
   private FleetHead remember(FleetHead h) {
