@@ -36,10 +36,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The routing log between two {@code ingress.jar} JVMs (node-0 leads, node-1 follows), read and tampered with by a
@@ -48,7 +45,6 @@ import org.junit.jupiter.api.TestMethodOrder;
  * secret is refused (counted) and never applied, the follower taking the leader's base snapshot instead; a
  * follower that missed deltas recovers through the base; a lost delta makes the leader write a new base.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DeltaReplicationIT {
 
   static final String ORG = "org_01JFW0000000000000000000";
@@ -113,9 +109,15 @@ class DeltaReplicationIT {
     }
   }
 
+  /** One fleet, three steps in order: each builds on the table the one before left. */
   @Test
-  @Order(1)
-  void oneChangeReachesTheFollowerAsADeltaOfTheSameSizeAtOneHundredAndFiveThousandRoutes() {
+  void changesTravelAsDeltasAndAFollowerFallsBackToTheBaseWhenItMustNot() throws Exception {
+    oneChangeReachesTheFollowerAsADeltaOfTheSameSizeAtOneHundredAndFiveThousandRoutes();
+    aDeltaSealedWithAnotherSecretIsRefusedAndNeverApplied();
+    aFollowerThatMissedDeltasRecoversThroughTheBaseAndALostDeltaBringsANewBase();
+  }
+
+  private void oneChangeReachesTheFollowerAsADeltaOfTheSameSizeAtOneHundredAndFiveThousandRoutes() {
     long at100 = changeBytes("rt_one");
     addRoutes(100, 5_000);
     awaitRouteCount(5_001);
@@ -128,9 +130,7 @@ class DeltaReplicationIT {
     assertThat(at5000 * 100).isLessThan(table);
   }
 
-  @Test
-  @Order(2)
-  void aDeltaSealedWithAnotherSecretIsRefusedAndNeverApplied() {
+  private void aDeltaSealedWithAnotherSecretIsRefusedAndNeverApplied() {
     FleetHead h = head();
     // a delta the follower would take if it trusted it: from the version it serves, adding a route of the forger's
     String poison = new FleetDelta(h.seq() + 1, h.cursor(), h.hash(), h.cursor() + 1, "f".repeat(64), 0, "node-0",
@@ -160,9 +160,7 @@ class DeltaReplicationIT {
    * comes back from its state file and catches up through the base, then by deltas again. A delta in use that
    * anyone but the leader removes (a member died with it) makes the leader write a new base.
    */
-  @Test
-  @Order(3)
-  void aFollowerThatMissedDeltasRecoversThroughTheBaseAndALostDeltaBringsANewBase() throws Exception {
+  private void aFollowerThatMissedDeltasRecoversThroughTheBaseAndALostDeltaBringsANewBase() throws Exception {
     fleet.kill(1);
     fleet.awaitMembers(2, CONVERGED);
     FleetHead before = head();
