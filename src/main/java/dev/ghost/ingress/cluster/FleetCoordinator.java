@@ -7,6 +7,8 @@ import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryMergedListener;
+import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import dev.ghost.ingress.sync.SyncVerticle;
 import io.vertx.core.Future;
@@ -38,15 +40,17 @@ import org.slf4j.LoggerFactory;
  * Re-evaluated on every membership change and every {@value #CHECK_MS} ms (a proof written after a join is found
  * then); a leader that stops being the oldest trusted member (after a split-brain merge) stops syncing and follows
  * the snapshot again.
- * A node that becomes leader first adopts the cluster snapshot when it is not older than what it serves, then
- * starts syncing from that cursor (re-applying events is idempotent, so nothing is lost or applied twice).
+ * A node that becomes leader first catches up with the routing log (base + deltas) when it is not older than what it
+ * serves, then starts syncing from that cursor (re-applying events is idempotent, so nothing is lost or applied
+ * twice).
  *
- * <p><b>Snapshot:</b> after each change the leader writes a {@link FleetSnapshot}, sealed with the secret, into
- * {@value #ROUTING_MAP}; a value that does not verify is refused (counted, logged once) and treated as absent, so
- * the leader overwrites it on its next periodic check.
- * Every other node takes it through an entry listener and, so that a missed notification heals, a check every
- * {@value #CHECK_MS} ms; it applies it only if it {@link FleetSnapshot#supersedes supersedes} what it serves (and
- * writes its own state file, as the sync does).
+ * <p><b>Routing log:</b> after each change the leader publishes a small sealed delta and a new head into
+ * {@value #ROUTING_MAP}, and now and then the whole state as the base snapshot ({@value #SNAPSHOT_KEY}); see
+ * {@link FleetReplication}. A value that does not verify is refused (counted, logged once) and treated as absent;
+ * the leader overwrites a refused head or base from its periodic check. Every other node follows the head through an
+ * entry listener and, so that a missed notification heals, a check every {@value #CHECK_MS} ms that reads the head
+ * only; it takes a version only if it {@link FleetHead#supersedes supersedes} what it serves (and writes its own
+ * state file, as the sync does).
  *
  * <p><b>Convergence:</b> every node writes a sealed {@link FleetEntry} into {@value #FLEET_MAP} every
  * {@value #CHECK_MS} ms and on change (TTL {@value #ENTRY_TTL_SECONDS} s); {@link #fleet()} renders
@@ -58,9 +62,9 @@ import org.slf4j.LoggerFactory;
 public final class FleetCoordinator extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(FleetCoordinator.class);
-  /** Cluster map holding the leader's snapshot. */
+  /** Cluster map holding the routing log: head, deltas and the base snapshot. */
   public static final String ROUTING_MAP = "ghost.routing";
-  /** Key of the snapshot in {@link #ROUTING_MAP}. */
+  /** Key of the base snapshot in {@link #ROUTING_MAP}. */
   public static final String SNAPSHOT_KEY = "snapshot";
   /** Cluster map of {@link FleetEntry} by node id. */
   public static final String FLEET_MAP = "ghost.fleet";
@@ -85,16 +89,14 @@ public final class FleetCoordinator extends VerticleBase {
   private final Set<UUID> trusted = new HashSet<>();
   /** Members whose refused proof was counted already: re-checked every period, counted once. */
   private final Set<UUID> refusedMembers = new HashSet<>();
-  /** The last snapshot value refused: the same value re-read every period is counted once (worker threads). */
-  private volatile String refusedSnapshot;
+  /** The routing log (head, deltas, base snapshot); created at start. */
+  private FleetReplication replication;
   /** Fleet-entry values refused, by key: counted once each (read from worker threads). */
   private final Map<String, String> refusedEntries = new ConcurrentHashMap<>();
   /** The elected member (the oldest trusted one); read by {@link #fleet()} on worker threads. */
   private volatile Member leaderMember;
   private String appliedHash;
   private long appliedAtMs;
-  private String publishedHash;
-  private long publishedAtMs;
   private volatile boolean draining;
   /** The {@link #fleet()} reading under way, or null; guarded by this. */
   private Future<JsonObject> fleetView;
@@ -134,7 +136,8 @@ public final class FleetCoordinator extends VerticleBase {
     members = hz.getMap(MEMBERS_MAP);
     trusted.add(hz.getCluster().getLocalMember().getUuid());
     members.set(localUuid(), memberProof(), ENTRY_TTL_SECONDS, TimeUnit.SECONDS);
-    routing.addEntryListener(new SnapshotListener(), SNAPSHOT_KEY, false);
+    replication = new FleetReplication(vertx, new FleetLog(routing, trust, nodeId, context), sync, nodeId);
+    routing.addEntryListener(new RoutingListener(), false);
     hz.getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent e) {
@@ -204,18 +207,51 @@ public final class FleetCoordinator extends VerticleBase {
     }
   }
 
-  /** Notified by Hazelcast (on its threads) when the snapshot changes. */
-  private final class SnapshotListener implements EntryAddedListener<String, String>,
-      EntryUpdatedListener<String, String> {
+  /**
+   * Notified by Hazelcast (on its threads) of every change in {@value #ROUTING_MAP}, without the value: a new head
+   * is read (small); a base or delta written by anyone but this node or the leader is checked (see
+   * {@link FleetReplication}).
+   */
+  private final class RoutingListener implements EntryAddedListener<String, String>,
+      EntryUpdatedListener<String, String>, EntryRemovedListener<String, String>, EntryMergedListener<String, String> {
     @Override
     public void entryAdded(EntryEvent<String, String> e) {
-      context.runOnContext(v -> check(false));
+      changed(e, false);
     }
 
     @Override
     public void entryUpdated(EntryEvent<String, String> e) {
-      context.runOnContext(v -> check(false));
+      changed(e, false);
     }
+
+    @Override
+    public void entryRemoved(EntryEvent<String, String> e) {
+      changed(e, false);
+    }
+
+    @Override
+    public void entryMerged(EntryEvent<String, String> e) {
+      changed(e, true);
+    }
+
+    private void changed(EntryEvent<String, String> e, boolean merged) {
+      String key = e.getKey();
+      Member writer = merged ? null : e.getMember(); // a merge is nobody's write: checked
+      context.runOnContext(v -> {
+        if (FleetLog.HEAD_KEY.equals(key)) {
+          check(false);
+        } else if (SNAPSHOT_KEY.equals(key)) {
+          replication.baseWritten(writer, FleetCoordinator.this::trustedWriter, leader);
+        } else if (FleetLog.deltaSeq(key) >= 0) {
+          replication.deltaChanged(FleetLog.deltaSeq(key), writer, FleetCoordinator.this::trustedWriter);
+        }
+      });
+    }
+  }
+
+  /** This member or the elected leader: the writers of the routing log. */
+  private boolean trustedWriter(Member m) {
+    return m.localMember() || m.equals(leaderMember);
   }
 
   // ---- election
@@ -257,12 +293,11 @@ public final class FleetCoordinator extends VerticleBase {
     return hz.getCluster().getLocalMember();
   }
 
-  /** Adopt the cluster's snapshot when it is not older, then sync from its cursor. */
+  /** Catch up with the routing log when it is not older, then sync from its cursor. */
   private Future<Void> takeOver() {
     LOG.atInfo().addKeyValue("node_id", nodeId).log("fleet: elected leader (oldest trusted member); starting sync");
-    return readSnapshot().compose(snap -> snap == null ? Future.succeededFuture() : adopt(snap).mapEmpty())
-        .recover(err -> Future.succeededFuture())
-        // the election may have moved on while the snapshot was read: then this node stays a follower
+    return replication.check(false, false)
+        // the election may have moved on while the log was read: then this node stays a follower
         .compose(v -> leader ? sync.lead() : Future.succeededFuture());
   }
 
@@ -277,101 +312,15 @@ public final class FleetCoordinator extends VerticleBase {
     writeEntry();
   }
 
-  /**
-   * Reads the cluster snapshot: a follower adopts it, the leader rewrites it when it is missing or behind. A refused
-   * value reads as missing; the leader overwrites a missing one only from the periodic check ({@code periodic}), so
-   * a member writing refused values in a loop cannot drive this node into a write loop through the entry listener.
-   */
+  /** Reads the routing log's head: a follower catches up, the leader publishes (see {@link FleetReplication}). */
   private void check(boolean periodic) {
-    readSnapshot().compose(snap -> {
-      if (!leader) {
-        return snap == null ? Future.succeededFuture() : adopt(snap).mapEmpty();
-      }
-      SyncVerticle.Served own = sync.served();
-      if (snap != null && snap.supersedes(own)) {
-        return adopt(snap).mapEmpty(); // the cluster is ahead (a takeover whose adopt failed): catch up first
-      }
-      boolean rewrite = own.serving() && !sameVersion(snap, own) && (periodic || snap != null);
-      return rewrite ? writeSnapshot(own) : Future.succeededFuture();
-    }).onFailure(err -> LOG.atDebug().addKeyValue("cause", String.valueOf(err)).log("fleet: snapshot check failed"));
-  }
-
-  private static boolean sameVersion(FleetSnapshot snap, SyncVerticle.Served own) {
-    return snap != null && snap.cursor() == own.state().cursor() && snap.hash().equals(own.hash());
-  }
-
-  private Future<Boolean> adopt(FleetSnapshot snap) {
-    if (!snap.supersedes(sync.served())) {
-      return Future.succeededFuture(false);
-    }
-    return sync.adopt(snap.controlPlaneState(), snap::supersedes).onSuccess(taken -> {
-      if (taken) {
-        LOG.atInfo().addKeyValue("cursor", snap.cursor()).addKeyValue("hash", snap.hash())
-            .addKeyValue("leader", snap.leader()).log("fleet: cluster snapshot applied");
-      }
-    });
-  }
-
-  private Future<FleetSnapshot> readSnapshot() {
-    return fromStage(routing.getAsync(SNAPSHOT_KEY)).compose(this::verifiedOffLoop);
-  }
-
-  /**
-   * {@link #verified} on a worker thread, one at a time: checking the MAC of and decoding a snapshot grows with the
-   * route count (tens of MB at 100 000 routes), and runs on every periodic check.
-   */
-  private Future<FleetSnapshot> verifiedOffLoop(String value) {
-    return vertx.executeBlocking(() -> verified(value), true);
-  }
-
-  /** The snapshot in a raw map value; null when absent or refused (a refusal counted once per value). */
-  private FleetSnapshot verified(String value) {
-    ClusterTrust.Opened opened = trust.unseal(TrustChannel.SNAPSHOT, SNAPSHOT_KEY, value);
-    if (opened.refusal() != null) {
-      if (!value.equals(refusedSnapshot)) { // the same value re-read every period is one refusal
-        refusedSnapshot = value;
-        trust.refused(TrustChannel.SNAPSHOT, opened.refusal(), opened.from());
-      }
-      return null;
-    }
-    return FleetSnapshot.decode(opened.body());
-  }
-
-  /**
-   * Publishes {@code own} unless the map holds a newer snapshot (higher cursor): a leader that was paused or cut off
-   * and still believes it leads must never overwrite the fleet's newer table with its older one; it adopts the
-   * newer one instead. The write is a compare-and-set against the value just read, so a snapshot written meanwhile
-   * by another leader is never overwritten blindly either (the next check decides again).
-   */
-  private Future<Void> writeSnapshot(SyncVerticle.Served own) {
-    return fromStage(routing.getAsync(SNAPSHOT_KEY)).compose(current -> verifiedOffLoop(current).compose(there -> {
-      if (there != null && there.cursor() > own.state().cursor()) {
-        LOG.atWarn().addKeyValue("cursor", own.state().cursor()).addKeyValue("cluster_cursor", there.cursor())
-            .addKeyValue("cluster_leader", there.leader())
-            .log("fleet: snapshot not published: the cluster holds a newer one; adopting it");
-        return adopt(there).mapEmpty();
-      }
-      if (!own.hash().equals(publishedHash)) {
-        publishedHash = own.hash();
-        publishedAtMs = System.currentTimeMillis();
-      }
-      long publishedAt = publishedAtMs;
-      // IMap has no asynchronous compare-and-set: a worker thread runs it, and the encoding and MAC before it,
-      // which grow with the route count
-      return vertx.executeBlocking(() -> {
-        String sealed = trust.seal(TrustChannel.SNAPSHOT, SNAPSHOT_KEY, nodeId,
-            FleetSnapshot.of(own, nodeId, publishedAt).encode());
-        return current == null ? routing.putIfAbsent(SNAPSHOT_KEY, sealed) == null
-            : routing.replace(SNAPSHOT_KEY, current, sealed);
-      }).mapEmpty();
-    }));
+    replication.check(periodic, leader);
   }
 
   /** On this verticle's context, after the sync changed what is served. */
   private void onServed(SyncVerticle.Served served, String cause) {
     if (leader && sync.leading() && !"cluster".equals(cause) && served.serving()) {
-      writeSnapshot(served).onFailure(err -> LOG.atWarn().addKeyValue("cause", String.valueOf(err))
-          .log("fleet: snapshot not written; the periodic check retries"));
+      replication.published();
     }
     writeEntry();
   }
@@ -438,8 +387,9 @@ public final class FleetCoordinator extends VerticleBase {
     if (refusedEntries.size() > 1024) {
       refusedEntries.clear(); // a stranger inventing keys: forget, at worst some are counted twice
     }
-    ClusterTrust.Opened snapValue = trust.unseal(TrustChannel.SNAPSHOT, SNAPSHOT_KEY, routing.get(SNAPSHOT_KEY));
-    FleetSnapshot snap = FleetSnapshot.decode(snapValue.body());
+    // the head, not the base: its version and publication time are all the view needs, and it is small
+    ClusterTrust.Opened head = trust.unseal(TrustChannel.SNAPSHOT, FleetLog.HEAD_KEY, routing.get(FleetLog.HEAD_KEY));
+    FleetSnapshot snap = head.body() == null ? null : FleetHead.decode(head.body()).asVersion();
     Set<String> live = hz.getCluster().getMembers().stream().map(m -> m.getUuid().toString())
         .collect(Collectors.toSet());
     return FleetView.render(leaderId(), entries, live, snap);

@@ -8,8 +8,10 @@ import java.util.Locale;
  * verifies on another.
  */
 public enum TrustChannel {
-  /** The leader's routing snapshot in the map {@code ghost.routing}. */
+  /** The leader's routing snapshot (the log's base) and the log's head record in the map {@code ghost.routing}. */
   SNAPSHOT,
+  /** A change the leader published ({@code delta:<seq>} in the map {@code ghost.routing}). */
+  DELTA,
   /** A node's convergence entry in the map {@code ghost.fleet}. */
   FLEET_ENTRY,
   /** A member's proof that it holds the secret, in the map {@code ghost.members}: without it, never leader. */

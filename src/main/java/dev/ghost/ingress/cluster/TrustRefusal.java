@@ -21,7 +21,9 @@ public enum TrustRefusal {
   /** An event-bus TLS peer whose certificate no holder of the secret signed: another secret, or a stranger's CA. */
   UNTRUSTED_CERTIFICATE("event-bus TLS peer certificate not signed under the cluster secret"),
   /** Any other failed event-bus handshake: not TLS at all, a protocol error, closed or timed out before the end. */
-  HANDSHAKE_FAILED("event-bus TLS handshake failed: not TLS, refused, closed or timed out");
+  HANDSHAKE_FAILED("event-bus TLS handshake failed: not TLS, refused, closed or timed out"),
+  /** Larger than any value of its kind this version writes (read no further). */
+  OVERSIZED("larger than any value of its kind");
 
   private final String detail;
 

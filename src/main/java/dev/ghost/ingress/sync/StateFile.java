@@ -165,36 +165,12 @@ public final class StateFile {
   public static JsonObject toJson(ControlPlaneState state, Instant writtenAt) {
     JsonArray routes = new JsonArray();
     for (CpRoute r : state.routes().values()) {
-      JsonObject versions = new JsonObject();
-      state.fieldVersions().getOrDefault(r.routeId(), Map.of()).forEach((f, id) -> versions.put(f.wireName, id));
-      routes.add(new JsonObject()
-          .put("route_id", r.routeId())
-          .put("app_id", r.appId())
-          .put("env_id", r.envId())
-          .put("hostname", r.hostname())
-          .put("listen_port", r.listenPort())
-          .put("protocol", r.protocol().configName())
-          .put("backend_process_type", r.processType())
-          .put("backend_port", r.backendPort())
-          .put("proxy_protocol", r.proxyV2() ? "v2" : "off")
-          .put("backend_expects_proxy_protocol", r.backendExpectsProxyProtocol())
-          .put("ipv4_required", r.ipv4Required())
-          .put("env_ipv4_address", r.envIpv4AtCreation())
-          .put("created_event_id", r.createdEventId())
-          .put("field_versions", versions));
+      routes.add(routeJson(r, state.fieldVersions().getOrDefault(r.routeId(), Map.of())));
     }
     JsonArray envs = new JsonArray();
-    state.envBindings().values().forEach(b -> envs.add(new JsonObject()
-        .put("env_id", b.envId())
-        .put("app_id", b.appId())
-        .put("ipv4_address", b.ipv4())
-        .put("enabled_event_id", b.enabledEventId())));
+    state.envBindings().values().forEach(b -> envs.add(envJson(b)));
     JsonObject backends = new JsonObject();
-    state.backends().forEach((id, set) -> {
-      JsonArray addrs = new JsonArray();
-      set.forEach(b -> addrs.add(b.toString()));
-      backends.put(id, addrs);
-    });
+    state.backends().forEach((id, set) -> backends.put(id, backendsJson(set)));
     JsonObject envEvents = new JsonObject();
     state.envEventIds().forEach(envEvents::put);
     JsonObject deleted = new JsonObject();
@@ -213,6 +189,41 @@ public final class StateFile {
         .put("applied_event_ids", applied);
   }
 
+  /** One route as the file and a {@link StateDelta} hold it, with its per-field patch versions. */
+  static JsonObject routeJson(CpRoute r, Map<RoutePatch.Field, Long> fieldVersions) {
+    JsonObject versions = new JsonObject();
+    fieldVersions.forEach((f, id) -> versions.put(f.wireName, id));
+    return new JsonObject()
+        .put("route_id", r.routeId())
+        .put("app_id", r.appId())
+        .put("env_id", r.envId())
+        .put("hostname", r.hostname())
+        .put("listen_port", r.listenPort())
+        .put("protocol", r.protocol().configName())
+        .put("backend_process_type", r.processType())
+        .put("backend_port", r.backendPort())
+        .put("proxy_protocol", r.proxyV2() ? "v2" : "off")
+        .put("backend_expects_proxy_protocol", r.backendExpectsProxyProtocol())
+        .put("ipv4_required", r.ipv4Required())
+        .put("env_ipv4_address", r.envIpv4AtCreation())
+        .put("created_event_id", r.createdEventId())
+        .put("field_versions", versions);
+  }
+
+  static JsonObject envJson(EnvBinding b) {
+    return new JsonObject()
+        .put("env_id", b.envId())
+        .put("app_id", b.appId())
+        .put("ipv4_address", b.ipv4())
+        .put("enabled_event_id", b.enabledEventId());
+  }
+
+  static JsonArray backendsJson(List<Backend> set) {
+    JsonArray addrs = new JsonArray();
+    set.forEach(b -> addrs.add(b.toString()));
+    return addrs;
+  }
+
   // ---- decoding (strict: any surprise is Corrupt)
 
   private static Loaded decode(JsonObject json) {
@@ -227,19 +238,11 @@ public final class StateFile {
     Map<String, CpRoute> routes = new LinkedHashMap<>();
     Map<String, Map<RoutePatch.Field, Long>> versions = new LinkedHashMap<>();
     for (JsonObject r : objects(json, "routes")) {
-      CpRoute route = new CpRoute(text(r, "route_id", true), text(r, "app_id", true), text(r, "env_id", true),
-          text(r, "hostname", false), (int) intRange(r, "listen_port"), Protocol.parse(text(r, "protocol", true)),
-          text(r, "backend_process_type", true), (int) intRange(r, "backend_port"),
-          proxy(text(r, "proxy_protocol", true)), bool(r, "backend_expects_proxy_protocol"),
-          bool(r, "ipv4_required"), text(r, "env_ipv4_address", false), number(r, "created_event_id"));
+      CpRoute route = route(r);
       if (routes.put(route.routeId(), route) != null) {
         throw new Bad("duplicate route " + route.routeId());
       }
-      Map<RoutePatch.Field, Long> fv = new EnumMap<>(RoutePatch.Field.class);
-      JsonObject fvJson = object(r, "field_versions");
-      for (String name : fvJson.fieldNames()) {
-        fv.put(RoutePatch.Field.byWireName(name), number(fvJson, name));
-      }
+      Map<RoutePatch.Field, Long> fv = fieldVersions(object(r, "field_versions"));
       if (!fv.isEmpty()) {
         versions.put(route.routeId(), fv);
       }
@@ -247,8 +250,7 @@ public final class StateFile {
 
     Map<String, EnvBinding> envs = new LinkedHashMap<>();
     for (JsonObject e : objects(json, "env_ipv4")) {
-      EnvBinding b = new EnvBinding(text(e, "env_id", true), text(e, "app_id", false),
-          text(e, "ipv4_address", true), number(e, "enabled_event_id"));
+      EnvBinding b = env(e);
       if (envs.put(b.envId(), b) != null) {
         throw new Bad("duplicate env " + b.envId());
       }
@@ -257,14 +259,7 @@ public final class StateFile {
     Map<String, List<Backend>> backends = new LinkedHashMap<>();
     JsonObject backendsJson = object(json, "backends");
     for (String id : backendsJson.fieldNames()) {
-      List<Backend> set = new ArrayList<>();
-      for (Object o : array(backendsJson, id)) {
-        if (!(o instanceof String s)) {
-          throw new Bad("backend of " + id + " is not a string");
-        }
-        set.add(Backend.parse(s));
-      }
-      backends.put(id, set);
+      backends.put(id, backends(backendsJson, id));
     }
 
     Map<String, Long> envEvents = longMap(object(json, "env_event_ids"));
@@ -278,6 +273,40 @@ public final class StateFile {
     return new Loaded.Ok(state, writtenAt);
   }
 
+  /** A route as {@link #routeJson} wrote it (without its field versions); throws {@link Bad}. */
+  static CpRoute route(JsonObject r) {
+    return new CpRoute(text(r, "route_id", true), text(r, "app_id", true), text(r, "env_id", true),
+        text(r, "hostname", false), (int) intRange(r, "listen_port"), Protocol.parse(text(r, "protocol", true)),
+        text(r, "backend_process_type", true), (int) intRange(r, "backend_port"),
+        proxy(text(r, "proxy_protocol", true)), bool(r, "backend_expects_proxy_protocol"),
+        bool(r, "ipv4_required"), text(r, "env_ipv4_address", false), number(r, "created_event_id"));
+  }
+
+  static Map<RoutePatch.Field, Long> fieldVersions(JsonObject fvJson) {
+    Map<RoutePatch.Field, Long> fv = new EnumMap<>(RoutePatch.Field.class);
+    for (String name : fvJson.fieldNames()) {
+      fv.put(RoutePatch.Field.byWireName(name), number(fvJson, name));
+    }
+    return fv;
+  }
+
+  static EnvBinding env(JsonObject e) {
+    return new EnvBinding(text(e, "env_id", true), text(e, "app_id", false), text(e, "ipv4_address", true),
+        number(e, "enabled_event_id"));
+  }
+
+  /** The backend set under {@code key}; throws {@link Bad}. */
+  static List<Backend> backends(JsonObject json, String key) {
+    List<Backend> set = new ArrayList<>();
+    for (Object o : array(json, key)) {
+      if (!(o instanceof String s)) {
+        throw new Bad("backend of " + key + " is not a string");
+      }
+      set.add(Backend.parse(s));
+    }
+    return set;
+  }
+
   private static boolean proxy(String mode) {
     return switch (mode) {
       case "v2" -> true;
@@ -286,7 +315,7 @@ public final class StateFile {
     };
   }
 
-  private static Map<String, Long> longMap(JsonObject json) {
+  static Map<String, Long> longMap(JsonObject json) {
     Map<String, Long> out = new LinkedHashMap<>();
     for (String k : json.fieldNames()) {
       out.put(k, number(json, k));
@@ -294,7 +323,7 @@ public final class StateFile {
     return out;
   }
 
-  private static String text(JsonObject json, String key, boolean required) {
+  static String text(JsonObject json, String key, boolean required) {
     Object v = json.getValue(key);
     if (v == null) {
       if (required) {
@@ -308,7 +337,7 @@ public final class StateFile {
     return s;
   }
 
-  private static long number(JsonObject json, String key) {
+  static long number(JsonObject json, String key) {
     Object v = json.getValue(key);
     if (v == null) {
       throw new Bad("missing " + key);
@@ -320,7 +349,7 @@ public final class StateFile {
     return n;
   }
 
-  private static long intRange(JsonObject json, String key) {
+  static long intRange(JsonObject json, String key) {
     long n = number(json, key);
     if (n > Integer.MAX_VALUE) {
       throw new Bad(key + " out of range");
@@ -328,7 +357,7 @@ public final class StateFile {
     return n;
   }
 
-  private static long asLong(Object v, String key) {
+  static long asLong(Object v, String key) {
     if (v instanceof Integer || v instanceof Long) {
       return ((Number) v).longValue();
     }
@@ -343,7 +372,7 @@ public final class StateFile {
     return b;
   }
 
-  private static JsonObject object(JsonObject json, String key) {
+  static JsonObject object(JsonObject json, String key) {
     Object v = json.getValue(key);
     if (!(v instanceof JsonObject o)) {
       throw new Bad(key + " is not an object");
@@ -351,7 +380,7 @@ public final class StateFile {
     return o;
   }
 
-  private static JsonArray array(JsonObject json, String key) {
+  static JsonArray array(JsonObject json, String key) {
     Object v = json.getValue(key);
     if (!(v instanceof JsonArray a)) {
       throw new Bad(key + " is not an array");
@@ -359,7 +388,7 @@ public final class StateFile {
     return a;
   }
 
-  private static List<JsonObject> objects(JsonObject json, String key) {
+  static List<JsonObject> objects(JsonObject json, String key) {
     List<JsonObject> out = new ArrayList<>();
     for (Object o : array(json, key)) {
       if (!(o instanceof JsonObject obj)) {
@@ -371,7 +400,7 @@ public final class StateFile {
   }
 
   /** A content problem with its reason; never escapes {@link #read(Path)}. */
-  private static final class Bad extends RuntimeException {
+  static final class Bad extends RuntimeException {
     Bad(String reason) {
       super(reason, null, false, false);
     }

@@ -1,0 +1,161 @@
+package dev.ghost.ingress.cluster;
+
+import com.hazelcast.map.IMap;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The routing log's entries in {@value FleetCoordinator#ROUTING_MAP}, sealed and verified: the head
+ * ({@value #HEAD_KEY}, {@link FleetHead}), the deltas ({@code delta:<seq>}, {@link FleetDelta}, channel
+ * {@link TrustChannel#DELTA}) and the base snapshot ({@value FleetCoordinator#SNAPSHOT_KEY}, {@link FleetSnapshot}).
+ * A value that does not verify, does not decode or is larger than this version ever writes reads as absent; its
+ * refusal is counted and logged once per key and value, however often it is re-read.
+ *
+ * <p>Reads of the head are asynchronous; everything whose cost grows with a value's size (the base, a delta that
+ * may be forged large) and the compare-and-sets (IMap has no asynchronous ones) run on worker threads. Futures
+ * complete on the coordinator's context.
+ */
+final class FleetLog {
+
+  /** Key of the head record. */
+  static final String HEAD_KEY = "head";
+  /** Key prefix of a delta; the sequence follows. */
+  static final String DELTA_PREFIX = "delta:";
+  /** Largest head value read: a head is a few hundred bytes. */
+  static final int MAX_HEAD_CHARS = 4 * 1024;
+  /** Largest delta written and read; a larger change is published as a new base snapshot instead. */
+  static final int MAX_DELTA_CHARS = 1 << 20;
+  /** A delta not removed by compaction (a leader died first) expires after this long. */
+  static final long DELTA_TTL_SECONDS = 3_600;
+  private static final int MAX_REMEMBERED_REFUSALS = 1024;
+
+  /** A value as stored ({@code raw}, for a compare-and-set) and what it verified to (null: absent or refused). */
+  record Read<T>(String raw, T value) {}
+
+  private final IMap<String, String> routing;
+  private final ClusterTrust trust;
+  private final String nodeId;
+  private final Context context;
+  /** Refused values by key: each counted once (read from worker threads). */
+  private final Map<String, String> refused = new ConcurrentHashMap<>();
+
+  FleetLog(IMap<String, String> routing, ClusterTrust trust, String nodeId, Context context) {
+    this.routing = routing;
+    this.trust = trust;
+    this.nodeId = nodeId;
+    this.context = context;
+  }
+
+  static String deltaKey(long seq) {
+    return DELTA_PREFIX + seq;
+  }
+
+  /** The sequence of a delta key; -1 for any other key. */
+  static long deltaSeq(String key) {
+    if (key == null || !key.startsWith(DELTA_PREFIX)) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(key.substring(DELTA_PREFIX.length()));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  Future<Read<FleetHead>> head() {
+    return Future.fromCompletionStage(routing.getAsync(HEAD_KEY), context).map(raw -> new Read<>(raw,
+        open(TrustChannel.SNAPSHOT, HEAD_KEY, raw, MAX_HEAD_CHARS, FleetHead::decode)));
+  }
+
+  /** The verified delta {@code seq}, or null (absent, refused, or not the delta of that sequence). */
+  Future<FleetDelta> delta(long seq) {
+    String key = deltaKey(seq);
+    return Future.fromCompletionStage(routing.getAsync(key), context).compose(raw -> context.owner()
+        .executeBlocking(() -> {
+          FleetDelta d = open(TrustChannel.DELTA, key, raw, MAX_DELTA_CHARS, FleetDelta::decode);
+          return d != null && d.seq() == seq ? d : null;
+        }, false));
+  }
+
+  /** The base snapshot (read, verified and decoded on a worker thread: tens of MB at 100 000 routes). */
+  Future<Read<FleetSnapshot>> base() {
+    return context.owner().executeBlocking(() -> {
+      String raw = routing.get(FleetCoordinator.SNAPSHOT_KEY);
+      return new Read<>(raw, open(TrustChannel.SNAPSHOT, FleetCoordinator.SNAPSHOT_KEY, raw, Integer.MAX_VALUE,
+          FleetSnapshot::decode));
+    }, false);
+  }
+
+  /** Writes a sealed delta unless its key is taken (another leader's delta, or a forged one): then false. */
+  Future<Boolean> putDelta(String sealed, long seq) {
+    return context.owner().executeBlocking(() -> routing.putIfAbsent(deltaKey(seq), sealed, DELTA_TTL_SECONDS,
+        TimeUnit.SECONDS) == null, false);
+  }
+
+  /** {@code d} sealed, on the calling thread (a worker: it is where the diff was computed). */
+  String seal(FleetDelta d) {
+    return trust.seal(TrustChannel.DELTA, deltaKey(d.seq()), nodeId, d.encode());
+  }
+
+  /**
+   * Compare-and-set of the head against the raw value read before ({@code expected} null: only if still absent);
+   * the value written, or null when the head had changed.
+   */
+  Future<String> replaceHead(String expected, FleetHead next) {
+    String sealed = trust.seal(TrustChannel.SNAPSHOT, HEAD_KEY, nodeId, next.encode());
+    return context.owner().executeBlocking(() -> cas(HEAD_KEY, expected, sealed) ? sealed : null, false);
+  }
+
+  /** Compare-and-set of the base snapshot; encoding and sealing it run on the worker thread too. */
+  Future<Boolean> replaceBase(String expected, FleetSnapshot next) {
+    return context.owner().executeBlocking(() -> cas(FleetCoordinator.SNAPSHOT_KEY, expected,
+        trust.seal(TrustChannel.SNAPSHOT, FleetCoordinator.SNAPSHOT_KEY, nodeId, next.encode())), false);
+  }
+
+  private boolean cas(String key, String expected, String sealed) {
+    return expected == null ? routing.putIfAbsent(key, sealed) == null : routing.replace(key, expected, sealed);
+  }
+
+  /** Removes deltas {@code from..to} (compaction); failures are harmless (they expire). */
+  void drop(long from, long to) {
+    for (long s = Math.max(1, from); s <= to; s++) {
+      routing.removeAsync(deltaKey(s));
+    }
+  }
+
+  /** The verified, decoded body of {@code raw}; null when absent or refused (a refusal counted once per value). */
+  private <T> T open(TrustChannel channel, String key, String raw, int maxChars, Function<String, T> decode) {
+    if (raw == null) {
+      return null;
+    }
+    TrustRefusal refusal;
+    String from;
+    if (raw.length() > maxChars) {
+      refusal = TrustRefusal.OVERSIZED;
+      from = null;
+    } else {
+      ClusterTrust.Opened opened = trust.unseal(channel, key, raw);
+      if (opened.refusal() == null) {
+        try {
+          return decode.apply(opened.body());
+        } catch (RuntimeException e) {
+          refusal = TrustRefusal.MALFORMED; // signed by a secret holder, but not what this version writes
+        }
+      } else {
+        refusal = opened.refusal();
+      }
+      from = opened.from();
+    }
+    if (!raw.equals(refused.put(key, raw))) {
+      trust.refused(channel, refusal, from);
+    }
+    if (refused.size() > MAX_REMEMBERED_REFUSALS) {
+      refused.clear(); // a stranger inventing keys: forget, at worst some are counted twice
+    }
+    return null;
+  }
+}

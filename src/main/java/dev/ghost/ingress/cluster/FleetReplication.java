@@ -1,0 +1,395 @@
+package dev.ghost.ingress.cluster;
+
+import com.hazelcast.cluster.Member;
+import dev.ghost.ingress.sync.ControlPlaneState;
+import dev.ghost.ingress.sync.StateDelta;
+import dev.ghost.ingress.sync.SyncVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The routing log of a clustered node ({@link FleetLog}): the leader publishes each change as a small sealed delta
+ * and a new head, and now and then a base snapshot (compaction); every node follows the head, applying the deltas
+ * from the version it serves, or the base and the deltas after it when it is behind.
+ *
+ * <p><b>Guarantees</b> (as with the whole snapshot before): a node takes a version only if it
+ * {@link FleetHead#supersedes supersedes} what it serves (never an older table); a delta applies only to its exact
+ * from-version and only if the result's content hash is the head's; every value is verified (a refused one reads as
+ * absent); the head and the base are written by compare-and-set against the value read, after checking it holds
+ * no newer cursor, so a paused or cut-off leader never overwrites a newer head; a new leader first catches up with
+ * base + deltas, then syncs from that cursor.
+ *
+ * <p><b>Compaction:</b> the base is rewritten after {@value #COMPACT_EVERY_DELTAS} deltas, or
+ * {@value #COMPACT_AFTER_MS} ms after the last base when deltas followed it, or when its value, or a delta's, was
+ * changed by anyone but the leader (then it is rewritten from the leader's periodic check). Deltas older than the
+ * previous base are removed then (and expire after {@value FleetLog#DELTA_TTL_SECONDS} s anyway), so a node a
+ * little behind still catches up by deltas.
+ *
+ * <p>All methods run on the coordinator's context; log operations run one at a time, in order.
+ */
+final class FleetReplication {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FleetCoordinator.class);
+  /** A base snapshot is written at the latest after this many deltas. */
+  static final int COMPACT_EVERY_DELTAS = 64;
+  /** A base snapshot is written this long after the previous one when deltas followed it. */
+  static final long COMPACT_AFTER_MS = 30_000;
+  /** A node further behind than this reads the base instead of the deltas. */
+  static final int MAX_DELTAS_READ = 2 * COMPACT_EVERY_DELTAS;
+
+  /** The state this node holds at log sequence {@code seq} (what the leader diffs against). */
+  private record Known(ControlPlaneState state, String hash, long seq) {
+    boolean is(long cursor, String h) {
+      return state.cursor() == cursor && hash.equals(h);
+    }
+  }
+
+  /** How far a fold of deltas got: a state, its version and how many deltas it took. */
+  private record Reached(ControlPlaneState state, long cursor, String hash, int applied) {}
+
+  private final Vertx vertx;
+  private final FleetLog log;
+  private final SyncVerticle sync;
+  private final String nodeId;
+  private Future<Void> tail = Future.succeededFuture();
+  private Known known;
+  private FleetHead lastHead;
+  /** The base's value was written by someone else than this leader: the leader's periodic check rewrites it. */
+  private boolean baseSuspect;
+  /** A delta in use was changed or removed by someone else: the leader's periodic check writes a new base. */
+  private boolean logSuspect;
+  private String publishedHash;
+  private long publishedAtMs;
+
+  FleetReplication(Vertx vertx, FleetLog log, SyncVerticle sync, String nodeId) {
+    this.vertx = vertx;
+    this.log = log;
+    this.sync = sync;
+    this.nodeId = nodeId;
+  }
+
+  /**
+   * Reads the head: a follower catches up with it; the leader catches up when it is ahead, else publishes what it
+   * serves when the head differs ({@code periodic}: also when there is no head, and compacts when due).
+   */
+  Future<Void> check(boolean periodic, boolean leader) {
+    return serial(() -> log.head().compose(read -> {
+      FleetHead h = remember(read.value());
+      SyncVerticle.Served own = sync.served();
+      if (!leader || (h != null && h.supersedes(own))) {
+        return catchUp(h);
+      }
+      if (!own.serving()) {
+        return Future.succeededFuture();
+      }
+      if (h != null && h.servedBy(own)) {
+        knowServed(own, h);
+        return periodic ? compactIfDue(read, own) : Future.succeededFuture();
+      }
+      return periodic || h != null ? publish(read, own) : Future.succeededFuture();
+    }));
+  }
+
+  /** The leader's sync changed what it serves: publish it. */
+  Future<Void> published() {
+    return serial(() -> log.head().compose(read -> {
+      remember(read.value());
+      SyncVerticle.Served own = sync.served();
+      return own.serving() ? publish(read, own) : Future.succeededFuture();
+    }));
+  }
+
+  /** The base snapshot was written by {@code writer} (null: unknown); {@code trusted} tells ours from others'. */
+  void baseWritten(Member writer, Predicate<Member> trusted, boolean leader) {
+    if (lastHead == null) {
+      check(false, leader); // no head yet (or an older leader writing snapshots only): the snapshot is the state
+      return;
+    }
+    if (writer != null && trusted.test(writer)) {
+      return; // the leader's compaction: a node needs the base only when the head says it is behind
+    }
+    serial(() -> log.base().map(base -> {
+      FleetSnapshot b = base.value();
+      FleetHead h = lastHead;
+      if (b == null || h == null || b.cursor() != h.baseCursor() || !b.hash().equals(h.baseHash())) {
+        baseSuspect = true; // refused (counted by the read), or not the base the head names
+      }
+      return null;
+    }));
+  }
+
+  /**
+   * Delta {@code seq} was written, changed or removed by {@code writer} (null: unknown, or a merge): unless that is
+   * this node or the leader, the leader writes a new base at its next periodic check if the delta is in use (a
+   * node that missed it, or took a forged value for it, then catches up from the base).
+   */
+  void deltaChanged(long seq, Member writer, Predicate<Member> trusted) {
+    FleetHead h = lastHead;
+    if ((writer == null || !trusted.test(writer)) && h != null && seq >= h.logStart() && seq <= h.seq()) {
+      logSuspect = true;
+    }
+  }
+
+  private FleetHead remember(FleetHead h) {
+    if (h != null) {
+      lastHead = h;
+    }
+    return h;
+  }
+
+  private Future<Void> serial(Supplier<Future<Void>> op) {
+    Future<Void> next = tail.transform(ar -> op.get()).recover(err -> {
+      LOG.atDebug().addKeyValue("cause", String.valueOf(err)).log("fleet: routing log operation failed");
+      return Future.succeededFuture();
+    });
+    tail = next;
+    return next;
+  }
+
+  // ---- leader
+
+  private Future<Void> publish(FleetLog.Read<FleetHead> read, SyncVerticle.Served own) {
+    FleetHead h = read.value();
+    if (h != null && h.cursor() > own.state().cursor()) {
+      LOG.atWarn().addKeyValue("cursor", own.state().cursor()).addKeyValue("cluster_cursor", h.cursor())
+          .addKeyValue("cluster_leader", h.leader())
+          .log("fleet: change not published: the cluster holds a newer version; adopting it");
+      return catchUp(h);
+    }
+    if (h != null && h.servedBy(own)) {
+      knowServed(own, h);
+      return Future.succeededFuture();
+    }
+    if (!own.hash().equals(publishedHash)) {
+      publishedHash = own.hash();
+      publishedAtMs = System.currentTimeMillis();
+    }
+    Known from = known;
+    if (h != null && from != null && from.seq() == h.seq() && from.is(h.cursor(), h.hash()) && !logSuspect) {
+      return writeDelta(read, from, own).compose(done -> done ? Future.succeededFuture()
+          : writeBase(read, own, h.seq() + 1, publishedAtMs));
+    }
+    long seq = h != null ? h.seq() + 1 : lastHead != null ? lastHead.seq() + 1 : 1;
+    return writeBase(read, own, seq, publishedAtMs);
+  }
+
+  /** True when handled (written, or the head moved meanwhile); false: publish a base instead. */
+  private Future<Boolean> writeDelta(FleetLog.Read<FleetHead> read, Known from, SyncVerticle.Served own) {
+    FleetHead h = read.value();
+    long seq = h.seq() + 1;
+    long at = publishedAtMs;
+    // the diff compares the two tables and the seal hashes the delta: off the event loop
+    return vertx.executeBlocking(() -> {
+      FleetDelta d = new FleetDelta(seq, h.cursor(), h.hash(), own.state().cursor(), own.hash(), at, nodeId,
+          StateDelta.diff(from.state(), own.state()));
+      String sealed = log.seal(d);
+      return sealed.length() <= FleetLog.MAX_DELTA_CHARS ? sealed : null;
+    }, false).compose(sealed -> {
+      if (sealed == null) {
+        return Future.succeededFuture(false); // a change as large as a table: a base says it as well
+      }
+      return log.putDelta(sealed, seq).compose(put -> {
+        if (!put) {
+          LOG.atInfo().addKeyValue("seq", seq).log("fleet: delta key taken; publishing a base snapshot instead");
+          return Future.succeededFuture(false);
+        }
+        FleetHead next = h.next(own, at, nodeId);
+        return log.replaceHead(read.raw(), next).compose(written -> {
+          if (written == null) {
+            return Future.succeededFuture(true); // another writer moved the head: the next check decides
+          }
+          known = new Known(own.state(), own.hash(), seq);
+          remember(next);
+          return compactIfDue(new FleetLog.Read<>(written, next), own).map(true);
+        });
+      });
+    });
+  }
+
+  private Future<Void> compactIfDue(FleetLog.Read<FleetHead> read, SyncVerticle.Served own) {
+    FleetHead h = read.value();
+    boolean due = baseSuspect || logSuspect || h.seq() - h.baseSeq() >= COMPACT_EVERY_DELTAS
+        || (h.seq() > h.baseSeq() && System.currentTimeMillis() - h.baseAtMs() >= COMPACT_AFTER_MS);
+    return due ? writeBase(read, own, h.seq(), h.publishedAtMs()) : Future.succeededFuture();
+  }
+
+  /**
+   * Writes {@code own} as the base at {@code seq} and points the head at it, each by compare-and-set; unless the
+   * base holds a newer cursor (this leader was paused or cut off): then it adopts that. Removes the deltas older
+   * than the previous base.
+   */
+  private Future<Void> writeBase(FleetLog.Read<FleetHead> read, SyncVerticle.Served own, long seq, long at) {
+    FleetHead h = read.value();
+    return log.base().compose(base -> {
+      FleetSnapshot there = base.value();
+      if (there != null && there.cursor() > own.state().cursor()) {
+        LOG.atWarn().addKeyValue("cursor", own.state().cursor()).addKeyValue("cluster_cursor", there.cursor())
+            .addKeyValue("cluster_leader", there.leader())
+            .log("fleet: snapshot not published: the cluster holds a newer one; adopting it");
+        return adoptBase(there, null);
+      }
+      return log.replaceBase(base.raw(), FleetSnapshot.of(own, nodeId, at)).compose(ok -> {
+        if (!ok) {
+          return Future.succeededFuture(); // written meanwhile by another: the next check decides
+        }
+        long cursor = own.state().cursor();
+        long dropTo = h == null ? 0 : h.baseSeq();
+        long logStart = h == null ? 1 : h.logStart();
+        FleetHead next = new FleetHead(seq, cursor, own.hash(), at, nodeId, seq, cursor, own.hash(),
+            System.currentTimeMillis(), Math.max(logStart, dropTo + 1));
+        return log.replaceHead(read.raw(), next).map(written -> {
+          if (written != null) {
+            known = new Known(own.state(), own.hash(), seq);
+            remember(next);
+            baseSuspect = false;
+            logSuspect = false;
+            log.drop(Math.max(logStart, dropTo - 100_000), dropTo); // beyond that they expire
+            LOG.atInfo().addKeyValue("seq", seq).addKeyValue("cursor", cursor)
+                .addKeyValue("routes", own.state().routes().size()).log("fleet: base snapshot written");
+          }
+          return null;
+        });
+      });
+    });
+  }
+
+  // ---- every node
+
+  private void knowServed(SyncVerticle.Served own, FleetHead h) {
+    Known k = known;
+    if (k == null || k.seq() != h.seq() || !k.is(own.state().cursor(), own.hash())) {
+      known = new Known(own.state(), own.hash(), h.seq());
+    }
+  }
+
+  /** Takes the head's version if it supersedes what is served: by deltas when close, else by the base. */
+  private Future<Void> catchUp(FleetHead h) {
+    SyncVerticle.Served own = sync.served();
+    if (h == null) {
+      // no head: an older leader's snapshot (a fleet being upgraded), or nothing yet
+      return log.base().compose(base -> base.value() == null ? Future.succeededFuture()
+          : adoptBase(base.value(), null));
+    }
+    if (h.servedBy(own)) {
+      knowServed(own, h);
+      return Future.succeededFuture();
+    }
+    if (!h.supersedes(own)) {
+      return Future.succeededFuture();
+    }
+    Known k = known;
+    if (k != null && own.serving() && k.is(own.state().cursor(), own.hash()) && k.seq() < h.seq()
+        && h.seq() - k.seq() <= MAX_DELTAS_READ) {
+      return viaDeltas(h, k).compose(taken -> taken ? Future.succeededFuture() : viaBase(h));
+    }
+    return viaBase(h);
+  }
+
+  private Future<Boolean> viaDeltas(FleetHead h, Known k) {
+    return readDeltas(k.seq() + 1, h.seq()).compose(deltas -> vertx.executeBlocking(() -> {
+      Reached r = fold(k.state(), k.state().cursor(), k.hash(), deltas);
+      return r.applied() == deltas.size() && r.cursor() == h.cursor() && r.hash().equals(h.hash()) ? r : null;
+    }, false)).compose(r -> {
+      if (r == null) {
+        return Future.succeededFuture(false);
+      }
+      Predicate<SyncVerticle.Served> fromExactly = s -> s.serving() && k.is(s.state().cursor(), s.hash());
+      return adopt(r, h.seq(), fromExactly, "fleet: cluster delta applied");
+    });
+  }
+
+  /** The base, then as many of the deltas after it as apply; taken if it supersedes what is served. */
+  private Future<Void> viaBase(FleetHead h) {
+    return log.base().compose(base -> {
+      FleetSnapshot b = base.value();
+      if (b == null) {
+        return Future.succeededFuture();
+      }
+      boolean headsBase = b.cursor() == h.baseCursor() && b.hash().equals(h.baseHash());
+      if (!headsBase || h.seq() - h.baseSeq() > MAX_DELTAS_READ) {
+        return adoptBase(b, headsBase && h.seq() == h.baseSeq() ? h.baseSeq() : null);
+      }
+      return readDeltas(h.baseSeq() + 1, h.seq()).compose(deltas -> vertx.executeBlocking(() -> {
+        ControlPlaneState state = b.controlPlaneState();
+        return fold(state, b.cursor(), b.hash(), deltas);
+      }, false)).compose(r -> {
+        Long seq = h.baseSeq() + r.applied();
+        if (!FleetHead.supersedes(r.cursor(), r.hash(), sync.served())) {
+          return Future.succeededFuture();
+        }
+        return adopt(r, seq, s -> FleetHead.supersedes(r.cursor(), r.hash(), s),
+            "fleet: cluster snapshot applied").mapEmpty();
+      });
+    });
+  }
+
+  private Future<Void> adoptBase(FleetSnapshot b, Long seq) {
+    if (!b.supersedes(sync.served())) {
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(b::controlPlaneState, false).compose(state -> adopt(
+        new Reached(state, b.cursor(), b.hash(), 0), seq, b::supersedes, "fleet: cluster snapshot applied"))
+        .mapEmpty();
+  }
+
+  private Future<Boolean> adopt(Reached r, Long seq, Predicate<SyncVerticle.Served> accept, String message) {
+    return sync.adopt(r.state(), accept).onSuccess(taken -> {
+      if (!taken) {
+        return;
+      }
+      known = seq == null ? null : new Known(r.state(), r.hash(), seq);
+      LOG.atInfo().addKeyValue("cursor", r.cursor()).addKeyValue("hash", r.hash())
+          .addKeyValue("seq", seq == null ? -1 : seq).addKeyValue("deltas", r.applied()).log(message);
+    });
+  }
+
+  private Future<List<FleetDelta>> readDeltas(long from, long to) {
+    List<Future<FleetDelta>> reads = new ArrayList<>();
+    for (long s = from; s <= to; s++) {
+      reads.add(log.delta(s));
+    }
+    return Future.all(reads).map(all -> {
+      List<FleetDelta> out = new ArrayList<>(reads.size());
+      for (int i = 0; i < reads.size(); i++) {
+        out.add(all.resultAt(i));
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Applies the deltas in order from version ({@code cursor}, {@code hash}) while each applies to the version
+   * reached; the result's content hash must be the last applied delta's to-hash, else nothing is taken from them.
+   * Worker thread: applying and hashing grow with the table.
+   */
+  private static Reached fold(ControlPlaneState start, long cursor, String hash, List<FleetDelta> deltas) {
+    ControlPlaneState state = start;
+    long c = cursor;
+    String h = hash;
+    int applied = 0;
+    for (FleetDelta d : deltas) {
+      if (d == null || !d.appliesTo(c, h) || d.change().cursor() != d.cursor()) {
+        break;
+      }
+      try {
+        state = d.change().applyTo(state);
+      } catch (IllegalArgumentException e) {
+        break;
+      }
+      c = d.cursor();
+      h = d.hash();
+      applied++;
+    }
+    if (applied > 0 && !state.contentHash().equals(h)) {
+      LOG.atWarn().addKeyValue("cursor", c).log("fleet: deltas do not give their content hash; not applied");
+      return new Reached(start, cursor, hash, 0);
+    }
+    return new Reached(state, c, h, applied);
+  }
+}
