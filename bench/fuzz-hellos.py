@@ -144,6 +144,7 @@ async def main_async(args):
     config = os.path.join(work, "fuzz.toml")
     with open(config, "w") as f:
         f.write(f"""[listen]
+ipv6 = ["[::1]:{port}"]
 ipv4 = ["127.0.0.1:{port}"]
 [admin]
 listen = "127.0.0.1:{admin}"

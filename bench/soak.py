@@ -40,7 +40,9 @@ def config_text(work, ports, backend, extra):
     routes = [("raw", None, ports["raw"], "tcp_raw"), ("tls", "app1.bench.internal", ports["tls"], "tls_passthrough")]
     if extra:
         routes.append(("extra", None, ports["extra"], "tcp_raw"))
+    # loopback only, and never the default [::]:443: another node on the machine may hold it
     text = f"""[listen]
+ipv6 = ["[::1]:{ports['tls']}"]
 ipv4 = ["127.0.0.1:{ports['tls']}"]
 [admin]
 listen = "127.0.0.1:{ports['admin']}"
