@@ -3,6 +3,7 @@ package dev.ghost.ingress.cluster;
 import dev.ghost.ingress.config.ClusterMember;
 import dev.ghost.ingress.config.ConfigException;
 import dev.ghost.ingress.config.IngressConfig;
+import dev.ghost.ingress.config.IpLiterals;
 import io.vertx.core.eventbus.EventBusOptions;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -83,7 +84,7 @@ public record ClusterPlan(String name, List<ClusterMember> members, String bindH
 
   /** The bind host as written in an address with a port ({@code [v6]} in brackets). */
   public String bindHostForAddress() {
-    return ipv6() ? "[" + bindHost + "]" : bindHost;
+    return IpLiterals.bracketed(bindHost);
   }
 
   /** The tcp-ip member list as Hazelcast takes it. */

@@ -51,6 +51,6 @@ public record ClusterMember(String host, int port) {
   /** {@code host:port} as Hazelcast's tcp-ip member list wants it ({@code [v6]:port}; no port when 0). */
   @Override
   public String toString() {
-    return port == 0 ? (isIpv6Literal() ? "[" + host + "]" : host) : IpLiterals.hostPort(host, port);
+    return port == 0 ? IpLiterals.bracketed(host) : IpLiterals.hostPort(host, port);
   }
 }

@@ -92,7 +92,12 @@ public final class IpLiterals {
 
   /** {@code host:port}, an IPv6 literal host in brackets ({@code [::1]:443}); how every address is written. */
   public static String hostPort(String host, int port) {
-    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    return bracketed(host) + ":" + port;
+  }
+
+  /** A host as it stands before {@code :port}: an IPv6 literal in brackets, anything else as it is. */
+  public static String bracketed(String host) {
+    return host.indexOf(':') >= 0 ? "[" + host + "]" : host;
   }
 
   private static String format(byte[] b) {

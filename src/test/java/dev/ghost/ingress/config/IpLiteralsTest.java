@@ -58,5 +58,7 @@ class IpLiteralsTest {
     assertThat(IpLiterals.hostPort("::1", 443)).isEqualTo("[::1]:443");
     assertThat(IpLiterals.hostPort("127.0.0.1", 443)).isEqualTo("127.0.0.1:443");
     assertThat(IpLiterals.hostPort("example.com", 8443)).isEqualTo("example.com:8443");
+    assertThat(IpLiterals.bracketed("fd00::5")).isEqualTo("[fd00::5]");
+    assertThat(IpLiterals.bracketed("10.0.0.5")).isEqualTo("10.0.0.5");
   }
 }
