@@ -133,8 +133,8 @@ final class ListenerBindings {
 
   private Future<Void> open(Binding b, boolean startup) {
     Future<Listening> opening = binder.open(b, acceptor.apply(b));
-    Held before = held.put(b, new Held(BindingState.BINDING, opening));
-    Held h = held.get(b);
+    Held h = new Held(BindingState.BINDING, opening);
+    Held before = held.put(b, h);
     // a retry keeps the failure shown until it binds: a listen that fails again is no news
     report(b, new Report(BindingState.BINDING, -1, before != null ? before.error : null));
     Future<Listening> settled = opening

@@ -48,11 +48,7 @@ final class ScriptedDialer implements BackendDialer {
 
   /** Connects the oldest waiting dial: its backend's channel. */
   TcpLikeChannel connectNext() {
-    Dial dial = pending.remove();
-    TcpLikeChannel channel = new TcpLikeChannel(LOCAL, Dialer.literal(dial.backend()));
-    channel.pipeline().addLast(Dialer.PLACEHOLDER);
-    dial.done().accept(channel, null);
-    return channel;
+    return connectNext(null);
   }
 
   /**
@@ -60,10 +56,7 @@ final class ScriptedDialer implements BackendDialer {
    * to a socket the peer reset does.
    */
   TcpLikeChannel connectNextRefusingWrites() {
-    Dial dial = pending.remove();
-    TcpLikeChannel channel = new TcpLikeChannel(LOCAL, Dialer.literal(dial.backend()));
-    channel.pipeline().addLast(Dialer.PLACEHOLDER);
-    channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+    return connectNext(new io.netty.channel.ChannelOutboundHandlerAdapter() {
       @Override
       public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg,
           io.netty.channel.ChannelPromise promise) {
@@ -71,6 +64,15 @@ final class ScriptedDialer implements BackendDialer {
         promise.tryFailure(new java.io.IOException("Connection reset by peer"));
       }
     });
+  }
+
+  private TcpLikeChannel connectNext(io.netty.channel.ChannelHandler first) {
+    Dial dial = pending.remove();
+    TcpLikeChannel channel = new TcpLikeChannel(LOCAL, Dialer.literal(dial.backend()));
+    channel.pipeline().addLast(Dialer.PLACEHOLDER);
+    if (first != null) {
+      channel.pipeline().addFirst(first);
+    }
     dial.done().accept(channel, null);
     return channel;
   }
