@@ -117,6 +117,33 @@ class PortInUseIT {
     assertBothFamiliesConnect("::", "::1");
   }
 
+  /**
+   * The JDK's sockets (no native transport) are dual-stack: the IPv4 wildcard would be an IPv6 socket on [::], which
+   * the kernel refuses beside [::1] on the same port. Start-up and {@code check} say so before binding anything,
+   * instead of a bare "Address already in use".
+   */
+  @Test
+  void onTheJdkTransportAnIpv6LoopbackBesideTheIpv4WildcardIsRefusedWithItsReason() throws Exception {
+    Path config = JarProcess.write(dir, "pair.toml", String.join("\n",
+        "[listen]",
+        "ipv6 = [\"[::1]:8443\"]",
+        "ipv4 = [\"0.0.0.0:8443\"]",
+        "[admin]",
+        "listen = \"127.0.0.1:0\"",
+        "[state]",
+        "file = \"" + dir.resolve("state.json") + "\"",
+        ""));
+    Map<String, String> jdkSockets = Map.of("GHOST_NATIVE_TRANSPORT", "false");
+    for (String[] args : new String[][] {{"check", "--config", config.toString()}, {"--config", config.toString()}}) {
+      try (JarProcess p = JarProcess.start(jdkSockets, args)) {
+        assertThat(p.awaitExit(DEADLINE)).as(p.describe()).isEqualTo(2);
+        assertThat(p.stderr()).as(p.describe())
+            .anyMatch(l -> l.contains("0.0.0.0:8443") && l.contains("beside [::1]:8443"));
+        assertThat(p.stdout()).as("nothing bound").noneMatch(l -> l.contains("\"msg\":\"listening\""));
+      }
+    }
+  }
+
   private void assertBothFamiliesConnect(String ipv6Host, String ipv6Client) throws Exception {
     int port;
     try (ServerSocket free = occupy("::1")) {
