@@ -43,7 +43,14 @@ class PortInUseIT {
           .contains("start-up failed");
       assertThat(JarProcess.stackTraceLines(p.stderr())).as(p.describe()).isEmpty();
       assertThat(p.stdout()).as("never ready").noneMatch(l -> l.contains("\"msg\":\"ingress ready\""));
+      assertOneErrorLine(p);
     }
+  }
+
+  /** One failure, one log line: the start-up failure's, not a line of each layer it went through as well. */
+  private static void assertOneErrorLine(JarProcess p) {
+    assertThat(p.stdout().stream().filter(l -> l.contains("\"level\":\"ERROR\"")))
+        .as(p.describe()).singleElement().asString().contains("\"msg\":\"start-up failed\"");
   }
 
   @Test
@@ -102,6 +109,7 @@ class PortInUseIT {
         assertThat(p.stderr().get(0)).as(p.describe()).contains("start-up failed")
             .contains("event bus at 127.0.0.1:" + port).containsIgnoringCase("in use");
         assertThat(p.stdout()).as("never ready").noneMatch(l -> l.contains("\"msg\":\"ingress ready\""));
+        assertOneErrorLine(p);
       }
     }
   }
