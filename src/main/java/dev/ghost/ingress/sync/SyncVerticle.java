@@ -250,7 +250,7 @@ public final class SyncVerticle extends VerticleBase {
     return onContext(() -> {
       Promise<Boolean> taken = Promise.promise();
       enqueue(() -> {
-        boolean take = accept.test(served);
+        boolean take = accept.test(served) && withinRouteCap(candidate, "a cluster snapshot");
         return (take ? publishIfChanged(candidate, "cluster") : Future.<Void>succeededFuture())
             .andThen(ar -> taken.complete(take));
       });
@@ -306,24 +306,27 @@ public final class SyncVerticle extends VerticleBase {
   private Future<Void> loadStateFile() {
     Path file = Path.of(config.state().file());
     return vertx.executeBlocking(() -> StateFile.read(file)).compose(loaded -> {
-      if (loaded instanceof StateFile.Loaded.Ok ok) {
+      if (loaded instanceof StateFile.Loaded.Ok ok && !withinRouteCap(ok.state(), "the state file")) {
+        status.stateLoaded(StateFileOutcome.TOO_MANY_ROUTES.label(), null);
+        metrics.stateFileLoad(StateFileOutcome.TOO_MANY_ROUTES.label());
+      } else if (loaded instanceof StateFile.Loaded.Ok ok) {
         state = ok.state();
-        status.stateLoaded("ok", ok.writtenAt());
-        metrics.stateFileLoad("ok");
+        status.stateLoaded(StateFileOutcome.OK.label(), ok.writtenAt());
+        metrics.stateFileLoad(StateFileOutcome.OK.label());
         LOG.atInfo().addKeyValue("path", file.toString()).addKeyValue("cursor", state.cursor())
             .addKeyValue("routes", state.routes().size()).log("serving last-known-good state");
         return publish(state, "state_file");
       } else if (loaded instanceof StateFile.Loaded.Missing) {
-        status.stateLoaded("missing", null);
-        metrics.stateFileLoad("missing");
+        status.stateLoaded(StateFileOutcome.MISSING.label(), null);
+        metrics.stateFileLoad(StateFileOutcome.MISSING.label());
       } else if (loaded instanceof StateFile.Loaded.Corrupt corrupt) {
-        status.stateLoaded("corrupt", null);
-        metrics.stateFileLoad("corrupt");
+        status.stateLoaded(StateFileOutcome.CORRUPT.label(), null);
+        metrics.stateFileLoad(StateFileOutcome.CORRUPT.label());
         LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("reason", corrupt.reason())
             .log("state file ignored: corrupt; replaying from event 0");
       } else if (loaded instanceof StateFile.Loaded.ForeignVersion foreign) {
-        status.stateLoaded("foreign_version", null);
-        metrics.stateFileLoad("foreign_version");
+        status.stateLoaded(StateFileOutcome.FOREIGN_VERSION.label(), null);
+        metrics.stateFileLoad(StateFileOutcome.FOREIGN_VERSION.label());
         LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("version", foreign.version())
             .log("state file ignored: unknown format version; replaying from event 0");
       }
@@ -331,7 +334,7 @@ public final class SyncVerticle extends VerticleBase {
     }).recover(err -> {
       LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("cause", String.valueOf(err.getMessage()))
           .log("state file unreadable; replaying from event 0");
-      metrics.stateFileLoad("corrupt");
+      metrics.stateFileLoad(StateFileOutcome.CORRUPT.label());
       return Future.succeededFuture();
     });
   }
@@ -644,10 +647,25 @@ public final class SyncVerticle extends VerticleBase {
    * Why: every route costs memory, a listener port and instance fetches; a control plane gone wrong must not be
    * able to take the node down with it.
    */
+  /**
+   * Whether {@code candidate} (a state not from this node's own control-plane reads: {@code source} says which)
+   * stays within {@code control_plane.max_routes}; if not, it is counted and logged as a {@code too_many_routes}
+   * failure and must not be taken. The cap holds whatever the state comes from, not only the control plane's feed.
+   */
+  private boolean withinRouteCap(ControlPlaneState candidate, String source) {
+    try {
+      withinRouteCap(candidate);
+      return true;
+    } catch (SyncException tooMany) {
+      onFailure(source + " refused", tooMany);
+      return false;
+    }
+  }
+
   private ControlPlaneState withinRouteCap(ControlPlaneState next) {
     int max = settings.maxRoutes();
     if (next.routes().size() > max) {
-      throw new SyncException(SyncFailure.TOO_MANY_ROUTES, "the control plane's events make "
+      throw new SyncException(SyncFailure.TOO_MANY_ROUTES, "it has "
           + next.routes().size() + " routes, more than control_plane.max_routes " + max, false, null);
     }
     return next;
