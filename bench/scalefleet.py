@@ -213,7 +213,7 @@ def summary(samples):
 # ---- one size
 
 def run_fleet_size(args, n, ports, out):
-    r = {"routes": n, "envs": (n + 99) // 100, "nodes": args.nodes}
+    r = {"routes": n, "envs": (n + 99) // 100, "nodes": args.nodes, "loadavg_start": loadavg()}
     work = tempfile.mkdtemp(prefix="ghost-scale-fleet-")
     cp, nodes = None, []
     try:
@@ -256,7 +256,13 @@ def run_fleet_size(args, n, ports, out):
             nd.r["state_file_bytes"] = os.path.getsize(nd.state) if os.path.exists(nd.state) else None
         shutil.rmtree(work, ignore_errors=True)
     r["per_node"] = [nd.r for nd in nodes]
+    r["loadavg_end"] = loadavg()
     return r
+
+
+def loadavg():
+    """The machine's 1-minute load average: on a shared machine, how much the figures are to be trusted."""
+    return float(open("/proc/loadavg").read().split()[0])
 
 
 def measure(args, n, cp_port, nodes, ports, r):
@@ -310,7 +316,8 @@ FLEET_COLUMNS = [("routes", "N"), ("leader", "leader"), ("fleet_change_p50_ms", 
                  ("fleet_change_p99_ms", "p99 ms"), ("fleet_change_n", "changes seen everywhere"),
                  ("wire_bytes_per_change_p50", "wire B/change p50"), ("wire_bytes_per_change_p99", "p99"),
                  ("wire_bytes_per_change_all", "wire B/change, whole phase"),
-                 ("wire_idle_bytes_per_s", "idle wire B/s")]
+                 ("wire_idle_bytes_per_s", "idle wire B/s"), ("loadavg_start", "load before"),
+                 ("loadavg_end", "load after")]
 
 
 def table(results):
