@@ -37,6 +37,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no bench/__pycache__ in the work tree
 import scale  # noqa: E402  (the one-node mode: backends, probes, process and /proc helpers)
 from scale import answer_via, free_port, get, host_of, metric, pct, proc_status, ready, rid_of  # noqa: E402
 
@@ -230,7 +231,10 @@ def run_fleet_size(args, n, ports, out):
         nodes = [Node(i, work, out, n) for i in range(args.nodes)]
         members = ",".join(f"127.0.0.1:{nd.cluster_port}" for nd in nodes)
         name = f"ghost-scale-{os.getpid()}-{n}"  # only this run's members join
-        opts = [*scale.JAVA_OPTS, *CLUSTER_JAVA_OPTS]
+        # three JVMs starting at once on a busy 2-core machine can take longer than the node's own 45 s to join:
+        # allow as long as the bench waits (docs/clustering.md, ghost.cluster.join_deadline_seconds)
+        join = f"-Dghost.cluster.join_deadline_seconds={int(max(45, args.deadline))}"
+        opts = [*scale.JAVA_OPTS, *CLUSTER_JAVA_OPTS, join]
         t0 = time.monotonic()
         for nd in nodes:
             jfr = ["-XX:StartFlightRecording=settings=profile"] if args.jfr else []
