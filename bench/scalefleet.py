@@ -243,6 +243,8 @@ def run_fleet_size(args, n, ports, out):
             r["leader"], r["members"] = fleet_view(nodes)
             r["cp_requests_at_served"] = json.loads(get(f"http://127.0.0.1:{cp_port}/bench/stats"))
             measure(args, n, cp_port, nodes, ports, r)
+        else:
+            r["not_finished"] = "not served by " + ", ".join(nd.node_id for nd in nodes if "not_finished" in nd.r)
     finally:
         for nd in nodes:
             if args.jfr:
