@@ -27,12 +27,13 @@ import ctypes
 import json
 import os
 import re
+import random
 import shutil
 import signal
 import subprocess
 import sys
-import random
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -96,28 +97,41 @@ def write_secret(work):
 
 # ---- readiness of every node, measured from one common start
 
+def on_every_node(nodes, probe):
+    """probe(node) on every node at once, one thread each (a slow node does not delay the others' figures); the
+    results by node index. Threads only probe: processes are started from the main thread (PR_SET_PDEATHSIG)."""
+    results = {}
+    threads = [threading.Thread(target=lambda nd=nd: results.__setitem__(nd.i, probe(nd))) for nd in nodes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
 def await_served(nodes, last, deadline, t0):
     """Polls every node until it answers /readyz and routes the last route to backend A; records both times."""
-    pending = {nd.i: "readyz" for nd in nodes}
     end = t0 + deadline
-    while pending and time.monotonic() < end:
-        for nd in nodes:
-            step = pending.get(nd.i)
-            if step is None:
-                continue
-            if not nd.alive():
-                nd.r["not_finished"] = "exited"
-                del pending[nd.i]
-            elif step == "readyz" and ready(nd.admin):
-                nd.r["cp_readyz_s"] = round(time.monotonic() - t0, 2)
-                pending[nd.i] = "served"
-            elif step == "served" and answer_via(nd.route_port, host_of(last)) == "A":
-                nd.r["cp_served_s"] = round(time.monotonic() - t0, 2)
-                del pending[nd.i]
-        time.sleep(0.02)
-    for i, step in pending.items():
-        nodes[i].r["not_finished"] = "readyz but the last route never answered" if step == "served" else \
-            "not ready"
+
+    def until(nd, cond):
+        while time.monotonic() < end and nd.alive():
+            if cond():
+                return round(time.monotonic() - t0, 2)
+            time.sleep(0.02)
+        return None
+
+    def served(nd):
+        marks = (("cp_readyz_s", lambda: ready(nd.admin)),
+                 ("cp_served_s", lambda: answer_via(nd.route_port, host_of(last)) == "A"))
+        for key, cond in marks:
+            at = until(nd, cond)
+            if at is None:
+                nd.r["not_finished"] = "exited" if not nd.alive() else "not ready" if key == "cp_readyz_s" \
+                    else "readyz but the last route never answered"
+                return
+            nd.r[key] = at
+
+    on_every_node(nodes, served)
     return all("cp_served_s" in nd.r for nd in nodes)
 
 
@@ -196,14 +210,18 @@ def changes(args, n, cp_port, nodes, ports, idle_rate, hz_ports):
 
 
 def see_everywhere(nodes, host, target, t0, deadline):
-    """ms from t0 until each node first answers `target` for `host` (probing the pending nodes in turn)."""
-    seen, end = {}, t0 + deadline
-    while len(seen) < len(nodes) and time.monotonic() < end:
-        for nd in nodes:
-            if nd.i not in seen and answer_via(nd.route_port, host) == target:
-                seen[nd.i] = (time.monotonic() - t0) * 1000
-        time.sleep(0.002)
-    return seen
+    """ms from t0 until each node first answers `target` for `host` (each node probed back to back by its own
+    thread); nodes that did not within the deadline are missing."""
+    end = t0 + deadline
+
+    def seen(nd):
+        while time.monotonic() < end:
+            if answer_via(nd.route_port, host) == target:
+                return (time.monotonic() - t0) * 1000
+            time.sleep(0.002)
+        return None
+
+    return {i: ms for i, ms in on_every_node(nodes, seen).items() if ms is not None}
 
 
 def summary(samples):
