@@ -68,6 +68,7 @@ class KilledLeaderIT {
     onSurvivors.forEach(s -> s.awaitMoreRoundTrips("before the kill", 5));
 
     long t0 = System.nanoTime();
+    long killedAtMs = System.currentTimeMillis();
     chaos.fleet.kill(0);
     chaos.addRoute("rt_new", TestTls.TENANT_B, PORT_NEW, fresh.port());
     Await.until("rt_new served by both survivors", ChaosFleet.CONVERGED,
@@ -76,6 +77,8 @@ class KilledLeaderIT {
     long failover = ChaosFleet.ms(t0);
     System.out.println("[KilledLeaderIT] SIGKILL of the leader -> new route served on both survivors in "
         + failover + " ms");
+    LogTimeline.print("KilledLeaderIT", LogTimeline.since(chaos, killedAtMs, List.of(1, 2), LogTimeline::failoverLine)
+        .stream().filter(e -> e.atMs() <= failover + 500).toList());
 
     Await.until("both survivors name the same one of them leader; only it syncs", ChaosFleet.CONVERGED,
         () -> {
