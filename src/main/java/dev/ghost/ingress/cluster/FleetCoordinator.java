@@ -10,6 +10,8 @@ import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryMergedListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
+import com.hazelcast.spi.properties.ClusterProperty;
+import com.hazelcast.spi.properties.HazelcastProperties;
 import dev.ghost.ingress.sync.SyncVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -74,6 +76,8 @@ public final class FleetCoordinator extends VerticleBase {
   public static final long CHECK_MS = 2_000;
   /** TTL of a fleet entry (a dead node's entry disappears after it). */
   public static final long ENTRY_TTL_SECONDS = 10;
+  /** Period of the freeze watch ({@link PauseFence}): a gap much longer than this means the node was frozen. */
+  static final long BEAT_MS = 250;
 
   private final HazelcastInstance hz;
   private final SyncVerticle sync;
@@ -100,6 +104,10 @@ public final class FleetCoordinator extends VerticleBase {
   private volatile boolean draining;
   /** The {@link #fleet()} reading under way, or null; guarded by this. */
   private Future<JsonObject> fleetView;
+  /** Fences publishing after a freeze; created at start (its limits come from Hazelcast's configuration). */
+  private PauseFence pauseFence;
+  /** This member's UUID as last seen: Hazelcast gives a member merged back after a split a new one. */
+  private UUID memberUuid;
 
   /**
    * @param manager the node's (Hazelcast) cluster manager
@@ -123,6 +131,9 @@ public final class FleetCoordinator extends VerticleBase {
   @Override
   public Future<?> start() {
     return vertx.executeBlocking(this::register).compose(v -> refreshTrust()).onSuccess(v -> {
+      pauseFence = newPauseFence();
+      memberUuid = hz.getCluster().getLocalMember().getUuid();
+      vertx.setPeriodic(BEAT_MS, t -> publishing());
       elect();
       vertx.setPeriodic(CHECK_MS, t -> tick());
       tick();
@@ -154,6 +165,41 @@ public final class FleetCoordinator extends VerticleBase {
       }
     });
     return null;
+  }
+
+  /**
+   * A gap of half the fleet's failure-detection timeout is a freeze (the others may have removed this member by its
+   * end); the fence holds until this member rejoins, or at most for that timeout plus two of Hazelcast's merge
+   * rounds (by then a split has healed, or this node is alone for good).
+   */
+  private PauseFence newPauseFence() {
+    HazelcastProperties props = new HazelcastProperties(hz.getConfig());
+    long silentMs = props.getMillis(ClusterProperty.MAX_NO_HEARTBEAT_SECONDS);
+    long mergeMs = props.getMillis(ClusterProperty.MERGE_NEXT_RUN_DELAY_SECONDS);
+    return new PauseFence(Math.max(silentMs / 2, 4 * BEAT_MS), silentMs + 2 * mergeMs, System::nanoTime);
+  }
+
+  /**
+   * True when this node is the leader and may publish: not while a freeze fences it (see {@link PauseFence}).
+   * Every call is also a beat of the freeze watch, so a publish that runs before the watch's own beat after a
+   * freeze is fenced too.
+   */
+  private boolean publishing() {
+    long frozenMs = pauseFence.beat();
+    if (frozenMs >= 0) {
+      LOG.atWarn().addKeyValue("frozen_ms", frozenMs).addKeyValue("leader", leader)
+          .log("fleet: this node was frozen longer than the fleet waits for a silent member; publishing nothing "
+              + "until it has rejoined");
+    }
+    UUID now = hz.getCluster().getLocalMember().getUuid(); // a local read
+    if (!now.equals(memberUuid)) {
+      memberUuid = now;
+      if (pauseFence.fenced()) {
+        LOG.atInfo().addKeyValue("member", now.toString()).log("fleet: rejoined the cluster; electing again");
+      }
+      pauseFence.lift();
+    }
+    return leader && !pauseFence.fenced();
   }
 
   private String localUuid() {
@@ -241,7 +287,7 @@ public final class FleetCoordinator extends VerticleBase {
         if (FleetLog.HEAD_KEY.equals(key)) {
           check(false);
         } else if (SNAPSHOT_KEY.equals(key)) {
-          replication.baseWritten(writer, FleetCoordinator.this::trustedWriter, leader);
+          replication.baseWritten(writer, FleetCoordinator.this::trustedWriter, publishing());
         } else if (FleetLog.deltaSeq(key) >= 0) {
           replication.deltaChanged(FleetLog.deltaSeq(key), writer, FleetCoordinator.this::trustedWriter);
         }
@@ -314,12 +360,12 @@ public final class FleetCoordinator extends VerticleBase {
 
   /** Reads the routing log's head: a follower catches up, the leader publishes (see {@link FleetReplication}). */
   private void check(boolean periodic) {
-    replication.check(periodic, leader);
+    replication.check(periodic, publishing());
   }
 
   /** On this verticle's context, after the sync changed what is served. */
   private void onServed(SyncVerticle.Served served, String cause) {
-    if (leader && sync.leading() && !"cluster".equals(cause) && served.serving()) {
+    if (publishing() && sync.leading() && !"cluster".equals(cause) && served.serving()) {
       replication.published();
     }
     writeEntry();
