@@ -39,9 +39,10 @@ import org.slf4j.LoggerFactory;
  * sync. A membership proof is the member's entry in {@value #MEMBERS_MAP}, keyed by its member UUID and sealed with
  * the cluster secret ({@link ClusterTrust}) over its UUID, node id and Hazelcast address: a member that cannot prove
  * the secret (a stranger that joined Hazelcast, or a node with another secret) is never elected, whatever its age.
- * Re-evaluated on every membership change and every {@value #CHECK_MS} ms (a proof written after a join is found
- * then); a leader that stops being the oldest trusted member (after a split-brain merge) stops syncing and follows
- * the snapshot again.
+ * Re-evaluated on every membership change, every {@value #BEAT_MS} ms from the local member list (Hazelcast's
+ * membership event can come later) and every {@value #CHECK_MS} ms after re-reading proofs (a proof written after a
+ * join is found then); a leader that stops being the oldest trusted member (after a split-brain merge) stops
+ * syncing and follows the snapshot again.
  * A node that becomes leader first catches up with the routing log (base + deltas) when it is not older than what it
  * serves, then starts syncing from that cursor (re-applying events is idempotent, so nothing is lost or applied
  * twice).
@@ -76,7 +77,10 @@ public final class FleetCoordinator extends VerticleBase {
   public static final long CHECK_MS = 2_000;
   /** TTL of a fleet entry (a dead node's entry disappears after it). */
   public static final long ENTRY_TTL_SECONDS = 10;
-  /** Period of the freeze watch ({@link PauseFence}): a gap much longer than this means the node was frozen. */
+  /**
+   * Period of the freeze watch ({@link PauseFence}: a gap much longer than this means the node was frozen) and of
+   * the local look at the member list that elects without waiting for Hazelcast's membership event.
+   */
   static final long BEAT_MS = 250;
 
   private final HazelcastInstance hz;
@@ -133,7 +137,7 @@ public final class FleetCoordinator extends VerticleBase {
     return vertx.executeBlocking(this::register).compose(v -> refreshTrust()).onSuccess(v -> {
       pauseFence = newPauseFence();
       memberUuid = hz.getCluster().getLocalMember().getUuid();
-      vertx.setPeriodic(BEAT_MS, t -> publishing());
+      vertx.setPeriodic(BEAT_MS, t -> beat());
       elect();
       vertx.setPeriodic(CHECK_MS, t -> tick());
       tick();
@@ -180,6 +184,16 @@ public final class FleetCoordinator extends VerticleBase {
   }
 
   /**
+   * The freeze watch's beat, and an election: Hazelcast updates its member list at once but delivers the
+   * membership event after the other listeners' (vertx-hazelcast's reads the cluster maps, which wait for the
+   * partitions of a member that just died), so a local look at the list elects a new leader sooner.
+   */
+  private void beat() {
+    publishing();
+    elect();
+  }
+
+  /**
    * True when this node is the leader and may publish: not while a freeze fences it (see {@link PauseFence}).
    * Every call is also a beat of the freeze watch, so a publish that runs before the watch's own beat after a
    * freeze is fenced too.
@@ -190,6 +204,8 @@ public final class FleetCoordinator extends VerticleBase {
       LOG.atWarn().addKeyValue("frozen_ms", frozenMs).addKeyValue("leader", leader)
           .log("fleet: this node was frozen longer than the fleet waits for a silent member; publishing nothing "
               + "until it has rejoined");
+      // what it serves may be stale: the control plane tells soonest (the cluster only after the merge)
+      sync.pollNow();
     }
     UUID now = hz.getCluster().getLocalMember().getUuid(); // a local read
     if (!now.equals(memberUuid)) {

@@ -171,6 +171,21 @@ public final class SyncVerticle extends VerticleBase {
     });
   }
 
+  /**
+   * Reads the control plane's feed now (after what is queued before) when this verticle leads; otherwise nothing. A
+   * clustered leader woken from a freeze calls it: what changed meanwhile is then read at once, not when the poll
+   * timer or the stream gets round to it. Callable from any thread.
+   */
+  public Future<Void> pollNow() {
+    return onContext(() -> {
+      if (leading) {
+        long t = term;
+        enqueue(() -> t != term ? Future.succeededFuture() : poll());
+      }
+      return Future.succeededFuture();
+    });
+  }
+
   private void startSyncing() {
     if (leading) {
       return;
