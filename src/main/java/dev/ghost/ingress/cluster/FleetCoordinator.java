@@ -112,6 +112,9 @@ public final class FleetCoordinator extends VerticleBase {
   private PauseFence pauseFence;
   /** This member's UUID as last seen: Hazelcast gives a member merged back after a split a new one. */
   private UUID memberUuid;
+  /** The members this node saw at its last beat, and at the last beat before its last freeze. */
+  private Set<UUID> membersSeen = Set.of();
+  private Set<UUID> membersAtFreeze = Set.of();
 
   /**
    * @param manager the node's (Hazelcast) cluster manager
@@ -173,14 +176,15 @@ public final class FleetCoordinator extends VerticleBase {
 
   /**
    * A gap of half the fleet's failure-detection timeout is a freeze (the others may have removed this member by its
-   * end); the fence holds until this member rejoins, or at most for that timeout plus two of Hazelcast's merge
-   * rounds (by then a split has healed, or this node is alone for good).
+   * end); the fence holds until this member rejoins; if the membership it sees never changes, for that timeout
+   * (the fleet kept it), else at most for that timeout plus two of Hazelcast's merge rounds (by then a split has
+   * healed, or this node is alone for good).
    */
   private PauseFence newPauseFence() {
     HazelcastProperties props = new HazelcastProperties(hz.getConfig());
     long silentMs = props.getMillis(ClusterProperty.MAX_NO_HEARTBEAT_SECONDS);
     long mergeMs = props.getMillis(ClusterProperty.MERGE_NEXT_RUN_DELAY_SECONDS);
-    return new PauseFence(Math.max(silentMs / 2, 4 * BEAT_MS), silentMs + 2 * mergeMs, System::nanoTime);
+    return new PauseFence(Math.max(silentMs / 2, 4 * BEAT_MS), silentMs, silentMs + 2 * mergeMs, System::nanoTime);
   }
 
   /**
@@ -199,6 +203,16 @@ public final class FleetCoordinator extends VerticleBase {
    * freeze is fenced too.
    */
   private boolean publishing() {
+    watchFreeze();
+    return leader && !pauseFence.fenced();
+  }
+
+  /**
+   * One beat of the freeze watch: a freeze is logged and makes the sync read the control plane at once; the fence
+   * learns whether the fleet reacted (this node's view of the members changed) and ends when this member rejoined.
+   */
+  private void watchFreeze() {
+    Set<UUID> members = memberUuids(); // a local read
     long frozenMs = pauseFence.beat();
     if (frozenMs >= 0) {
       LOG.atWarn().addKeyValue("frozen_ms", frozenMs).addKeyValue("leader", leader)
@@ -206,7 +220,12 @@ public final class FleetCoordinator extends VerticleBase {
               + "until it has rejoined");
       // what it serves may be stale: the control plane tells soonest (the cluster only after the merge)
       sync.pollNow();
+      membersAtFreeze = membersSeen;
     }
+    if (pauseFence.fenced() && !members.equals(membersAtFreeze)) {
+      pauseFence.membersChanged();
+    }
+    membersSeen = members;
     UUID now = hz.getCluster().getLocalMember().getUuid(); // a local read
     if (!now.equals(memberUuid)) {
       memberUuid = now;
@@ -215,7 +234,11 @@ public final class FleetCoordinator extends VerticleBase {
       }
       pauseFence.lift();
     }
-    return leader && !pauseFence.fenced();
+  }
+
+  /** The members' UUIDs as this node sees them (a local read). */
+  private Set<UUID> memberUuids() {
+    return hz.getCluster().getMembers().stream().map(Member::getUuid).collect(Collectors.toSet());
   }
 
   private String localUuid() {

@@ -11,7 +11,7 @@ class PauseFenceTest {
   static final long MS = 1_000_000;
 
   final AtomicLong clock = new AtomicLong(123 * MS);
-  final PauseFence fence = new PauseFence(2_500, 15_000, clock::get);
+  final PauseFence fence = new PauseFence(2_500, 5_000, 15_000, clock::get);
 
   long after(long ms) {
     clock.addAndGet(ms * MS);
@@ -28,11 +28,25 @@ class PauseFenceTest {
   }
 
   @Test
-  void aGapLongerThanTheLimitIsAFreezeReportedOnceAndFencesUntilTheHoldEnds() {
+  void aFreezeTheFleetDidNotReactToIsFencedUntilItWouldHaveNoticed() {
+    after(250);
+    assertThat(after(3_000)).isEqualTo(3_000);
+    assertThat(after(250)).as("reported once").isEqualTo(-1);
+    for (long held = 250; held < 5_000; held += 250) {
+      after(250);
+      assertThat(fence.fenced()).as("fenced %d ms after the freeze", held + 250).isEqualTo(held + 250 <= 5_000);
+    }
+    after(250);
+    assertThat(fence.fenced()).isFalse();
+  }
+
+  @Test
+  void aFreezeAfterWhichTheMembershipChangedIsFencedUntilTheHoldEnds() {
     after(250);
     assertThat(after(30_000)).isEqualTo(30_000);
     assertThat(fence.fenced()).isTrue();
-    assertThat(after(250)).as("reported once").isEqualTo(-1);
+    after(250);
+    fence.membersChanged();
     for (long held = 250; held < 15_000; held += 250) {
       after(250);
       assertThat(fence.fenced()).as("fenced %d ms after the freeze", held + 250).isEqualTo(held + 250 <= 15_000);
@@ -44,6 +58,7 @@ class PauseFenceTest {
   @Test
   void rejoiningLiftsTheFenceAndALaterFreezeRaisesItAgain() {
     after(10_000);
+    fence.membersChanged();
     assertThat(fence.fenced()).isTrue();
     fence.lift();
     assertThat(fence.fenced()).isFalse();
@@ -51,5 +66,9 @@ class PauseFenceTest {
     assertThat(fence.fenced()).isFalse();
     assertThat(after(3_000)).isEqualTo(3_000);
     assertThat(fence.fenced()).isTrue();
+    for (int i = 0; i < 21; i++) {
+      after(250);
+    }
+    assertThat(fence.fenced()).as("a new freeze forgets the last one's membership change").isFalse();
   }
 }
