@@ -171,6 +171,21 @@ public final class SyncVerticle extends VerticleBase {
     });
   }
 
+  /**
+   * Reads the control plane's feed now (after what is queued before) when this verticle leads; otherwise nothing. A
+   * clustered leader woken from a freeze calls it: what changed meanwhile is then read at once, not when the poll
+   * timer or the stream gets round to it. Callable from any thread.
+   */
+  public Future<Void> pollNow() {
+    return onContext(() -> {
+      if (leading) {
+        long t = term;
+        enqueue(() -> t != term ? Future.succeededFuture() : poll());
+      }
+      return Future.succeededFuture();
+    });
+  }
+
   private void startSyncing() {
     if (leading) {
       return;
@@ -182,16 +197,20 @@ public final class SyncVerticle extends VerticleBase {
       if (t != term) {
         return Future.succeededFuture(); // followed again before this ran
       }
-      schedulePoll(0, t);
-      if (settings.stream() && published) {
-        openStream(t); // else once the first table is in force: see publish
-      }
       periodics.add(vertx.setPeriodic(settings.backendSyncInterval().toMillis(),
           id -> enqueue(this::refreshAllBackends)));
       if (!settings.rebuildInterval().isZero()) {
         periodics.add(vertx.setPeriodic(settings.rebuildInterval().toMillis(), id -> enqueue(this::rebuild)));
       }
-      return Future.succeededFuture();
+      // The first read now, in this step, and the stream only after it: on a node taking over the fleet's sync
+      // every step of the control-plane path runs for the first time (cold classes and code), and a stream opened
+      // at the same moment would double that cost and race the read for the same events (docs/clustering.md)
+      boolean serving = published;
+      return pollThenSchedule(t).andThen(ar -> {
+        if (settings.stream() && serving) {
+          openStream(t); // else once the first table is in force: see publish
+        }
+      });
     });
   }
 
@@ -549,11 +568,18 @@ public final class SyncVerticle extends VerticleBase {
     if (stopped || t != term) {
       return;
     }
-    vertx.setTimer(Math.max(1, delayMs), id -> enqueue(() -> t != term ? Future.succeededFuture()
-        : poll().transform(ar -> {
-          schedulePoll(nextPollDelay(ar.succeeded()), t);
-          return Future.succeededFuture();
-        })));
+    vertx.setTimer(Math.max(1, delayMs), id -> enqueue(() -> pollThenSchedule(t)));
+  }
+
+  /** One poll of term {@code t} (none once it ended), then the next one scheduled. */
+  private Future<Void> pollThenSchedule(long t) {
+    if (t != term) {
+      return Future.succeededFuture();
+    }
+    return poll().transform(ar -> {
+      schedulePoll(nextPollDelay(ar.succeeded()), t);
+      return Future.succeededFuture();
+    });
   }
 
   private long nextPollDelay(boolean ok) {
