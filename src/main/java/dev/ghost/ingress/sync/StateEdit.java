@@ -16,7 +16,7 @@ import org.pcollections.TreePSet;
 /**
  * A {@link ControlPlaneState} being changed into the next one. The maps are persistent ({@link TreePMap}): a put
  * or a removal copies one path of a balanced tree and shares the rest with the state it started from, so a change
- * costs O(changes · log N), not a copy of every map (issue 11: at 100 000 routes each copy took ≈0.2 s, on the
+ * costs O(changes · log N), not a copy of every map (at 100 000 routes each copy took ≈0.2 s, on the
  * event loop). The content digest follows every put and removal of a route, env binding or backend set, and the
  * keys changed are remembered per {@link Part}, so the next state knows what its delta is without comparing maps.
  *

@@ -12,7 +12,7 @@ import java.util.function.Consumer;
  * Writes the state file behind the changes (docs/control-plane-contract.md, "Start, readiness and the state file"):
  * at most one write in flight, and the newest state submitted meanwhile written after it, so a burst of changes
  * costs one or two writes instead of one each. The file is the whole state (55 MB at 100 000 routes, over a second
- * to encode and write), so writing it once per change made a change's cost grow with the table (issue 11).
+ * to encode and write), so writing it once per change made a change's cost grow with the table.
  *
  * <p>An idle writer starts at once; after a write the next one waits as long as that write took (at least
  * {@value #MIN_GAP_MS} ms), which keeps the writer's thread busy half the time at most while changes keep coming.

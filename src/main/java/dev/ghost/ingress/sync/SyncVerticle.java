@@ -388,8 +388,9 @@ public final class SyncVerticle extends VerticleBase {
       lastRefreshAll = System.currentTimeMillis();
       refresh.addAll(next.routes().keySet());
     }
-    next.routes().values().stream().filter(r -> applied.envsToRefresh().contains(r.envId()))
-        .forEach(r -> refresh.add(r.routeId()));
+    if (!applied.envsToRefresh().isEmpty()) {
+      refresh.addAll(next.routeIdsOfEnvs(applied.envsToRefresh())); // a walk of every route: only when asked
+    }
     return fetchBackends(next, refresh, applied.routesNeedingInstances())
         .compose(withBackends -> publishIfChanged(withBackends, "events"));
   }
