@@ -24,7 +24,9 @@ import java.util.Set;
  * the state in force, diff it (the replicated delta), apply the delta on a follower and check its hash, encode the
  * state file, and build + swap the route table (with the node's swap listeners). Median over the rounds, after
  * warm-ups. Run after {@code mvn -o -q test-compile package -DskipTests}:
- * {@code java -XX:+UseSerialGC -cp target/ingress.jar:target/test-classes dev.ghost.ingress.sync.ChangeCostBench [N] [rounds]}.
+ * {@code java -XX:+UseSerialGC -cp target/ingress.jar:target/test-classes dev.ghost.ingress.sync.ChangeCostBench [N] [rounds]
+ * [--no-file|--state-only]} ({@code --state-only}: no state file and no table, whose garbage would put young
+ * collections into the other steps' times).
  */
 public final class ChangeCostBench {
 
@@ -35,7 +37,9 @@ public final class ChangeCostBench {
   public static void main(String[] args) {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
-    boolean withFile = !(args.length > 2 && args[2].equals("--no-file"));
+    String only = args.length > 2 ? args[2] : "";
+    boolean withFile = !only.equals("--no-file") && !only.equals("--state-only");
+    boolean withTable = !only.equals("--state-only");
     ControlPlaneState state = SyncAtScaleTest.state(n, 9443);
     state.contentHash();
     RouteTableRef tables = new RouteTableRef(state.toTable(1, PortPolicy.DEFAULT, List.of(), List.of()));
@@ -79,8 +83,10 @@ public final class ChangeCostBench {
       byte[] file = withFile ? StateFile.toJson(next, Instant.now()).encodePrettily()
           .getBytes(StandardCharsets.UTF_8) : new byte[0];
       long t7 = System.nanoTime();
-      RouteTable table = next.toTable(r + 100, PortPolicy.DEFAULT, List.of(), List.of());
-      tables.swap(table);
+      if (withTable) {
+        RouteTable table = next.toTable(r + 100, PortPolicy.DEFAULT, List.of(), List.of());
+        tables.swap(table);
+      }
       long t8 = System.nanoTime();
       if (same || !ok) {
         throw new IllegalStateException("change not seen: same=" + same + " follower hash ok=" + ok);
