@@ -79,6 +79,11 @@ public final class ControlPlaneState {
   static final int MAX_LINEAGE = 64;
   /** A change of more keys than this (a replay, a full refresh) is not tracked: its delta is a whole-map diff. */
   static final int MAX_TRACKED_KEYS = 4096;
+  /**
+   * The keys changed along the ancestors a state holds strongly, at most: each ancestor keeps its own copy of the
+   * tree paths it changed, so this bounds what the chain costs in memory (a few MB at 100 000 routes).
+   */
+  static final int MAX_CHAIN_KEYS = 16_384;
 
   /** No events applied, cursor 0. */
   public static final ControlPlaneState EMPTY = new ControlPlaneState(0, TreePMap.empty(), TreePMap.empty(),
@@ -112,10 +117,11 @@ public final class ControlPlaneState {
   private volatile String contentHash;
 
   /**
-   * Where a state came from: its parent (held strongly for {@link #MAX_LINEAGE} generations, then weakly, so the
-   * chain a node keeps is bounded) and the keys that differ from it, per part.
+   * Where a state came from: its parent and the keys that differ from it, per part. The parent is held strongly
+   * for {@link #MAX_LINEAGE} generations or {@link #MAX_CHAIN_KEYS} keys changed, then weakly, so the chain a node
+   * keeps is bounded; {@code depth} and {@code chainKeys} count both since the last weak link.
    */
-  record Lineage(Object parent, Map<StateDelta.Part, Set<String>> touched, int depth) {
+  record Lineage(Object parent, Map<StateDelta.Part, Set<String>> touched, int depth, int chainKeys) {
 
     /** The lineage of a state made from {@code parent} by changing {@code touched}; null when not tracked. */
     static Lineage of(ControlPlaneState parent, Map<StateDelta.Part, Set<String>> touched, int touchedCount) {
@@ -124,9 +130,13 @@ public final class ControlPlaneState {
       }
       Map<StateDelta.Part, Set<String>> copy = new EnumMap<>(StateDelta.Part.class);
       touched.forEach((part, keys) -> copy.put(part, Set.copyOf(keys)));
-      int depth = parent.lineage == null ? 1 : parent.lineage.depth + 1;
-      return depth > MAX_LINEAGE ? new Lineage(new WeakReference<>(parent), copy, 0) : new Lineage(parent, copy,
-          depth);
+      Lineage up = parent.lineage;
+      int depth = up == null ? 1 : up.depth + 1;
+      int chainKeys = up == null ? touchedCount : up.chainKeys + touchedCount;
+      if (depth > MAX_LINEAGE || chainKeys > MAX_CHAIN_KEYS) {
+        return new Lineage(new WeakReference<>(parent), copy, 0, 0);
+      }
+      return new Lineage(parent, copy, depth, chainKeys);
     }
 
     ControlPlaneState parentOrNull() {
@@ -307,6 +317,11 @@ public final class ControlPlaneState {
 
   long[] digestLimbs() {
     return digest;
+  }
+
+  /** How this state was made from its parent; null when not tracked. */
+  Lineage lineage() {
+    return lineage;
   }
 
   /** Entry digests computed to make this state: per change, the entries it touched; from scratch, all. */

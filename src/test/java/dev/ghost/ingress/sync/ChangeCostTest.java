@@ -82,6 +82,25 @@ class ChangeCostTest {
     assertThat(large.allocatedBytes).isLessThan(512 * 1024);
   }
 
+  @Test
+  void aLongRunningNodeKeepsABoundedChainAndStillDiffsEachChangeByItsKeys() {
+    ControlPlaneState first = SyncAtScaleTest.state(100, 9443);
+    ControlPlaneState s = first;
+    for (int i = 0; i < 3 * ControlPlaneState.MAX_LINEAGE; i++) {
+      ControlPlaneState previous = s;
+      s = s.withBackends("rt_" + i % 100, List.of(new Backend("fd00::9", 9000 + i)));
+      assertThat(ControlPlaneState.changedKeys(previous, s)).as("change %d", i).isNotNull();
+    }
+    int strong = 0;
+    for (ControlPlaneState at = s; at.lineage() != null && at.lineage().parent() instanceof ControlPlaneState p;
+        at = p) {
+      strong++;
+    }
+    assertThat(strong).as("ancestors held strongly").isLessThanOrEqualTo(ControlPlaneState.MAX_LINEAGE);
+    // further back than the chain: a whole-map diff, still exact
+    assertThat(StateDelta.diff(first, s).applyTo(first)).isEqualTo(fromScratch(s));
+  }
+
   private record Cost(long leaderHashed, long followerHashed, int keysCompared, int deltaBytes,
       long allocatedBytes) {}
 
