@@ -10,7 +10,6 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -75,6 +74,7 @@ public final class SyncVerticle extends VerticleBase {
   private final Runnable onFirstTable;
   private final DroppedInstances droppedInstances;
   private ControlPlaneClient client;
+  private StateFileWriter stateFile;
   private GroupFetcher groups;
   private FailureLog failureLog;
   /** The timer of the next retry of failing groups, -1 when none is set, and when it fires. */
@@ -145,6 +145,7 @@ public final class SyncVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     client = new ControlPlaneClient(vertx, settings);
+    stateFile = stateFileWriter();
     failureLog = new FailureLog(FAILURE_LOG_INTERVAL_MS, SyncVerticle::nowMs);
     vertx.setPeriodic(FAILURE_LOG_INTERVAL_MS, id -> failureLog.flush());
     groups = new GroupFetcher(g -> client.readyInstances(g.appId(), g.envId(), g.processType()),
@@ -310,14 +311,11 @@ public final class SyncVerticle extends VerticleBase {
     return done.future();
   }
 
-  /** Hashes {@code next} off the event loop (it grows with the route count), then tells the listener. */
+  /** Tells the listener; the content hash is kept up to date with the state, so it costs nothing here. */
   private Future<Void> served(ControlPlaneState next, String cause) {
-    boolean serving = published;
-    return vertx.executeBlocking(next::contentHash, true).map(hash -> {
-      served = new Served(next, hash, serving);
-      onServed.accept(served, cause);
-      return (Void) null;
-    });
+    served = new Served(next, next.contentHash(), published);
+    onServed.accept(served, cause);
+    return Future.succeededFuture();
   }
 
   // ---- last-known-good ------------------------------------------------------------------------------------
@@ -358,12 +356,14 @@ public final class SyncVerticle extends VerticleBase {
     });
   }
 
+  /** Written behind the changes, at most one write in flight ({@link StateFileWriter}). */
   private void writeStateFile(ControlPlaneState snapshot) {
+    stateFile.submit(snapshot);
+  }
+
+  private StateFileWriter stateFileWriter() {
     Path file = Path.of(config.state().file());
-    vertx.executeBlocking(() -> {
-      StateFile.write(file, snapshot);
-      return Instant.now();
-    }).onSuccess(status::stateWritten).onFailure(err -> {
+    return new StateFileWriter(context, file, StateFile::write, status::stateWritten, err -> {
       metrics.stateFileWriteFailure();
       status.stateWriteFailed(String.valueOf(err.getMessage()));
       LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("cause", String.valueOf(err.getMessage()))
@@ -410,8 +410,9 @@ public final class SyncVerticle extends VerticleBase {
       lastRefreshAll = System.currentTimeMillis();
       refresh.addAll(next.routes().keySet());
     }
-    next.routes().values().stream().filter(r -> applied.envsToRefresh().contains(r.envId()))
-        .forEach(r -> refresh.add(r.routeId()));
+    if (!applied.envsToRefresh().isEmpty()) {
+      refresh.addAll(next.routeIdsOfEnvs(applied.envsToRefresh())); // a walk of every route: only when asked
+    }
     return fetchBackends(next, refresh, applied.routesNeedingInstances())
         .compose(withBackends -> publishIfChanged(withBackends, "events"));
   }
@@ -814,12 +815,13 @@ public final class SyncVerticle extends VerticleBase {
     failureLog.report(what, e);
   }
 
+  /** Also writes the state not yet in the file: a clean stop loses nothing. */
   @Override
   public Future<?> stop() {
     stopped = true;
     if (stream != null) {
       stream.close();
     }
-    return client.close();
+    return stateFile.flush().eventually(client::close);
   }
 }
