@@ -14,9 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The JVM flags of docs/deployment.md ("JVM settings") start a node on this JDK, and none of them writes to stdout,
- * which carries the JSON log (a {@code -XX:CompileCommand} without {@code quiet} first would print itself there).
- * The flags are read from the document, so what is tested is what operators copy.
+ * The JVM flags of docs/deployment.md ("JVM settings") start a node on this JDK and on JDK 25 (skipped as in
+ * {@link Jdk25IT} when missing), and none of them writes to stdout, which carries the JSON log (a
+ * {@code -XX:CompileCommand} without {@code quiet} before it prints itself there). The flags are read from the
+ * document, so what is tested is what operators copy.
  */
 class DocumentedJvmFlagsIT {
 
@@ -27,6 +28,15 @@ class DocumentedJvmFlagsIT {
 
   @Test
   void documentedFlagsStartANodeWhoseStdoutIsOnlyJson() throws Exception {
+    startsWithOnlyJsonOnStdout(JarProcess.currentJava());
+  }
+
+  @Test
+  void documentedFlagsStartANodeOnJdk25Too() throws Exception {
+    startsWithOnlyJsonOnStdout(Jdk25IT.jdk25());
+  }
+
+  private void startsWithOnlyJsonOnStdout(String java) throws Exception {
     List<String> flags = documentedFlags();
     assertThat(flags).as("flags of the JVM settings block").contains("-XX:+UseSerialGC").isNotEmpty();
     Path config = JarProcess.write(dir, "node.toml", String.join("\n",
@@ -39,7 +49,7 @@ class DocumentedJvmFlagsIT {
         "file = \"" + dir.resolve("state.json") + "\"",
         ""));
 
-    try (JarProcess node = JarProcess.start(JarProcess.currentJava(), flags, JarProcess.builtJar(), Map.of(), null,
+    try (JarProcess node = JarProcess.start(java, flags, JarProcess.builtJar(), Map.of(), null,
         "--config", config.toString())) {
       node.awaitLog("ingress ready", j -> true, JarProcess.START_DEADLINE);
       node.sigterm();
