@@ -3,11 +3,9 @@ package dev.ghost.ingress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ghost.ingress.testing.JarProcess;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.ghost.ingress.testing.JvmFlagsDoc;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -20,8 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
  * document, so what is tested is what operators copy.
  */
 class DocumentedJvmFlagsIT {
-
-  private static final Path DEPLOYMENT = Path.of("docs/deployment.md");
 
   @TempDir
   Path dir;
@@ -37,7 +33,7 @@ class DocumentedJvmFlagsIT {
   }
 
   private void startsWithOnlyJsonOnStdout(String java) throws Exception {
-    List<String> flags = documentedFlags();
+    List<String> flags = JvmFlagsDoc.documentedFlags();
     assertThat(flags).as("flags of the JVM settings block").contains("-XX:+UseSerialGC").isNotEmpty();
     Path config = JarProcess.write(dir, "node.toml", String.join("\n",
         "[listen]",
@@ -58,52 +54,5 @@ class DocumentedJvmFlagsIT {
           .allSatisfy(line -> assertThat(JarProcess.json(line)).as(line).isPresent());
       assertThat(node.stderr()).as(node.describe()).noneMatch(l -> l.contains("CompileCommand"));
     }
-  }
-
-  /**
-   * The arguments between {@code java} and {@code -jar} of the first {@code sh} block under "## JVM settings",
-   * without {@code -XX:SharedArchiveFile} (the archive is made at deploy time; without it the JVM only starts
-   * slower).
-   */
-  static List<String> documentedFlags() throws IOException {
-    String doc = Files.readString(DEPLOYMENT);
-    String section = doc.substring(doc.indexOf("## JVM settings"));
-    int start = section.indexOf("```sh\n") + "```sh\n".length();
-    String command = section.substring(start, section.indexOf("```", start)).replace("\\\n", " ");
-    List<String> words = shellWords(command);
-    List<String> flags = new ArrayList<>();
-    for (String word : words.subList(words.indexOf("java") + 1, words.indexOf("-jar"))) {
-      if (!word.startsWith("-XX:SharedArchiveFile=")) {
-        flags.add(word);
-      }
-    }
-    return flags;
-  }
-
-  /** Splits on blanks; single quotes keep blanks and glob characters, as the shell does. */
-  static List<String> shellWords(String command) {
-    List<String> words = new ArrayList<>();
-    StringBuilder word = new StringBuilder();
-    boolean quoted = false;
-    boolean inWord = false;
-    for (char c : command.toCharArray()) {
-      if (c == '\'') {
-        quoted = !quoted;
-        inWord = true;
-      } else if (Character.isWhitespace(c) && !quoted) {
-        if (inWord) {
-          words.add(word.toString());
-          word.setLength(0);
-          inWord = false;
-        }
-      } else {
-        word.append(c);
-        inWord = true;
-      }
-    }
-    if (inWord) {
-      words.add(word.toString());
-    }
-    return words;
   }
 }
