@@ -51,7 +51,8 @@ class RouteCapSourcesTest {
   void aStateFileOverTheCapIsIgnoredLikeACorruptOne() throws Exception {
     SyncVerticle sync = follower(SyncAtScaleTest.state(CAP + 1, 9443));
 
-    Await.until("the state file read", () -> status.stateFileJson().getString("loaded") != null,
+    // "none" until the file has been read and judged
+    Await.until("the state file read", () -> !"none".equals(status.stateFileJson().getString("loaded")),
         () -> status.stateFileJson().encode());
     assertThat(status.stateFileJson().getString("loaded")).isEqualTo(StateFileOutcome.TOO_MANY_ROUTES.label());
     assertThat(count(MetricNames.STATE_FILE_LOADS, "outcome", "too_many_routes")).isEqualTo(1);
