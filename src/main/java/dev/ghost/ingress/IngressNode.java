@@ -19,7 +19,6 @@ import dev.ghost.ingress.config.Settings;
 import dev.ghost.ingress.health.HealthVerticle;
 import dev.ghost.ingress.health.ProbeScheduler;
 import dev.ghost.ingress.observe.AccessLog;
-import dev.ghost.ingress.observe.BackendEligibilityMetrics;
 import dev.ghost.ingress.observe.HelpText;
 import dev.ghost.ingress.observe.IngressMetrics;
 import dev.ghost.ingress.observe.EventLoopLag;
@@ -149,7 +148,6 @@ public final class IngressNode {
         this::close);
     RouteTableMetrics.register(metrics, tables, services.health(), bound::failedHosts);
     RouteProblemLog.attach(tables); // static and control-plane conflicts and rejections, each logged once
-    BackendEligibilityMetrics.register(registry, tables, services.health());
     registerSyncMetrics(metrics);
     tables.onSwap(table -> forgetRemoved(table, selector, services.health()));
     tables.onSwap(table -> metrics.retainRoutes(id -> table.route(id) != null));
