@@ -438,13 +438,15 @@ public final class SyncVerticle extends VerticleBase {
       Map<String, List<Backend>> sets = new HashMap<>();
       found.sets().forEach((group, instances) -> {
         boolean unchanged = found.unchanged().contains(group);
+        // one list per backend port, shared by the group's routes: not a copy per route kept in state and table
+        Map<Integer, List<Backend>> shared = new HashMap<>();
         for (CpRoute route : byGroup.get(group)) {
           String id = route.routeId();
           if (unchanged && !recompute.contains(id) && from.backends().containsKey(id)) {
             continue;
           }
           instances.dropped().forEach(d -> droppedInstances.report(id, d));
-          sets.put(id, route.backendsFor(instances.readyIpv6()));
+          sets.put(id, shared.computeIfAbsent(route.backendPort(), p -> route.backendsFor(instances.readyIpv6())));
         }
       });
       scheduleGroupRetry();
