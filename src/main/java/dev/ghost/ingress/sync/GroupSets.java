@@ -33,16 +33,17 @@ final class GroupSets {
     return byGroup;
   }
 
-  /** The routes of {@code from} whose group is one of {@code groups}, by group. */
-  static Map<InstanceGroup, List<CpRoute>> ofGroups(ControlPlaneState from, Set<InstanceGroup> groups) {
-    Map<InstanceGroup, List<CpRoute>> byGroup = new HashMap<>();
-    for (CpRoute route : from.routes().values()) {
-      InstanceGroup g = InstanceGroup.of(route);
-      if (groups.contains(g)) {
-        byGroup.computeIfAbsent(g, k -> new ArrayList<>()).add(route);
+  /** The entries of {@code byGroup} for {@code groups} (those it has). */
+  static Map<InstanceGroup, List<CpRoute>> only(Map<InstanceGroup, List<CpRoute>> byGroup,
+      Set<InstanceGroup> groups) {
+    Map<InstanceGroup, List<CpRoute>> out = new HashMap<>();
+    for (InstanceGroup g : groups) {
+      List<CpRoute> routes = byGroup.get(g);
+      if (routes != null) {
+        out.put(g, routes);
       }
     }
-    return byGroup;
+    return out;
   }
 
   /**
