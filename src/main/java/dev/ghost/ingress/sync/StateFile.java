@@ -287,11 +287,14 @@ public final class StateFile {
 
     /** One element of {@code routes}. */
     void route(JsonObject r) {
-      CpRoute route = StateFile.route(r, dedup);
+      route(StateFile.route(r, dedup), fieldVersions(object(r, "field_versions")));
+    }
+
+    /** One decoded element of {@code routes}: the route and its field versions. */
+    void route(CpRoute route, Map<RoutePatch.Field, Long> fv) {
       if (routes.put(route.routeId(), route) != null) {
         throw new Bad("duplicate route " + route.routeId());
       }
-      Map<RoutePatch.Field, Long> fv = fieldVersions(object(r, "field_versions"));
       if (!fv.isEmpty()) {
         versions.put(route.routeId(), fv);
       }
@@ -368,7 +371,7 @@ public final class StateFile {
     return set;
   }
 
-  private static boolean proxy(String mode) {
+  static boolean proxy(String mode) {
     return switch (mode) {
       case "v2" -> true;
       case "off" -> false;

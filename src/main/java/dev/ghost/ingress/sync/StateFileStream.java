@@ -4,21 +4,24 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.ghost.ingress.route.Backend;
+import dev.ghost.ingress.route.Protocol;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * The state file decoded as it is read, one route at a time, for the start from the state file: the whole file as
  * one JSON tree (55 MB of text at 100 000 routes, several times that as maps) took most of that start and its peak
- * heap. Each route and backend set goes through the same checks as {@link StateFile#fromJson} ({@link
- * StateFile.Parts}).
+ * heap. A route is read field by field with the checks of {@link StateFile#route(JsonObject)}, then goes through
+ * {@link StateFile.Parts} like the tree's routes and backend sets.
  *
  * <p>Only a well-formed file of this format is decoded here: anything else (not JSON, truncated, another format, a
  * key twice, a wrong type, an inconsistent state) gives null, and the caller decodes the file as a tree, which
@@ -92,9 +95,117 @@ final class StateFileStream {
       return false;
     }
     while (p.nextToken() == JsonToken.START_OBJECT) {
-      parts.route(object(p));
+      if (!route(p, parts)) {
+        return false;
+      }
     }
     return p.currentToken() == JsonToken.END_ARRAY;
+  }
+
+  /**
+   * One route object read field by field, without a map of it (a map per route was most of the garbage of a
+   * 100 000-route read): each field of the type {@link StateFile#route(JsonObject)} requires, or false (a field
+   * twice, a null, a wrong type or range, one missing), and the tree decides.
+   */
+  private static boolean route(JsonParser p, StateFile.Parts parts) throws IOException {
+    RouteFields f = new RouteFields();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      JsonToken t = p.nextToken();
+      if (!f.read(name, t, p)) {
+        return false;
+      }
+    }
+    if (!f.complete()) {
+      return false;
+    }
+    String[] t = f.texts;
+    parts.route(new CpRoute(t[0], parts.dedup.text(t[1]), parts.dedup.text(t[2]), t[3], (int) f.numbers[0],
+        Protocol.parse(t[4]), parts.dedup.text(t[5]), (int) f.numbers[1], StateFile.proxy(t[6]), f.flags[0],
+        f.flags[1], t[7], f.numbers[2]), f.versions);
+    return true;
+  }
+
+  /** The fields of one route as read. */
+  private static final class RouteFields {
+    final String[] texts = new String[TEXTS.size()];
+    final long[] numbers = {-1, -1, -1};
+    final Boolean[] flags = new Boolean[2];
+    Map<RoutePatch.Field, Long> versions;
+    int seen;
+
+    static final List<String> TEXTS = List.of("route_id", "app_id", "env_id", "hostname", "protocol",
+        "backend_process_type", "proxy_protocol", "env_ipv4_address");
+    static final List<String> NUMBERS = List.of("listen_port", "backend_port", "created_event_id");
+    static final List<String> FLAGS = List.of("backend_expects_proxy_protocol", "ipv4_required");
+    /** Texts that may be null (the others are required). */
+    static final Set<String> OPTIONAL = Set.of("hostname", "env_ipv4_address");
+
+    boolean read(String name, JsonToken t, JsonParser p) throws IOException {
+      int i;
+      if ((i = TEXTS.indexOf(name)) >= 0) {
+        if (!first(i) || (t != JsonToken.VALUE_STRING && !(t == JsonToken.VALUE_NULL && OPTIONAL.contains(name)))) {
+          return false;
+        }
+        texts[i] = t == JsonToken.VALUE_NULL ? null : p.getText();
+      } else if ((i = NUMBERS.indexOf(name)) >= 0) {
+        long n = wholeNumber(t, p);
+        if (!first(TEXTS.size() + i) || n < 0 || (i < 2 && n > Integer.MAX_VALUE)) {
+          return false;
+        }
+        numbers[i] = n;
+      } else if ((i = FLAGS.indexOf(name)) >= 0) {
+        if (!first(TEXTS.size() + NUMBERS.size() + i)
+            || (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE)) {
+          return false;
+        }
+        flags[i] = t == JsonToken.VALUE_TRUE;
+      } else if (name.equals("field_versions")) {
+        return versions == null && t == JsonToken.START_OBJECT && readVersions(p);
+      } else {
+        p.skipChildren(); // the tree decoder ignores other fields too
+      }
+      return true;
+    }
+
+    private boolean first(int bit) {
+      boolean fresh = (seen & (1 << bit)) == 0;
+      seen |= 1 << bit;
+      return fresh;
+    }
+
+    private boolean readVersions(JsonParser p) throws IOException {
+      versions = new EnumMap<>(RoutePatch.Field.class);
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        RoutePatch.Field field = RoutePatch.Field.byWireName(p.currentName());
+        long n = wholeNumber(p.nextToken(), p);
+        if (n < 0) {
+          return false;
+        }
+        versions.put(field, n);
+      }
+      return true;
+    }
+
+    /** Every required field present (the optional texts may be absent, as in the tree). */
+    boolean complete() {
+      for (int i = 0; i < TEXTS.size(); i++) {
+        if (texts[i] == null && !OPTIONAL.contains(TEXTS.get(i))) {
+          return false;
+        }
+      }
+      return numbers[0] >= 0 && numbers[1] >= 0 && numbers[2] >= 0 && flags[0] != null && flags[1] != null
+          && versions != null;
+    }
+  }
+
+  /** An integer that fits a long, or -1 (negative values are refused as well). */
+  private static long wholeNumber(JsonToken t, JsonParser p) throws IOException {
+    if (t != JsonToken.VALUE_NUMBER_INT) {
+      return -1;
+    }
+    JsonParser.NumberType type = p.getNumberType();
+    return type == JsonParser.NumberType.INT || type == JsonParser.NumberType.LONG ? p.getLongValue() : -1;
   }
 
   /** {@code backends}: route id to an array of address strings. */

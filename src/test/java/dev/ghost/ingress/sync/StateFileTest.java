@@ -192,6 +192,22 @@ class StateFileTest {
     read.backends().keySet().forEach(id -> assertThat(id).isSameAs(read.routes().get(id).routeId()));
   }
 
+  @Test
+  void aWrittenFileIsStreamedToWhatTheTreeDecodes() throws IOException {
+    Path file = dir.resolve("state.json");
+    StateFile.write(file, sample(), WRITTEN);
+    byte[] bytes = Files.readAllBytes(file);
+    StateFile.Loaded.Ok streamed = StateFileStream.read(bytes);
+    assertThat(streamed).as("a file this node wrote takes the stream path").isNotNull();
+    assertThat(streamed).isEqualTo(StateFile.parseTree(bytes));
+    assertThat(StateFileStream.read(reversed(new JsonObject(new String(bytes, StandardCharsets.UTF_8))).encode()
+        .getBytes(StandardCharsets.UTF_8))).as("any key order").isEqualTo(streamed);
+    String twice = new String(bytes, StandardCharsets.UTF_8)
+        .replaceFirst("\"listen_port\"", "\"listen_port\" : 1, \"listen_port\"");
+    assertThat(StateFileStream.read(twice.getBytes(StandardCharsets.UTF_8))).as("a key twice: the tree decides")
+        .isNull();
+  }
+
   /** A deep copy with every object's keys in reverse order. */
   private static JsonObject reversed(JsonObject in) {
     JsonObject out = new JsonObject();
