@@ -39,6 +39,7 @@ import dev.ghost.ingress.eligibility.RoundRobinSelector;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableBuilder;
 import dev.ghost.ingress.route.RouteTableRef;
+import dev.ghost.ingress.sync.StateFile;
 import dev.ghost.ingress.sync.SyncStatus;
 import dev.ghost.ingress.sync.SyncVerticle;
 import dev.ghost.ingress.observe.MetricNames;
@@ -67,6 +68,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -341,6 +343,9 @@ public final class IngressNode {
 
   private Future<Void> deploy() {
     logTransport();
+    // read while the verticles below deploy: the sync serves it first (a second or more at 100 000 routes)
+    CompletionStage<StateFile.Loaded> stateFile = !config.controlPlane().enabled() ? null
+        : vertx.executeBlocking(() -> StateFile.read(Path.of(config.state().file())), false).toCompletionStage();
     RouteTable table = tables.current();
     int instances = eventLoops(config);
     AdminVerticle admin = new AdminVerticle(config.admin(), state, tables, bound, services, registry, syncStatus,
@@ -353,7 +358,7 @@ public final class IngressNode {
         .compose(id -> vertx.deployVerticle(AdminCommandsVerticle.create(state.nodeId(), tables, bound, services,
             state, syncStatus, config().state().file(), watcher == null ? null : () -> watcher.reloadNow(ConfigReloader.ADMIN), trust)))
         .compose(id -> vertx.deployVerticle(admin))
-        .compose(id -> deploySync())
+        .compose(id -> deploySync(stateFile))
         .onSuccess(v -> {
           adminPort = admin.port();
           listenersUp.set(true);
@@ -402,7 +407,7 @@ public final class IngressNode {
   }
 
   /** Starts control-plane sync when a URL is configured; the node is ready once its first table is in force. */
-  private Future<Void> deploySync() {
+  private Future<Void> deploySync(CompletionStage<StateFile.Loaded> stateFile) {
     if (!config.controlPlane().enabled()) {
       firstTable.set(true);
       return Future.succeededFuture();
@@ -412,7 +417,7 @@ public final class IngressNode {
         () -> {
           firstTable.set(true);
           maybeReady();
-        }, !clustered());
+        }, !clustered(), stateFile);
     Future<String> deployed = vertx.deployVerticle(sync).onSuccess(id -> {
       this.sync = sync;
       if (live.current() != given) {
