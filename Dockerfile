@@ -63,4 +63,8 @@ EXPOSE 443 9901
 # other than 127.0.0.1 or a wildcard, needs its own healthcheck (docker-compose.yml sets one per service).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
     CMD ["curl", "-fsS", "-o", "/dev/null", "--max-time", "2", "http://127.0.0.1:9901/readyz"]
-ENTRYPOINT ["java","-jar","/opt/ghost/ingress.jar"]
+# JVM flags: "JVM settings" in docs/deployment.md, as written there (ComposeFileTest checks); -XX:MaxRAMPercentage
+# sizes the heap from the container's memory limit.
+ENTRYPOINT ["java","-XX:+UseSerialGC","-Xms16m","-XX:MaxRAMPercentage=50","-XX:TrimNativeHeapInterval=1000",\
+    "-XX:CompileCommand=quiet","-XX:CompileCommand=CompileThresholdScaling,java/lang/invoke/*.*,20.0",\
+    "-Dio.netty.jfr.enabled=false","-jar","/opt/ghost/ingress.jar"]

@@ -27,7 +27,7 @@ COLD_STARTS=${COLD_STARTS:-3}
 FIRST_SECS=${FIRST_SECS:-8}
 IPERF_SECS=${IPERF_SECS:-5}
 HOLD_N=${HOLD_N:-10000}
-INGRESS_JAVA_OPTS=${INGRESS_JAVA_OPTS:--XX:+UseSerialGC -Xms16m -XX:MaxRAMPercentage=50 -XX:TrimNativeHeapInterval=1000 -Dio.netty.jfr.enabled=false}   # docs/deployment.md "JVM settings"; the archive is added below
+INGRESS_JAVA_OPTS=${INGRESS_JAVA_OPTS:--XX:+UseSerialGC -Xms16m -XX:MaxRAMPercentage=50 -XX:TrimNativeHeapInterval=1000 -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,java/lang/invoke/*.*,20.0 -Dio.netty.jfr.enabled=false}   # docs/deployment.md "JVM settings"; the archive is added below
 CDS_ARCHIVE=${CDS_ARCHIVE:-1}
 TLS_HANDSHAKES=${TLS_HANDSHAKES:-0}
 TLS_SECS=${TLS_SECS:-5}

@@ -2,6 +2,7 @@
 """Scale bench (issue 11): one node synced from a control plane serving N routes, for N in --sizes.
 
     bench/scale.py [--sizes 100,1000,10000,100000] [--max N] [--changes 50] [--jfr] [--out DIR]
+    bench/scale.py --nodes 3 ...     the same sizes on a clustered fleet of 3 nodes (bench/scalefleet.py)
 
 Per N: a generated control plane (bench/scalecp.py: N routes over N/100 envs, 2 ready instances each) and one node
 (the jar, SerialGC, streaming sync, poll_interval 1s). It measures:
@@ -387,7 +388,8 @@ COLUMNS = [("routes", "N"), ("cp_readyz_s", "ready CP (readyz) s"), ("cp_served_
            ("change_p99_ms", "p99 ms"), ("change_failed", "changes lost")]
 
 
-def main():
+def parser():
+    """The command line of both modes (bench/scalefleet.py reads the same one)."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="100,1000,10000,100000")
     ap.add_argument("--max", type=int, default=None, help="skip sizes above this")
@@ -400,7 +402,15 @@ def main():
     ap.add_argument("--jar", default=os.path.join(HERE, "..", "target", "ingress.jar"))
     ap.add_argument("--out", default=os.path.join(HERE, "out", "scale-" + time.strftime("%Y%m%dT%H%M%SZ",
                                                                                         time.gmtime())))
-    args = ap.parse_args()
+    ap.add_argument("--nodes", type=int, default=1, choices=range(1, 6), metavar="{1..5}",
+                    help="1: one node (this script); more: a clustered fleet on loopback (bench/scalefleet.py)")
+    return ap
+
+
+def main():
+    args = parser().parse_args()
+    if args.nodes > 1:  # the fleet mode lives in its own script; nothing has started yet
+        os.execv(sys.executable, [sys.executable, os.path.join(HERE, "scalefleet.py"), *sys.argv[1:]])
     os.makedirs(args.out, exist_ok=True)
     sizes = [int(x) for x in args.sizes.split(",") if args.max is None or int(x) <= args.max]
     ports = {"A": backend_pair(b"A\n"), "B": backend_pair(b"B\n")}
@@ -419,7 +429,8 @@ def main():
     print(json.dumps(results["machine"]))
 
 
-try:
-    main()
-finally:
-    stop_all()
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        stop_all()

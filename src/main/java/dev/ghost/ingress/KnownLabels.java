@@ -9,6 +9,7 @@ import dev.ghost.ingress.health.ProbeResult;
 import dev.ghost.ingress.observe.IngressMetrics;
 import dev.ghost.ingress.observe.MetricNames;
 import dev.ghost.ingress.proxy.ProxyLabels;
+import dev.ghost.ingress.sync.StateFileOutcome;
 import dev.ghost.ingress.sync.SyncFailure;
 import java.util.Arrays;
 import java.util.List;
@@ -27,8 +28,6 @@ final class KnownLabels {
   static final List<String> SYNC_EVENT_OUTCOMES = List.of("applied", "ignored", "rejected");
   /** {@code sync.InstancePage}: why a ready instance got no connections. */
   static final List<String> INSTANCE_DROP_REASONS = List.of("missing_address", "bad_address");
-  /** {@code sync.SyncVerticle}: the state file at start. */
-  static final List<String> STATE_FILE_OUTCOMES = List.of("ok", "missing", "corrupt", "foreign_version");
   /** {@code admin.AdminCommandsVerticle}: the drains file at start. */
   static final List<String> DRAINS_FILE_OUTCOMES = List.of("ok", "missing", "corrupt");
   /** {@code health.ProbeScheduler}: probe verdict transitions. */
@@ -41,7 +40,7 @@ final class KnownLabels {
     metrics.zero(MetricNames.SYNC_ERRORS, "kind", labels(SyncFailure.values(), SyncFailure::label));
     metrics.zero(MetricNames.SYNC_EVENTS, "outcome", SYNC_EVENT_OUTCOMES);
     metrics.zero(MetricNames.SYNC_INSTANCES_DROPPED, "reason", INSTANCE_DROP_REASONS);
-    metrics.zero(MetricNames.STATE_FILE_LOADS, "outcome", STATE_FILE_OUTCOMES);
+    metrics.zero(MetricNames.STATE_FILE_LOADS, "outcome", labels(StateFileOutcome.values(), StateFileOutcome::label));
     metrics.zero(MetricNames.DRAINS_FILE_LOADS, "outcome", DRAINS_FILE_OUTCOMES);
     metrics.zero(MetricNames.HEALTH_PROBES, "result", labels(ProbeResult.values(), ProbeResult::label));
     metrics.zero(MetricNames.HEALTH_TRANSITIONS, "to", PROBE_TRANSITIONS);

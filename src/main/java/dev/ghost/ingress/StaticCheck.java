@@ -8,6 +8,7 @@ import dev.ghost.ingress.route.Conflict;
 import dev.ghost.ingress.route.Rejection;
 import dev.ghost.ingress.route.Route;
 import dev.ghost.ingress.route.RouteTable;
+import io.netty.channel.epoll.Epoll;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -42,8 +43,10 @@ record StaticCheck(RouteTable table, ListenerPlan.Plan plan, List<Problem> probl
   /** Builds the static table of {@code config} (read from {@code file}) and collects its problems. */
   static StaticCheck of(IngressConfig config, String file) {
     RouteTable table = IngressNode.staticTable(config, 0);
-    // the problems are the same for either kind of IPv6 socket: only which wildcard binds differs
-    ListenerPlan.Plan plan = ListenerPlan.plan(config.listen(), table, ListenerPlan.Ipv6Sockets.V6_ONLY);
+    // the sockets start-up would open: on the JDK's dual-stack ones some address pairs cannot both be bound
+    ListenerPlan.Ipv6Sockets sockets =
+        ListenerPlan.Ipv6Sockets.of(config.proxy().nativeTransport() && Epoll.isAvailable());
+    ListenerPlan.Plan plan = ListenerPlan.plan(config.listen(), table, sockets);
     List<Problem> problems = new ArrayList<>();
     for (Rejection r : table.rejections()) {
       problems.add(new Problem(file, route(r.routeId()), "rejected: " + r.reason()));

@@ -36,12 +36,18 @@ class Jdk25IT {
 
   @BeforeAll
   static void findJdk() {
-    java = System.getProperty("ingress.jdk25", DEFAULT_JAVA);
-    boolean present = Files.isExecutable(Path.of(java));
+    java = jdk25();
+  }
+
+  /** The JDK 25 {@code java} to test with; skips the calling test when it is missing (fails when {@code CI} is set). */
+  static String jdk25() {
+    String path = System.getProperty("ingress.jdk25", DEFAULT_JAVA);
+    boolean present = Files.isExecutable(Path.of(path));
     if (!present && System.getenv("CI") != null) {
-      throw new AssertionError("JDK 25 not found at " + java + " (CI is set: set -Dingress.jdk25=PATH/bin/java)");
+      throw new AssertionError("JDK 25 not found at " + path + " (CI is set: set -Dingress.jdk25=PATH/bin/java)");
     }
-    Assumptions.assumeTrue(present, "JDK 25 not found at " + java);
+    Assumptions.assumeTrue(present, "JDK 25 not found at " + path);
+    return path;
   }
 
   private static List<String> warnings(List<String> stderr) {

@@ -28,8 +28,7 @@ class LayeringTest {
       Map.entry("eligibility", 2),
       Map.entry("observe", 3),
       Map.entry("proxy", 4), Map.entry("health", 4), Map.entry("sync", 4), Map.entry("devcp", 4),
-      Map.entry("workload", 4),
-      Map.entry("cluster", 5),
+      Map.entry("cluster", 5), Map.entry("workload", 5),
       Map.entry("admin", 6),
       Map.entry("", 7));
   private static final Pattern USE = Pattern.compile("dev\\.ghost\\.ingress\\.([a-z]+)\\.[A-Z]");

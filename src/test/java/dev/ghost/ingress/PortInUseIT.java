@@ -43,7 +43,14 @@ class PortInUseIT {
           .contains("start-up failed");
       assertThat(JarProcess.stackTraceLines(p.stderr())).as(p.describe()).isEmpty();
       assertThat(p.stdout()).as("never ready").noneMatch(l -> l.contains("\"msg\":\"ingress ready\""));
+      assertOneErrorLine(p);
     }
+  }
+
+  /** One failure, one log line: the start-up failure's, not a line of each layer it went through as well. */
+  private static void assertOneErrorLine(JarProcess p) {
+    assertThat(p.stdout().stream().filter(l -> l.contains("\"level\":\"ERROR\"")))
+        .as(p.describe()).singleElement().asString().contains("\"msg\":\"start-up failed\"");
   }
 
   @Test
@@ -102,6 +109,7 @@ class PortInUseIT {
         assertThat(p.stderr().get(0)).as(p.describe()).contains("start-up failed")
             .contains("event bus at 127.0.0.1:" + port).containsIgnoringCase("in use");
         assertThat(p.stdout()).as("never ready").noneMatch(l -> l.contains("\"msg\":\"ingress ready\""));
+        assertOneErrorLine(p);
       }
     }
   }
@@ -115,6 +123,33 @@ class PortInUseIT {
   @Test
   void theIpv6WildcardAndTheIpv4WildcardListenOnOnePort() throws Exception {
     assertBothFamiliesConnect("::", "::1");
+  }
+
+  /**
+   * The JDK's sockets (no native transport) are dual-stack: the IPv4 wildcard would be an IPv6 socket on [::], which
+   * the kernel refuses beside [::1] on the same port. Start-up and {@code check} say so before binding anything,
+   * instead of a bare "Address already in use".
+   */
+  @Test
+  void onTheJdkTransportAnIpv6LoopbackBesideTheIpv4WildcardIsRefusedWithItsReason() throws Exception {
+    Path config = JarProcess.write(dir, "pair.toml", String.join("\n",
+        "[listen]",
+        "ipv6 = [\"[::1]:8443\"]",
+        "ipv4 = [\"0.0.0.0:8443\"]",
+        "[admin]",
+        "listen = \"127.0.0.1:0\"",
+        "[state]",
+        "file = \"" + dir.resolve("state.json") + "\"",
+        ""));
+    Map<String, String> jdkSockets = Map.of("GHOST_NATIVE_TRANSPORT", "false");
+    for (String[] args : new String[][] {{"check", "--config", config.toString()}, {"--config", config.toString()}}) {
+      try (JarProcess p = JarProcess.start(jdkSockets, args)) {
+        assertThat(p.awaitExit(DEADLINE)).as(p.describe()).isEqualTo(2);
+        assertThat(p.stderr()).as(p.describe())
+            .anyMatch(l -> l.contains("0.0.0.0:8443") && l.contains("beside [::1]:8443"));
+        assertThat(p.stdout()).as("nothing bound").noneMatch(l -> l.contains("\"msg\":\"listening\""));
+      }
+    }
   }
 
   private void assertBothFamiliesConnect(String ipv6Host, String ipv6Client) throws Exception {

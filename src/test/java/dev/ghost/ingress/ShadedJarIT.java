@@ -37,7 +37,7 @@ class ShadedJarIT {
         }
       }
       assertThat(byModule).as("modules listed").containsKeys("netty-common", "netty-transport-classes-epoll",
-          "netty-transport-native-epoll", "netty-codec-haproxy");
+          "netty-transport-native-epoll", "netty-handler");
       Set<String> distinct = Set.copyOf(byModule.values());
       assertThat(distinct).as("one Netty version for all modules: " + byModule).hasSize(1);
       assertThat(distinct.iterator().next()).as("the version the classes in the test run came from")
@@ -54,9 +54,11 @@ class ShadedJarIT {
   }
 
   @Test
-  void theSampleWorkloadsProxyProtocolCodecIsInside() throws Exception {
+  void nettysProxyProtocolCodecIsLeftToTheTests() throws Exception {
+    // the sample workload reads PROXY v2 with the ingress' own reader; only tests decode with Netty's
     try (ZipFile jar = new ZipFile(JarProcess.builtJar().toFile())) {
-      assertThat(jar.getEntry("io/netty/handler/codec/haproxy/HAProxyMessageDecoder.class")).isNotNull();
+      assertThat(jar.stream().map(e -> e.getName()).filter(n -> n.startsWith("io/netty/handler/codec/haproxy/")))
+          .isEmpty();
     }
   }
 }

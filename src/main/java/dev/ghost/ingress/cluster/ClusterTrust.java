@@ -1,5 +1,10 @@
 package dev.ghost.ingress.cluster;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import dev.ghost.ingress.config.ConfigException;
 import dev.ghost.ingress.config.IngressConfig;
 import dev.ghost.ingress.observe.IngressMetrics;
@@ -270,21 +275,62 @@ public final class ClusterTrust {
     if (sealed == null) {
       return new Opened(null, null, null);
     }
-    JsonObject env;
+    Envelope env;
     try {
-      env = new JsonObject(sealed);
-    } catch (RuntimeException e) {
+      env = Envelope.parse(sealed);
+    } catch (IOException | RuntimeException e) {
       return new Opened(null, TrustRefusal.MALFORMED, null);
     }
-    Object from = env.getValue("from");
-    Object body = env.getValue("body");
-    Object mac = env.getValue("mac");
+    Object from = env.from();
+    Object body = env.body();
+    Object mac = env.mac();
     if (!(body instanceof String b) || (from != null && !(from instanceof String))
         || (mac != null && !(mac instanceof String))) {
       return new Opened(null, TrustRefusal.MALFORMED, from instanceof String f ? f : null);
     }
     TrustRefusal refusal = verify(channel, key, (String) from, b, (String) mac);
     return refusal == null ? new Opened(b, null, (String) from) : new Opened(null, refusal, (String) from);
+  }
+
+  /**
+   * A map value's fields as read, each a {@code String}, null, or {@link #NOT_A_STRING}. Read with a parser of its own:
+   * a routing snapshot travels as one string, tens of megabytes at 100 000 routes, beyond the 20 million characters
+   * Jackson's default parser accepts in one string (a follower refused the leader's snapshot above about 46 000
+   * routes). Callers bound the whole value's length before it gets here ({@code FleetLog}).
+   */
+  private record Envelope(Object from, Object body, Object mac) {
+
+    static final Object NOT_A_STRING = new Object();
+    private static final JsonFactory PARSERS = JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+        .build();
+
+    static Envelope parse(String sealed) throws IOException {
+      try (JsonParser p = PARSERS.createParser(sealed)) {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+          throw new JsonParseException(p, "not a JSON object");
+        }
+        Object from = null;
+        Object body = null;
+        Object mac = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String name = p.currentName();
+          JsonToken t = p.nextToken();
+          Object value = t == JsonToken.VALUE_STRING ? p.getText() : t == JsonToken.VALUE_NULL ? null : NOT_A_STRING;
+          p.skipChildren();
+          switch (name) {
+            case "from" -> from = value;
+            case "body" -> body = value;
+            case "mac" -> mac = value;
+            default -> { } // "v", and fields a later version may add
+          }
+        }
+        if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
+          throw new JsonParseException(p, "not one JSON object");
+        }
+        return new Envelope(from, body, mac);
+      }
+    }
   }
 
   /**

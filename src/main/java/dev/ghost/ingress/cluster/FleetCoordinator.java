@@ -10,6 +10,8 @@ import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryMergedListener;
 import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
+import com.hazelcast.spi.properties.ClusterProperty;
+import com.hazelcast.spi.properties.HazelcastProperties;
 import dev.ghost.ingress.sync.SyncVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -37,9 +39,10 @@ import org.slf4j.LoggerFactory;
  * sync. A membership proof is the member's entry in {@value #MEMBERS_MAP}, keyed by its member UUID and sealed with
  * the cluster secret ({@link ClusterTrust}) over its UUID, node id and Hazelcast address: a member that cannot prove
  * the secret (a stranger that joined Hazelcast, or a node with another secret) is never elected, whatever its age.
- * Re-evaluated on every membership change and every {@value #CHECK_MS} ms (a proof written after a join is found
- * then); a leader that stops being the oldest trusted member (after a split-brain merge) stops syncing and follows
- * the snapshot again.
+ * Re-evaluated on every membership change, every {@value #BEAT_MS} ms from the local member list (Hazelcast's
+ * membership event can come later) and every {@value #CHECK_MS} ms after re-reading proofs (a proof written after a
+ * join is found then); a leader that stops being the oldest trusted member (after a split-brain merge) stops
+ * syncing and follows the snapshot again.
  * A node that becomes leader first catches up with the routing log (base + deltas) when it is not older than what it
  * serves, then starts syncing from that cursor (re-applying events is idempotent, so nothing is lost or applied
  * twice).
@@ -74,6 +77,11 @@ public final class FleetCoordinator extends VerticleBase {
   public static final long CHECK_MS = 2_000;
   /** TTL of a fleet entry (a dead node's entry disappears after it). */
   public static final long ENTRY_TTL_SECONDS = 10;
+  /**
+   * Period of the freeze watch ({@link PauseFence}: a gap much longer than this means the node was frozen) and of
+   * the local look at the member list that elects without waiting for Hazelcast's membership event.
+   */
+  static final long BEAT_MS = 250;
 
   private final HazelcastInstance hz;
   private final SyncVerticle sync;
@@ -100,6 +108,13 @@ public final class FleetCoordinator extends VerticleBase {
   private volatile boolean draining;
   /** The {@link #fleet()} reading under way, or null; guarded by this. */
   private Future<JsonObject> fleetView;
+  /** Fences publishing after a freeze; created at start (its limits come from Hazelcast's configuration). */
+  private PauseFence pauseFence;
+  /** This member's UUID as last seen: Hazelcast gives a member merged back after a split a new one. */
+  private UUID memberUuid;
+  /** The members this node saw at its last beat, and at the last beat before its last freeze. */
+  private Set<UUID> membersSeen = Set.of();
+  private Set<UUID> membersAtFreeze = Set.of();
 
   /**
    * @param manager the node's (Hazelcast) cluster manager
@@ -123,6 +138,9 @@ public final class FleetCoordinator extends VerticleBase {
   @Override
   public Future<?> start() {
     return vertx.executeBlocking(this::register).compose(v -> refreshTrust()).onSuccess(v -> {
+      pauseFence = newPauseFence();
+      memberUuid = hz.getCluster().getLocalMember().getUuid();
+      vertx.setPeriodic(BEAT_MS, t -> beat());
       elect();
       vertx.setPeriodic(CHECK_MS, t -> tick());
       tick();
@@ -154,6 +172,73 @@ public final class FleetCoordinator extends VerticleBase {
       }
     });
     return null;
+  }
+
+  /**
+   * A gap of half the fleet's failure-detection timeout is a freeze (the others may have removed this member by its
+   * end); the fence holds until this member rejoins; if the membership it sees never changes, for that timeout
+   * (the fleet kept it), else at most for that timeout plus two of Hazelcast's merge rounds (by then a split has
+   * healed, or this node is alone for good).
+   */
+  private PauseFence newPauseFence() {
+    HazelcastProperties props = new HazelcastProperties(hz.getConfig());
+    long silentMs = props.getMillis(ClusterProperty.MAX_NO_HEARTBEAT_SECONDS);
+    long mergeMs = props.getMillis(ClusterProperty.MERGE_NEXT_RUN_DELAY_SECONDS);
+    return new PauseFence(Math.max(silentMs / 2, 4 * BEAT_MS), silentMs, silentMs + 2 * mergeMs, System::nanoTime);
+  }
+
+  /**
+   * The freeze watch's beat, and an election: Hazelcast updates its member list at once but delivers the
+   * membership event after the other listeners' (vertx-hazelcast's reads the cluster maps, which wait for the
+   * partitions of a member that just died), so a local look at the list elects a new leader sooner.
+   */
+  private void beat() {
+    publishing();
+    elect();
+  }
+
+  /**
+   * True when this node is the leader and may publish: not while a freeze fences it (see {@link PauseFence}).
+   * Every call is also a beat of the freeze watch, so a publish that runs before the watch's own beat after a
+   * freeze is fenced too.
+   */
+  private boolean publishing() {
+    watchFreeze();
+    return leader && !pauseFence.fenced();
+  }
+
+  /**
+   * One beat of the freeze watch: a freeze is logged and makes the sync read the control plane at once; the fence
+   * learns whether the fleet reacted (this node's view of the members changed) and ends when this member rejoined.
+   */
+  private void watchFreeze() {
+    Set<UUID> members = memberUuids(); // a local read
+    long frozenMs = pauseFence.beat();
+    if (frozenMs >= 0) {
+      LOG.atWarn().addKeyValue("frozen_ms", frozenMs).addKeyValue("leader", leader)
+          .log("fleet: this node was frozen longer than the fleet waits for a silent member; publishing nothing "
+              + "until it has rejoined");
+      // what it serves may be stale: the control plane tells soonest (the cluster only after the merge)
+      sync.pollNow();
+      membersAtFreeze = membersSeen;
+    }
+    if (pauseFence.fenced() && !members.equals(membersAtFreeze)) {
+      pauseFence.membersChanged();
+    }
+    membersSeen = members;
+    UUID now = hz.getCluster().getLocalMember().getUuid(); // a local read
+    if (!now.equals(memberUuid)) {
+      memberUuid = now;
+      if (pauseFence.fenced()) {
+        LOG.atInfo().addKeyValue("member", now.toString()).log("fleet: rejoined the cluster; electing again");
+      }
+      pauseFence.lift();
+    }
+  }
+
+  /** The members' UUIDs as this node sees them (a local read). */
+  private Set<UUID> memberUuids() {
+    return hz.getCluster().getMembers().stream().map(Member::getUuid).collect(Collectors.toSet());
   }
 
   private String localUuid() {
@@ -241,7 +326,7 @@ public final class FleetCoordinator extends VerticleBase {
         if (FleetLog.HEAD_KEY.equals(key)) {
           check(false);
         } else if (SNAPSHOT_KEY.equals(key)) {
-          replication.baseWritten(writer, FleetCoordinator.this::trustedWriter, leader);
+          replication.baseWritten(writer, FleetCoordinator.this::trustedWriter, publishing());
         } else if (FleetLog.deltaSeq(key) >= 0) {
           replication.deltaChanged(FleetLog.deltaSeq(key), writer, FleetCoordinator.this::trustedWriter);
         }
@@ -314,12 +399,12 @@ public final class FleetCoordinator extends VerticleBase {
 
   /** Reads the routing log's head: a follower catches up, the leader publishes (see {@link FleetReplication}). */
   private void check(boolean periodic) {
-    replication.check(periodic, leader);
+    replication.check(periodic, publishing());
   }
 
   /** On this verticle's context, after the sync changed what is served. */
   private void onServed(SyncVerticle.Served served, String cause) {
-    if (leader && sync.leading() && !"cluster".equals(cause) && served.serving()) {
+    if (publishing() && sync.leading() && !"cluster".equals(cause) && served.serving()) {
       replication.published();
     }
     writeEntry();

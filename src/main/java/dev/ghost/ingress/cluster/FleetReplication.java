@@ -206,6 +206,8 @@ final class FleetReplication {
           }
           known = new Known(own.state(), own.hash(), seq);
           remember(next);
+          LOG.atInfo().addKeyValue("seq", seq).addKeyValue("cursor", own.state().cursor())
+              .log("fleet: delta published");
           return compactIfDue(new FleetLog.Read<>(written, next), own).map(true);
         });
       });

@@ -8,8 +8,11 @@ import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import ch.qos.logback.core.filter.Filter;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import ch.qos.logback.core.spi.FilterReply;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The node's logging, set up in code (found by logback through {@code META-INF/services}): JSON lines on stdout
@@ -32,6 +35,14 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
       "com.hazelcast.cp.CPSubsystem", Level.ERROR,
       // one harmless "Gauge already registered" line per Vert.x server
       "io.micrometer.core.instrument.MeterRegistry", Level.ERROR);
+
+  /**
+   * Library lines (logger, message) that only repeat a failure the library also hands back to our code, which logs
+   * it once with its reason: one failure, one line. Vert.x logs a clustered start that cannot bind its event bus and
+   * fails the start's future with the same exception.
+   */
+  static final Map<String, Set<String>> ECHOES = Map.of(
+      "io.vertx.core.impl.VertxImpl", Set.of("Failed to initialize clustered Vert.x"));
 
   private final ClassLoader resources;
 
@@ -88,8 +99,18 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
     appender.setContext(ctx);
     appender.setName("STDOUT");
     appender.setEncoder(encoder);
+    appender.addFilter(new Filter<>() {
+      @Override
+      public FilterReply decide(ILoggingEvent e) {
+        return isEcho(e) ? FilterReply.DENY : FilterReply.NEUTRAL;
+      }
+    });
     appender.start();
     return appender;
+  }
+
+  static boolean isEcho(ILoggingEvent e) {
+    return ECHOES.getOrDefault(e.getLoggerName(), Set.of()).contains(e.getMessage());
   }
 
   private static AsyncAppender async(LoggerContext ctx, ConsoleAppender<ILoggingEvent> target) {

@@ -107,7 +107,7 @@ public final class MetricNames {
       "Gauge: Unix time of the last successful control-plane read; 0 before the first (so time() minus it is "
           + "large, and an age alert fires, until one succeeds).");
   public static final String STATE_FILE_LOADS = metric("ghost.state_file.loads",
-      "Counter {outcome}: state file loads at start: ok, missing, corrupt, foreign_version.");
+      "Counter {outcome}: state file loads at start: ok, missing, corrupt, foreign_version, too_many_routes.");
   public static final String STATE_FILE_WRITE_FAILURES = metric("ghost.state_file.write_failures",
       "Counter: state file writes that failed (unwritable path, full disk); the node keeps serving.");
   public static final String STATE_FILE_WRITTEN_TIMESTAMP = metric("ghost.state_file.written_timestamp_seconds",

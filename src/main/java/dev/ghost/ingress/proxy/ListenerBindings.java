@@ -167,8 +167,11 @@ final class ListenerBindings {
     h.error = String.valueOf(err.getMessage());
     if (report(b, new Report(BindingState.FAILED, -1, h.error)).nowFailed()) {
       bindFailures.accept(b.label());
-      LOG.atError().setCause(err).addKeyValue("listener", b.label()).addKeyValue("bind_port", b.bindPort())
-          .addKeyValue("startup", startup).log("bind failed: " + err.getMessage());
+      // at start-up the failure fails the start, whose one line names this binding and the reason
+      if (!startup) {
+        LOG.atError().setCause(err).addKeyValue("listener", b.label()).addKeyValue("bind_port", b.bindPort())
+            .log("bind failed: " + err.getMessage());
+      }
     }
     if (!startup) {
       scheduleRetry();

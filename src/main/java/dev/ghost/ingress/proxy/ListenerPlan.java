@@ -30,7 +30,12 @@ public final class ListenerPlan {
     /** {@code IPV6_V6ONLY}: {@code [::]:P} and {@code 0.0.0.0:P} are two sockets, each taking its own family. */
     V6_ONLY,
     /** Dual-stack: {@code [::]:P} takes IPv4 too, and a {@code 0.0.0.0:P} beside it could not be bound. */
-    DUAL_STACK
+    DUAL_STACK;
+
+    /** What the transport's sockets do: native epoll's are IPv6-only, the JDK's dual-stack. */
+    public static Ipv6Sockets of(boolean nativeEpoll) {
+      return nativeEpoll ? V6_ONLY : DUAL_STACK;
+    }
   }
 
   /** The bindings to listen on. */
@@ -52,17 +57,34 @@ public final class ListenerPlan {
     Set<Binding> kept = new LinkedHashSet<>();
     Map<Binding, String> clashes = new LinkedHashMap<>();
     Map<String, Binding> owners = new HashMap<>();
+    Map<Integer, Binding> specificIpv6 = ipv6 == Ipv6Sockets.DUAL_STACK ? specificIpv6ByPort(all) : Map.of();
     all.stream().sorted(Comparator.comparingInt(Binding::routePort)).forEach(b -> {
       Binding owner = b.bindPort() == 0 ? null : owners.putIfAbsent(b.host() + "|" + b.bindPort(), b);
-      if (owner == null) {
-        kept.add(b);
-      } else {
+      Binding ipv6Beside = b.host().equals("0.0.0.0") ? specificIpv6.get(b.bindPort()) : null;
+      if (owner != null) {
         clashes.put(b, "bind port " + b.bindPort() + " already serves route port " + owner.routePort());
+      } else if (ipv6Beside != null) {
+        clashes.put(b, "cannot listen on " + b.label() + " beside " + ipv6Beside.label() + " with the JDK's "
+            + "sockets (native_transport off or unavailable): they are dual-stack, so the IPv4 wildcard would take "
+            + "the IPv6 port too; use native epoll, listen on [::] instead, or name the IPv4 addresses");
+      } else {
+        kept.add(b);
       }
     });
     Set<Binding> ordered = new LinkedHashSet<>();
     all.stream().filter(kept::contains).forEach(ordered::add);
     return new Plan(ordered, clashes);
+  }
+
+  /**
+   * Fixed bind ports that a specific IPv6 address ({@code [::1]}, not {@code [::]}) listens on. On dual-stack
+   * sockets an IPv4 wildcard socket is an IPv6 socket bound to {@code [::]}, which the kernel refuses beside it.
+   */
+  private static Map<Integer, Binding> specificIpv6ByPort(Set<Binding> all) {
+    Map<Integer, Binding> out = new HashMap<>();
+    all.stream().filter(b -> b.bindPort() != 0 && b.host().contains(":") && !b.host().equals("::"))
+        .forEach(b -> out.putIfAbsent(b.bindPort(), b));
+    return out;
   }
 
   private static Set<Binding> candidates(IngressConfig.Listen listen, RouteTable table, Ipv6Sockets ipv6) {

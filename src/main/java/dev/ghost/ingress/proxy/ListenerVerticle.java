@@ -68,7 +68,7 @@ public final class ListenerVerticle extends VerticleBase {
     Listening.Binder binder = epoll != null
         ? new NativeBinder(vertx, epoll, reusePort, proxy)
         : new VertxBinder(vertx, this::serverOptions);
-    ipv6 = epoll != null ? ListenerPlan.Ipv6Sockets.V6_ONLY : ListenerPlan.Ipv6Sockets.DUAL_STACK;
+    ipv6 = ListenerPlan.Ipv6Sockets.of(epoll != null);
     bindings = new ListenerBindings(vertx, binder, bound, this::acceptor, proxy.metrics()::bindFailure,
         this::releaseGraceMs);
     tables.onSwap(this::onSwap);

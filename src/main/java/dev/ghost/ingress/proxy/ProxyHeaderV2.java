@@ -30,7 +30,7 @@ import java.util.zip.CRC32C;
 public final class ProxyHeaderV2 {
 
   /** The 12-byte v2 signature (section 2.2). */
-  private static final byte[] SIGNATURE = {
+  static final byte[] SIGNATURE = {
       0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A
   };
 

@@ -10,19 +10,15 @@ import dev.ghost.ingress.route.ProxyProtocol;
 import dev.ghost.ingress.route.Route;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableBuilder;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,6 +28,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.pcollections.TreePMap;
+import org.pcollections.TreePSet;
 
 /**
  * An immutable snapshot of everything the ingress has learned from the control plane: the event cursor, the
@@ -58,6 +56,12 @@ import java.util.TreeSet;
  * </ul>
  * A full rebuild (replay from 0) is applied to {@link #EMPTY}, carried over with {@link #withBackendsFrom} and
  * swapped in only if not {@link #sameContent} (docs/control-plane-contract.md, "Start, readiness and the state file").
+ *
+ * <h2>The cost of a change</h2>
+ * A change costs O(changes · log N), whatever the table size N: the maps are persistent ({@link StateEdit}), the
+ * content hash is a sum of per-entry digests updated with each entry ({@link ContentDigest}), and a state knows the
+ * keys changed since its recent ancestors ({@link #changedKeys}), from which {@link StateDelta#diff} takes a
+ * replicated delta without comparing whole maps. Only {@link #toTable} and the state file still walk every route.
  */
 public final class ControlPlaneState {
 
@@ -67,50 +71,96 @@ public final class ControlPlaneState {
   static final int MAX_TOMBSTONES = 4096;
   /** How many patches for not-yet-created routes are held. */
   static final int MAX_PENDING_PATCHES = 1024;
+  /**
+   * A state remembers its parent and the keys changed since, up to this many generations back (and only for
+   * changes of at most {@link #MAX_TRACKED_KEYS} keys): enough for a leader's delta between what it last published
+   * and what it serves; older ancestors are let go so a long-running node does not keep every version.
+   */
+  static final int MAX_LINEAGE = 64;
+  /** A change of more keys than this (a replay, a full refresh) is not tracked: its delta is a whole-map diff. */
+  static final int MAX_TRACKED_KEYS = 4096;
+  /**
+   * The keys changed along the ancestors a state holds strongly, at most: each ancestor keeps its own copy of the
+   * tree paths it changed, so this bounds what the chain costs in memory (a few MB at 100 000 routes).
+   */
+  static final int MAX_CHAIN_KEYS = 16_384;
 
   /** No events applied, cursor 0. */
-  public static final ControlPlaneState EMPTY = new ControlPlaneState(0, Map.of(), Map.of(), Map.of(), Map.of(),
-      Map.of(), Map.of(), List.of(), new TreeSet<>());
+  public static final ControlPlaneState EMPTY = new ControlPlaneState(0, TreePMap.empty(), TreePMap.empty(),
+      TreePMap.empty(), TreePMap.empty(), TreePMap.empty(), TreePMap.empty(), List.of(), TreePSet.empty(),
+      new long[4], 0, null);
 
   private static final Comparator<Backend> BACKEND_ORDER =
       Comparator.comparing(Backend::host).thenComparingInt(Backend::port);
 
   // ---- routing content (what contentHash and sameContent cover)
-  private final Map<String, CpRoute> routes;
-  private final Map<String, EnvBinding> envBindings;
-  private final Map<String, List<Backend>> backends;
+  private final TreePMap<String, CpRoute> routes;
+  private final TreePMap<String, EnvBinding> envBindings;
+  private final TreePMap<String, List<Backend>> backends;
 
   // ---- bookkeeping for idempotence
   private final long cursor;
-  private final Map<String, Map<RoutePatch.Field, Long>> fieldVersions;
-  private final Map<String, Long> envEventIds;
-  private final Map<String, Long> tombstones;
+  private final TreePMap<String, Map<RoutePatch.Field, Long>> fieldVersions;
+  private final TreePMap<String, Long> envEventIds;
+  private final TreePMap<String, Long> tombstones;
   private final List<CpEvent.RouteUpdated> pendingPatches;
-  private final NavigableSet<Long> appliedIds;
+  private final TreePSet<Long> appliedIds;
+
+  // ---- identity and lineage
+  /** The content digest's limbs ({@link ContentDigest}); never changed after construction. */
+  private final long[] digest;
+  /** Entry digests computed to make this state from its parent (or from scratch): the work a change cost. */
+  private final long entriesHashed;
+  /** How this state was made from its parent; null when not tracked. */
+  private final Lineage lineage;
   /** {@link #contentHash()}, once computed; a race computes it twice, to the same value. */
   private volatile String contentHash;
 
-  private ControlPlaneState(long cursor, Map<String, CpRoute> routes, Map<String, EnvBinding> envBindings,
-      Map<String, List<Backend>> backends, Map<String, Map<RoutePatch.Field, Long>> fieldVersions,
-      Map<String, Long> envEventIds, Map<String, Long> tombstones, List<CpEvent.RouteUpdated> pendingPatches,
-      NavigableSet<Long> appliedIds) {
-    this.cursor = cursor;
-    this.routes = Collections.unmodifiableMap(new TreeMap<>(routes));
-    this.envBindings = Collections.unmodifiableMap(new TreeMap<>(envBindings));
-    Map<String, List<Backend>> b = new TreeMap<>();
-    backends.forEach((k, v) -> b.put(k, List.copyOf(v)));
-    this.backends = Collections.unmodifiableMap(b);
-    Map<String, Map<RoutePatch.Field, Long>> fv = new TreeMap<>();
-    fieldVersions.forEach((k, v) -> {
-      if (!v.isEmpty()) {
-        fv.put(k, Collections.unmodifiableMap(new EnumMap<>(v)));
+  /**
+   * Where a state came from: its parent and the keys that differ from it, per part. The parent is held strongly
+   * for {@link #MAX_LINEAGE} generations or {@link #MAX_CHAIN_KEYS} keys changed, then weakly, so the chain a node
+   * keeps is bounded; {@code depth} and {@code chainKeys} count both since the last weak link.
+   */
+  record Lineage(Object parent, Map<StateDelta.Part, Set<String>> touched, int depth, int chainKeys) {
+
+    /** The lineage of a state made from {@code parent} by changing {@code touched}; null when not tracked. */
+    static Lineage of(ControlPlaneState parent, Map<StateDelta.Part, Set<String>> touched, int touchedCount) {
+      if (touchedCount > MAX_TRACKED_KEYS) {
+        return null;
       }
-    });
-    this.fieldVersions = Collections.unmodifiableMap(fv);
-    this.envEventIds = Collections.unmodifiableMap(new TreeMap<>(envEventIds));
-    this.tombstones = Collections.unmodifiableMap(new TreeMap<>(tombstones));
-    this.pendingPatches = List.copyOf(pendingPatches);
-    this.appliedIds = Collections.unmodifiableNavigableSet(new TreeSet<>(appliedIds));
+      Map<StateDelta.Part, Set<String>> copy = new EnumMap<>(StateDelta.Part.class);
+      touched.forEach((part, keys) -> copy.put(part, Set.copyOf(keys)));
+      Lineage up = parent.lineage;
+      int depth = up == null ? 1 : up.depth + 1;
+      int chainKeys = up == null ? touchedCount : up.chainKeys + touchedCount;
+      if (depth > MAX_LINEAGE || chainKeys > MAX_CHAIN_KEYS) {
+        return new Lineage(new WeakReference<>(parent), copy, 0, 0);
+      }
+      return new Lineage(parent, copy, depth, chainKeys);
+    }
+
+    ControlPlaneState parentOrNull() {
+      return parent instanceof WeakReference<?> weak ? (ControlPlaneState) weak.get() : (ControlPlaneState) parent;
+    }
+  }
+
+  ControlPlaneState(long cursor, TreePMap<String, CpRoute> routes, TreePMap<String, EnvBinding> envBindings,
+      TreePMap<String, List<Backend>> backends, TreePMap<String, Map<RoutePatch.Field, Long>> fieldVersions,
+      TreePMap<String, Long> envEventIds, TreePMap<String, Long> tombstones,
+      List<CpEvent.RouteUpdated> pendingPatches, TreePSet<Long> appliedIds, long[] digest, long entriesHashed,
+      Lineage lineage) {
+    this.cursor = cursor;
+    this.routes = routes;
+    this.envBindings = envBindings;
+    this.backends = backends;
+    this.fieldVersions = fieldVersions;
+    this.envEventIds = envEventIds;
+    this.tombstones = tombstones;
+    this.pendingPatches = pendingPatches;
+    this.appliedIds = appliedIds;
+    this.digest = digest;
+    this.entriesHashed = entriesHashed;
+    this.lineage = lineage;
   }
 
   /**
@@ -138,10 +188,33 @@ public final class ControlPlaneState {
         throw new IllegalArgumentException("field versions for unknown route " + id);
       }
     }
-    Map<String, List<Backend>> sorted = new TreeMap<>();
-    backends.forEach((k, v) -> sorted.put(k, normalise(v)));
-    return new ControlPlaneState(cursor, routes, envBindings, sorted, fieldVersions, envEventIds, tombstones,
-        List.of(), trim(new TreeSet<>(appliedIds)));
+    // each map built once, sorted, then turned into a persistent one in linear time
+    ContentDigest d = new ContentDigest();
+    routes.values().forEach(d::addRoute);
+    envBindings.values().forEach(d::addEnv);
+    TreeMap<String, List<Backend>> sets = new TreeMap<>();
+    backends.forEach((id, set) -> {
+      List<Backend> normalised = normalise(set);
+      sets.put(id, normalised);
+      d.addBackends(id, normalised);
+    });
+    TreeMap<String, Map<RoutePatch.Field, Long>> versions = new TreeMap<>();
+    fieldVersions.forEach((id, v) -> {
+      if (!v.isEmpty()) {
+        versions.put(id, Collections.unmodifiableMap(new EnumMap<>(v)));
+      }
+    });
+    TreeSet<Long> ids = new TreeSet<>(appliedIds);
+    while (ids.size() > APPLIED_ID_WINDOW) {
+      ids.pollFirst();
+    }
+    return new ControlPlaneState(cursor, sorted(routes), sorted(envBindings), TreePMap.fromSortedMap(sets),
+        TreePMap.fromSortedMap(versions), sorted(envEventIds), sorted(tombstones), List.of(),
+        TreePSet.fromSortedSet(ids), d.limbs(), d.entriesHashed(), null);
+  }
+
+  private static <V> TreePMap<String, V> sorted(Map<String, V> map) {
+    return TreePMap.fromSortedMap(new TreeMap<>(map));
   }
 
   // ---- accessors
@@ -213,6 +286,71 @@ public final class ControlPlaneState {
     return pendingPatches;
   }
 
+  // the persistent forms, for StateEdit
+  TreePMap<String, CpRoute> routeMap() {
+    return routes;
+  }
+
+  TreePMap<String, EnvBinding> envMap() {
+    return envBindings;
+  }
+
+  TreePMap<String, List<Backend>> backendMap() {
+    return backends;
+  }
+
+  TreePMap<String, Map<RoutePatch.Field, Long>> fieldVersionMap() {
+    return fieldVersions;
+  }
+
+  TreePMap<String, Long> envEventIdMap() {
+    return envEventIds;
+  }
+
+  TreePMap<String, Long> tombstoneMap() {
+    return tombstones;
+  }
+
+  TreePSet<Long> appliedIdSet() {
+    return appliedIds;
+  }
+
+  long[] digestLimbs() {
+    return digest;
+  }
+
+  /** How this state was made from its parent; null when not tracked. */
+  Lineage lineage() {
+    return lineage;
+  }
+
+  /** Entry digests computed to make this state: per change, the entries it touched; from scratch, all. */
+  long entriesHashed() {
+    return entriesHashed;
+  }
+
+  /**
+   * The keys that may differ between {@code from} and {@code to}, per part, when {@code to} descends from
+   * {@code from} through tracked changes; null when it does not (or the chain was let go): then only a comparison
+   * of the whole maps tells. Costs the number of generations between them, not the table size.
+   */
+  static Map<StateDelta.Part, Set<String>> changedKeys(ControlPlaneState from, ControlPlaneState to) {
+    Map<StateDelta.Part, Set<String>> keys = new EnumMap<>(StateDelta.Part.class);
+    ControlPlaneState at = to;
+    for (int steps = 0; at != from; steps++) {
+      Lineage l = at.lineage;
+      if (l == null || steps > MAX_LINEAGE) {
+        return null;
+      }
+      l.touched().forEach((part, k) -> keys.computeIfAbsent(part, p -> new HashSet<>()).addAll(k));
+      at = l.parentOrNull();
+      if (at == null) {
+        return null;
+      }
+    }
+    return keys;
+  }
+
   // ---- backends
 
   /**
@@ -221,40 +359,18 @@ public final class ControlPlaneState {
    */
   public ControlPlaneState withBackends(String routeId, List<Backend> set) {
     Objects.requireNonNull(set, "set");
-    if (!routes.containsKey(routeId)) {
-      return this;
-    }
-    List<Backend> normalised = normalise(set);
-    if (normalised.equals(backends.get(routeId))) {
-      return this;
-    }
-    Map<String, List<Backend>> b = new TreeMap<>(backends);
-    b.put(routeId, normalised);
-    return new ControlPlaneState(cursor, routes, envBindings, b, fieldVersions, envEventIds, tombstones,
-        pendingPatches, appliedIds);
+    return withBackends(Map.of(routeId, set));
   }
 
-  /**
-   * Like {@link #withBackends(String, List)} for many routes at once: one copy, not one per route (a refresh of
-   * 100 000 routes would otherwise copy the maps 100 000 times).
-   */
+  /** Like {@link #withBackends(String, List)} for many routes at once: one new state, whatever the count. */
   public ControlPlaneState withBackends(Map<String, List<Backend>> sets) {
-    Map<String, List<Backend>> b = null;
+    StateEdit edit = new StateEdit(this);
     for (Map.Entry<String, List<Backend>> e : sets.entrySet()) {
-      if (!routes.containsKey(e.getKey())) {
-        continue;
+      if (routes.containsKey(e.getKey())) {
+        edit.putBackends(e.getKey(), normalise(Objects.requireNonNull(e.getValue(), "set")));
       }
-      List<Backend> normalised = normalise(Objects.requireNonNull(e.getValue(), "set"));
-      if (normalised.equals(backends.get(e.getKey()))) {
-        continue;
-      }
-      if (b == null) {
-        b = new TreeMap<>(backends);
-      }
-      b.put(e.getKey(), normalised);
     }
-    return b == null ? this : new ControlPlaneState(cursor, routes, envBindings, b, fieldVersions, envEventIds,
-        tombstones, pendingPatches, appliedIds);
+    return edit.freeze();
   }
 
   /**
@@ -262,23 +378,19 @@ public final class ControlPlaneState {
    * process type and backend port are unchanged (for a full rebuild replayed into {@link #EMPTY}).
    */
   public ControlPlaneState withBackendsFrom(ControlPlaneState previous) {
-    Map<String, List<Backend>> b = new TreeMap<>(backends);
+    StateEdit edit = new StateEdit(this);
     previous.backends.forEach((id, set) -> {
       CpRoute mine = routes.get(id);
       CpRoute theirs = previous.routes.get(id);
-      if (mine != null && theirs != null && !b.containsKey(id)
+      if (mine != null && theirs != null && !backends.containsKey(id)
           && mine.processType().equals(theirs.processType()) && mine.backendPort() == theirs.backendPort()) {
-        b.put(id, set);
+        edit.putBackends(id, set);
       }
     });
-    if (b.equals(backends)) {
-      return this;
-    }
-    return new ControlPlaneState(cursor, routes, envBindings, b, fieldVersions, envEventIds, tombstones,
-        pendingPatches, appliedIds);
+    return edit.freeze();
   }
 
-  private static List<Backend> normalise(List<Backend> set) {
+  static List<Backend> normalise(List<Backend> set) {
     if (ascending(set)) {
       return List.copyOf(set); // the same list if unmodifiable already: routes of a group share one set
     }
@@ -327,54 +439,32 @@ public final class ControlPlaneState {
     for (CpEvent event : batch) {
       w.apply(event);
     }
-    ControlPlaneState next = w.freeze();
-    if (next.equals(this)) {
-      next = this;
-    }
+    ControlPlaneState next = w.edit.freeze();
     Set<String> need = new TreeSet<>(w.needInstances);
     need.retainAll(next.routes.keySet());
     return new Applied(next, need, w.envsToRefresh, w.refreshAll, w.rejected);
   }
 
-  /** Mutable copy of a state while a batch is folded in. */
+  /** A batch being folded into a state: the event rules, over a {@link StateEdit}. */
   private static final class Working {
-    long cursor;
-    final Map<String, CpRoute> routes;
-    final Map<String, EnvBinding> envBindings;
-    final Map<String, List<Backend>> backends;
-    final Map<String, Map<RoutePatch.Field, Long>> fieldVersions = new TreeMap<>();
-    final Map<String, Long> envEventIds;
-    final Map<String, Long> tombstones;
-    final List<CpEvent.RouteUpdated> pending;
-    final TreeSet<Long> appliedIds;
+    final StateEdit edit;
     final Set<String> needInstances = new LinkedHashSet<>();
     final Set<String> envsToRefresh = new LinkedHashSet<>();
     boolean refreshAll;
     int rejected;
 
     Working(ControlPlaneState s) {
-      cursor = s.cursor;
-      routes = new TreeMap<>(s.routes);
-      envBindings = new TreeMap<>(s.envBindings);
-      backends = new TreeMap<>(s.backends);
-      s.fieldVersions.forEach((k, v) -> fieldVersions.put(k, new EnumMap<>(v)));
-      envEventIds = new TreeMap<>(s.envEventIds);
-      tombstones = new TreeMap<>(s.tombstones);
-      pending = new ArrayList<>(s.pendingPatches);
-      appliedIds = new TreeSet<>(s.appliedIds);
+      edit = new StateEdit(s);
     }
 
     void apply(CpEvent event) {
       long id = event.eventId();
       if (id > 0) {
-        if (appliedIds.contains(id)) {
+        if (edit.appliedIds.contains(id)) {
           return; // already applied: a replay or an overlapping re-read
         }
-        appliedIds.add(id);
-        if (appliedIds.size() > APPLIED_ID_WINDOW) {
-          appliedIds.pollFirst();
-        }
-        cursor = Math.max(cursor, id);
+        edit.addAppliedId(id);
+        edit.cursor = Math.max(edit.cursor, id);
       }
       if (event instanceof CpEvent.RouteCreated e) {
         created(e);
@@ -402,27 +492,30 @@ public final class ControlPlaneState {
       CpRoute route = e.route();
       String id = route.routeId();
       long eventId = e.eventId();
-      CpRoute existing = routes.get(id);
+      CpRoute existing = edit.routes.get(id);
       if (existing != null) {
         if (eventId <= existing.createdEventId()) {
           return; // the same creation again, or an older incarnation's
         }
         // A newer creation of a route id we still hold (its deletion was missed): the newer one replaces it.
-        backends.remove(id);
+        edit.removeBackends(id);
       } else {
-        Long deletedAt = tombstones.get(id);
+        Long deletedAt = edit.tombstones.get(id);
         if (deletedAt != null && deletedAt > eventId) {
           return; // deleted after this creation: a late replay must not resurrect it
         }
-        tombstones.remove(id);
+        edit.removeTombstone(id);
       }
       CpRoute stamped = route.createdEventId() == eventId ? route : withCreatedId(route, eventId);
-      routes.put(id, stamped);
-      fieldVersions.remove(id);
+      edit.putRoute(stamped);
+      edit.removeFieldVersions(id);
       needInstances.add(id);
       // Patches that arrived before their creation (ids commit out of order) apply now, oldest first.
+      if (edit.pending().isEmpty()) {
+        return;
+      }
       List<CpEvent.RouteUpdated> mine = new ArrayList<>();
-      for (Iterator<CpEvent.RouteUpdated> it = pending.iterator(); it.hasNext(); ) {
+      for (Iterator<CpEvent.RouteUpdated> it = edit.pendingForChange().iterator(); it.hasNext(); ) {
         CpEvent.RouteUpdated p = it.next();
         if (p.routeId().equals(id)) {
           it.remove();
@@ -436,14 +529,15 @@ public final class ControlPlaneState {
     }
 
     private void updated(CpEvent.RouteUpdated e) {
-      if (routes.containsKey(e.routeId())) {
+      if (edit.routes.containsKey(e.routeId())) {
         patch(e);
         return;
       }
-      Long deletedAt = tombstones.get(e.routeId());
+      Long deletedAt = edit.tombstones.get(e.routeId());
       if (deletedAt != null && deletedAt > e.eventId()) {
         return; // an update of a route deleted later
       }
+      List<CpEvent.RouteUpdated> pending = edit.pendingForChange();
       pending.add(e);
       if (pending.size() > MAX_PENDING_PATCHES) {
         pending.sort(Comparator.comparingLong(CpEvent::eventId));
@@ -453,9 +547,9 @@ public final class ControlPlaneState {
 
     private void patch(CpEvent.RouteUpdated e) {
       String id = e.routeId();
-      CpRoute route = routes.get(id);
-      Map<RoutePatch.Field, Long> versions = fieldVersions.computeIfAbsent(id,
-          k -> new EnumMap<>(RoutePatch.Field.class));
+      CpRoute route = edit.routes.get(id);
+      Map<RoutePatch.Field, Long> versions = new EnumMap<>(RoutePatch.Field.class);
+      versions.putAll(edit.fieldVersions.getOrDefault(id, Map.of()));
       Set<RoutePatch.Field> newer = EnumSet.noneOf(RoutePatch.Field.class);
       for (RoutePatch.Field f : e.patch().fields()) {
         if (e.eventId() > versions.getOrDefault(f, route.createdEventId())) {
@@ -463,9 +557,6 @@ public final class ControlPlaneState {
         }
       }
       if (newer.isEmpty()) {
-        if (versions.isEmpty()) {
-          fieldVersions.remove(id);
-        }
         return;
       }
       CpRoute next;
@@ -476,45 +567,49 @@ public final class ControlPlaneState {
         return;
       }
       newer.forEach(f -> versions.put(f, e.eventId()));
-      routes.put(id, next);
+      edit.putFieldVersions(id, versions);
+      edit.putRoute(next);
       if (!next.processType().equals(route.processType())) {
         needInstances.add(id);
       }
       if (next.backendPort() != route.backendPort()) {
         needInstances.add(id);
         // The same instances on the new port: correct at once, and refreshed by the caller anyway.
-        List<Backend> set = backends.get(id);
+        List<Backend> set = edit.backends.get(id);
         if (set != null) {
           List<Backend> moved = new ArrayList<>(set.size());
           set.forEach(b -> moved.add(new Backend(b.host(), next.backendPort())));
-          backends.put(id, normalise(moved));
+          edit.putBackends(id, normalise(moved));
         }
       }
     }
 
     private void deleted(CpEvent.RouteDeleted e) {
       String id = e.routeId();
-      CpRoute route = routes.get(id);
+      CpRoute route = edit.routes.get(id);
       if (route != null) {
         if (e.eventId() < route.createdEventId()) {
           return; // deletes an older incarnation
         }
-        routes.remove(id);
-        backends.remove(id);
-        fieldVersions.remove(id);
+        edit.removeRoute(id);
+        edit.removeBackends(id);
+        edit.removeFieldVersions(id);
       }
-      tombstones.merge(id, e.eventId(), Math::max);
-      pending.removeIf(p -> p.routeId().equals(id) && p.eventId() < e.eventId());
-      if (tombstones.size() > MAX_TOMBSTONES) {
+      Long deletedAt = edit.tombstones.get(id);
+      edit.putTombstone(id, deletedAt == null ? e.eventId() : Math.max(deletedAt, e.eventId()));
+      if (!edit.pending().isEmpty()) {
+        edit.pendingForChange().removeIf(p -> p.routeId().equals(id) && p.eventId() < e.eventId());
+      }
+      if (edit.tombstones.size() > MAX_TOMBSTONES) {
         String oldest = null;
         long oldestId = Long.MAX_VALUE;
-        for (Map.Entry<String, Long> t : tombstones.entrySet()) {
+        for (Map.Entry<String, Long> t : edit.tombstones.entrySet()) {
           if (t.getValue() < oldestId) {
             oldestId = t.getValue();
             oldest = t.getKey();
           }
         }
-        tombstones.remove(oldest);
+        edit.removeTombstone(oldest);
       }
     }
 
@@ -522,36 +617,31 @@ public final class ControlPlaneState {
       if (!newerForEnv(e.envId(), e.eventId())) {
         return;
       }
-      EnvBinding current = envBindings.get(e.envId());
+      EnvBinding current = edit.envBindings.get(e.envId());
       if (current != null && current.ipv4().equals(e.ipv4())) {
         // Re-stating the same address keeps the claim's seniority.
         if (current.appId() == null && e.appId() != null) {
-          envBindings.put(e.envId(), new EnvBinding(e.envId(), e.appId(), e.ipv4(), current.enabledEventId()));
+          edit.putEnv(new EnvBinding(e.envId(), e.appId(), e.ipv4(), current.enabledEventId()));
         }
         return;
       }
-      envBindings.put(e.envId(), new EnvBinding(e.envId(), e.appId(), e.ipv4(), e.eventId()));
+      edit.putEnv(new EnvBinding(e.envId(), e.appId(), e.ipv4(), e.eventId()));
     }
 
     private void disabled(CpEvent.EnvIpv4Disabled e) {
       if (newerForEnv(e.envId(), e.eventId())) {
-        envBindings.remove(e.envId()); // the newest event for the env says: no add-on
+        edit.removeEnv(e.envId()); // the newest event for the env says: no add-on
       }
     }
 
     /** Records the event as the env's latest when it is newer than the last applied one. */
     private boolean newerForEnv(String envId, long eventId) {
-      Long last = envEventIds.get(envId);
+      Long last = edit.envEventIds.get(envId);
       if (last != null && eventId <= last) {
         return false;
       }
-      envEventIds.put(envId, eventId);
+      edit.putEnvEventId(envId, eventId);
       return true;
-    }
-
-    ControlPlaneState freeze() {
-      return new ControlPlaneState(cursor, routes, envBindings, backends, fieldVersions, envEventIds, tombstones,
-          pending, appliedIds);
     }
   }
 
@@ -559,13 +649,6 @@ public final class ControlPlaneState {
     return new CpRoute(r.routeId(), r.appId(), r.envId(), r.hostname(), r.listenPort(), r.protocol(),
         r.processType(), r.backendPort(), r.proxyV2(), r.backendExpectsProxyProtocol(), r.ipv4Required(),
         r.envIpv4AtCreation(), eventId);
-  }
-
-  private static NavigableSet<Long> trim(TreeSet<Long> ids) {
-    while (ids.size() > APPLIED_ID_WINDOW) {
-      ids.pollFirst();
-    }
-    return ids;
   }
 
   // ---- route table
@@ -597,54 +680,31 @@ public final class ControlPlaneState {
   // ---- content identity
 
   /**
-   * SHA-256 (lower-case hex) of the routing content: routes (with their created ids), IPv4 bindings (with their
-   * ranks) and backend sets, in a canonical order. Cursor and bookkeeping are excluded, so two nodes that learned
-   * the same routing content by different paths agree.
+   * The content hash (64 lower-case hex digits) of the routing content: routes (with their created ids), IPv4
+   * bindings (with their ranks) and backend sets. Cursor and bookkeeping are excluded, so two nodes that learned
+   * the same routing content by different paths agree. Kept up to date entry by entry ({@link ContentDigest}), so
+   * it costs O(1) here whatever the table size.
    */
   public String contentHash() {
-    // the state is immutable, so its hash is computed once: a follower verifies a delta's result by it and the
-    // sync then compares by it again, each a pass over the whole table (over a second at 100 000 routes)
     String hash = contentHash;
     if (hash == null) {
-      hash = computeContentHash();
+      hash = ContentDigest.hex(digest);
       contentHash = hash;
     }
     return hash;
   }
 
-  private String computeContentHash() {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      byte[] digest = sha.digest(canonicalContent().encode().getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is a required JDK algorithm", e);
-    }
-  }
-
-  /** True when the routing content (what {@link #contentHash()} covers) is equal. */
+  /**
+   * True when the routing content (what {@link #contentHash()} covers) is equal. O(1) when the maps are shared
+   * (nothing changed) or the digests differ (something did); only equal digests over different maps (a rebuild
+   * that found the same content) compare the maps themselves.
+   */
   public boolean sameContent(ControlPlaneState other) {
-    return routes.equals(other.routes) && envBindings.equals(other.envBindings) && backends.equals(other.backends);
-  }
-
-  /** Fixed field order, maps iterated sorted (they are TreeMaps), backend sets sorted. */
-  private JsonObject canonicalContent() {
-    JsonArray r = new JsonArray();
-    routes.values().forEach(route -> r.add(new JsonArray()
-        .add(route.routeId()).add(route.appId()).add(route.envId()).add(route.hostname())
-        .add(route.listenPort()).add(route.protocol().configName()).add(route.processType())
-        .add(route.backendPort()).add(route.proxyV2()).add(route.backendExpectsProxyProtocol())
-        .add(route.ipv4Required()).add(route.envIpv4AtCreation()).add(route.createdEventId())));
-    JsonArray e = new JsonArray();
-    envBindings.values().forEach(b -> e.add(new JsonArray()
-        .add(b.envId()).add(b.appId()).add(b.ipv4()).add(b.enabledEventId())));
-    JsonArray b = new JsonArray();
-    backends.forEach((id, set) -> {
-      JsonArray addrs = new JsonArray();
-      set.forEach(x -> addrs.add(x.toString()));
-      b.add(new JsonArray().add(id).add(addrs));
-    });
-    return new JsonObject().put("routes", r).put("envs", e).put("backends", b);
+    if (routes == other.routes && envBindings == other.envBindings && backends == other.backends) {
+      return true;
+    }
+    return Arrays.equals(digest, other.digest) && routes.equals(other.routes)
+        && envBindings.equals(other.envBindings) && backends.equals(other.backends);
   }
 
   // ---- equality over everything, bookkeeping included
@@ -659,7 +719,7 @@ public final class ControlPlaneState {
 
   @Override
   public int hashCode() {
-    return Objects.hash(cursor, routes, envBindings, backends, tombstones, appliedIds);
+    return Objects.hash(cursor, contentHash());
   }
 
   @Override

@@ -56,8 +56,7 @@ final class GroupSets {
       ids.addAll(next.routes().keySet());
     }
     if (!applied.envsToRefresh().isEmpty()) {
-      next.routes().values().stream().filter(r -> applied.envsToRefresh().contains(r.envId()))
-          .forEach(r -> ids.add(r.routeId()));
+      ids.addAll(next.routeIdsOfEnvs(applied.envsToRefresh()));
     }
     return ids;
   }

@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -50,6 +49,31 @@ public record StateDelta(long cursor, Map<Part, Map<String, Object>> maps, Map<P
     Part(String field) {
       this.field = field;
     }
+
+    /** This part of {@code state}, keyed as the delta keys it. */
+    Map<String, ?> of(ControlPlaneState state) {
+      return switch (this) {
+        case ROUTES -> state.routes();
+        case FIELD_VERSIONS -> state.fieldVersions();
+        case ENV_IPV4 -> state.envBindings();
+        case BACKENDS -> state.backends();
+        case ENV_EVENT_IDS -> state.envEventIds();
+        case DELETED_ROUTES -> state.tombstones();
+        case APPLIED_EVENT_IDS -> ids(state.appliedIds());
+      };
+    }
+
+    /** The JSON value of one entry of this part. */
+    @SuppressWarnings("unchecked")
+    Object json(Object value) {
+      return switch (this) {
+        case ROUTES -> StateFile.routeJson((CpRoute) value, Map.of());
+        case FIELD_VERSIONS -> versionsJson((Map<RoutePatch.Field, Long>) value);
+        case ENV_IPV4 -> StateFile.envJson((EnvBinding) value);
+        case BACKENDS -> StateFile.backendsJson((List<Backend>) value);
+        case ENV_EVENT_IDS, DELETED_ROUTES, APPLIED_EVENT_IDS -> value;
+      };
+    }
   }
 
   /** Copies; sorted, so equal deltas encode to equal bytes. */
@@ -64,40 +88,67 @@ public record StateDelta(long cursor, Map<Part, Map<String, Object>> maps, Map<P
     drops = d;
   }
 
-  /** The change that turns {@code from} into {@code to}. Linear in the table size (map comparisons only). */
+  /**
+   * The change that turns {@code from} into {@code to}. When {@code to} was made from {@code from} by tracked
+   * changes ({@link ControlPlaneState#changedKeys}), only the keys those changes touched are compared: the cost is
+   * the change's, not the table's. Otherwise the whole maps are compared ({@link #fullDiff}).
+   */
   public static StateDelta diff(ControlPlaneState from, ControlPlaneState to) {
+    Map<Part, Set<String>> keys = ControlPlaneState.changedKeys(from, to);
+    return keys == null ? fullDiff(from, to) : diffKeys(from, to, keys);
+  }
+
+  /** {@link #diff} by comparing every key of every map: linear in the table size. */
+  static StateDelta fullDiff(ControlPlaneState from, ControlPlaneState to) {
     Map<Part, Map<String, Object>> maps = new TreeMap<>();
     Map<Part, Set<String>> drops = new TreeMap<>();
-    diff(Part.ROUTES, from.routes(), to.routes(), r -> StateFile.routeJson(r, Map.of()), maps, drops);
-    diff(Part.FIELD_VERSIONS, from.fieldVersions(), to.fieldVersions(), StateDelta::versionsJson, maps, drops);
-    diff(Part.ENV_IPV4, from.envBindings(), to.envBindings(), StateFile::envJson, maps, drops);
-    diff(Part.BACKENDS, from.backends(), to.backends(), StateFile::backendsJson, maps, drops);
-    diff(Part.ENV_EVENT_IDS, from.envEventIds(), to.envEventIds(), v -> v, maps, drops);
-    diff(Part.DELETED_ROUTES, from.tombstones(), to.tombstones(), v -> v, maps, drops);
-    diff(Part.APPLIED_EVENT_IDS, ids(from.appliedIds()), ids(to.appliedIds()), v -> v, maps, drops);
+    for (Part part : Part.values()) {
+      Map<String, ?> a = part.of(from);
+      Map<String, ?> b = part.of(to);
+      Set<String> keys = new HashSet<>(a.keySet());
+      keys.addAll(b.keySet());
+      compare(part, a, b, keys, maps, drops);
+    }
     return new StateDelta(to.cursor(), maps, drops);
   }
 
-  private static <V> void diff(Part part, Map<String, V> from, Map<String, V> to,
-      java.util.function.Function<V, Object> json, Map<Part, Map<String, Object>> maps,
-      Map<Part, Set<String>> drops) {
+  /** {@link #diff} over the given keys per part; the applied event ids (at most a window of them) in full. */
+  private static StateDelta diffKeys(ControlPlaneState from, ControlPlaneState to, Map<Part, Set<String>> keys) {
+    Map<Part, Map<String, Object>> maps = new TreeMap<>();
+    Map<Part, Set<String>> drops = new TreeMap<>();
+    for (Part part : Part.values()) {
+      Map<String, ?> a = part.of(from);
+      Map<String, ?> b = part.of(to);
+      Set<String> candidates = keys.getOrDefault(part, Set.of());
+      if (part == Part.APPLIED_EVENT_IDS) {
+        candidates = new HashSet<>(a.keySet());
+        candidates.addAll(b.keySet());
+      }
+      compare(part, a, b, candidates, maps, drops);
+    }
+    return new StateDelta(to.cursor(), maps, drops);
+  }
+
+  private static void compare(Part part, Map<String, ?> from, Map<String, ?> to, Set<String> keys,
+      Map<Part, Map<String, Object>> maps, Map<Part, Set<String>> drops) {
     Map<String, Object> upserts = new TreeMap<>();
-    to.forEach((k, v) -> {
-      if (!Objects.equals(from.get(k), v)) {
-        upserts.put(k, json.apply(v));
-      }
-    });
     Set<String> removed = new TreeSet<>();
-    from.keySet().forEach(k -> {
-      if (!to.containsKey(k)) {
-        removed.add(k);
+    for (String k : keys) {
+      Object was = from.get(k);
+      Object now = to.get(k);
+      if (now == null) {
+        if (was != null) {
+          removed.add(k);
+        }
+      } else if (!now.equals(was)) {
+        upserts.put(k, part.json(now));
       }
-    });
+    }
     maps.put(part, upserts);
     drops.put(part, removed);
   }
 
-  private static Map<String, Boolean> ids(Collection<Long> ids) {
+  static Map<String, Boolean> ids(Collection<Long> ids) {
     Map<String, Boolean> out = new HashMap<>();
     ids.forEach(id -> out.put(Long.toString(id), Boolean.TRUE));
     return out;
@@ -116,32 +167,54 @@ public record StateDelta(long cursor, Map<Part, Map<String, Object>> maps, Map<P
 
   /**
    * {@code base} with this change applied; throws {@link IllegalArgumentException} when the result is not a valid
-   * state (the delta was made for another base, or is corrupt).
+   * state (the delta was made for another base, or is corrupt). Costs the change's size, not the table's: the
+   * base's persistent maps are changed key by key, its content hash with them, and the cross-references
+   * {@link ControlPlaneState#restore} checks over a whole state are checked over the keys changed.
    */
   public ControlPlaneState applyTo(ControlPlaneState base) {
+    if (cursor < 0) {
+      throw new IllegalArgumentException("delta does not apply: negative cursor");
+    }
     try {
-      Map<String, CpRoute> routes = patch(Part.ROUTES, base.routes(), v -> StateFile.route((JsonObject) v));
-      Map<String, Map<RoutePatch.Field, Long>> versions = patch(Part.FIELD_VERSIONS, base.fieldVersions(),
-          v -> StateFile.fieldVersions((JsonObject) v));
-      Map<String, EnvBinding> envs = patch(Part.ENV_IPV4, base.envBindings(), v -> StateFile.env((JsonObject) v));
-      Map<String, List<Backend>> backends = patch(Part.BACKENDS, base.backends(),
-          v -> StateFile.backends(new JsonObject().put("b", v), "b"));
-      Map<String, Long> envEvents = patch(Part.ENV_EVENT_IDS, base.envEventIds(), StateDelta::nonNegative);
-      Map<String, Long> tombstones = patch(Part.DELETED_ROUTES, base.tombstones(), StateDelta::nonNegative);
-      Set<Long> applied = new HashSet<>(base.appliedIds());
-      drops.get(Part.APPLIED_EVENT_IDS).forEach(id -> applied.remove(Long.parseLong(id)));
-      maps.get(Part.APPLIED_EVENT_IDS).keySet().forEach(id -> applied.add(Long.parseLong(id)));
-      return ControlPlaneState.restore(cursor, routes, envs, backends, versions, envEvents, tombstones, applied);
-    } catch (StateFile.Bad | ClassCastException | NullPointerException e) {
+      StateEdit edit = new StateEdit(base);
+      edit.cursor = cursor;
+      drops.get(Part.ROUTES).forEach(edit::removeRoute);
+      maps.get(Part.ROUTES).forEach((k, v) -> edit.putRoute(keyed(k, StateFile.route((JsonObject) v))));
+      drops.get(Part.FIELD_VERSIONS).forEach(edit::removeFieldVersions);
+      maps.get(Part.FIELD_VERSIONS).forEach((k, v) -> edit.putFieldVersions(k, StateFile.fieldVersions(
+          (JsonObject) v)));
+      drops.get(Part.ENV_IPV4).forEach(edit::removeEnv);
+      maps.get(Part.ENV_IPV4).forEach((k, v) -> edit.putEnv(keyed(k, StateFile.env((JsonObject) v))));
+      drops.get(Part.BACKENDS).forEach(edit::removeBackends);
+      maps.get(Part.BACKENDS).forEach((k, v) -> edit.putBackends(k, ControlPlaneState.normalise(
+          StateFile.backends(new JsonObject().put("b", v), "b"))));
+      drops.get(Part.ENV_EVENT_IDS).forEach(edit::removeEnvEventId);
+      maps.get(Part.ENV_EVENT_IDS).forEach((k, v) -> edit.putEnvEventId(k, nonNegative(v)));
+      drops.get(Part.DELETED_ROUTES).forEach(edit::removeTombstone);
+      maps.get(Part.DELETED_ROUTES).forEach((k, v) -> edit.putTombstone(k, nonNegative(v)));
+      drops.get(Part.APPLIED_EVENT_IDS).forEach(id -> edit.removeAppliedId(Long.parseLong(id)));
+      maps.get(Part.APPLIED_EVENT_IDS).keySet().forEach(id -> edit.addAppliedId(Long.parseLong(id)));
+      edit.trimAppliedIds();
+      edit.clearPending(); // as the state file would restore it
+      edit.checkReferences();
+      return edit.freeze();
+    } catch (StateFile.Bad | ClassCastException | NullPointerException | NumberFormatException e) {
       throw new IllegalArgumentException("delta does not apply: " + e.getMessage(), e);
     }
   }
 
-  private <V> Map<String, V> patch(Part part, Map<String, V> base, java.util.function.Function<Object, V> decode) {
-    Map<String, V> out = new HashMap<>(base);
-    drops.get(part).forEach(out::remove);
-    maps.get(part).forEach((k, v) -> out.put(k, decode.apply(v)));
-    return out;
+  private static CpRoute keyed(String key, CpRoute route) {
+    if (!key.equals(route.routeId())) {
+      throw new IllegalArgumentException("route key " + key + " != route_id " + route.routeId());
+    }
+    return route;
+  }
+
+  private static EnvBinding keyed(String key, EnvBinding env) {
+    if (!key.equals(env.envId())) {
+      throw new IllegalArgumentException("env key " + key + " != env_id " + env.envId());
+    }
+    return env;
   }
 
   private static long nonNegative(Object v) {

@@ -10,7 +10,6 @@ import io.vertx.core.VerticleBase;
 import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -75,6 +74,7 @@ public final class SyncVerticle extends VerticleBase {
   /** The state file's read begun before this verticle deployed, or null to read it at start. */
   private final CompletionStage<StateFile.Loaded> stateFileRead;
   private ControlPlaneClient client;
+  private StateFileWriter stateFile;
   private GroupFetcher groups;
   private FailureLog failureLog;
   /** The timer of the next retry of failing groups, -1 when none is set, and when it fires. */
@@ -158,6 +158,7 @@ public final class SyncVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     client = new ControlPlaneClient(vertx, settings);
+    stateFile = stateFileWriter();
     failureLog = new FailureLog(FAILURE_LOG_INTERVAL_MS, SyncVerticle::nowMs);
     vertx.setPeriodic(FAILURE_LOG_INTERVAL_MS, id -> failureLog.flush());
     groups = new GroupFetcher(g -> client.readyInstances(g.appId(), g.envId(), g.processType()),
@@ -184,6 +185,21 @@ public final class SyncVerticle extends VerticleBase {
     });
   }
 
+  /**
+   * Reads the control plane's feed now (after what is queued before) when this verticle leads; otherwise nothing. A
+   * clustered leader woken from a freeze calls it: what changed meanwhile is then read at once, not when the poll
+   * timer or the stream gets round to it. Callable from any thread.
+   */
+  public Future<Void> pollNow() {
+    return onContext(() -> {
+      if (leading) {
+        long t = term;
+        enqueue(() -> t != term ? Future.succeededFuture() : poll());
+      }
+      return Future.succeededFuture();
+    });
+  }
+
   private void startSyncing() {
     if (leading) {
       return;
@@ -195,16 +211,20 @@ public final class SyncVerticle extends VerticleBase {
       if (t != term) {
         return Future.succeededFuture(); // followed again before this ran
       }
-      schedulePoll(0, t);
-      if (settings.stream() && published) {
-        openStream(t); // else once the first table is in force: see publish
-      }
       periodics.add(vertx.setPeriodic(settings.backendSyncInterval().toMillis(),
           id -> enqueue(this::refreshAllBackends)));
       if (!settings.rebuildInterval().isZero()) {
         periodics.add(vertx.setPeriodic(settings.rebuildInterval().toMillis(), id -> enqueue(this::rebuild)));
       }
-      return Future.succeededFuture();
+      // The first read now, in this step, and the stream only after it: on a node taking over the fleet's sync
+      // every step of the control-plane path runs for the first time (cold classes and code), and a stream opened
+      // at the same moment would double that cost and race the read for the same events (docs/clustering.md)
+      boolean serving = published;
+      return pollThenSchedule(t).andThen(ar -> {
+        if (settings.stream() && serving) {
+          openStream(t); // else once the first table is in force: see publish
+        }
+      });
     });
   }
 
@@ -263,7 +283,7 @@ public final class SyncVerticle extends VerticleBase {
     return onContext(() -> {
       Promise<Boolean> taken = Promise.promise();
       enqueue(() -> {
-        boolean take = accept.test(served);
+        boolean take = accept.test(served) && withinRouteCap(candidate, "a cluster snapshot");
         return (take ? publishIfChanged(candidate, "cluster") : Future.<Void>succeededFuture())
             .andThen(ar -> taken.complete(take));
       });
@@ -304,14 +324,11 @@ public final class SyncVerticle extends VerticleBase {
     return done.future();
   }
 
-  /** Hashes {@code next} off the event loop (it grows with the route count), then tells the listener. */
+  /** Tells the listener; the content hash is kept up to date with the state, so it costs nothing here. */
   private Future<Void> served(ControlPlaneState next, String cause) {
-    boolean serving = published;
-    return vertx.executeBlocking(next::contentHash, true).map(hash -> {
-      served = new Served(next, hash, serving);
-      onServed.accept(served, cause);
-      return (Void) null;
-    });
+    served = new Served(next, next.contentHash(), published);
+    onServed.accept(served, cause);
+    return Future.succeededFuture();
   }
 
   // ---- last-known-good ------------------------------------------------------------------------------------
@@ -321,24 +338,27 @@ public final class SyncVerticle extends VerticleBase {
     Future<StateFile.Loaded> read = stateFileRead != null ? Future.fromCompletionStage(stateFileRead, context)
         : vertx.executeBlocking(() -> StateFile.read(file));
     return read.compose(loaded -> {
-      if (loaded instanceof StateFile.Loaded.Ok ok) {
+      if (loaded instanceof StateFile.Loaded.Ok ok && !withinRouteCap(ok.state(), "the state file")) {
+        status.stateLoaded(StateFileOutcome.TOO_MANY_ROUTES.label(), null);
+        metrics.stateFileLoad(StateFileOutcome.TOO_MANY_ROUTES.label());
+      } else if (loaded instanceof StateFile.Loaded.Ok ok) {
         state = ok.state();
-        status.stateLoaded("ok", ok.writtenAt());
-        metrics.stateFileLoad("ok");
+        status.stateLoaded(StateFileOutcome.OK.label(), ok.writtenAt());
+        metrics.stateFileLoad(StateFileOutcome.OK.label());
         LOG.atInfo().addKeyValue("path", file.toString()).addKeyValue("cursor", state.cursor())
             .addKeyValue("routes", state.routes().size()).log("serving last-known-good state");
         return publish(state, "state_file");
       } else if (loaded instanceof StateFile.Loaded.Missing) {
-        status.stateLoaded("missing", null);
-        metrics.stateFileLoad("missing");
+        status.stateLoaded(StateFileOutcome.MISSING.label(), null);
+        metrics.stateFileLoad(StateFileOutcome.MISSING.label());
       } else if (loaded instanceof StateFile.Loaded.Corrupt corrupt) {
-        status.stateLoaded("corrupt", null);
-        metrics.stateFileLoad("corrupt");
+        status.stateLoaded(StateFileOutcome.CORRUPT.label(), null);
+        metrics.stateFileLoad(StateFileOutcome.CORRUPT.label());
         LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("reason", corrupt.reason())
             .log("state file ignored: corrupt; replaying from event 0");
       } else if (loaded instanceof StateFile.Loaded.ForeignVersion foreign) {
-        status.stateLoaded("foreign_version", null);
-        metrics.stateFileLoad("foreign_version");
+        status.stateLoaded(StateFileOutcome.FOREIGN_VERSION.label(), null);
+        metrics.stateFileLoad(StateFileOutcome.FOREIGN_VERSION.label());
         LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("version", foreign.version())
             .log("state file ignored: unknown format version; replaying from event 0");
       }
@@ -346,17 +366,19 @@ public final class SyncVerticle extends VerticleBase {
     }).recover(err -> {
       LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("cause", String.valueOf(err.getMessage()))
           .log("state file unreadable; replaying from event 0");
-      metrics.stateFileLoad("corrupt");
+      metrics.stateFileLoad(StateFileOutcome.CORRUPT.label());
       return Future.succeededFuture();
     });
   }
 
+  /** Written behind the changes, at most one write in flight ({@link StateFileWriter}). */
   private void writeStateFile(ControlPlaneState snapshot) {
+    stateFile.submit(snapshot);
+  }
+
+  private StateFileWriter stateFileWriter() {
     Path file = Path.of(config.state().file());
-    vertx.executeBlocking(() -> {
-      StateFile.write(file, snapshot);
-      return Instant.now();
-    }).onSuccess(status::stateWritten).onFailure(err -> {
+    return new StateFileWriter(context, file, StateFile::write, status::stateWritten, err -> {
       metrics.stateFileWriteFailure();
       status.stateWriteFailed(String.valueOf(err.getMessage()));
       LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("cause", String.valueOf(err.getMessage()))
@@ -562,11 +584,18 @@ public final class SyncVerticle extends VerticleBase {
     if (stopped || t != term) {
       return;
     }
-    vertx.setTimer(Math.max(1, delayMs), id -> enqueue(() -> t != term ? Future.succeededFuture()
-        : poll().transform(ar -> {
-          schedulePoll(nextPollDelay(ar.succeeded()), t);
-          return Future.succeededFuture();
-        })));
+    vertx.setTimer(Math.max(1, delayMs), id -> enqueue(() -> pollThenSchedule(t)));
+  }
+
+  /** One poll of term {@code t} (none once it ended), then the next one scheduled. */
+  private Future<Void> pollThenSchedule(long t) {
+    if (t != term) {
+      return Future.succeededFuture();
+    }
+    return poll().transform(ar -> {
+      schedulePoll(nextPollDelay(ar.succeeded()), t);
+      return Future.succeededFuture();
+    });
   }
 
   private long nextPollDelay(boolean ok) {
@@ -660,10 +689,25 @@ public final class SyncVerticle extends VerticleBase {
    * Why: every route costs memory, a listener port and instance fetches; a control plane gone wrong must not be
    * able to take the node down with it.
    */
+  /**
+   * Whether {@code candidate} (a state not from this node's own control-plane reads: {@code source} says which)
+   * stays within {@code control_plane.max_routes}; if not, it is counted and logged as a {@code too_many_routes}
+   * failure and must not be taken. The cap holds whatever the state comes from, not only the control plane's feed.
+   */
+  private boolean withinRouteCap(ControlPlaneState candidate, String source) {
+    try {
+      withinRouteCap(candidate);
+      return true;
+    } catch (SyncException tooMany) {
+      onFailure(source + " refused", tooMany);
+      return false;
+    }
+  }
+
   private ControlPlaneState withinRouteCap(ControlPlaneState next) {
     int max = settings.maxRoutes();
     if (next.routes().size() > max) {
-      throw new SyncException(SyncFailure.TOO_MANY_ROUTES, "the control plane's events make "
+      throw new SyncException(SyncFailure.TOO_MANY_ROUTES, "it has "
           + next.routes().size() + " routes, more than control_plane.max_routes " + max, false, null);
     }
     return next;
@@ -789,12 +833,13 @@ public final class SyncVerticle extends VerticleBase {
     failureLog.report(what, e);
   }
 
+  /** Also writes the state not yet in the file: a clean stop loses nothing. */
   @Override
   public Future<?> stop() {
     stopped = true;
     if (stream != null) {
       stream.close();
     }
-    return client.close();
+    return stateFile.flush().eventually(client::close);
   }
 }

@@ -1,12 +1,14 @@
 package dev.ghost.ingress.workload;
 
 import dev.ghost.ingress.config.HostPort;
+import dev.ghost.ingress.observe.AddressText;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.NetServer;
 import io.vertx.core.net.PemKeyCertOptions;
 import java.io.IOException;
 import java.io.InputStream;
@@ -93,9 +95,9 @@ public final class SampleWorkload {
     Vertx vertx = Vertx.vertx();
     try {
       for (HostPort hp : listen) {
-        HttpServer s = start(vertx, hp, proxyProtocol).await();
+        int port = start(vertx, hp, proxyProtocol).await();
         System.out.println("{\"msg\":\"sample workload listening\",\"host\":\"" + hp.host() + "\",\"port\":"
-            + s.actualPort() + ",\"proxy_protocol\":" + proxyProtocol + "}");
+            + port + ",\"proxy_protocol\":" + proxyProtocol + "}");
       }
     } catch (Exception e) {
       System.err.println("sample-workload: " + e.getMessage());
@@ -110,24 +112,39 @@ public final class SampleWorkload {
     return 0;
   }
 
-  /** Starts one HTTPS listener with the dev certificate. */
-  public static Future<HttpServer> start(Vertx vertx, HostPort at, boolean proxyProtocol) {
+  /**
+   * Starts one listener on {@code at}: the HTTPS server itself, or with PROXY protocol on a
+   * {@link ProxyProtocolFront} that reads the header and relays to an HTTPS server on loopback. The future holds the
+   * port bound.
+   */
+  public static Future<Integer> start(Vertx vertx, HostPort at, boolean proxyProtocol) {
+    if (!proxyProtocol) {
+      return https(vertx, at, null).map(HttpServer::actualPort);
+    }
+    ProxyProtocolFront front = new ProxyProtocolFront(vertx);
+    return https(vertx, new HostPort("127.0.0.1", 0), front)
+        .compose(loopback -> front.listen(at, loopback.actualPort()))
+        .map(NetServer::actualPort);
+  }
+
+  private static Future<HttpServer> https(Vertx vertx, HostPort at, ProxyProtocolFront front) {
     HttpServerOptions options = new HttpServerOptions()
         .setSsl(true)
         .setSni(true)
-        .setUseProxyProtocol(proxyProtocol)
         .setKeyCertOptions(new PemKeyCertOptions()
             .setCertValue(resource("dev-tls/myapp.example.com.pem"))
             .setKeyValue(resource("dev-tls/myapp.example.com-key.pem")));
-    return vertx.createHttpServer(options).requestHandler(SampleWorkload::answer).listen(at.port(), at.host());
+    return vertx.createHttpServer(options).requestHandler(req -> answer(req, front)).listen(at.port(), at.host());
   }
 
-  private static void answer(HttpServerRequest req) {
-    String client = req.remoteAddress().host() + ":" + req.remoteAddress().port();
+  private static void answer(HttpServerRequest req, ProxyProtocolFront front) {
+    ProxyProtocolFront.Carried carried = front == null ? null : front.carried(req.remoteAddress());
+    String client = carried == null ? AddressText.of(req.remoteAddress()) : AddressText.of(carried.client());
+    String server = carried == null ? AddressText.of(req.localAddress()) : AddressText.of(carried.reached());
     String body = "hello from ghost sample workload\n"
         + "client: " + client + "\n"
         + "sni: " + req.connection().indicatedServerName() + "\n"
-        + "server: " + req.localAddress().host() + ":" + req.localAddress().port() + "\n";
+        + "server: " + server + "\n";
     req.response().putHeader("content-type", "text/plain").end(body);
   }
 

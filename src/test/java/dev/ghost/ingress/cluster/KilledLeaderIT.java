@@ -16,13 +16,19 @@ import org.junit.jupiter.api.Test;
  * The syncing leader of a 3-node jar fleet is SIGKILLed while long-lived TLS sessions stream data through every
  * node to a real echoing backend: not one session through a survivor drops, the survivors elect a new leader among
  * themselves, and a route created at the control plane right after the kill serves on both survivors (failover
- * time printed; the deadline is only a generous bound).
+ * time and the survivors' log timeline printed; the deadline is a generous bound, and under {@code -Pchaos} the
+ * failover budget of docs/clustering.md is asserted).
  */
 class KilledLeaderIT {
 
   static final int SESSIONS_PER_NODE = 10;
   static final int PORT_LIVE = ChaosFleet.ROUTE_PORTS.get(0);
   static final int PORT_NEW = ChaosFleet.ROUTE_PORTS.get(1);
+  /**
+   * The failover budget, asserted only under {@code -Pchaos} (it sets this property): a timing bound that a loaded
+   * shared CI machine exceeds now and then; the default build asserts the generous deadline only.
+   */
+  static final Long FAILOVER_BUDGET_MS = Long.getLong("ghost.chaos.failover_budget_ms");
 
   ChaosFleet chaos;
   TlsStreamBackend live;
@@ -68,6 +74,7 @@ class KilledLeaderIT {
     onSurvivors.forEach(s -> s.awaitMoreRoundTrips("before the kill", 5));
 
     long t0 = System.nanoTime();
+    long killedAtMs = System.currentTimeMillis();
     chaos.fleet.kill(0);
     chaos.addRoute("rt_new", TestTls.TENANT_B, PORT_NEW, fresh.port());
     Await.until("rt_new served by both survivors", ChaosFleet.CONVERGED,
@@ -76,6 +83,12 @@ class KilledLeaderIT {
     long failover = ChaosFleet.ms(t0);
     System.out.println("[KilledLeaderIT] SIGKILL of the leader -> new route served on both survivors in "
         + failover + " ms");
+    LogTimeline.print("KilledLeaderIT", LogTimeline.since(chaos, killedAtMs, List.of(1, 2), LogTimeline::failoverLine)
+        .stream().filter(e -> e.atMs() <= failover + 500).toList());
+    if (FAILOVER_BUDGET_MS != null) {
+      assertThat(failover).as("ms from the SIGKILL to the next route served on both survivors")
+          .isLessThan(FAILOVER_BUDGET_MS);
+    }
 
     Await.until("both survivors name the same one of them leader; only it syncs", ChaosFleet.CONVERGED,
         () -> {

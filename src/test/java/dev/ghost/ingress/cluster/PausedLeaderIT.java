@@ -25,6 +25,8 @@ class PausedLeaderIT {
   static final int PORT_GONE = ChaosFleet.ROUTE_PORTS.get(0);
   static final int PORT_NEW = ChaosFleet.ROUTE_PORTS.get(1);
   static final int PORT_LATER = ChaosFleet.ROUTE_PORTS.get(2);
+  /** What a leader logs for each version it publishes to the routing log (with its cursor). */
+  static final List<String> PUBLISHED = List.of("fleet: delta published", "fleet: base snapshot written");
 
   ChaosFleet chaos;
   TlsStreamBackend gone;
@@ -78,7 +80,10 @@ class PausedLeaderIT {
           () -> System.nanoTime() - t0 >= PAUSE.toNanos() && watch.violations().isEmpty(),
           () -> String.valueOf(watch.violations()));
 
+      // the fleet's version when node-0 wakes: whatever node-0 publishes from now on must not be older
+      long fleetCursor = chaos.sync(1).getLong("cursor");
       long woke = System.nanoTime();
+      long wokeAtMs = System.currentTimeMillis();
       chaos.signal(0, "CONT");
       watch.resume(0);
       // one leader all three agree on, never the woken node (it rejoins as the youngest member); which survivor
@@ -94,6 +99,14 @@ class PausedLeaderIT {
           + " ms; deleted route gone from the woken node after "
           + (watch.droppedAt(0) - woke) / 1_000_000 + " ms");
 
+      List<LogTimeline.Entry> woken = LogTimeline.since(chaos, wokeAtMs, List.of(0), LogTimeline::failoverLine);
+      LogTimeline.print("PausedLeaderIT", woken.stream().filter(e -> e.atMs() <= 10_000).toList());
+      List<LogTimeline.Entry> published = woken.stream().filter(e -> PUBLISHED.contains(e.line().getString("msg")))
+          .toList();
+      System.out.println("[PausedLeaderIT] versions node-0 published after SIGCONT: " + published.size()
+          + " (the fleet was at cursor " + fleetCursor + ")");
+      assertThat(published).as("versions the woken node published older than the fleet's (cursor %d)", fleetCursor)
+          .noneMatch(e -> e.line().getLong("cursor") < fleetCursor);
       // the merged fleet keeps syncing from its one leader, and the woken node keeps following
       long t1 = System.nanoTime();
       chaos.addRoute("rt_later", TestTls.TENANT_B, PORT_LATER, fresh.port());

@@ -15,6 +15,7 @@ import dev.ghost.ingress.devcp.DevControlPlaneCommand;
 import dev.ghost.ingress.devcp.DevState;
 import dev.ghost.ingress.devcp.DevStateFile;
 import dev.ghost.ingress.proxy.ConnectionLimits;
+import dev.ghost.ingress.testing.JvmFlagsDoc;
 import dev.ghost.ingress.workload.SampleWorkload;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -137,13 +138,16 @@ class ComposeFileTest {
   // ---------------------------------------------------------------- Dockerfile
 
   @Test
-  void dockerfileBuildsTheJarAndRunsItAsAnUnprivilegedUser() {
+  void dockerfileBuildsTheJarAndRunsItAsAnUnprivilegedUser() throws Exception {
     assertThat(dockerfile.buildStage()).as("build stage: the Maven wrapper, the repository's Maven version")
         .matches("(?s).*\\bRUN \\./mvnw\\b[^\\n]*\\bpackage\\b.*").contains("COPY .mvn ");
     assertThat(dockerfile.runtimeStage()).as("runtime stage base").startsWith("FROM eclipse-temurin:");
     assertThat(dockerfile.runtimeStage()).as("runtime image").contains("-jre");
     assertThat(dockerfile.jarPath()).as("jar copied from the build stage's " + JAR_IN_BUILD).isNotNull();
-    assertThat(dockerfile.entrypoint()).as("ENTRYPOINT").containsExactly("java", "-jar", dockerfile.jarPath());
+    List<String> expected = new ArrayList<>(List.of("java"));
+    expected.addAll(JvmFlagsDoc.documentedFlags());
+    expected.addAll(List.of("-jar", dockerfile.jarPath()));
+    assertThat(dockerfile.entrypoint()).as("ENTRYPOINT: the documented JVM flags").containsExactlyElementsOf(expected);
     assertThat(dockerfile.user()).as("USER").isNotNull().isNotIn("root", "0", "root:root", "0:0");
     assertThat(dockerfile.runtimeStage()).as("capability to bind 443")
         .contains("setcap cap_net_bind_service=+ep").contains("libcap2-bin");
@@ -157,8 +161,9 @@ class ComposeFileTest {
     assertThat(services).isNotEmpty();
     for (Service s : services.values()) {
       assertThat(s.yaml().get("build")).as(s.name() + ": built from this Dockerfile").isEqualTo(".");
-      assertThat(s.argv().subList(0, 3)).as(s.name() + ": runs the jar")
-          .containsExactly("java", "-jar", dockerfile.jarPath());
+      int jar = s.argv().indexOf("-jar");
+      assertThat(s.argv().subList(0, jar + 2)).as(s.name() + ": runs the jar as the image does")
+          .containsExactlyElementsOf(dockerfile.entrypoint());
       if (s.cli() instanceof CommandLine.Run run) {
         assertThat(run.embeddedDefault()).as(s.name() + ": node config comes from GHOST_* only (no file in the image)")
             .isTrue();
@@ -640,8 +645,9 @@ class ComposeFileTest {
     if (yaml.containsKey("command")) {
       argv.addAll(strings(yaml.get("command"), name + ".command"));
     }
-    assertThat(argv.size()).as(name + ": argv").isGreaterThanOrEqualTo(3);
-    CommandLine cli = CommandLine.parse(argv.subList(3, argv.size()).toArray(String[]::new));
+    int jar = argv.indexOf("-jar");
+    assertThat(jar).as(name + ": argv runs a jar: " + argv).isPositive().isLessThan(argv.size() - 1);
+    CommandLine cli = CommandLine.parse(argv.subList(jar + 2, argv.size()).toArray(String[]::new));
     Map<String, String> env = new TreeMap<>();
     Object e = yaml.get("environment");
     if (e instanceof Map<?, ?> m) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ghost.ingress.config.CommandLine;
 import dev.ghost.ingress.config.Durations;
 import dev.ghost.ingress.config.Settings;
+import dev.ghost.ingress.testing.JvmFlagsDoc;
 import dev.ghost.ingress.proxy.ConnectionLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -159,6 +160,13 @@ class SystemdUnitTest {
     assertThat(CommandLine.parse(check.args().toArray(String[]::new)))
         .as("check --config: the same file as ExecStart").isEqualTo(run);
     assertThat(unit.get("Install").get("WantedBy")).containsExactly("multi-user.target");
+  }
+
+  @Test
+  void execStartRunsTheDocumentedJvmFlags() throws Exception {
+    List<String> argv = JvmFlagsDoc.shellWords(service("ExecStart"));
+    assertThat(argv.subList(1, argv.indexOf("-jar"))).as("ExecStart's JVM flags, as docs/deployment.md writes them")
+        .containsExactlyElementsOf(JvmFlagsDoc.documentedFlags());
   }
 
   @Test

@@ -83,6 +83,25 @@ class ListenerPlanTest {
   }
 
   @Test
+  void onDualStackSocketsAnIpv4WildcardBesideASpecificIpv6AddressIsReportedNotBound() {
+    // The JDK opens 0.0.0.0 as an IPv6 socket on [::], which the kernel refuses beside [::1] on the same port
+    var plan = ListenerPlan.plan(listen(List.of("[::1]:443"), List.of("0.0.0.0:443"), Map.of()),
+        table(List.of(), List.of()), ListenerPlan.Ipv6Sockets.DUAL_STACK);
+    assertThat(plan.bindings()).containsExactly(new Binding("::1", 443, 443));
+    assertThat(plan.clashes()).containsOnlyKeys(new Binding("0.0.0.0", 443, 443));
+    assertThat(plan.clashes().values().iterator().next()).contains("beside [::1]:443", "native epoll");
+  }
+
+  @Test
+  void onIpv6OnlySocketsAnIpv4WildcardBesideASpecificIpv6AddressIsBound() {
+    var plan = ListenerPlan.plan(listen(List.of("[::1]:443"), List.of("0.0.0.0:443"), Map.of()),
+        table(List.of(), List.of()), ListenerPlan.Ipv6Sockets.V6_ONLY);
+    assertThat(plan.bindings()).containsExactlyInAnyOrder(new Binding("::1", 443, 443),
+        new Binding("0.0.0.0", 443, 443));
+    assertThat(plan.clashes()).isEmpty();
+  }
+
+  @Test
   void anIpv6OnlyWildcardLeavesTheIpv4WildcardItsOwnSocket() {
     // IPv4 clients of [::]:443 + 0.0.0.0:443 on native epoll reach only the IPv4 socket: it must be bound
     var plan = desired(listen(List.of("[::]:443"), List.of("0.0.0.0:443"), Map.of()), table(List.of(), List.of()));

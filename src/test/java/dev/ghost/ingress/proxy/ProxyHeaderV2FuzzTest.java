@@ -70,6 +70,56 @@ class ProxyHeaderV2FuzzTest {
     }
   }
 
+  /**
+   * The reader finds the same addresses and length in what the writer wrote, fed whole with trailing bytes, split
+   * at a random point, and byte by byte: a prefix is always "need more", never a result of its own.
+   */
+  @Property
+  void theReaderReadsBackWhatWasWritten(@ForAll("addresses") InetSocketAddress client,
+      @ForAll("addresses") InetSocketAddress reached, @ForAll("tlvs") ProxyHeaderV2.Tlvs tlvs) {
+    byte[] header = ProxyHeaderV2.encode(client, reached, tlvs);
+    byte[] withHello = Arrays.copyOf(header, header.length + 5);
+    ProxyHeaderV2Reader.Result whole = ProxyHeaderV2Reader.read(withHello, withHello.length);
+    assertThat(whole).isInstanceOf(ProxyHeaderV2Reader.Result.Proxied.class);
+    var proxied = (ProxyHeaderV2Reader.Result.Proxied) whole;
+    assertThat(proxied.length()).isEqualTo(header.length);
+    // a mapped address (families differ) reads back as the IPv4 address it carries, as Java makes it
+    assertThat(proxied.source()).isEqualTo(Sockets.unwrap(client));
+    assertThat(proxied.destination()).isEqualTo(Sockets.unwrap(reached));
+    int split = new Random(header.length).nextInt(header.length);
+    assertThat(ProxyHeaderV2Reader.read(header, split)).isEqualTo(new ProxyHeaderV2Reader.Result.NeedMore());
+    for (int n = 1; n < header.length; n++) {
+      assertThat(ProxyHeaderV2Reader.read(header, n)).as("%d of %d bytes", n, header.length)
+          .isEqualTo(new ProxyHeaderV2Reader.Result.NeedMore());
+    }
+    assertThat(ProxyHeaderV2Reader.read(header, header.length)).isEqualTo(whole);
+  }
+
+  /** Arbitrary first bytes: a result, never an exception, and never a header longer than the cap. */
+  @Property
+  void theReaderTakesAnyBytes(@ForAll("mutatedHeaders") byte[] bytes) {
+    ProxyHeaderV2Reader.Result r = ProxyHeaderV2Reader.read(bytes, bytes.length);
+    if (r instanceof ProxyHeaderV2Reader.Result.Proxied p) {
+      assertThat(p.length()).isBetween(16, Math.min(bytes.length, ProxyHeaderV2Reader.MAX_HEADER_BYTES));
+    } else if (r instanceof ProxyHeaderV2Reader.Result.Local l) {
+      assertThat(l.length()).isBetween(16, Math.min(bytes.length, ProxyHeaderV2Reader.MAX_HEADER_BYTES));
+    }
+  }
+
+  /** A real header with up to eight random bytes changed and a random length: bytes near enough to matter. */
+  @Provide
+  Arbitrary<byte[]> mutatedHeaders() {
+    return FuzzValues.from(r -> {
+      byte[] header = ProxyHeaderV2.encode(new InetSocketAddress("2001:db8::1", 1000),
+          new InetSocketAddress("2001:db8::2", 443), new ProxyHeaderV2.Tlvs("a.example", null, r.nextBoolean()));
+      byte[] out = Arrays.copyOf(header, r.nextInt(header.length + 8));
+      for (int i = 0, n = r.nextInt(9); i < n && out.length > 0; i++) {
+        out[r.nextInt(out.length)] = (byte) r.nextInt(256);
+      }
+      return out;
+    });
+  }
+
   private static void assertTlvs(HAProxyMessage m, ProxyHeaderV2.Tlvs tlvs, byte[] header) {
     String authority = null;
     byte[] uniqueId = null;
