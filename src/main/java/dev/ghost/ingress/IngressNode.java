@@ -19,7 +19,6 @@ import dev.ghost.ingress.config.Settings;
 import dev.ghost.ingress.health.HealthVerticle;
 import dev.ghost.ingress.health.ProbeScheduler;
 import dev.ghost.ingress.observe.AccessLog;
-import dev.ghost.ingress.observe.BackendEligibilityMetrics;
 import dev.ghost.ingress.observe.HelpText;
 import dev.ghost.ingress.observe.IngressMetrics;
 import dev.ghost.ingress.observe.EventLoopLag;
@@ -40,6 +39,7 @@ import dev.ghost.ingress.eligibility.RoundRobinSelector;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableBuilder;
 import dev.ghost.ingress.route.RouteTableRef;
+import dev.ghost.ingress.sync.StateFile;
 import dev.ghost.ingress.sync.SyncStatus;
 import dev.ghost.ingress.sync.SyncVerticle;
 import dev.ghost.ingress.observe.MetricNames;
@@ -68,6 +68,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -149,7 +150,6 @@ public final class IngressNode {
         this::close);
     RouteTableMetrics.register(metrics, tables, services.health(), bound::failedHosts);
     RouteProblemLog.attach(tables); // static and control-plane conflicts and rejections, each logged once
-    BackendEligibilityMetrics.register(registry, tables, services.health());
     registerSyncMetrics(metrics);
     tables.onSwap(table -> forgetRemoved(table, selector, services.health()));
     tables.onSwap(table -> metrics.retainRoutes(id -> table.route(id) != null));
@@ -343,6 +343,9 @@ public final class IngressNode {
 
   private Future<Void> deploy() {
     logTransport();
+    // read while the verticles below deploy: the sync serves it first (a second or more at 100 000 routes)
+    CompletionStage<StateFile.Loaded> stateFile = !config.controlPlane().enabled() ? null
+        : vertx.executeBlocking(() -> StateFile.read(Path.of(config.state().file())), false).toCompletionStage();
     RouteTable table = tables.current();
     int instances = eventLoops(config);
     AdminVerticle admin = new AdminVerticle(config.admin(), state, tables, bound, services, registry, syncStatus,
@@ -355,7 +358,7 @@ public final class IngressNode {
         .compose(id -> vertx.deployVerticle(AdminCommandsVerticle.create(state.nodeId(), tables, bound, services,
             state, syncStatus, config().state().file(), watcher == null ? null : () -> watcher.reloadNow(ConfigReloader.ADMIN), trust)))
         .compose(id -> vertx.deployVerticle(admin))
-        .compose(id -> deploySync())
+        .compose(id -> deploySync(stateFile))
         .onSuccess(v -> {
           adminPort = admin.port();
           listenersUp.set(true);
@@ -404,7 +407,7 @@ public final class IngressNode {
   }
 
   /** Starts control-plane sync when a URL is configured; the node is ready once its first table is in force. */
-  private Future<Void> deploySync() {
+  private Future<Void> deploySync(CompletionStage<StateFile.Loaded> stateFile) {
     if (!config.controlPlane().enabled()) {
       firstTable.set(true);
       return Future.succeededFuture();
@@ -414,7 +417,7 @@ public final class IngressNode {
         () -> {
           firstTable.set(true);
           maybeReady();
-        }, !clustered());
+        }, !clustered(), stateFile);
     Future<String> deployed = vertx.deployVerticle(sync).onSuccess(id -> {
       this.sync = sync;
       if (live.current() != given) {

@@ -26,7 +26,6 @@ public final class IngressMetrics {
 
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
-  private final Map<String, Boolean> registered = new ConcurrentHashMap<>();
   private final Map<String, ListenerMeters> listeners = new ConcurrentHashMap<>();
   private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
   /** Meters of routes that left the table, until a scrape has shown their final values. */
@@ -261,13 +260,6 @@ public final class IngressMetrics {
     Gauge.builder(name, source, value).tags(tags).strongReference(true).register(registry);
   }
 
-  /** Registers a gauge once per name and labels; later calls with the same labels are no-ops. */
-  public <T> void gaugeOnce(String name, T source, ToDoubleFunction<T> value, String... tags) {
-    registered.computeIfAbsent(key(name, tags), k -> {
-      gaugeOf(name, source, value, tags);
-      return Boolean.TRUE;
-    });
-  }
 
   /** Current value of a counter with exactly these labels, for the admin API and tests; 0 when it never counted. */
   public double count(String name, String... tags) {

@@ -1,10 +1,12 @@
 package dev.ghost.ingress.observe;
 
 import dev.ghost.ingress.eligibility.BackendHealth;
-import dev.ghost.ingress.route.Route;
 import dev.ghost.ingress.route.RouteTableRef;
 
-/** Gauges read from the current route table at scrape time, so they can never disagree with it. */
+/**
+ * Gauges read from the current route table at scrape time, so they can never disagree with it: the node-wide ones
+ * here, the per-route ones in {@link RouteGauges}.
+ */
 public final class RouteTableMetrics {
 
   private RouteTableMetrics() {}
@@ -18,13 +20,7 @@ public final class RouteTableMetrics {
     metrics.gaugeOf(MetricNames.ENVS_DEGRADED, tables, t -> degraded(t, failedBindHosts.get()));
     metrics.gaugeOf(MetricNames.ROUTES_PROXY_PROTOCOL, tables,
         t -> t.current().routes().stream().filter(r -> r.proxyProtocol().v2()).count());
-    tables.current().routes().forEach(r -> registerRoute(metrics, tables, health, r.id()));
-    tables.onSwap(t -> t.routes().forEach(r -> registerRoute(metrics, tables, health, r.id())));
-  }
-
-  private static void registerRoute(IngressMetrics metrics, RouteTableRef tables, BackendHealth health, String id) {
-    metrics.gaugeOnce(MetricNames.ROUTE_BACKENDS, tables, t -> backends(t, id), "route", id);
-    metrics.gaugeOnce(MetricNames.ROUTE_BACKENDS_EJECTED, tables, t -> ejected(t, health, id), "route", id);
+    RouteGauges.register(metrics.registry(), tables, health);
   }
 
   /** Envs that lost an IPv4 claim, plus envs whose dedicated IPv4 cannot be bound. */
@@ -32,19 +28,5 @@ public final class RouteTableMetrics {
     var table = tables.current();
     long unbound = table.envIpv4().values().stream().filter(failedHosts::contains).count();
     return table.degradedEnvs().size() + unbound;
-  }
-
-  private static double backends(RouteTableRef tables, String id) {
-    Route r = tables.current().route(id);
-    return r == null ? 0 : r.backends().size();
-  }
-
-  private static double ejected(RouteTableRef tables, BackendHealth health, String id) {
-    Route r = tables.current().route(id);
-    if (r == null) {
-      return 0;
-    }
-    long now = health.now();
-    return r.backends().stream().filter(b -> health.isEjected(b, now)).count();
   }
 }

@@ -21,6 +21,12 @@ public final class HostNames {
     if (name == null || name.isBlank()) {
       throw new InvalidHostNameException("host name is empty");
     }
+    if (isPlainLdh(name)) {
+      // already an A-label name in lower case: IDN.toASCII would return it as is, and the table shares the string
+      String s = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+      checkLdh(s, name);
+      return s;
+    }
     if (name.indexOf('*') >= 0) {
       throw new InvalidHostNameException("wildcard host names are not supported (exact match only): '" + name + "'");
     }
@@ -37,6 +43,32 @@ public final class HostNames {
     }
     checkLdh(s, name);
     return s;
+  }
+
+  /**
+   * True when every character is a lower-case letter, digit, '-' or '.', and every label has 1 to
+   * {@value #MAX_LABEL} characters (one trailing dot allowed): the names {@link IDN#toASCII(String, int)} leaves
+   * unchanged, so skipping it decides nothing differently, errors included.
+   */
+  private static boolean isPlainLdh(String name) {
+    int label = 0;
+    int last = name.length() - 1;
+    for (int i = 0; i <= last; i++) {
+      char c = name.charAt(i);
+      if (c == '.') {
+        if (label == 0) {
+          return false;
+        }
+        label = 0;
+      } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') {
+        if (++label > MAX_LABEL) {
+          return false;
+        }
+      } else {
+        return false;
+      }
+    }
+    return label > 0 || (last > 0 && name.charAt(last) == '.' && name.charAt(last - 1) != '.');
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.ghost.ingress.route;
 
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -69,7 +70,35 @@ public record Route(
     if (maxConnections < 0) {
       throw new IllegalArgumentException("max_connections must be >= 0: " + maxConnections);
     }
-    backends = List.copyOf(new LinkedHashSet<>(backends == null ? List.of() : backends));
+    backends = distinct(backends);
+  }
+
+  /**
+   * The backends without duplicates, as an unmodifiable list: the given list itself when it already is one without
+   * duplicates, so routes built from one backend set (a group's instances) share it instead of a copy each.
+   */
+  private static List<Backend> distinct(List<Backend> backends) {
+    if (backends == null) {
+      return List.of();
+    }
+    List<Backend> copy = List.copyOf(backends);
+    return hasDuplicates(copy) ? List.copyOf(new LinkedHashSet<>(copy)) : copy;
+  }
+
+  /** Pairwise for the usual few backends (no allocation), hashed for long lists. */
+  private static boolean hasDuplicates(List<Backend> list) {
+    int n = list.size();
+    if (n > 8) {
+      return new HashSet<>(list).size() != n;
+    }
+    for (int i = 1; i < n; i++) {
+      for (int j = 0; j < i; j++) {
+        if (list.get(i).equals(list.get(j))) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** A control-plane tls_passthrough route with defaults (rank 0, no backends); refine with {@code with*}. */

@@ -391,11 +391,23 @@ public final class ControlPlaneState {
   }
 
   static List<Backend> normalise(List<Backend> set) {
+    if (ascending(set)) {
+      return List.copyOf(set); // the same list if unmodifiable already: routes of a group share one set
+    }
     TreeSet<Backend> sorted = new TreeSet<>(BACKEND_ORDER);
     for (Backend backend : set) {
       sorted.add(Objects.requireNonNull(backend, "backend"));
     }
     return List.copyOf(sorted);
+  }
+
+  private static boolean ascending(List<Backend> set) {
+    for (int i = 1; i < set.size(); i++) {
+      if (BACKEND_ORDER.compare(Objects.requireNonNull(set.get(i - 1)), Objects.requireNonNull(set.get(i))) >= 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   // ---- applying events

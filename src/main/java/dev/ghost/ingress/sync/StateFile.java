@@ -5,6 +5,7 @@ import dev.ghost.ingress.route.Protocol;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -114,6 +115,16 @@ public final class StateFile {
    * {@link Loaded.Corrupt}, another format {@link Loaded.ForeignVersion}.
    */
   public static Loaded read(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      Loaded.Ok ok = StateFileStream.read(in);
+      if (ok != null) {
+        return ok;
+      }
+    } catch (NoSuchFileException e) {
+      return new Loaded.Missing();
+    } catch (IOException | RuntimeException e) {
+      // read again below, which says what is wrong
+    }
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(file);
@@ -122,11 +133,23 @@ public final class StateFile {
     } catch (IOException | RuntimeException e) {
       return new Loaded.Corrupt("unreadable: " + e);
     }
-    return parse(bytes);
+    return parseTree(bytes);
   }
 
-  /** Decodes a state file's bytes. Never throws, like {@link #read}. */
+  /**
+   * Decodes a state file's bytes. Never throws, like {@link #read}. A valid file is decoded as a stream
+   * ({@link StateFileStream}); anything else as a tree, which says what is wrong.
+   */
   static Loaded parse(byte[] bytes) {
+    Loaded.Ok ok = StateFileStream.read(bytes);
+    if (ok != null) {
+      return ok;
+    }
+    return parseTree(bytes);
+  }
+
+  /** Decodes a state file's bytes as one JSON tree. Never throws. */
+  static Loaded parseTree(byte[] bytes) {
     if (bytes.length == 0) {
       return new Loaded.Corrupt("empty file");
     }
@@ -227,57 +250,94 @@ public final class StateFile {
   // ---- decoding (strict: any surprise is Corrupt)
 
   private static Loaded decode(JsonObject json) {
-    Instant writtenAt;
-    try {
-      writtenAt = Instant.parse(text(json, "written_at", true));
-    } catch (DateTimeParseException e) {
-      throw new Bad("written_at is not an ISO-8601 instant");
-    }
-    long cursor = number(json, "cursor");
-
-    Map<String, CpRoute> routes = new LinkedHashMap<>();
-    Map<String, Map<RoutePatch.Field, Long>> versions = new LinkedHashMap<>();
+    Parts parts = new Parts();
+    parts.head(json);
     for (JsonObject r : objects(json, "routes")) {
-      CpRoute route = route(r);
+      parts.route(r);
+    }
+    JsonObject backendsJson = object(json, "backends");
+    for (String id : backendsJson.fieldNames()) {
+      parts.backends(id, backends(backendsJson, id, parts.dedup));
+    }
+    return parts.finish(json);
+  }
+
+  /**
+   * A state being decoded, filled part by part: from the whole JSON tree ({@link #decode}), or as the file is
+   * streamed ({@link StateFileStream}), with the same checks either way. Throws {@link Bad} (or the exceptions
+   * {@link #fromJson} maps to Corrupt) at the first problem.
+   */
+  static final class Parts {
+    final Dedup dedup = new Dedup();
+    private final Map<String, CpRoute> routes = new LinkedHashMap<>();
+    private final Map<String, Map<RoutePatch.Field, Long>> versions = new LinkedHashMap<>();
+    private final Map<String, List<Backend>> backends = new LinkedHashMap<>();
+    private Instant writtenAt;
+    private long cursor;
+
+    /** Reads {@code written_at} and {@code cursor}. */
+    void head(JsonObject json) {
+      try {
+        writtenAt = Instant.parse(text(json, "written_at", true));
+      } catch (DateTimeParseException e) {
+        throw new Bad("written_at is not an ISO-8601 instant");
+      }
+      cursor = number(json, "cursor");
+    }
+
+    /** One element of {@code routes}. */
+    void route(JsonObject r) {
+      route(StateFile.route(r, dedup), fieldVersions(object(r, "field_versions")));
+    }
+
+    /** One decoded element of {@code routes}: the route and its field versions. */
+    void route(CpRoute route, Map<RoutePatch.Field, Long> fv) {
       if (routes.put(route.routeId(), route) != null) {
         throw new Bad("duplicate route " + route.routeId());
       }
-      Map<RoutePatch.Field, Long> fv = fieldVersions(object(r, "field_versions"));
       if (!fv.isEmpty()) {
         versions.put(route.routeId(), fv);
       }
     }
 
-    Map<String, EnvBinding> envs = new LinkedHashMap<>();
-    for (JsonObject e : objects(json, "env_ipv4")) {
-      EnvBinding b = env(e);
-      if (envs.put(b.envId(), b) != null) {
-        throw new Bad("duplicate env " + b.envId());
+    /** One entry of {@code backends}. */
+    void backends(String id, List<Backend> set) {
+      CpRoute owner = routes.get(id); // its id string, not the parse's second copy of it
+      backends.put(owner == null ? id : owner.routeId(), dedup.set(set));
+    }
+
+    /** The state, with the small parts read from {@code json}; call {@link #head} first. */
+    Loaded.Ok finish(JsonObject json) {
+      Map<String, EnvBinding> envs = new LinkedHashMap<>();
+      for (JsonObject e : objects(json, "env_ipv4")) {
+        EnvBinding b = env(e);
+        if (envs.put(b.envId(), b) != null) {
+          throw new Bad("duplicate env " + b.envId());
+        }
       }
+      Map<String, Long> envEvents = longMap(object(json, "env_event_ids"));
+      Map<String, Long> deleted = longMap(object(json, "deleted_routes"));
+      List<Long> applied = new ArrayList<>();
+      for (Object o : array(json, "applied_event_ids")) {
+        applied.add(asLong(o, "applied_event_ids"));
+      }
+      ControlPlaneState state = ControlPlaneState.restore(cursor, routes, envs, backends, versions, envEvents,
+          deleted, applied);
+      return new Loaded.Ok(state, writtenAt);
     }
-
-    Map<String, List<Backend>> backends = new LinkedHashMap<>();
-    JsonObject backendsJson = object(json, "backends");
-    for (String id : backendsJson.fieldNames()) {
-      backends.put(id, backends(backendsJson, id));
-    }
-
-    Map<String, Long> envEvents = longMap(object(json, "env_event_ids"));
-    Map<String, Long> deleted = longMap(object(json, "deleted_routes"));
-    List<Long> applied = new ArrayList<>();
-    for (Object o : array(json, "applied_event_ids")) {
-      applied.add(asLong(o, "applied_event_ids"));
-    }
-    ControlPlaneState state = ControlPlaneState.restore(cursor, routes, envs, backends, versions, envEvents,
-        deleted, applied);
-    return new Loaded.Ok(state, writtenAt);
   }
 
   /** A route as {@link #routeJson} wrote it (without its field versions); throws {@link Bad}. */
   static CpRoute route(JsonObject r) {
-    return new CpRoute(text(r, "route_id", true), text(r, "app_id", true), text(r, "env_id", true),
-        text(r, "hostname", false), (int) intRange(r, "listen_port"), Protocol.parse(text(r, "protocol", true)),
-        text(r, "backend_process_type", true), (int) intRange(r, "backend_port"),
+    return route(r, new Dedup());
+  }
+
+  /** Like {@link #route(JsonObject)}, with the app, env and process type shared through {@code dedup}. */
+  static CpRoute route(JsonObject r, Dedup dedup) {
+    return new CpRoute(text(r, "route_id", true), dedup.text(text(r, "app_id", true)),
+        dedup.text(text(r, "env_id", true)), text(r, "hostname", false), (int) intRange(r, "listen_port"),
+        Protocol.parse(text(r, "protocol", true)), dedup.text(text(r, "backend_process_type", true)),
+        (int) intRange(r, "backend_port"),
         proxy(text(r, "proxy_protocol", true)), bool(r, "backend_expects_proxy_protocol"),
         bool(r, "ipv4_required"), text(r, "env_ipv4_address", false), number(r, "created_event_id"));
   }
@@ -297,17 +357,21 @@ public final class StateFile {
 
   /** The backend set under {@code key}; throws {@link Bad}. */
   static List<Backend> backends(JsonObject json, String key) {
+    return backends(json, key, new Dedup());
+  }
+
+  static List<Backend> backends(JsonObject json, String key, Dedup dedup) {
     List<Backend> set = new ArrayList<>();
     for (Object o : array(json, key)) {
       if (!(o instanceof String s)) {
         throw new Bad("backend of " + key + " is not a string");
       }
-      set.add(Backend.parse(s));
+      set.add(dedup.backend(s));
     }
     return set;
   }
 
-  private static boolean proxy(String mode) {
+  static boolean proxy(String mode) {
     return switch (mode) {
       case "v2" -> true;
       case "off" -> false;

@@ -2,22 +2,20 @@ package dev.ghost.ingress.sync;
 
 import dev.ghost.ingress.config.IngressConfig;
 import dev.ghost.ingress.observe.IngressMetrics;
-import dev.ghost.ingress.route.Backend;
 import dev.ghost.ingress.route.PortPolicy;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableRef;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
@@ -73,6 +71,8 @@ public final class SyncVerticle extends VerticleBase {
   private final SyncStatus status;
   private final Runnable onFirstTable;
   private final DroppedInstances droppedInstances;
+  /** The state file's read begun before this verticle deployed, or null to read it at start. */
+  private final CompletionStage<StateFile.Loaded> stateFileRead;
   private ControlPlaneClient client;
   private StateFileWriter stateFile;
   private GroupFetcher groups;
@@ -99,6 +99,9 @@ public final class SyncVerticle extends VerticleBase {
   /** Bumped by every {@link #lead()} and {@link #follow()}: timers and streams of an earlier term stop themselves. */
   private long term;
   private final List<Long> periodics = new ArrayList<>();
+  /** {@link #grouped}: the state last grouped (weakly: not kept for this) and its routes by group (read-only). */
+  private WeakReference<ControlPlaneState> groupedState = new WeakReference<>(null);
+  private Map<InstanceGroup, List<CpRoute>> groupedRoutes;
   private volatile Served served = new Served(ControlPlaneState.EMPTY, ControlPlaneState.EMPTY.contentHash(), false);
   private volatile BiConsumer<Served, String> onServed = (s, cause) -> { };
 
@@ -131,6 +134,16 @@ public final class SyncVerticle extends VerticleBase {
    */
   public SyncVerticle(IngressConfig config, RouteTableRef tables, AtomicLong versions, IngressMetrics metrics,
       SyncStatus status, Runnable onFirstTable, boolean leadAtStart) {
+    this(config, tables, versions, metrics, status, onFirstTable, leadAtStart, null);
+  }
+
+  /**
+   * Like the other constructors, with the state file already being read ({@link StateFile#read}) since the node
+   * began to start: at 100 000 routes the read is a second or more, done while the other verticles deploy.
+   */
+  public SyncVerticle(IngressConfig config, RouteTableRef tables, AtomicLong versions, IngressMetrics metrics,
+      SyncStatus status, Runnable onFirstTable, boolean leadAtStart, CompletionStage<StateFile.Loaded> stateFile) {
+    this.stateFileRead = stateFile;
     this.leadAtStart = leadAtStart;
     this.config = config;
     this.settings = config.controlPlane();
@@ -322,7 +335,9 @@ public final class SyncVerticle extends VerticleBase {
 
   private Future<Void> loadStateFile() {
     Path file = Path.of(config.state().file());
-    return vertx.executeBlocking(() -> StateFile.read(file)).compose(loaded -> {
+    Future<StateFile.Loaded> read = stateFileRead != null ? Future.fromCompletionStage(stateFileRead, context)
+        : vertx.executeBlocking(() -> StateFile.read(file));
+    return read.compose(loaded -> {
       if (loaded instanceof StateFile.Loaded.Ok ok && !withinRouteCap(ok.state(), "the state file")) {
         status.stateLoaded(StateFileOutcome.TOO_MANY_ROUTES.label(), null);
         metrics.stateFileLoad(StateFileOutcome.TOO_MANY_ROUTES.label());
@@ -402,19 +417,15 @@ public final class SyncVerticle extends VerticleBase {
         return Future.succeededFuture();
       }
       // An empty feed (a new organisation) makes a first table too: the node becomes ready
-      return fetchBackends(next, next.routes().keySet(), next.routes().keySet())
+      return fetchBackends(next, () -> GroupSets.byGroup(next, next.routes().keySet()), next.routes().keySet())
           .compose(withBackends -> publishIfChanged(withBackends, "events"));
     }
-    Set<String> refresh = new HashSet<>(applied.routesNeedingInstances());
-    if (applied.refreshAll() && System.currentTimeMillis() - lastRefreshAll >= REFRESH_ALL_MIN_GAP_MS) {
+    boolean all = applied.refreshAll() && System.currentTimeMillis() - lastRefreshAll >= REFRESH_ALL_MIN_GAP_MS;
+    if (all) {
       lastRefreshAll = System.currentTimeMillis();
-      refresh.addAll(next.routes().keySet());
     }
-    if (!applied.envsToRefresh().isEmpty()) {
-      refresh.addAll(next.routeIdsOfEnvs(applied.envsToRefresh())); // a walk of every route: only when asked
-    }
-    return fetchBackends(next, refresh, applied.routesNeedingInstances())
-        .compose(withBackends -> publishIfChanged(withBackends, "events"));
+    return fetchBackends(next, () -> GroupSets.byGroup(next, GroupSets.asked(next, applied, all)),
+        applied.routesNeedingInstances()).compose(withBackends -> publishIfChanged(withBackends, "events"));
   }
 
   /**
@@ -440,38 +451,27 @@ public final class SyncVerticle extends VerticleBase {
   }
 
   /**
-   * Fetches the instances of {@code routeIds}' groups, each group once; a group whose fetch fails (or that is
-   * backing off after a failure) keeps its previous set, and so do its routes. A route of a group whose answer is
-   * unchanged keeps the set it has, unless it is in {@code recompute} (created, or its backend port or process
-   * type changed) or has none yet.
+   * Fetches the instances of the groups of the routes {@code grouping} returns, each group once; a group whose
+   * fetch fails (or that is backing off after a failure) keeps its previous set, and so do its routes
+   * ({@link GroupSets#merge}: {@code recompute} names the routes that take a fresh set even when their group's
+   * answer is unchanged). Grouping and merging walk every route asked, so they run on a worker.
    */
-  private Future<ControlPlaneState> fetchBackends(ControlPlaneState from, Collection<String> routeIds,
+  private Future<ControlPlaneState> fetchBackends(ControlPlaneState from,
+      Callable<Map<InstanceGroup, List<CpRoute>>> grouping, Set<String> recompute) {
+    return vertx.executeBlocking(grouping, false).compose(byGroup -> fetchGroups(from, byGroup, recompute));
+  }
+
+  private Future<ControlPlaneState> fetchGroups(ControlPlaneState from, Map<InstanceGroup, List<CpRoute>> byGroup,
       Set<String> recompute) {
-    Map<InstanceGroup, List<CpRoute>> byGroup = new HashMap<>();
-    for (String id : routeIds) {
-      CpRoute route = from.routes().get(id);
-      if (route != null) {
-        byGroup.computeIfAbsent(InstanceGroup.of(route), g -> new ArrayList<>()).add(route);
-      }
-    }
     if (byGroup.isEmpty()) {
       return Future.succeededFuture(from);
     }
-    return groups.fetch(byGroup.keySet()).map(found -> {
-      Map<String, List<Backend>> sets = new HashMap<>();
-      found.sets().forEach((group, instances) -> {
-        boolean unchanged = found.unchanged().contains(group);
-        for (CpRoute route : byGroup.get(group)) {
-          String id = route.routeId();
-          if (unchanged && !recompute.contains(id) && from.backends().containsKey(id)) {
-            continue;
-          }
-          instances.dropped().forEach(d -> droppedInstances.report(id, d));
-          sets.put(id, route.backendsFor(instances.readyIpv6()));
-        }
-      });
+    return groups.fetch(byGroup.keySet()).compose(found -> {
       scheduleGroupRetry();
-      return from.withBackends(sets);
+      return vertx.executeBlocking(() -> GroupSets.merge(from, byGroup, found, recompute), false);
+    }).map(merged -> {
+      merged.dropped().forEach(d -> droppedInstances.report(d.getKey(), d.getValue()));
+      return merged.state();
     });
   }
 
@@ -500,9 +500,24 @@ public final class SyncVerticle extends VerticleBase {
       return Future.succeededFuture(); // the first table fetches every group
     }
     Set<InstanceGroup> failing = groups.failing();
-    List<String> ids = state.routes().values().stream().filter(r -> failing.contains(InstanceGroup.of(r)))
-        .map(CpRoute::routeId).toList();
-    return fetchBackends(state, ids, Set.of()).compose(next -> publishIfChanged(next, "backends"));
+    ControlPlaneState from = state;
+    return grouped(from).compose(all -> fetchGroups(from, GroupSets.only(all, failing), Set.of()))
+        .compose(next -> publishIfChanged(next, "backends"));
+  }
+
+  /**
+   * Every route of {@code from} by instance group, grouped on a worker once per state: with the control plane
+   * down, each failing group's retry would otherwise walk every route again (1 000 retries of 100 000 routes).
+   */
+  private Future<Map<InstanceGroup, List<CpRoute>>> grouped(ControlPlaneState from) {
+    if (from == groupedState.get()) {
+      return Future.succeededFuture(groupedRoutes);
+    }
+    return vertx.executeBlocking(() -> GroupSets.byGroup(from, from.routes().keySet()), false).map(byGroup -> {
+      groupedState = new WeakReference<>(from);
+      groupedRoutes = byGroup;
+      return byGroup;
+    });
   }
 
   private static long nowMs() {
@@ -763,9 +778,11 @@ public final class SyncVerticle extends VerticleBase {
       return Future.succeededFuture(); // before the first table, the feed's first complete read fetches them all
     }
     lastRefreshAll = System.currentTimeMillis();
-    groups.retain(state.routes().values().stream().map(InstanceGroup::of).collect(Collectors.toSet()));
-    return fetchBackends(state, state.routes().keySet(), Set.of())
-        .compose(next -> publishIfChanged(next, "backends"));
+    ControlPlaneState from = state;
+    return grouped(from).compose(byGroup -> {
+      groups.retain(byGroup.keySet()); // forgets the groups no route names any more
+      return fetchGroups(from, byGroup, Set.of());
+    }).compose(next -> publishIfChanged(next, "backends"));
   }
 
   /** Replays the whole feed into a fresh state; swaps only if the result differs from what is served. */
@@ -782,7 +799,8 @@ public final class SyncVerticle extends VerticleBase {
   /** The feed replayed from event 0 with every route's instances fetched. */
   private Future<ControlPlaneState> replayFromZero() {
     return replay(ControlPlaneState.EMPTY, 0)
-        .compose(rebuilt -> fetchBackends(rebuilt, rebuilt.routes().keySet(), Set.of()))
+        .compose(rebuilt -> fetchBackends(rebuilt, () -> GroupSets.byGroup(rebuilt, rebuilt.routes().keySet()),
+            Set.of()))
         // A failed fetch keeps that route's previous set (contract §2), in a replay too
         .map(fetched -> fetched.withBackendsFrom(state));
   }

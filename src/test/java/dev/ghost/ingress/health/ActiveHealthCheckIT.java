@@ -12,10 +12,10 @@ import dev.ghost.ingress.testing.Await;
 import dev.ghost.ingress.testing.ClientHellos;
 import dev.ghost.ingress.testing.Clients;
 import dev.ghost.ingress.testing.Probe;
+import dev.ghost.ingress.testing.PrometheusText;
 import dev.ghost.ingress.testing.TestNode;
 import dev.ghost.ingress.testing.TestNode.RouteJson;
 import dev.ghost.ingress.testing.TestTls;
-import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -248,10 +248,11 @@ class ActiveHealthCheckIT {
     return false;
   }
 
+  /** The node's {@code ghost_backend_eligible} sample of the route {@code app} and this backend; NaN if none. */
   private static double eligibleGauge(TestNode node, String backend) {
-    Gauge g = node.node().registry().find(MetricNames.BACKEND_ELIGIBLE).tags("route", "app", "backend", backend)
-        .gauge();
-    return g == null ? Double.NaN : g.value();
+    return PrometheusText.parse(node.node().registry().scrape()).samples("ghost_backend_eligible").stream()
+        .filter(s -> "app".equals(s.labels().get("route")) && backend.equals(s.labels().get("backend")))
+        .mapToDouble(PrometheusText.Sample::value).findFirst().orElse(Double.NaN);
   }
 
   /**

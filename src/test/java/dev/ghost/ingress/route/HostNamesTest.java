@@ -26,6 +26,14 @@ class HostNamesTest {
     assertThat(normalizeRouteHost(in)).isEqualTo(out);
   }
 
+  @Test
+  void aNameAlreadyInNormalFormIsKeptAsIs() {
+    // the table shares the control plane's string instead of a copy per route
+    String name = "r00000001.e000000.scale.test";
+    assertThat(normalizeRouteHost(name)).isSameAs(name);
+    assertThat(normalizeRouteHost(name + ".")).isEqualTo(name);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"straße.example", "ς.example", "a\u200Cb.example", "a\u200Db.example"})
   void rejectsIdna2008DeviationCharactersInsteadOfMappingThem(String in) {

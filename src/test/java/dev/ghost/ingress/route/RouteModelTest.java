@@ -18,6 +18,23 @@ class RouteModelTest {
   }
 
   @Test
+  void routesBuiltFromOneBackendSetShareIt() {
+    List<Backend> set = List.of(new Backend("fd00::1", 8443), new Backend("fd00::2", 8443));
+    Route a = Route.tls("a", "a.example", 443).withBackends(set);
+    Route b = Route.tls("b", "b.example", 443).withBackends(set);
+    assertThat(a.backends()).isSameAs(set).isSameAs(b.backends());
+    assertThat(Routes.build(List.of(a, b)).route("b").backends()).as("through the table build").isSameAs(set);
+
+    Backend dup = new Backend("fd00::1", 8443);
+    assertThat(a.withBackends(List.of(dup, set.get(1), dup)).backends()).containsExactly(dup, set.get(1));
+    List<Backend> many = new java.util.ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      many.add(new Backend("fd00::" + Integer.toHexString(i % 10 + 1), 8443));
+    }
+    assertThat(a.withBackends(many).backends()).hasSize(10).doesNotHaveDuplicates();
+  }
+
+  @Test
   void proxyProtocolParsesConfigFormsAndStaysImmutable() {
     ProxyProtocol p = ProxyProtocol.parse("V2", List.of("authority", "CRC32C"));
     assertThat(p.v2()).isTrue();

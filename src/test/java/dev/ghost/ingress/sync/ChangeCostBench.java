@@ -1,7 +1,6 @@
 package dev.ghost.ingress.sync;
 
 import dev.ghost.ingress.eligibility.BackendHealth;
-import dev.ghost.ingress.observe.BackendEligibilityMetrics;
 import dev.ghost.ingress.observe.IngressMetrics;
 import dev.ghost.ingress.observe.RouteProblemLog;
 import dev.ghost.ingress.observe.RouteTableMetrics;
@@ -49,7 +48,6 @@ public final class ChangeCostBench {
         System::nanoTime);
     RouteTableMetrics.register(metrics, tables, health, Set::of);
     RouteProblemLog.attach(tables);
-    BackendEligibilityMetrics.register(registry, tables, health);
     tables.onSwap(t -> metrics.retainRoutes(id -> t.route(id) != null));
     int warm = 5;
     long[][] ns = new long[Step.values().length][rounds];

@@ -164,6 +164,50 @@ class StateFileTest {
     assertThat(ok.state().contentHash()).isEqualTo(state.contentHash());
   }
 
+  @Test
+  void aGroupsRoutesShareOneBackendSetAndTheirTextsWhenRead() throws IOException {
+    List<Backend> set = List.of(new Backend("fd5a:1:2:1::7", 8443), new Backend("fd5a:1:2:1::8", 8443));
+    java.util.Map<String, CpRoute> routes = new java.util.HashMap<>();
+    java.util.Map<String, List<Backend>> backends = new java.util.HashMap<>();
+    for (int i = 0; i < 3; i++) {
+      String id = "rt_" + i;
+      routes.put(id, new CpRoute(id, "app_1", "env_1", "r" + i + ".example", 443,
+          dev.ghost.ingress.route.Protocol.TLS_PASSTHROUGH, "web", 8443, false, false, false, null, i + 1));
+      backends.put(id, set);
+    }
+    Path file = dir.resolve("state.json");
+    StateFile.write(file, ControlPlaneState.restore(3, routes, java.util.Map.of(), backends, java.util.Map.of(),
+        java.util.Map.of(), java.util.Map.of(), List.of()), WRITTEN);
+
+    ControlPlaneState read = ((StateFile.Loaded.Ok) StateFile.read(file)).state();
+    CpRoute first = read.routes().get("rt_0");
+    for (String id : List.of("rt_1", "rt_2")) {
+      CpRoute r = read.routes().get(id);
+      assertThat(read.backends().get(id)).isSameAs(read.backends().get("rt_0")).isEqualTo(set);
+      assertThat(r.appId()).isSameAs(first.appId());
+      assertThat(r.envId()).isSameAs(first.envId());
+      assertThat(r.processType()).isSameAs(first.processType());
+    }
+    assertThat(read.backends().get("rt_0").get(0)).isSameAs(read.backends().get("rt_2").get(0));
+    read.backends().keySet().forEach(id -> assertThat(id).isSameAs(read.routes().get(id).routeId()));
+  }
+
+  @Test
+  void aWrittenFileIsStreamedToWhatTheTreeDecodes() throws IOException {
+    Path file = dir.resolve("state.json");
+    StateFile.write(file, sample(), WRITTEN);
+    byte[] bytes = Files.readAllBytes(file);
+    StateFile.Loaded.Ok streamed = StateFileStream.read(bytes);
+    assertThat(streamed).as("a file this node wrote takes the stream path").isNotNull();
+    assertThat(streamed).isEqualTo(StateFile.parseTree(bytes));
+    assertThat(StateFileStream.read(reversed(new JsonObject(new String(bytes, StandardCharsets.UTF_8))).encode()
+        .getBytes(StandardCharsets.UTF_8))).as("any key order").isEqualTo(streamed);
+    String twice = new String(bytes, StandardCharsets.UTF_8)
+        .replaceFirst("\"listen_port\"", "\"listen_port\" : 1, \"listen_port\"");
+    assertThat(StateFileStream.read(twice.getBytes(StandardCharsets.UTF_8))).as("a key twice: the tree decides")
+        .isNull();
+  }
+
   /** A deep copy with every object's keys in reverse order. */
   private static JsonObject reversed(JsonObject in) {
     JsonObject out = new JsonObject();

@@ -83,6 +83,17 @@ class SyncInputFuzzTest {
     assertThat(StateFile.parse(java.util.Arrays.copyOf(text, Math.floorMod(cut, text.length + 1)))).isNotNull();
   }
 
+  @Property
+  void theStreamedStateFileDecodesOnlyWhatTheTreeDecodesAndAlike(@ForAll("mutatedStates") JsonObject json) {
+    byte[] text = json.encodePrettily().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    StateFile.Loaded tree = StateFile.parseTree(text);
+    StateFile.Loaded streamed = StateFileStream.read(text);
+    if (streamed != null) {
+      assertThat(tree).isEqualTo(streamed);
+    }
+    assertThat(StateFile.parse(text)).isEqualTo(tree);
+  }
+
   @Provide
   Arbitrary<JsonObject> objects() {
     return FuzzValues.from(r -> object(r, 3));

@@ -1,0 +1,264 @@
+package dev.ghost.ingress.sync;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.ghost.ingress.route.Backend;
+import dev.ghost.ingress.route.Protocol;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The state file decoded as it is read, one route at a time, for the start from the state file: the whole file as
+ * one JSON tree (55 MB of text at 100 000 routes, several times that as maps) took most of that start and its peak
+ * heap. A route is read field by field with the checks of {@link StateFile#route(JsonObject)}, then goes through
+ * {@link StateFile.Parts} like the tree's routes and backend sets.
+ *
+ * <p>Only a well-formed file of this format is decoded here: anything else (not JSON, truncated, another format, a
+ * key twice, a wrong type, an inconsistent state) gives null, and the caller decodes the file as a tree, which
+ * says what is wrong. So this path decides nothing the tree path would decide differently.
+ */
+final class StateFileStream {
+
+  /** Field names are not interned: the backend sets are keyed by 100 000 route ids read once. */
+  private static final JsonFactory JSON = JsonFactory.builder().disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+      .build();
+
+  private StateFileStream() {}
+
+  /** The decoded state, or null when the tree decoder has to say what is wrong. Never throws. */
+  static StateFile.Loaded.Ok read(InputStream in) {
+    try (JsonParser p = JSON.createParser(in)) {
+      return read(p);
+    } catch (IOException | StateFile.Bad | IllegalArgumentException | NullPointerException | ClassCastException
+        | DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  /** Like {@link #read(InputStream)}, from the file's bytes. */
+  static StateFile.Loaded.Ok read(byte[] bytes) {
+    try (JsonParser p = JSON.createParser(bytes)) {
+      return read(p);
+    } catch (IOException | StateFile.Bad | IllegalArgumentException | NullPointerException | ClassCastException
+        | DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  private static StateFile.Loaded.Ok read(JsonParser p) throws IOException {
+    if (p.nextToken() != JsonToken.START_OBJECT) {
+      return null;
+    }
+    StateFile.Parts parts = new StateFile.Parts();
+    JsonObject head = new JsonObject();
+    Set<String> seen = new HashSet<>();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      if (!seen.add(name)) {
+        return null; // the tree keeps the last of the two; not worth copying
+      }
+      p.nextToken();
+      boolean ok = switch (name) {
+        case "routes" -> routes(p, parts);
+        case "backends" -> backends(p, parts);
+        default -> {
+          head.put(name, value(p));
+          yield true;
+        }
+      };
+      if (!ok) {
+        return null;
+      }
+    }
+    if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null
+        || !StateFile.FORMAT.equals(head.getValue("format")) || !seen.contains("routes")
+        || !seen.contains("backends")) {
+      return null;
+    }
+    parts.head(head);
+    return parts.finish(head);
+  }
+
+  /** {@code routes}: an array of route objects, each decoded as soon as it is read. */
+  private static boolean routes(JsonParser p, StateFile.Parts parts) throws IOException {
+    if (p.currentToken() != JsonToken.START_ARRAY) {
+      return false;
+    }
+    while (p.nextToken() == JsonToken.START_OBJECT) {
+      if (!route(p, parts)) {
+        return false;
+      }
+    }
+    return p.currentToken() == JsonToken.END_ARRAY;
+  }
+
+  /**
+   * One route object read field by field, without a map of it (a map per route was most of the garbage of a
+   * 100 000-route read): each field of the type {@link StateFile#route(JsonObject)} requires, or false (a field
+   * twice, a null, a wrong type or range, one missing), and the tree decides.
+   */
+  private static boolean route(JsonParser p, StateFile.Parts parts) throws IOException {
+    RouteFields f = new RouteFields();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      JsonToken t = p.nextToken();
+      if (!f.read(name, t, p)) {
+        return false;
+      }
+    }
+    if (!f.complete()) {
+      return false;
+    }
+    String[] t = f.texts;
+    parts.route(new CpRoute(t[0], parts.dedup.text(t[1]), parts.dedup.text(t[2]), t[3], (int) f.numbers[0],
+        Protocol.parse(t[4]), parts.dedup.text(t[5]), (int) f.numbers[1], StateFile.proxy(t[6]), f.flags[0],
+        f.flags[1], t[7], f.numbers[2]), f.versions);
+    return true;
+  }
+
+  /** The fields of one route as read. */
+  private static final class RouteFields {
+    final String[] texts = new String[TEXTS.size()];
+    final long[] numbers = {-1, -1, -1};
+    final Boolean[] flags = new Boolean[2];
+    Map<RoutePatch.Field, Long> versions;
+    int seen;
+
+    static final List<String> TEXTS = List.of("route_id", "app_id", "env_id", "hostname", "protocol",
+        "backend_process_type", "proxy_protocol", "env_ipv4_address");
+    static final List<String> NUMBERS = List.of("listen_port", "backend_port", "created_event_id");
+    static final List<String> FLAGS = List.of("backend_expects_proxy_protocol", "ipv4_required");
+    /** Texts that may be null (the others are required). */
+    static final Set<String> OPTIONAL = Set.of("hostname", "env_ipv4_address");
+
+    boolean read(String name, JsonToken t, JsonParser p) throws IOException {
+      int i;
+      if ((i = TEXTS.indexOf(name)) >= 0) {
+        if (!first(i) || (t != JsonToken.VALUE_STRING && !(t == JsonToken.VALUE_NULL && OPTIONAL.contains(name)))) {
+          return false;
+        }
+        texts[i] = t == JsonToken.VALUE_NULL ? null : p.getText();
+      } else if ((i = NUMBERS.indexOf(name)) >= 0) {
+        long n = wholeNumber(t, p);
+        if (!first(TEXTS.size() + i) || n < 0 || (i < 2 && n > Integer.MAX_VALUE)) {
+          return false;
+        }
+        numbers[i] = n;
+      } else if ((i = FLAGS.indexOf(name)) >= 0) {
+        if (!first(TEXTS.size() + NUMBERS.size() + i)
+            || (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE)) {
+          return false;
+        }
+        flags[i] = t == JsonToken.VALUE_TRUE;
+      } else if (name.equals("field_versions")) {
+        return versions == null && t == JsonToken.START_OBJECT && readVersions(p);
+      } else {
+        p.skipChildren(); // the tree decoder ignores other fields too
+      }
+      return true;
+    }
+
+    private boolean first(int bit) {
+      boolean fresh = (seen & (1 << bit)) == 0;
+      seen |= 1 << bit;
+      return fresh;
+    }
+
+    private boolean readVersions(JsonParser p) throws IOException {
+      versions = new EnumMap<>(RoutePatch.Field.class);
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        RoutePatch.Field field = RoutePatch.Field.byWireName(p.currentName());
+        long n = wholeNumber(p.nextToken(), p);
+        if (n < 0) {
+          return false;
+        }
+        versions.put(field, n);
+      }
+      return true;
+    }
+
+    /** Every required field present (the optional texts may be absent, as in the tree). */
+    boolean complete() {
+      for (int i = 0; i < TEXTS.size(); i++) {
+        if (texts[i] == null && !OPTIONAL.contains(TEXTS.get(i))) {
+          return false;
+        }
+      }
+      return numbers[0] >= 0 && numbers[1] >= 0 && numbers[2] >= 0 && flags[0] != null && flags[1] != null
+          && versions != null;
+    }
+  }
+
+  /** An integer that fits a long, or -1 (negative values are refused as well). */
+  private static long wholeNumber(JsonToken t, JsonParser p) throws IOException {
+    if (t != JsonToken.VALUE_NUMBER_INT) {
+      return -1;
+    }
+    JsonParser.NumberType type = p.getNumberType();
+    return type == JsonParser.NumberType.INT || type == JsonParser.NumberType.LONG ? p.getLongValue() : -1;
+  }
+
+  /** {@code backends}: route id to an array of address strings. */
+  private static boolean backends(JsonParser p, StateFile.Parts parts) throws IOException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      return false;
+    }
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String id = p.currentName();
+      if (p.nextToken() != JsonToken.START_ARRAY) {
+        return false;
+      }
+      List<Backend> set = new ArrayList<>(2);
+      while (p.nextToken() == JsonToken.VALUE_STRING) {
+        set.add(parts.dedup.backend(p.getText()));
+      }
+      if (p.currentToken() != JsonToken.END_ARRAY) {
+        return false;
+      }
+      parts.backends(id, set);
+    }
+    return true;
+  }
+
+  /** The value at the current token, as the tree decoder would hold it. */
+  private static Object value(JsonParser p) throws IOException {
+    return switch (p.currentToken()) {
+      case START_OBJECT -> object(p);
+      case START_ARRAY -> array(p);
+      case VALUE_STRING -> p.getText();
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getNumberValue();
+      case VALUE_TRUE -> Boolean.TRUE;
+      case VALUE_FALSE -> Boolean.FALSE;
+      case VALUE_NULL -> null;
+      default -> throw new StateFile.Bad("unexpected " + p.currentToken());
+    };
+  }
+
+  private static JsonObject object(JsonParser p) throws IOException {
+    JsonObject o = new JsonObject();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      p.nextToken();
+      o.put(name, value(p));
+    }
+    return o;
+  }
+
+  private static JsonArray array(JsonParser p) throws IOException {
+    JsonArray a = new JsonArray();
+    while (p.nextToken() != JsonToken.END_ARRAY) {
+      a.add(value(p));
+    }
+    return a;
+  }
+}
