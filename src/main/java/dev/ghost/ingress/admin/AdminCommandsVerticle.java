@@ -79,17 +79,17 @@ public final class AdminCommandsVerticle extends VerticleBase {
     }
     return drainsFile.read().map(saved -> {
       if (saved.isEmpty()) {
-        metrics.drainsFileLoad("missing");
+        metrics.drainsFileLoad(DrainsFileOutcome.MISSING.label());
       } else {
         int changed = commands.mergeDrainState(saved);
-        metrics.drainsFileLoad("ok");
+        metrics.drainsFileLoad(DrainsFileOutcome.OK.label());
         LOG.atInfo().addKeyValue("file", drainsFile.path().toString()).addKeyValue("drained", changed)
             .log("admin drains restored");
       }
       savedDrains = commands.drainState().getJsonArray("entries").encode();
       return (Void) null;
     }).recover(err -> {
-      metrics.drainsFileLoad("corrupt");
+      metrics.drainsFileLoad(DrainsFileOutcome.CORRUPT.label());
       LOG.atWarn().addKeyValue("file", drainsFile.path().toString()).addKeyValue("cause", String.valueOf(err))
           .log("admin drains file unreadable; ignored");
       return Future.succeededFuture();

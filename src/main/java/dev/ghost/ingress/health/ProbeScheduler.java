@@ -197,7 +197,7 @@ public final class ProbeScheduler extends VerticleBase {
       health.connectSucceeded(t.backend);
     }
     if (after.isDown() != before.isDown()) {
-      String to = after.isDown() ? "down" : "up";
+      String to = (after.isDown() ? ProbeTransition.DOWN : ProbeTransition.UP).label();
       metrics.probeTransition(to);
       LOG.atInfo().addKeyValue("node_id", nodeId).addKeyValue("backend", t.backend.toString())
           .addKeyValue("probe", to).addKeyValue("result", result.label())

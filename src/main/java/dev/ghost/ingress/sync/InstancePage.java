@@ -69,7 +69,7 @@ public record InstancePage(List<String> readyIpv6, List<Dropped> dropped, String
       String address = overlayAddress(raw);
       if (address == null) {
         dropped.add(new Dropped(clip(instance.getValue("id")), clip(raw),
-            raw == null ? "missing_address" : "bad_address"));
+            (raw == null ? InstanceDropReason.MISSING_ADDRESS : InstanceDropReason.BAD_ADDRESS).label()));
       } else if (!ready.contains(address)) {
         ready.add(address);
       }

@@ -440,12 +440,13 @@ public final class SyncVerticle extends VerticleBase {
     // The heal window re-reads events already applied: log and count each event once, not on every poll
     Set<Long> seen = state.appliedIds();
     List<CpEvent> fresh = batch.stream().filter(e -> e.eventId() <= 0 || !seen.contains(e.eventId())).toList();
-    metrics.syncEvents("rejected", applied.rejected());
+    metrics.syncEvents(SyncEventOutcome.REJECTED.label(), applied.rejected());
     fresh.stream().filter(e -> e instanceof CpEvent.Rejected).map(e -> (CpEvent.Rejected) e).forEach(r ->
         LOG.atWarn().addKeyValue("event_id", r.eventId()).addKeyValue("event_type", r.type())
             .addKeyValue("reason", r.reason()).log("control-plane event rejected"));
-    metrics.syncEvents("ignored", (int) fresh.stream().filter(e -> e instanceof CpEvent.Ignored).count());
-    metrics.syncEvents("applied", (int) fresh.stream()
+    metrics.syncEvents(SyncEventOutcome.IGNORED.label(),
+        (int) fresh.stream().filter(e -> e instanceof CpEvent.Ignored).count());
+    metrics.syncEvents(SyncEventOutcome.APPLIED.label(), (int) fresh.stream()
         .filter(e -> !(e instanceof CpEvent.Ignored) && !(e instanceof CpEvent.Rejected)).count());
     return applied;
   }
