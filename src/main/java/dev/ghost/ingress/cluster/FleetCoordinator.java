@@ -216,11 +216,17 @@ public final class FleetCoordinator extends VerticleBase {
     long frozenMs = pauseFence.beat();
     if (frozenMs >= 0) {
       LOG.atWarn().addKeyValue("frozen_ms", frozenMs).addKeyValue("leader", leader)
-          .log("fleet: this node was frozen longer than the fleet waits for a silent member; publishing nothing "
-              + "until it has rejoined");
+          .log(leader ? "fleet: this node was frozen longer than the fleet waits for a silent member; publishing "
+              + "nothing until it has rejoined" : "fleet: this node was frozen longer than the fleet waits for a "
+              + "silent member");
       // what it serves may be stale: the control plane tells soonest (the cluster only after the merge)
       sync.pollNow();
       membersAtFreeze = membersSeen;
+      if (!leader) {
+        // A follower has published nothing and holds nothing of its own to publish; elected later, it catches up
+        // from the log before it syncs. Fencing it would only hold back a new leader that merely stalled.
+        pauseFence.lift();
+      }
     }
     if (pauseFence.fenced() && !members.equals(membersAtFreeze)) {
       pauseFence.membersChanged();
