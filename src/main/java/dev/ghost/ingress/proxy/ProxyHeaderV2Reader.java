@@ -26,6 +26,7 @@ public final class ProxyHeaderV2Reader {
   private static final int AF_UNSPEC = 0x0;
   private static final int AF_INET = 0x1;
   private static final int AF_INET6 = 0x2;
+  private static final int AF_UNIX = 0x3;
   private static final int TRANSPORT_STREAM = 0x1;
 
   private ProxyHeaderV2Reader() {}
@@ -101,7 +102,7 @@ public final class ProxyHeaderV2Reader {
     int size = family == AF_INET ? 4 : family == AF_INET6 ? 16 : -1;
     if (size < 0) {
       // AF_UNIX (0x3) carries paths, not addresses a TCP workload can report; others are undefined
-      return family == 0x3 ? new Result.Local(total) : new Result.Invalid("unknown address family " + family);
+      return family == AF_UNIX ? new Result.Local(total) : new Result.Invalid("unknown address family " + family);
     }
     int block = ProxyHeaderV2.PREFIX_LENGTH + 2 * size + 4;
     // Section 2.2: the length covers the address block; a shorter one cannot hold the addresses it announces

@@ -10,6 +10,7 @@ import io.vertx.core.VerticleBase;
 import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -339,26 +340,21 @@ public final class SyncVerticle extends VerticleBase {
         : vertx.executeBlocking(() -> StateFile.read(file));
     return read.compose(loaded -> {
       if (loaded instanceof StateFile.Loaded.Ok ok && !withinRouteCap(ok.state(), "the state file")) {
-        status.stateLoaded(StateFileOutcome.TOO_MANY_ROUTES.label(), null);
-        metrics.stateFileLoad(StateFileOutcome.TOO_MANY_ROUTES.label());
+        stateLoaded(StateFileOutcome.TOO_MANY_ROUTES, null);
       } else if (loaded instanceof StateFile.Loaded.Ok ok) {
         state = ok.state();
-        status.stateLoaded(StateFileOutcome.OK.label(), ok.writtenAt());
-        metrics.stateFileLoad(StateFileOutcome.OK.label());
+        stateLoaded(StateFileOutcome.OK, ok.writtenAt());
         LOG.atInfo().addKeyValue("path", file.toString()).addKeyValue("cursor", state.cursor())
             .addKeyValue("routes", state.routes().size()).log("serving last-known-good state");
         return publish(state, "state_file");
       } else if (loaded instanceof StateFile.Loaded.Missing) {
-        status.stateLoaded(StateFileOutcome.MISSING.label(), null);
-        metrics.stateFileLoad(StateFileOutcome.MISSING.label());
+        stateLoaded(StateFileOutcome.MISSING, null);
       } else if (loaded instanceof StateFile.Loaded.Corrupt corrupt) {
-        status.stateLoaded(StateFileOutcome.CORRUPT.label(), null);
-        metrics.stateFileLoad(StateFileOutcome.CORRUPT.label());
+        stateLoaded(StateFileOutcome.CORRUPT, null);
         LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("reason", corrupt.reason())
             .log("state file ignored: corrupt; replaying from event 0");
       } else if (loaded instanceof StateFile.Loaded.ForeignVersion foreign) {
-        status.stateLoaded(StateFileOutcome.FOREIGN_VERSION.label(), null);
-        metrics.stateFileLoad(StateFileOutcome.FOREIGN_VERSION.label());
+        stateLoaded(StateFileOutcome.FOREIGN_VERSION, null);
         LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("version", foreign.version())
             .log("state file ignored: unknown format version; replaying from event 0");
       }
@@ -372,6 +368,12 @@ public final class SyncVerticle extends VerticleBase {
   }
 
   /** Written behind the changes, at most one write in flight ({@link StateFileWriter}). */
+  /** How the state file at start turned out, on /v1/status and in its metric. */
+  private void stateLoaded(StateFileOutcome outcome, Instant writtenAt) {
+    status.stateLoaded(outcome.label(), writtenAt);
+    metrics.stateFileLoad(outcome.label());
+  }
+
   private void writeStateFile(ControlPlaneState snapshot) {
     stateFile.submit(snapshot);
   }

@@ -6,6 +6,7 @@ import dev.ghost.ingress.proxy.ProxyHeaderV2Reader.Result;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
@@ -104,8 +105,7 @@ final class ProxyProtocolFront {
   }
 
   private static void refuse(NetSocket socket, String why) {
-    System.out.println("{\"msg\":\"sample workload: connection refused\",\"reason\":\"" + why.replace("\"", "'")
-        + "\"}");
+    System.out.println(new JsonObject().put("msg", "sample workload: connection refused").put("reason", why).encode());
     socket.close();
   }
 
