@@ -4,11 +4,7 @@ import dev.ghost.ingress.admin.AdminCommandsVerticle;
 import dev.ghost.ingress.admin.AdminVerticle;
 import dev.ghost.ingress.admin.DrainViewVerticle;
 import dev.ghost.ingress.admin.NodeState;
-import dev.ghost.ingress.cluster.ClusterPlan;
-import dev.ghost.ingress.cluster.ClusterSetup;
 import dev.ghost.ingress.cluster.ClusterTrust;
-import dev.ghost.ingress.cluster.JoinDeadline;
-import dev.ghost.ingress.cluster.WatchedTransport;
 import dev.ghost.ingress.observe.LogLevels;
 import dev.ghost.ingress.config.ConfigDiff;
 import dev.ghost.ingress.config.ConfigReloader;
@@ -19,7 +15,6 @@ import dev.ghost.ingress.config.Settings;
 import dev.ghost.ingress.health.HealthVerticle;
 import dev.ghost.ingress.health.ProbeScheduler;
 import dev.ghost.ingress.observe.AccessLog;
-import dev.ghost.ingress.observe.HelpText;
 import dev.ghost.ingress.observe.IngressMetrics;
 import dev.ghost.ingress.observe.EventLoopLag;
 import dev.ghost.ingress.observe.PrometheusConventions;
@@ -51,21 +46,13 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxBuilder;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
-import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.micrometer.MetricsDomain;
-import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -93,6 +80,8 @@ public final class IngressNode {
   private final Map<String, String> configEnv;
   private volatile ConfigWatcherVerticle watcher;
   private volatile SyncVerticle sync;
+  /** The Vert.x instance with its registry and, when clustered, its cluster manager, plan and trust. */
+  private final NodeVertx platform;
   private final Vertx vertx;
   private final PrometheusMeterRegistry registry;
   private final RouteTableRef tables;
@@ -115,16 +104,16 @@ public final class IngressNode {
   private volatile Runnable leaveFleet = () -> { };
   private int adminPort = -1;
 
-  private IngressNode(IngressConfig config, Vertx vertx, PrometheusMeterRegistry registry,
-      ClusterManager clusterManager, ClusterTrust trust, Path configFile, Map<String, String> configEnv) {
+  private IngressNode(IngressConfig config, NodeVertx platform, Path configFile, Map<String, String> configEnv) {
     this.config = config;
-    this.trust = trust;
+    this.platform = platform;
+    this.trust = platform.trust();
     this.live = new LiveConfig(config);
     this.configFile = configFile;
     this.configEnv = configEnv;
-    this.clusterManager = clusterManager;
-    this.vertx = vertx;
-    this.registry = registry;
+    this.clusterManager = platform.manager();
+    this.vertx = platform.vertx();
+    this.registry = platform.registry();
     this.state = new NodeState(config.nodeId(), Version.current());
     this.tables = new RouteTableRef(staticTable(config, 1));
     IngressMetrics metrics = new IngressMetrics(registry);
@@ -226,7 +215,7 @@ public final class IngressNode {
 
   /**
    * Starts a node: standalone when {@code cluster.members} is empty (no Hazelcast class is loaded), otherwise
-   * clustered through {@link #buildClustered}. Fails with a {@link dev.ghost.ingress.config.ConfigException} when
+   * clustered ({@link NodeVertx#build}). Fails with a {@link dev.ghost.ingress.config.ConfigException} when
    * the cluster settings cannot be applied on this machine (e.g. no bind host).
    */
   public static Future<IngressNode> start(IngressConfig config) {
@@ -240,105 +229,19 @@ public final class IngressNode {
    */
   public static Future<IngressNode> start(IngressConfig config, Path configFile, Map<String, String> env) {
     LogLevels.apply(config.log().level());
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    registry.config().meterFilter(new HelpText()).meterFilter(new PrometheusConventions());
-    VertxOptions options = new VertxOptions()
-        .setPreferNativeTransport(config.proxy().nativeTransport())
-        .setEventLoopPoolSize(eventLoops(config))
-        // the data path counts its own connections (ghost_*); Vert.x would book each accept it hands over at once
-        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
-            .addDisabledMetricsCategory(MetricsDomain.NET_SERVER));
-    VertxBuilder builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
-    if (!ClusterPlan.clustered(config.cluster())) {
-      return startOn(config, builder.build(), registry, null, null, ClusterTrust.standalone(), configFile, env);
-    }
-    ClusterPlan plan;
-    ClusterTrust trust;
-    try {
-      plan = ClusterPlan.of(config.cluster(), config.nodeId());
-      // after the plan, so a member list naming no local address is reported first; before Hazelcast starts, so
-      // a node without the fleet's secret never joins
-      trust = ClusterTrust.load(config.cluster());
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    return buildClustered(builder, options, plan, trust)
-        .compose(c -> startOn(config, c.vertx(), registry, c.manager(), plan, trust, configFile, env));
+    return NodeVertx.build(config).compose(platform -> startOn(config, platform, configFile, env));
   }
 
-  private record Clustered(Vertx vertx, ClusterManager manager) {}
-
-  /**
-   * The one clustered code path: Hazelcast classes are first touched here. Joining happens on Vert.x worker
-   * threads; the returned future completes once this node is a member.
-   */
-  private static Future<Clustered> buildClustered(VertxBuilder builder, VertxOptions options, ClusterPlan plan,
-      ClusterTrust trust) {
-    ClusterManager manager;
-    try {
-      manager = ClusterSetup.clusterManager(plan);
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
-    options.setEventBusOptions(plan.eventBusOptions(trust));
-    builder.with(options).withClusterManager(manager);
-    if (trust.secured()) {
-      builder.withTransport(WatchedTransport.forEventBus(options, trust)); // counts failed event-bus handshakes
-    }
-    long t0 = System.nanoTime();
-    Duration deadline = JoinDeadline.configured();
-    return JoinDeadline.within(builder.buildClustered(), deadline, "joining cluster '" + plan.name()
-        + "' (members " + plan.memberAddresses() + "; is every one a node of this fleet?)", Vertx::close)
-        .recover(err -> Future.failedFuture(namedBindFailure(err, plan)))
-        .onSuccess(v -> LOG.atInfo().addKeyValue("cluster", plan.name()).addKeyValue("bind_host", plan.bindHost())
-            .addKeyValue("port", plan.port()).addKeyValue("members", plan.memberAddresses())
-            .addKeyValue("cluster_node_id", manager.getNodeId()).addKeyValue("trust", trust.mode().label())
-            .addKeyValue("join_ms", (System.nanoTime() - t0) / 1_000_000).log("cluster joined"))
-        .map(v -> new Clustered(v, manager));
-  }
-
-  /**
-   * {@code err}, or for a taken event-bus port (which Vert.x reports as the socket's bare "bind(..) failed") a
-   * {@link java.net.BindException} naming the event-bus address. Hazelcast names its own port already.
-   */
-  private static Throwable namedBindFailure(Throwable err, ClusterPlan plan) {
-    boolean bind = err instanceof java.net.BindException
-        || (err instanceof java.io.IOException && String.valueOf(err.getMessage()).startsWith("bind("));
-    if (!bind) {
-      return err;
-    }
-    java.net.BindException named = new java.net.BindException("cannot bind the event bus at "
-        + plan.bindHostForAddress() + ":" + plan.eventBusPort() + " (GHOST_EVENTBUS_PORT): " + err.getMessage());
-    named.initCause(err);
-    return named;
-  }
-
-  private static Future<IngressNode> startOn(IngressConfig config, Vertx vertx, PrometheusMeterRegistry registry,
-      ClusterManager manager, ClusterPlan plan, ClusterTrust trust, Path configFile, Map<String, String> env) {
-    IngressNode node = new IngressNode(config, vertx, registry, manager, trust, configFile, env);
-    node.state.clusterView(() -> node.clusterJson(plan));
+  private static Future<IngressNode> startOn(IngressConfig config, NodeVertx platform, Path configFile,
+      Map<String, String> env) {
+    IngressNode node = new IngressNode(config, platform, configFile, env);
+    node.state.clusterView(platform::clusterJson);
     // Closing completes on the closed instance's own threads, so the failure is not chained behind it
     return node.deploy().map(node).onFailure(err -> {
       node.gcMetrics.close();
       node.eventLoopLag.close();
-      vertx.close();
+      platform.vertx().close();
     });
-  }
-
-  /** The {@code cluster} object of {@code /v1/status}. */
-  private JsonObject clusterJson(ClusterPlan plan) {
-    JsonObject json = new JsonObject().put("enabled", clusterManager != null)
-        .put("name", plan == null ? null : plan.name());
-    if (clusterManager == null) {
-      return json.put("members", null).put("node_id", null).put("trust", null);
-    }
-    json.put("trust", trust.mode().label());
-    try {
-      // a local read of Hazelcast's current member list: no remote call, safe on the event loop
-      return json.put("members", clusterManager.getNodes().size()).put("node_id", clusterManager.getNodeId());
-    } catch (RuntimeException e) {
-      return json.put("members", 0).put("node_id", null); // closing: Hazelcast is already gone
-    }
   }
 
   private Future<Void> deploy() {
@@ -347,7 +250,7 @@ public final class IngressNode {
     CompletionStage<StateFile.Loaded> stateFile = !config.controlPlane().enabled() ? null
         : vertx.executeBlocking(() -> StateFile.read(Path.of(config.state().file())), false).toCompletionStage();
     RouteTable table = tables.current();
-    int instances = eventLoops(config);
+    int instances = NodeVertx.eventLoops(config);
     AdminVerticle admin = new AdminVerticle(config.admin(), state, tables, bound, services, registry, syncStatus,
         trust);
     DeploymentOptions listeners = new DeploymentOptions().setInstances(instances);
@@ -462,12 +365,6 @@ public final class IngressNode {
     log.log("transport selected");
   }
 
-  /** One event loop, and one listener instance, per core unless configured. */
-  static int eventLoops(IngressConfig config) {
-    int n = config.proxy().eventLoops();
-    return n > 0 ? n : Runtime.getRuntime().availableProcessors();
-  }
-
   private static long openFileLimit() {
     if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean os) {
       return os.getMaxFileDescriptorCount();
@@ -477,7 +374,7 @@ public final class IngressNode {
 
   /** True when this node runs with a cluster manager ({@code cluster.members} non-empty). */
   public boolean clustered() {
-    return clusterManager != null;
+    return platform.clustered();
   }
 
   /**

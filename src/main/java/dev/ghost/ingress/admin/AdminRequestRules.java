@@ -1,7 +1,7 @@
 package dev.ghost.ingress.admin;
 
 import dev.ghost.ingress.config.HostPort;
-import io.netty.util.NetUtil;
+import dev.ghost.ingress.config.IpLiterals;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -68,31 +68,24 @@ final class AdminRequestRules {
     return hasBody ? AdminRefusal.UNSUPPORTED_MEDIA_TYPE : null;
   }
 
-  /** True when {@code host} (a {@code Host} header: name or literal, optional port) is one of the accepted. */
+  /**
+   * True when {@code host} (a {@code Host} header: name or literal, optional port, read by
+   * {@link HostPort#splitHostHeader}) is one of the accepted.
+   */
   boolean hostAllowed(String host) {
     if (host == null) {
       return true;
     }
-    String h = host.trim();
-    if (h.startsWith("[")) {
-      int close = h.indexOf(']');
-      return close > 0 && portOrNothing(h.substring(close + 1)) && NetUtil.isValidIpV6Address(h.substring(1, close));
-    }
-    int colon = h.lastIndexOf(':');
-    if (colon >= 0) {
-      if (!portOrNothing(h.substring(colon))) {
-        return false;
-      }
-      h = h.substring(0, colon);
-    }
-    if (h.isEmpty()) {
+    String name;
+    try {
+      name = HostPort.splitHostHeader(host).host();
+    } catch (IllegalArgumentException notAHost) {
       return false;
     }
-    return NetUtil.isValidIpV4Address(h) || names.contains(normalise(h));
-  }
-
-  private static boolean portOrNothing(String rest) {
-    return rest.isEmpty() || rest.matches(":[0-9]{1,5}");
+    if (name.indexOf(':') >= 0) {
+      return IpLiterals.canonicalIpv6(name) != null; // bracketed: an IPv6 literal or nothing
+    }
+    return IpLiterals.isIpv4(name) || names.contains(normalise(name));
   }
 
   private static String normalise(String name) {

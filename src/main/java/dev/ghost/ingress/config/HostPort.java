@@ -1,5 +1,7 @@
 package dev.ghost.ingress.config;
 
+import java.util.regex.Pattern;
+
 /**
  * A listen or backend address as written in the configuration: {@code host:port}, with IPv6 literals in brackets
  * ({@code [::1]:443}). The host is kept without brackets.
@@ -67,6 +69,28 @@ public record HostPort(String host, int port) {
     }
     return new Parts(host, port);
   }
+
+  /**
+   * The value of an HTTP {@code Host} header (RFC 9110 §7.2: an authority without user info): {@code host} or
+   * {@code host:port}, an IPv6 literal only in brackets, the port 0-65535 in digits. The same reading as
+   * {@link #split} with the port optional, and no bare IPv6 literal (a header's colon always starts a port). Throws
+   * {@link IllegalArgumentException} naming the text.
+   */
+  public static Parts splitHostHeader(String text) {
+    Parts parts = split(text, false);
+    if (parts.host().indexOf(':') >= 0 && !text.trim().startsWith("[")) {
+      throw new IllegalArgumentException("an IPv6 literal needs brackets in '" + text + "'");
+    }
+    if (parts.port() != null) {
+      if (!DIGITS.matcher(parts.port()).matches()) {
+        throw new IllegalArgumentException("port is not a number in '" + text + "'");
+      }
+      parsePort(parts.port(), text, 0);
+    }
+    return parts;
+  }
+
+  private static final Pattern DIGITS = Pattern.compile("[0-9]{1,5}");
 
   /**
    * The port of an address, {@code min}-65535 (0 allowed only where it means an ephemeral port).

@@ -44,13 +44,8 @@ public record IngressConfig(
    * what a reload puts in force. {@code ConfigDiffTest} checks it for every setting against {@link Settings#applied}.
    */
   public IngressConfig keepingRestartOnly(IngressConfig inForce) {
-    Proxy p = proxy;
-    Proxy old = inForce.proxy;
-    Proxy mixed = new Proxy(p.sniffTimeout(), p.maxSniffBytes(), p.connectTimeout(), p.connectAttempts(),
-        p.idleTimeout(), p.drainTimeout(), p.shutdownTimeout(), old.tcpKeepAlive(), old.ejectBase(), old.ejectMax(),
-        old.eventLoops(), old.nativeTransport());
-    return new IngressConfig(listen, inForce.admin, log, mixed, limits, health, inForce.controlPlane, inForce.state,
-        inForce.cluster, inForce.nodeId, envs, routes, reload);
+    return new IngressConfig(listen, inForce.admin, log, proxy.keepingRestartOnly(inForce.proxy), limits, health,
+        inForce.controlPlane, inForce.state, inForce.cluster, inForce.nodeId, envs, routes, reload);
   }
 
   /**
@@ -130,7 +125,18 @@ public record IngressConfig(
       Duration ejectBase,
       Duration ejectMax,
       int eventLoops,
-      boolean nativeTransport) {}
+      boolean nativeTransport) {
+
+    /**
+     * This section with the values fixed when the event loops, sockets and passive-health state are built taken
+     * from {@code inForce}: keep-alive, ejection, event loops and transport ({@link Settings#applied}).
+     */
+    Proxy keepingRestartOnly(Proxy inForce) {
+      return new Proxy(sniffTimeout, maxSniffBytes, connectTimeout, connectAttempts, idleTimeout, drainTimeout,
+          shutdownTimeout, inForce.tcpKeepAlive, inForce.ejectBase, inForce.ejectMax, inForce.eventLoops,
+          inForce.nativeTransport);
+    }
+  }
 
   /**
    * Connection limits and the tcp_raw port policy.

@@ -211,10 +211,6 @@ public enum Settings {
     return "`" + defaultValue + "`";
   }
 
-  public String meaning() {
-    return meaning;
-  }
-
   /** Smallest legal value of an {@link Type#INT} setting. */
   public long min() {
     return min;

@@ -15,7 +15,6 @@ import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.Scope;
 import dev.ghost.ingress.sni.ClientHelloParser;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
@@ -23,7 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -277,7 +275,7 @@ final class ProxyConnection {
       return;
     }
     ctx.health().connectFailed(candidate, System.nanoTime());
-    routeMeters.connectFailure(failureKind(cause));
+    routeMeters.connectFailure(ConnectFailureKind.of(cause));
     if (state != State.DIALING) {
       return;
     }
@@ -286,13 +284,6 @@ final class ProxyConnection {
     } else {
       close(CloseReason.CONNECT_FAILED);
     }
-  }
-
-  private static String failureKind(Throwable err) {
-    if (err instanceof ConnectTimeoutException) {
-      return "timeout";
-    }
-    return err instanceof java.net.ConnectException ? "refused" : "error";
   }
 
   /** Native epoll: both bare sockets join the splice relay, the preamble going out ahead of everything. */
@@ -327,30 +318,14 @@ final class ProxyConnection {
     buffered.start(downstream, upstream, clientFin).onComplete(ar -> onRelayDone(ar.result()));
   }
 
-  /**
-   * The PROXY v2 header when the route asks for one, then the bytes read while sniffing, copied into one pooled
-   * direct buffer (null when there is nothing): one write, one segment, and an address the native write takes as is.
-   */
+  /** The route's PROXY v2 header (if any) and the sniffed bytes, in one buffer ({@link Preamble}); null if empty. */
   private ByteBuf preamble() {
-    byte[] header = route.proxyProtocol().v2() ? ProxyHeaderV2.encode(clientAddress, reached, tlvs()) : NO_HEADER;
-    int length = header.length;
-    for (ByteBuf buf : received) {
-      length += buf.readableBytes();
-    }
-    if (length == 0) {
-      releaseReceived();
-      return null;
-    }
-    ByteBuf preamble = client.alloc().directBuffer(length);
-    preamble.writeBytes(header);
-    for (ByteBuf buf : received) {
-      preamble.writeBytes(buf, buf.readerIndex(), buf.readableBytes());
-    }
+    ProxyProtocol pp = route.proxyProtocol();
+    byte[] header = Preamble.header(pp, clientAddress, reached, sni, Preamble.wantsUniqueId(pp) ? id() : null);
+    ByteBuf preamble = Preamble.compose(client.alloc(), header, received);
     releaseReceived();
     return preamble;
   }
-
-  private static final byte[] NO_HEADER = new byte[0];
 
   private void releaseReceived() {
     for (ByteBuf buf : received) {
@@ -359,18 +334,6 @@ final class ProxyConnection {
     received.clear();
     // the connection may live for hours: keep no array behind the emptied list
     received.trimToSize();
-  }
-
-  private ProxyHeaderV2.Tlvs tlvs() {
-    Set<ProxyProtocol.Tlv> wanted = route.proxyProtocol().tlvs();
-    ProxyHeaderV2.Tlvs tlvs = ProxyHeaderV2.Tlvs.none();
-    if (wanted.contains(ProxyProtocol.Tlv.AUTHORITY) && sni != null) {
-      tlvs = tlvs.withAuthority(sni);
-    }
-    if (wanted.contains(ProxyProtocol.Tlv.UNIQUE_ID)) {
-      tlvs = tlvs.withUniqueId(id());
-    }
-    return wanted.contains(ProxyProtocol.Tlv.CRC32C) ? tlvs.withCrc32c() : tlvs;
   }
 
   private Duration idleTimeout() {

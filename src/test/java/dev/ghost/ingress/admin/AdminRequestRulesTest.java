@@ -25,7 +25,8 @@ class AdminRequestRulesTest {
   @Test
   void dnsRebindingNamesAreRefused() {
     for (String host : List.of("evil.example", "evil.example:9901", "127.0.0.1.nip.io:9901", "localhost.evil.example",
-        "", ":9901", "[::1", "[::1]x", "[evil]:9901", "127.0.0.1:99x", "a b")) {
+        "", ":9901", "[::1", "[::1]x", "[evil]:9901", "[fd00::zz]", "::1", "127.0.0.1:99x", "localhost:99999",
+        "localhost:", "a b")) {
       assertThat(loopback.hostAllowed(host)).as(host).isFalse();
       assertThat(loopback.checkRequest(host, null, null)).as(host).isEqualTo(AdminRefusal.FOREIGN_HOST);
     }

@@ -2,37 +2,19 @@ package dev.ghost.ingress.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import dev.ghost.ingress.config.IngressConfig;
-import dev.ghost.ingress.devcp.DevControlPlane;
 import dev.ghost.ingress.devcp.DevState;
 import dev.ghost.ingress.sync.StateDelta;
 import dev.ghost.ingress.testing.Await;
-import dev.ghost.ingress.testing.DevPlanes;
 import dev.ghost.ingress.testing.TestFleet;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,65 +29,43 @@ import org.junit.jupiter.api.Test;
  */
 class DeltaReplicationIT {
 
-  static final String ORG = "org_01JFW0000000000000000000";
   static final String TOKEN = "delta-it-token";
   static final Duration CONVERGED = Duration.ofSeconds(60);
   static final int PORT = 18443;
   static final ClusterTrust OTHER_TRUST = ClusterTrust.ofSecret(
       "other-secret-other-secret-other-secret-0123456789".getBytes(StandardCharsets.UTF_8));
 
-  static Vertx vertx;
-  static DevControlPlane cp;
+  static StrangerMember member;
+  static SyncedFleet synced;
   static TestFleet fleet;
-  static Vertx member;
   static IMap<String, String> routing;
   static ClusterTrust fleetTrust;
-  static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @BeforeAll
   static void start() throws Exception {
-    Path dir = Files.createTempDirectory("delta-it-");
-    vertx = Vertx.vertx();
-    cp = DevPlanes.oneReadyInstance(vertx, dir, ORG, TOKEN);
     String clusterName = "ghost-delta-" + UUID.randomUUID();
-    Set<Integer> taken = new HashSet<>();
-    int memberPort = TestFleet.freePort(taken);
     // the test's member first: the oldest, never elected (its proof is not signed with the fleet's secret)
-    IngressConfig.Cluster c = new IngressConfig.Cluster(List.of("127.0.0.1:" + memberPort), "127.0.0.1",
-        memberPort, clusterName, 0);
-    ClusterPlan plan = ClusterPlan.of(c, "observer");
-    Properties props = new Properties();
-    TestFleet.FAST_HAZELCAST.forEach(props::setProperty);
-    HazelcastClusterManager manager = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(plan, props));
-    member = Vertx.builder().with(new VertxOptions().setEventBusOptions(plan.eventBusOptions(OTHER_TRUST)))
-        .withClusterManager(manager).buildClustered().await();
-    HazelcastInstance hz = manager.getHazelcastInstance();
-    routing = hz.getMap(FleetCoordinator.ROUTING_MAP);
+    member = StrangerMember.join(clusterName, "observer", OTHER_TRUST);
+    routing = member.hazelcast().getMap(FleetCoordinator.ROUTING_MAP);
+    Set<Integer> taken = new HashSet<>(Set.of(member.port()));
     List<String> portMaps = List.of(PORT + "=" + TestFleet.freePort(taken), PORT + "=" + TestFleet.freePort(taken));
-    fleet = TestFleet.start(2, new TestFleet.Options().strangers(1).env(i -> Map.of(
+    synced = SyncedFleet.start("delta-it-", TOKEN, 2, new TestFleet.Options().strangers(1), i -> Map.of(
         "GHOST_CLUSTER_NAME", clusterName,
-        "GHOST_CLUSTER_MEMBERS", "127.0.0.1:" + memberPort,
-        "GHOST_CONTROL_PLANE_URL", "http://127.0.0.1:" + cp.port(),
-        "GHOST_API_TOKEN", TOKEN,
-        "GHOST_ORG_ID", ORG,
-        "GHOST_SYNC_POLL_INTERVAL", "500ms",
-        "GHOST_PORT_MAP", portMaps.get(i))));
-    fleetTrust = ClusterTrust.load(new IngressConfig.Cluster(List.of("x"), null, 0, "x", 0,
-        fleet.secretFile().toString(), false));
+        "GHOST_CLUSTER_MEMBERS", member.memberList(),
+        "GHOST_PORT_MAP", portMaps.get(i)));
+    fleet = synced.fleet();
+    fleetTrust = synced.trust();
     addRoutes(0, 100);
     awaitRouteCount(100);
   }
 
   @AfterAll
   static void stop() {
-    if (fleet != null) {
-      fleet.close();
+    if (synced != null) {
+      synced.close();
     }
     if (member != null) {
-      member.close().await();
-    }
-    if (vertx != null) {
-      vertx.close().await();
+      member.close();
     }
   }
 
@@ -140,14 +100,14 @@ class DeltaReplicationIT {
                 + "\"backend_port\":6666,\"proxy_protocol\":\"off\",\"backend_expects_proxy_protocol\":false,"
                 + "\"ipv4_required\":false,\"env_ipv4_address\":null,\"created_event_id\":1,"
                 + "\"field_versions\":{}}"))), Map.of())).encode();
-    double before = refusals(1, "delta");
+    double before = synced.refusals(1, "delta");
     long snapshotsBefore = logged(1, "fleet: cluster snapshot applied");
     routing.set(FleetLog.deltaKey(h.seq() + 1), OTHER_TRUST.seal(TrustChannel.DELTA, FleetLog.deltaKey(h.seq() + 1),
         "node-0", poison));
     addRoute("rt_after_forgery");
     awaitRoute(1, "rt_after_forgery");
-    assertThat(refusals(1, "delta")).as("the forged delta counted refused").isGreaterThan(before);
-    assertThat(routeIds(1)).doesNotContain("rt_poison");
+    assertThat(synced.refusals(1, "delta")).as("the forged delta counted refused").isGreaterThan(before);
+    assertThat(synced.routeIds(1)).doesNotContain("rt_poison");
     Await.until("node-1 took it through the base", CONVERGED,
         () -> logged(1, "fleet: cluster snapshot applied") > snapshotsBefore, () -> String.valueOf(fleetLines(1)));
     assertThat(logged(0, "fleet: delta key taken; publishing a base snapshot instead")).isPositive();
@@ -165,7 +125,7 @@ class DeltaReplicationIT {
     fleet.awaitMembers(2, CONVERGED);
     FleetHead before = head();
     addRoute("rt_missed");
-    Await.until("the leader published rt_missed", CONVERGED, () -> routeIds(0).contains("rt_missed")
+    Await.until("the leader published rt_missed", CONVERGED, () -> synced.routeIds(0).contains("rt_missed")
         && head().seq() > before.seq(), () -> String.valueOf(head()));
     fleet.restart(1);
     awaitRoute(1, "rt_missed");
@@ -219,20 +179,15 @@ class DeltaReplicationIT {
     return FleetHead.decode(fleetTrust.open(TrustChannel.SNAPSHOT, FleetLog.HEAD_KEY, routing.get(FleetLog.HEAD_KEY)));
   }
 
-  private static DevState.Route route(String id, String host) {
-    return new DevState.Route(id, "app_1", "env_1", host, PORT, DevState.TLS_PASSTHROUGH, "web", 9443,
-        DevState.PROXY_OFF, false);
-  }
-
   private static void addRoute(String id) {
-    cp.edit(s -> s.withRoute(route(id, id.replace('_', '-') + ".example.com")));
+    synced.addRoute(id, id.replace('_', '-') + ".example.com", PORT);
   }
 
   private static void addRoutes(int from, int to) {
-    cp.edit(s -> {
+    synced.cp().edit(s -> {
       DevState out = s;
       for (int i = from; i < to; i++) {
-        out = out.withRoute(route("rt_" + i, "r" + i + ".example.com"));
+        out = out.withRoute(SyncedFleet.route("rt_" + i, "r" + i + ".example.com", PORT));
       }
       return out;
     });
@@ -240,13 +195,14 @@ class DeltaReplicationIT {
 
   private static void awaitRouteCount(int n) {
     Await.until("both nodes serve " + n + " routes", Duration.ofSeconds(90),
-        () -> fleet.indexes().allMatch(i -> routeIds(i).size() >= n),
-        () -> fleet.indexes().mapToObj(i -> "node-" + i + "=" + routeIds(i).size()).collect(Collectors.joining(", ")));
+        () -> fleet.indexes().allMatch(i -> synced.routeIds(i).size() >= n),
+        () -> fleet.indexes().mapToObj(i -> "node-" + i + "=" + synced.routeIds(i).size())
+            .collect(Collectors.joining(", ")));
   }
 
   private static void awaitRoute(int i, String id) {
-    Await.until(id + " on node-" + i, CONVERGED, () -> routeIds(i).contains(id),
-        () -> "node-" + i + " routes " + routeIds(i).size() + "\n" + fleet.describe());
+    Await.until(id + " on node-" + i, CONVERGED, () -> synced.routeIds(i).contains(id),
+        () -> "node-" + i + " routes " + synced.routeIds(i).size() + "\n" + fleet.describe());
   }
 
   private static List<String> fleetLines(int i) {
@@ -257,38 +213,5 @@ class DeltaReplicationIT {
 
   private static long logged(int i, String message) {
     return fleet.node(i).process().stdout().stream().filter(l -> l.contains("\"msg\":\"" + message + "\"")).count();
-  }
-
-  private static Set<String> routeIds(int i) {
-    JsonObject r = get(i, "/v1/routes");
-    if (r == null) {
-      return Set.of();
-    }
-    JsonArray routes = r.getJsonArray("routes");
-    return routes.stream().map(o -> ((JsonObject) o).getString("id")).collect(Collectors.toSet());
-  }
-
-  private static final Pattern REFUSAL = Pattern.compile(
-      "^ghost_cluster_refusals_total\\{channel=\"([a-z_]+)\",reason=\"([a-z_]+)\",?\\} ([0-9.eE+]+)$");
-
-  private static double refusals(int i, String channel) {
-    try {
-      String text = HTTP.send(HttpRequest.newBuilder(URI.create(fleet.node(i).admin("/metrics")))
-          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
-      return text.lines().map(REFUSAL::matcher).filter(Matcher::matches).filter(m -> m.group(1).equals(channel))
-          .mapToDouble(m -> Double.parseDouble(m.group(3))).sum();
-    } catch (IOException | InterruptedException e) {
-      return 0;
-    }
-  }
-
-  private static JsonObject get(int i, String path) {
-    try {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(fleet.node(i).admin(path)))
-          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? new JsonObject(r.body()) : null;
-    } catch (IOException | InterruptedException | RuntimeException e) {
-      return null;
-    }
   }
 }

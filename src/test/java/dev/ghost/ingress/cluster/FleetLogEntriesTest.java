@@ -1,9 +1,11 @@
 package dev.ghost.ingress.cluster;
 
+import static dev.ghost.ingress.cluster.FleetValues.merging;
+import static dev.ghost.ingress.cluster.FleetValues.served;
+import static dev.ghost.ingress.cluster.FleetValues.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.hazelcast.spi.merge.MergingValue;
 import dev.ghost.ingress.sync.ControlPlaneState;
 import dev.ghost.ingress.sync.StateDelta;
 import dev.ghost.ingress.sync.SyncVerticle.Served;
@@ -31,8 +33,8 @@ class FleetLogEntriesTest {
   void headAndDeltaRoundTrip() {
     FleetHead h = head(7, 44, "abc");
     assertThat(FleetHead.decode(h.encode())).isEqualTo(h);
-    ControlPlaneState a = FleetSnapshotTest.state(5, "rt_a");
-    ControlPlaneState b = FleetSnapshotTest.state(9, "rt_b");
+    ControlPlaneState a = state(5, "rt_a");
+    ControlPlaneState b = state(9, "rt_b");
     FleetDelta d = FleetDelta.decode(delta(a, b, 3).encode());
     assertThat(d.seq()).isEqualTo(3);
     assertThat(d.appliesTo(a.cursor(), a.contentHash())).isTrue();
@@ -43,8 +45,8 @@ class FleetLogEntriesTest {
 
   @Test
   void aVersionIsTakenOnlyWhenNewerOrOtherContentAtTheSameCursor() {
-    ControlPlaneState s = FleetSnapshotTest.state(7, "rt_a");
-    Served own = FleetSnapshotTest.served(s);
+    ControlPlaneState s = state(7, "rt_a");
+    Served own = served(s);
     assertThat(head(2, 7, own.hash()).servedBy(own)).isTrue();
     assertThat(head(2, 7, own.hash()).supersedes(own)).as("same version").isFalse();
     assertThat(head(2, 6, "x").supersedes(own)).as("older").isFalse();
@@ -55,9 +57,9 @@ class FleetLogEntriesTest {
 
   @Test
   void aSealedDeltaVerifiesOnlyUnderItsOwnKeyAndChannel() {
-    ControlPlaneState a = FleetSnapshotTest.state(5, "rt_a");
+    ControlPlaneState a = state(5, "rt_a");
     String sealed = trust.seal(TrustChannel.DELTA, FleetLog.deltaKey(3), "node-0",
-        delta(a, FleetSnapshotTest.state(9, "rt_b"), 3).encode());
+        delta(a, state(9, "rt_b"), 3).encode());
     assertThat(trust.unseal(TrustChannel.DELTA, FleetLog.deltaKey(3), sealed).refusal()).isNull();
     assertThat(trust.unseal(TrustChannel.DELTA, FleetLog.deltaKey(4), sealed).refusal())
         .as("replayed at another sequence").isEqualTo(TrustRefusal.BAD_MAC);
@@ -73,28 +75,14 @@ class FleetLogEntriesTest {
     NewestSnapshotMergePolicy policy = new NewestSnapshotMergePolicy();
     String older = trust.seal(TrustChannel.SNAPSHOT, FleetLog.HEAD_KEY, "node-0", head(3, 10, "a").encode());
     String newer = trust.seal(TrustChannel.SNAPSHOT, FleetLog.HEAD_KEY, "node-1", head(2, 12, "b").encode());
-    assertThat(policy.merge(value(older), value(newer))).isEqualTo(newer);
-    assertThat(policy.merge(value(newer), value(older))).isEqualTo(newer);
-    ControlPlaneState a = FleetSnapshotTest.state(5, "rt_a");
-    String d5 = trust.seal(TrustChannel.DELTA, FleetLog.deltaKey(3), "n", delta(a, FleetSnapshotTest.state(6, "rt_b"),
+    assertThat(policy.merge(merging(older), merging(newer))).isEqualTo(newer);
+    assertThat(policy.merge(merging(newer), merging(older))).isEqualTo(newer);
+    ControlPlaneState a = state(5, "rt_a");
+    String d5 = trust.seal(TrustChannel.DELTA, FleetLog.deltaKey(3), "n", delta(a, state(6, "rt_b"),
         3).encode());
-    String d9 = trust.seal(TrustChannel.DELTA, FleetLog.deltaKey(3), "n", delta(a, FleetSnapshotTest.state(9, "rt_b"),
+    String d9 = trust.seal(TrustChannel.DELTA, FleetLog.deltaKey(3), "n", delta(a, state(9, "rt_b"),
         3).encode());
-    assertThat(policy.merge(value(d5), value(d9))).isEqualTo(d9);
-    assertThat(policy.merge(value(d9), value(d5))).isEqualTo(d9);
-  }
-
-  private static MergingValue<Object> value(Object v) {
-    return new MergingValue<>() {
-      @Override
-      public Object getValue() {
-        return v;
-      }
-
-      @Override
-      public Object getRawValue() {
-        return v;
-      }
-    };
+    assertThat(policy.merge(merging(d5), merging(d9))).isEqualTo(d9);
+    assertThat(policy.merge(merging(d9), merging(d5))).isEqualTo(d9);
   }
 }

@@ -1,11 +1,10 @@
 package dev.ghost.ingress.cluster;
 
+import static dev.ghost.ingress.cluster.FleetValues.served;
+import static dev.ghost.ingress.cluster.FleetValues.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ghost.ingress.route.Protocol;
 import dev.ghost.ingress.sync.ControlPlaneState;
-import dev.ghost.ingress.sync.CpEvent;
-import dev.ghost.ingress.sync.CpRoute;
 import dev.ghost.ingress.sync.SyncVerticle.Served;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -14,16 +13,6 @@ import org.junit.jupiter.api.Test;
 
 /** The snapshot's version order, its JSON round trip, and the {@code /v1/fleet} rendering. */
 class FleetSnapshotTest {
-
-  static ControlPlaneState state(long eventId, String routeId) {
-    return ControlPlaneState.EMPTY.apply(List.of(new CpEvent.RouteCreated(eventId, new CpRoute(routeId, "app_1",
-        "env_1", "a.example.com", 8443, Protocol.TLS_PASSTHROUGH, "web", 9443, false, false, false, null,
-        eventId)))).next();
-  }
-
-  static Served served(ControlPlaneState s) {
-    return new Served(s, s.contentHash(), true);
-  }
 
   @Test
   void roundTripKeepsVersionAndState() {

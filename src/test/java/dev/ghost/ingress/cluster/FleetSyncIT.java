@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ghost.ingress.devcp.DevControlPlane;
 import dev.ghost.ingress.devcp.DevState;
 import dev.ghost.ingress.testing.Await;
-import dev.ghost.ingress.testing.DevPlanes;
 import dev.ghost.ingress.testing.ClientHellos;
 import dev.ghost.ingress.testing.Clients;
 import dev.ghost.ingress.testing.RecordingTcpBackend;
@@ -15,10 +14,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -42,7 +37,6 @@ import org.junit.jupiter.api.Test;
  */
 class FleetSyncIT {
 
-  static final String ORG = "org_01JFW0000000000000000000";
   static final String TOKEN = "fleet-token";
   /** Generous: measured propagation is well under a second (see the printed times). */
   static final Duration CONVERGED = Duration.ofSeconds(15);
@@ -50,28 +44,23 @@ class FleetSyncIT {
   static final int PORT_B = 18444;
   static final int PORT_C = 18445;
 
+  static SyncedFleet synced;
   static Vertx vertx;
   static DevControlPlane cp;
-  static Path dir;
   static TestFleet fleet;
   /** Per node: {@code GHOST_PORT_MAP} (route port → this node's own bind port). */
   static List<String> portMaps;
-  static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @BeforeAll
   static void start() throws Exception {
-    dir = Files.createTempDirectory("fleet-sync-");
-    vertx = Vertx.vertx();
-    cp = DevPlanes.oneReadyInstance(vertx, dir, ORG, TOKEN);
     Set<Integer> taken = new HashSet<>();
     portMaps = List.of(portMap(taken), portMap(taken), portMap(taken));
     long t0 = System.nanoTime();
-    fleet = TestFleet.start(3, new TestFleet.Options().env(i -> Map.of(
-        "GHOST_CONTROL_PLANE_URL", "http://127.0.0.1:" + cp.port(),
-        "GHOST_API_TOKEN", TOKEN,
-        "GHOST_ORG_ID", ORG,
-        "GHOST_SYNC_POLL_INTERVAL", "500ms",
-        "GHOST_PORT_MAP", portMaps.get(i))));
+    synced = SyncedFleet.start("fleet-sync-", TOKEN, 3, new TestFleet.Options(),
+        i -> Map.of("GHOST_PORT_MAP", portMaps.get(i)));
+    fleet = synced.fleet();
+    cp = synced.cp();
+    vertx = synced.vertx();
     System.out.println("[FleetSyncIT] 3-node fleet with sync ready in " + ms(t0) + " ms");
   }
 
@@ -82,11 +71,8 @@ class FleetSyncIT {
 
   @AfterAll
   static void stop() {
-    if (fleet != null) {
-      fleet.close();
-    }
-    if (vertx != null) {
-      vertx.close().await();
+    if (synced != null) {
+      synced.close();
     }
   }
 
@@ -108,7 +94,7 @@ class FleetSyncIT {
 
   private void routeCreatedAtTheControlPlaneServesOnEveryNode() {
     long t0 = System.nanoTime();
-    addRoute("rt_a", "a.example.com", PORT_A);
+    synced.addRoute("rt_a", "a.example.com", PORT_A);
     awaitRoute("rt_a", List.of(0, 1, 2));
     System.out.println("[FleetSyncIT] control-plane edit -> route on all 3 nodes in " + ms(t0) + " ms");
   }
@@ -125,14 +111,14 @@ class FleetSyncIT {
         .containsExactly("node-0", "node-1", "node-2");
     System.out.println("[FleetSyncIT] /v1/fleet: " + view.encode());
     awaitHealthNodes(List.of(0, 1, 2), List.of("node-0", "node-1", "node-2"));
-    System.out.println("[FleetSyncIT] /v1/fleet/health: " + get(1, "/v1/fleet/health").encode());
+    System.out.println("[FleetSyncIT] /v1/fleet/health: " + synced.get(1, "/v1/fleet/health").encode());
   }
 
   private void aKilledLeaderIsReplacedAndLaterChangesStillReachTheSurvivors() throws Exception {
     long t0 = System.nanoTime();
     fleet.kill(0);
     fleet.awaitMembers(2, Duration.ofSeconds(10));
-    addRoute("rt_b", "b.example.com", PORT_B);
+    synced.addRoute("rt_b", "b.example.com", PORT_B);
     awaitRoute("rt_b", List.of(1, 2));
     System.out.println("[FleetSyncIT] SIGKILL of the leader -> next change on both survivors in " + ms(t0)
         + " ms");
@@ -162,11 +148,7 @@ class FleetSyncIT {
 
   private void anAdminDrainIssuedOnOneNodeTakesEffectOnAll() throws Exception {
     awaitRoute("rt_b", List.of(0, 1, 2));
-    String body = new JsonObject().put("backend", "[::1]:9443").encode();
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(fleet.node(1).admin("/v1/backends/drain")))
-        .timeout(Duration.ofSeconds(5)).header("content-type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(synced.post(1, "/v1/backends/drain", new JsonObject().put("backend", "[::1]:9443"))).isEqualTo(200);
     long t0 = System.nanoTime();
     Await.until("the backend drained on every node", CONVERGED,
         () -> fleet.indexes().allMatch(i -> "drained".equals(backendState(i, "rt_b"))),
@@ -194,8 +176,8 @@ class FleetSyncIT {
     Await.until("node-2 reported diverged, the others not", CONVERGED,
         () -> fleet.indexes().allMatch(i -> List.of("node-2").equals(divergedNodes(fleetView(i)))),
         () -> fleet.indexes().mapToObj(i -> String.valueOf(fleetView(i))).collect(Collectors.joining("\n")));
-    assertThat(routeIds(2)).contains("rt_b").doesNotContain("rt_a");
-    assertThat(routeIds(0)).contains("rt_a", "rt_b");
+    assertThat(synced.routeIds(2)).contains("rt_b").doesNotContain("rt_a");
+    assertThat(synced.routeIds(0)).contains("rt_a", "rt_b");
     System.out.println("[FleetSyncIT] /v1/fleet with a divergent node: " + fleetView(0).encode());
   }
 
@@ -219,7 +201,7 @@ class FleetSyncIT {
       fleet.restart(1);
       System.out.println("[FleetSyncIT] node-1 alone, control plane down: ready in " + ms(t0) + " ms");
       assertThat(fleet.members(1)).isEqualTo(1);
-      assertThat(routeIds(1)).contains("rt_c");
+      assertThat(synced.routeIds(1)).contains("rt_c");
       byte[] hello = ClientHellos.jdk("c.example.com", "TLSv1.3");
       try (Socket s = Clients.connect("::1", bindPort(1, PORT_C))) {
         s.getOutputStream().write(hello);
@@ -272,7 +254,7 @@ class FleetSyncIT {
 
   /** The state of the (single) backend of route {@code id} on node {@code i}, or null. */
   private static String backendState(int i, String id) {
-    JsonObject r = get(i, "/v1/routes");
+    JsonObject r = synced.get(i, "/v1/routes");
     if (r == null) {
       return null;
     }
@@ -284,21 +266,16 @@ class FleetSyncIT {
   private static void awaitHealthNodes(List<Integer> on, List<String> ids) {
     Await.until("/v1/fleet/health lists " + ids + " on nodes " + on, CONVERGED,
         () -> on.stream().allMatch(i -> {
-          JsonObject h = get(i, "/v1/fleet/health");
+          JsonObject h = synced.get(i, "/v1/fleet/health");
           return h != null && h.getJsonArray("nodes").getList().equals(ids);
-        }), () -> on.stream().map(i -> String.valueOf(get(i, "/v1/fleet/health")))
+        }), () -> on.stream().map(i -> String.valueOf(synced.get(i, "/v1/fleet/health")))
             .collect(Collectors.joining("\n")));
-  }
-
-  private static void addRoute(String id, String host, int port) {
-    cp.edit(s -> s.withRoute(new DevState.Route(id, "app_1", "env_1", host, port, DevState.TLS_PASSTHROUGH,
-        "web", 9443, DevState.PROXY_OFF, false)));
   }
 
   private static void awaitRoute(String id, List<Integer> nodes) {
     Await.until(id + " on nodes " + nodes, CONVERGED,
-        () -> nodes.stream().allMatch(i -> routeIds(i).contains(id)),
-        () -> nodes.stream().map(i -> "node-" + i + "=" + routeIds(i)).collect(Collectors.joining(", "))
+        () -> nodes.stream().allMatch(i -> synced.routeIds(i).contains(id)),
+        () -> nodes.stream().map(i -> "node-" + i + "=" + synced.routeIds(i)).collect(Collectors.joining(", "))
             + "\n" + fleet.describe());
   }
 
@@ -314,26 +291,8 @@ class FleetSyncIT {
     return a.stream().map(o -> (JsonObject) o).toList();
   }
 
-  private static Set<String> routeIds(int i) {
-    JsonObject r = get(i, "/v1/routes");
-    if (r == null) {
-      return Set.of();
-    }
-    return r.getJsonArray("routes").stream().map(o -> ((JsonObject) o).getString("id")).collect(Collectors.toSet());
-  }
-
   private static JsonObject fleetView(int i) {
-    return get(i, "/v1/fleet");
-  }
-
-  private static JsonObject get(int i, String path) {
-    try {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(fleet.node(i).admin(path)))
-          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? new JsonObject(r.body()) : null;
-    } catch (IOException | InterruptedException | RuntimeException e) {
-      return null;
-    }
+    return synced.get(i, "/v1/fleet");
   }
 
   private static long ms(long t0) {

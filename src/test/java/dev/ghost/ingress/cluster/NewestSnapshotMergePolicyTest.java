@@ -1,8 +1,10 @@
 package dev.ghost.ingress.cluster;
 
+import static dev.ghost.ingress.cluster.FleetValues.merging;
+import static dev.ghost.ingress.cluster.FleetValues.served;
+import static dev.ghost.ingress.cluster.FleetValues.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.hazelcast.spi.merge.MergingValue;
 import dev.ghost.ingress.sync.ControlPlaneState;
 import org.junit.jupiter.api.Test;
 
@@ -13,40 +15,26 @@ class NewestSnapshotMergePolicyTest {
   private final NewestSnapshotMergePolicy policy = new NewestSnapshotMergePolicy();
 
   private String sealed(long eventId, String routeId) {
-    ControlPlaneState s = FleetSnapshotTest.state(eventId, routeId);
+    ControlPlaneState s = state(eventId, routeId);
     return trust.seal(TrustChannel.SNAPSHOT, FleetCoordinator.SNAPSHOT_KEY, "node-0",
-        FleetSnapshot.of(FleetSnapshotTest.served(s), "node-0", 1).encode());
-  }
-
-  private static MergingValue<Object> value(Object v) {
-    return new MergingValue<>() {
-      @Override
-      public Object getValue() {
-        return v;
-      }
-
-      @Override
-      public Object getRawValue() {
-        return v;
-      }
-    };
+        FleetSnapshot.of(served(s), "node-0", 1).encode());
   }
 
   @Test
   void theHigherCursorWinsFromEitherSide() {
     String older = sealed(5, "rt_a");
     String newer = sealed(9, "rt_b");
-    assertThat(policy.merge(value(newer), value(older))).isEqualTo(newer);
-    assertThat(policy.merge(value(older), value(newer))).isEqualTo(newer);
+    assertThat(policy.merge(merging(newer), merging(older))).isEqualTo(newer);
+    assertThat(policy.merge(merging(older), merging(newer))).isEqualTo(newer);
   }
 
   @Test
   void equalCursorsOrUnreadableValuesKeepTheSurvivingSide() {
     String one = sealed(7, "rt_a");
     String other = sealed(7, "rt_b");
-    assertThat(policy.merge(value(one), value(other))).isEqualTo(other);
-    assertThat(policy.merge(value("not json"), value(other))).isEqualTo(other);
-    assertThat(policy.merge(value(one), value("{\"body\":\"[]\"}"))).isEqualTo(one);
-    assertThat(policy.merge(value(one), null)).isEqualTo(one);
+    assertThat(policy.merge(merging(one), merging(other))).isEqualTo(other);
+    assertThat(policy.merge(merging("not json"), merging(other))).isEqualTo(other);
+    assertThat(policy.merge(merging(one), merging("{\"body\":\"[]\"}"))).isEqualTo(one);
+    assertThat(policy.merge(merging(one), null)).isEqualTo(one);
   }
 }

@@ -4,35 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import dev.ghost.ingress.config.IngressConfig;
-import dev.ghost.ingress.devcp.DevControlPlane;
-import dev.ghost.ingress.devcp.DevState;
 import dev.ghost.ingress.testing.Await;
-import dev.ghost.ingress.testing.DevPlanes;
 import dev.ghost.ingress.testing.TestFleet;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,7 +33,6 @@ import org.junit.jupiter.api.Test;
  */
 class RogueMemberIT {
 
-  static final String ORG = "org_01JFW0000000000000000000";
   static final String TOKEN = "rogue-it-token";
   static final Duration CONVERGED = Duration.ofSeconds(20);
   static final int PORT_A = 18443;
@@ -56,58 +40,39 @@ class RogueMemberIT {
   static final String LEGIT_BACKEND = "[::1]:9443";
   static final String ROGUE_PORT = "6666";
 
-  static Vertx vertx;
-  static DevControlPlane cp;
-  static Path dir;
+  static SyncedFleet synced;
   static TestFleet fleet;
+  static StrangerMember rogueMember;
   static Vertx rogue;
   static HazelcastInstance rogueHz;
   /** What the rogue signs with: another secret than the fleet's. */
   static final ClusterTrust ROGUE_TRUST = ClusterTrust.ofSecret(
       "rogue-secret-rogue-secret-rogue-secret-0123456789".getBytes(StandardCharsets.UTF_8));
   static ClusterTrust fleetTrust;
-  static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @BeforeAll
   static void start() throws Exception {
-    dir = Files.createTempDirectory("rogue-member-");
-    vertx = Vertx.vertx();
-    cp = DevPlanes.oneReadyInstance(vertx, dir, ORG, TOKEN);
     String clusterName = "ghost-rogue-" + UUID.randomUUID();
-    int roguePort = TestFleet.freePort(new HashSet<>());
     // the rogue first, alone: it is master and will stay the oldest member
-    IngressConfig.Cluster c = new IngressConfig.Cluster(List.of("127.0.0.1:" + roguePort), "127.0.0.1", roguePort,
-        clusterName, 0);
-    ClusterPlan plan = ClusterPlan.of(c, "rogue");
-    Properties props = new Properties();
-    TestFleet.FAST_HAZELCAST.forEach(props::setProperty);
-    HazelcastClusterManager manager = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(plan, props));
-    rogue = Vertx.builder().with(new VertxOptions().setEventBusOptions(plan.eventBusOptions(ROGUE_TRUST)))
-        .withClusterManager(manager).buildClustered().await();
-    rogueHz = manager.getHazelcastInstance();
-    fleet = TestFleet.start(2, new TestFleet.Options().strangers(1).env(i -> Map.of(
+    rogueMember = StrangerMember.join(clusterName, "rogue", ROGUE_TRUST);
+    rogue = rogueMember.vertx();
+    rogueHz = rogueMember.hazelcast();
+    synced = SyncedFleet.start("rogue-member-", TOKEN, 2, new TestFleet.Options().strangers(1), i -> Map.of(
         "GHOST_CLUSTER_NAME", clusterName,
-        "GHOST_CLUSTER_MEMBERS", "127.0.0.1:" + roguePort,
-        "GHOST_CONTROL_PLANE_URL", "http://127.0.0.1:" + cp.port(),
-        "GHOST_API_TOKEN", TOKEN,
-        "GHOST_ORG_ID", ORG,
-        "GHOST_SYNC_POLL_INTERVAL", "500ms")));
-    fleetTrust = ClusterTrust.load(new IngressConfig.Cluster(List.of("x"), null, 0, "x", 0,
-        fleet.secretFile().toString(), false));
-    addRoute("rt_a", "a.example.com", PORT_A);
+        "GHOST_CLUSTER_MEMBERS", rogueMember.memberList()));
+    fleet = synced.fleet();
+    fleetTrust = synced.trust();
+    synced.addRoute("rt_a", "a.example.com", PORT_A);
     awaitBackend("rt_a", LEGIT_BACKEND);
   }
 
   @AfterAll
   static void stop() {
-    if (fleet != null) {
-      fleet.close();
+    if (synced != null) {
+      synced.close();
     }
-    if (rogue != null) {
-      rogue.close().await();
-    }
-    if (vertx != null) {
-      vertx.close().await();
+    if (rogueMember != null) {
+      rogueMember.close();
     }
   }
 
@@ -135,10 +100,10 @@ class RogueMemberIT {
                 .put("node_id", "rogue").encode()));
     // and only node-0 talks to the control plane
     Await.until("both nodes name node-0 leader, count the rogue's proof refused, and only node-0 syncs", CONVERGED,
-        () -> fleet.indexes().allMatch(i -> "node-0".equals(leader(i)) && refusals(i, "member_entry") >= 1)
+        () -> fleet.indexes().allMatch(i -> "node-0".equals(leader(i)) && synced.refusals(i, "member_entry") >= 1)
             && !"following".equals(syncState(0)) && "following".equals(syncState(1)),
         () -> fleet.indexes().mapToObj(i -> "node-" + i + " leader=" + leader(i) + " member_entry refusals="
-            + refusals(i, "member_entry") + " sync=" + syncState(i)).collect(Collectors.joining(", ")));
+            + synced.refusals(i, "member_entry") + " sync=" + syncState(i)).collect(Collectors.joining(", ")));
     assertThat(status(0).getJsonObject("cluster").getString("trust")).isEqualTo("secret");
   }
 
@@ -158,12 +123,12 @@ class RogueMemberIT {
     }
     String poison = snap.put("cursor", cursor).put("hash", "f".repeat(64)).put("leader", "rogue")
         .put("state", state).encode();
-    double before0 = refusals(0, "snapshot");
-    double before1 = refusals(1, "snapshot");
+    double before0 = synced.refusals(0, "snapshot");
+    double before1 = synced.refusals(1, "snapshot");
     routing.set(FleetCoordinator.SNAPSHOT_KEY, ROGUE_TRUST.seal(TrustChannel.SNAPSHOT, "snapshot", "rogue", poison));
     Await.until("the wrongly signed snapshot refused by both nodes", CONVERGED,
-        () -> refusals(0, "snapshot") > before0 && refusals(1, "snapshot") > before1,
-        () -> "snapshot refusals " + refusals(0, "snapshot") + " / " + refusals(1, "snapshot"));
+        () -> synced.refusals(0, "snapshot") > before0 && synced.refusals(1, "snapshot") > before1,
+        () -> "snapshot refusals " + synced.refusals(0, "snapshot") + " / " + synced.refusals(1, "snapshot"));
     awaitLeaderRewrote(routing);
     // one at a time: a node reads the value current when it is notified, so a quick second write could hide the first
     routing.set(FleetCoordinator.SNAPSHOT_KEY, ClusterTrust.insecure().seal(TrustChannel.SNAPSHOT, "snapshot",
@@ -201,7 +166,7 @@ class RogueMemberIT {
     }
     for (int i = 0; i < 2; i++) {
       assertThat(fleet.node(i).alive()).as("node-" + i + " alive").isTrue();
-      assertThat(ready(i)).as("node-" + i + " ready (not draining)").isTrue();
+      assertThat(synced.ready(i)).as("node-" + i + " ready (not draining)").isTrue();
       assertThat(backendState(i, "rt_a")).as("node-" + i + " backend").isNotEqualTo("drained");
       assertThat(fleet.node(i).process().stdout()).as("node-" + i)
           .noneMatch(l -> l.contains("log level changed") || l.contains("backend drained by admin"));
@@ -213,16 +178,17 @@ class RogueMemberIT {
     rogueHz.getMap(FleetCoordinator.FLEET_MAP).set("rogue", ROGUE_TRUST.seal(TrustChannel.FLEET_ENTRY, "rogue",
         "rogue", new FleetEntry("rogue", "x", 1_000_000, "f".repeat(64), 0).encode()));
     // a legit change still reaches both nodes through the legit leader
-    addRoute("rt_b", "b.example.com", PORT_B);
+    synced.addRoute("rt_b", "b.example.com", PORT_B);
     awaitBackend("rt_b", LEGIT_BACKEND);
     // and the same legit drain path works between the nodes (TLS between holders of the secret)
-    assertThat(post(0, "/v1/backends/drain", new JsonObject().put("backend", "[::1]:9999"))).isEqualTo(200);
+    assertThat(synced.post(0, "/v1/backends/drain", new JsonObject().put("backend", "[::1]:9999"))).isEqualTo(200);
     Await.until("/v1/fleet lists the two nodes only, the rogue's entry refused", CONVERGED,
         () -> fleet.indexes().allMatch(i -> {
-          JsonObject f = get(i, "/v1/fleet");
+          JsonObject f = synced.get(i, "/v1/fleet");
           return f != null && f.getJsonArray("nodes").stream().map(o -> ((JsonObject) o).getString("node_id"))
-              .toList().equals(List.of("node-0", "node-1")) && refusals(i, "fleet_entry") >= 1;
-        }), () -> fleet.indexes().mapToObj(i -> String.valueOf(get(i, "/v1/fleet"))).collect(Collectors.joining()));
+              .toList().equals(List.of("node-0", "node-1")) && synced.refusals(i, "fleet_entry") >= 1;
+        }), () -> fleet.indexes().mapToObj(i -> String.valueOf(synced.get(i, "/v1/fleet")))
+            .collect(Collectors.joining()));
     String secret;
     try {
       secret = Files.readString(fleet.secretFile()).strip();
@@ -249,11 +215,6 @@ class RogueMemberIT {
         () -> "snapshot does not verify yet");
   }
 
-  private static void addRoute(String id, String host, int port) {
-    cp.edit(s -> s.withRoute(new DevState.Route(id, "app_1", "env_1", host, port, DevState.TLS_PASSTHROUGH,
-        "web", 9443, DevState.PROXY_OFF, false)));
-  }
-
   private static void awaitBackend(String id, String backend) {
     Await.until(id + " -> " + backend + " on both nodes", CONVERGED,
         () -> fleet.indexes().allMatch(i -> backends(i, id).equals(List.of(backend))),
@@ -262,7 +223,7 @@ class RogueMemberIT {
   }
 
   private static JsonObject route(int i, String id) {
-    JsonObject r = get(i, "/v1/routes");
+    JsonObject r = synced.get(i, "/v1/routes");
     if (r == null) {
       return null;
     }
@@ -289,12 +250,12 @@ class RogueMemberIT {
   }
 
   private static String leader(int i) {
-    JsonObject f = get(i, "/v1/fleet");
+    JsonObject f = synced.get(i, "/v1/fleet");
     return f == null ? null : f.getString("leader");
   }
 
   private static JsonObject status(int i) {
-    return get(i, "/v1/status");
+    return synced.get(i, "/v1/status");
   }
 
   private static String syncState(int i) {
@@ -302,57 +263,7 @@ class RogueMemberIT {
     return s == null ? null : s.getJsonObject("sync").getString("state");
   }
 
-  private static boolean ready(int i) {
-    try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create(fleet.node(i).admin("/readyz")))
-          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
-    } catch (IOException | InterruptedException e) {
-      return false;
-    }
-  }
-
-  private static final Pattern REFUSAL = Pattern.compile(
-      "^ghost_cluster_refusals_total\\{channel=\"([a-z_]+)\",reason=\"([a-z_]+)\",?\\} ([0-9.eE+]+)$");
-
-  /** ghost_cluster_refusals_total of node i by reason, for one channel. */
-  private static Map<String, Double> refusalCounts(int i, String channel) {
-    try {
-      String text = HTTP.send(HttpRequest.newBuilder(URI.create(fleet.node(i).admin("/metrics")))
-          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
-      // every channel and reason shows from start at 0: only counted ones are refusals seen
-      return text.lines().map(REFUSAL::matcher).filter(Matcher::matches).filter(m -> m.group(1).equals(channel))
-          .filter(m -> Double.parseDouble(m.group(3)) > 0)
-          .collect(Collectors.toMap(m -> m.group(2), m -> Double.parseDouble(m.group(3)), Double::sum));
-    } catch (IOException | InterruptedException e) {
-      return Map.of();
-    }
-  }
-
-  private static double refusals(int i, String channel) {
-    return refusalCounts(i, channel).values().stream().mapToDouble(Double::doubleValue).sum();
-  }
-
   private static Set<String> reasons(int i, String channel) {
-    return refusalCounts(i, channel).keySet();
-  }
-
-  private static int post(int i, String path, JsonObject body) {
-    try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create(fleet.node(i).admin(path))).timeout(Duration.ofSeconds(5))
-          .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.encode()))
-          .build(), HttpResponse.BodyHandlers.ofString()).statusCode();
-    } catch (IOException | InterruptedException e) {
-      return -1;
-    }
-  }
-
-  private static JsonObject get(int i, String path) {
-    try {
-      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(fleet.node(i).admin(path)))
-          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? new JsonObject(r.body()) : null;
-    } catch (IOException | InterruptedException | RuntimeException e) {
-      return null;
-    }
+    return synced.refusalCounts(i, channel).keySet();
   }
 }

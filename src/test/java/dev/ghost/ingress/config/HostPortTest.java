@@ -22,4 +22,24 @@ class HostPortTest {
     assertThatThrownBy(() -> HostPort.parse("host:x")).hasMessageContaining("not a number");
     assertThatThrownBy(() -> HostPort.parse("[::1]443")).hasMessageContaining("[ipv6]:port");
   }
+
+  @Test
+  void readsHostHeadersWithAndWithoutPort() {
+    assertThat(HostPort.splitHostHeader("admin.example:9901")).isEqualTo(new HostPort.Parts("admin.example", "9901"));
+    assertThat(HostPort.splitHostHeader("admin.example")).isEqualTo(new HostPort.Parts("admin.example", null));
+    assertThat(HostPort.splitHostHeader("[::1]:9901")).isEqualTo(new HostPort.Parts("::1", "9901"));
+    assertThat(HostPort.splitHostHeader("[fd00::5]")).isEqualTo(new HostPort.Parts("fd00::5", null));
+    assertThat(HostPort.splitHostHeader(" 10.1.2.3:0 ")).isEqualTo(new HostPort.Parts("10.1.2.3", "0"));
+  }
+
+  @Test
+  void refusesHostHeadersThatAreNoAuthority() {
+    assertThatThrownBy(() -> HostPort.splitHostHeader("::1")).hasMessageContaining("brackets");
+    assertThatThrownBy(() -> HostPort.splitHostHeader("[evil]:9901")).hasMessageContaining("brackets");
+    assertThatThrownBy(() -> HostPort.splitHostHeader("[::1]x")).hasMessageContaining("[ipv6]");
+    assertThatThrownBy(() -> HostPort.splitHostHeader("host:+80")).hasMessageContaining("not a number");
+    assertThatThrownBy(() -> HostPort.splitHostHeader("host:")).hasMessageContaining("not a number");
+    assertThatThrownBy(() -> HostPort.splitHostHeader("host:99999")).hasMessageContaining("range");
+    assertThatThrownBy(() -> HostPort.splitHostHeader(":9901")).hasMessageContaining("empty host");
+  }
 }
