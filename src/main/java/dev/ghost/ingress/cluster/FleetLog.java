@@ -3,7 +3,11 @@ package dev.ghost.ingress.cluster;
 import com.hazelcast.map.IMap;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -32,6 +36,11 @@ final class FleetLog {
   /** A delta not removed by compaction (a leader died first) expires after this long. */
   static final long DELTA_TTL_SECONDS = 3_600;
   private static final int MAX_REMEMBERED_REFUSALS = 1024;
+  /**
+   * Most deltas read in one call: a node far behind reads its deltas batch after batch, so at most this many
+   * values (each at most {@link #MAX_DELTA_CHARS}) are held at once.
+   */
+  static final int DELTA_BATCH = 64;
 
   /** A value as stored ({@code raw}, for a compare-and-set) and what it verified to (null: absent or refused). */
   record Read<T>(String raw, T value) {}
@@ -71,14 +80,26 @@ final class FleetLog {
         open(TrustChannel.SNAPSHOT, HEAD_KEY, raw, MAX_HEAD_CHARS, FleetHead::decode)));
   }
 
-  /** The verified delta {@code seq}, or null (absent, refused, or not the delta of that sequence). */
-  Future<FleetDelta> delta(long seq) {
-    String key = deltaKey(seq);
-    return Future.fromCompletionStage(routing.getAsync(key), context).compose(raw -> context.owner()
-        .executeBlocking(() -> {
-          FleetDelta d = open(TrustChannel.DELTA, key, raw, MAX_DELTA_CHARS, FleetDelta::decode);
-          return d != null && d.seq() == seq ? d : null;
-        }, false));
+  /**
+   * The verified deltas {@code from..to} in order, each null when absent, refused or not the delta of its sequence:
+   * one Hazelcast call for them all (IMap has no asynchronous {@code getAll}, so it runs on a worker thread, where
+   * the values are verified and decoded too). Callers read at most {@link #DELTA_BATCH} at a time.
+   */
+  Future<List<FleetDelta>> deltas(long from, long to) {
+    Set<String> keys = new LinkedHashSet<>();
+    for (long s = from; s <= to; s++) {
+      keys.add(deltaKey(s));
+    }
+    return context.owner().executeBlocking(() -> {
+      Map<String, String> raw = routing.getAll(keys);
+      List<FleetDelta> out = new ArrayList<>(keys.size());
+      for (long s = from; s <= to; s++) {
+        String key = deltaKey(s);
+        FleetDelta d = open(TrustChannel.DELTA, key, raw.get(key), MAX_DELTA_CHARS, FleetDelta::decode);
+        out.add(d != null && d.seq() == s ? d : null);
+      }
+      return out;
+    }, false);
   }
 
   /** The base snapshot (read, verified and decoded on a worker thread: tens of MB at 100 000 routes). */
@@ -110,10 +131,15 @@ final class FleetLog {
     return context.owner().executeBlocking(() -> cas(HEAD_KEY, expected, sealed) ? sealed : null, false);
   }
 
-  /** Compare-and-set of the base snapshot; encoding and sealing it run on the worker thread too. */
-  Future<Boolean> replaceBase(String expected, FleetSnapshot next) {
-    return context.owner().executeBlocking(() -> cas(FleetCoordinator.SNAPSHOT_KEY, expected,
-        trust.seal(TrustChannel.SNAPSHOT, FleetCoordinator.SNAPSHOT_KEY, nodeId, next.encode())), false);
+  /**
+   * Compare-and-set of the base snapshot; encoding and sealing it run on the worker thread too. The sealed value's
+   * length, or -1 when the base had changed.
+   */
+  Future<Long> replaceBase(String expected, FleetSnapshot next) {
+    return context.owner().executeBlocking(() -> {
+      String sealed = trust.seal(TrustChannel.SNAPSHOT, FleetCoordinator.SNAPSHOT_KEY, nodeId, next.encode());
+      return cas(FleetCoordinator.SNAPSHOT_KEY, expected, sealed) ? (long) sealed.length() : -1L;
+    }, false);
   }
 
   private boolean cas(String key, String expected, String sealed) {
