@@ -1,5 +1,7 @@
 package dev.ghost.ingress.cluster;
 
+import java.util.Collection;
+
 /**
  * When the leader rewrites the base snapshot (compaction), so that the bytes replicated per change stay in
  * proportion to the change, not to the table: a base costs its whole size (read, compare-and-set, backup; ≈ 55 MB
@@ -18,6 +20,13 @@ final class Compaction {
    */
   static final long MAX_BASE_AGE_MS = FleetLog.DELTA_TTL_SECONDS * 1_000 / 4;
 
+  /**
+   * A base is due this long after the previous one, when deltas followed it, while a follower computes other
+   * content hashes (see {@link #otherHashes}): such a follower cannot apply deltas and takes every change from the
+   * base, so this is how late it sees a change (the bound of every follower before size-based compaction).
+   */
+  static final long OTHER_HASHES_BASE_AFTER_MS = 30_000;
+
   private Compaction() {}
 
   /**
@@ -31,5 +40,30 @@ final class Compaction {
     }
     return h.baseChars() <= 0 || h.logChars() * 100 >= h.baseChars() * BASE_FRACTION_PERCENT
         || nowMs - h.baseAtMs() >= MAX_BASE_AGE_MS;
+  }
+
+  /**
+   * True when a base is due for a follower that computes other content hashes for the same state (a node of a
+   * version on the other side of a change of the hash formula, during a rolling upgrade): deltas followed a base
+   * older than {@link #OTHER_HASHES_BASE_AFTER_MS}, and the fleet entry of a node other than {@code self} serves the
+   * head's or the base's cursor under another hash. A node following the log always serves a version in it (the
+   * same cursor under the same hash), however far behind, so it never asks for this.
+   */
+  static boolean dueForOtherHashes(FleetHead h, Collection<FleetEntry> entries, String self, long nowMs) {
+    if (h.seq() <= h.baseSeq() || nowMs - h.baseAtMs() < OTHER_HASHES_BASE_AFTER_MS) {
+      return false;
+    }
+    return entries.stream().anyMatch(e -> !e.nodeId().equals(self) && otherHashes(e, h));
+  }
+
+  /** True when {@code e} serves the head's or the base's cursor with another content hash. */
+  static boolean otherHashes(FleetEntry e, FleetHead h) {
+    return (e.cursor() == h.cursor() && !e.hash().equals(h.hash()))
+        || (e.cursor() == h.baseCursor() && !e.hash().equals(h.baseHash()));
+  }
+
+  /** True when the fleet entries may ask for a base ({@link #dueForOtherHashes}): only then are they read. */
+  static boolean mayBeDueForOtherHashes(FleetHead h, long nowMs) {
+    return h.seq() > h.baseSeq() && nowMs - h.baseAtMs() >= OTHER_HASHES_BASE_AFTER_MS;
   }
 }

@@ -46,14 +46,21 @@ final class FleetLog {
   record Read<T>(String raw, T value) {}
 
   private final IMap<String, String> routing;
+  private final IMap<String, String> fleet;
   private final ClusterTrust trust;
   private final String nodeId;
   private final Context context;
   /** Refused values by key: each counted once (read from worker threads). */
   private final Map<String, String> refused = new ConcurrentHashMap<>();
 
-  FleetLog(IMap<String, String> routing, ClusterTrust trust, String nodeId, Context context) {
+  /**
+   * @param routing the routing log's map ({@value FleetCoordinator#ROUTING_MAP})
+   * @param fleet   the nodes' fleet entries ({@value FleetCoordinator#FLEET_MAP}), read for compaction only
+   */
+  FleetLog(IMap<String, String> routing, IMap<String, String> fleet, ClusterTrust trust, String nodeId,
+      Context context) {
     this.routing = routing;
+    this.fleet = fleet;
     this.trust = trust;
     this.nodeId = nodeId;
     this.context = context;
@@ -97,6 +104,27 @@ final class FleetLog {
         String key = deltaKey(s);
         FleetDelta d = open(TrustChannel.DELTA, key, raw.get(key), MAX_DELTA_CHARS, FleetDelta::decode);
         out.add(d != null && d.seq() == s ? d : null);
+      }
+      return out;
+    }, false);
+  }
+
+  /**
+   * The fleet entries that verify (a few hundred bytes per node; on a worker thread). Refusals are not counted
+   * here: the coordinator's {@code /v1/fleet} reading counts them.
+   */
+  Future<List<FleetEntry>> fleetEntries() {
+    return context.owner().executeBlocking(() -> {
+      List<FleetEntry> out = new ArrayList<>();
+      for (Map.Entry<String, String> e : fleet.entrySet()) {
+        ClusterTrust.Opened opened = trust.unseal(TrustChannel.FLEET_ENTRY, e.getKey(), e.getValue());
+        if (opened.refusal() == null) {
+          try {
+            out.add(FleetEntry.decode(opened.body()));
+          } catch (RuntimeException malformed) {
+            // signed, but not what this version reads: not a follower it can judge
+          }
+        }
       }
       return out;
     }, false);

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * base + deltas, then syncs from that cursor.
  *
  * <p><b>Compaction:</b> the base is rewritten when the deltas since the last one add up to half its size, or
- * long after it ({@link Compaction}), or when its value, or a delta's, was changed by anyone but the leader (then
+ * long after it, or 30 s after it while a follower computes other content hashes ({@link Compaction}), or when its value, or a delta's, was changed by anyone but the leader (then
  * it is rewritten from the leader's periodic check). Deltas older than the previous base are removed then (and
  * expire after {@value FleetLog#DELTA_TTL_SECONDS} s anyway), so a node a little behind still catches up by deltas.
  * A node behind reads the deltas it misses {@value FleetLog#DELTA_BATCH} per call: together they are smaller than
@@ -84,7 +84,7 @@ final class FleetReplication {
       }
       if (h != null && h.servedBy(own)) {
         knowServed(own, h);
-        return periodic ? compactIfDue(read, own) : Future.succeededFuture();
+        return periodic ? compactIfDue(read, own, true) : Future.succeededFuture();
       }
       return periodic || h != null ? publish(read, own) : Future.succeededFuture();
     }));
@@ -202,16 +202,27 @@ final class FleetReplication {
           remember(next);
           LOG.atInfo().addKeyValue("seq", seq).addKeyValue("cursor", own.state().cursor())
               .log("fleet: delta published");
-          return compactIfDue(new FleetLog.Read<>(written, next), own).map(true);
+          return compactIfDue(new FleetLog.Read<>(written, next), own, false).map(true);
         });
       });
     });
   }
 
-  private Future<Void> compactIfDue(FleetLog.Read<FleetHead> read, SyncVerticle.Served own) {
+  /**
+   * Writes a base when {@link Compaction} says it is due; {@code periodic} (the 2 s check, not every delta): also
+   * for a follower that computes other content hashes (read from the fleet entries, and only when it may matter).
+   */
+  private Future<Void> compactIfDue(FleetLog.Read<FleetHead> read, SyncVerticle.Served own, boolean periodic) {
     FleetHead h = read.value();
-    boolean due = baseSuspect || logSuspect || Compaction.due(h, System.currentTimeMillis());
-    return due ? writeBase(read, own, h.seq(), h.publishedAtMs()) : Future.succeededFuture();
+    long now = System.currentTimeMillis();
+    if (baseSuspect || logSuspect || Compaction.due(h, now)) {
+      return writeBase(read, own, h.seq(), h.publishedAtMs());
+    }
+    if (!periodic || !Compaction.mayBeDueForOtherHashes(h, now)) {
+      return Future.succeededFuture();
+    }
+    return log.fleetEntries().compose(entries -> Compaction.dueForOtherHashes(h, entries, nodeId, now)
+        ? writeBase(read, own, h.seq(), h.publishedAtMs()) : Future.succeededFuture());
   }
 
   /**

@@ -103,12 +103,13 @@ class CompactionBytesIT {
 
   private Written changes(int n) {
     IMap<String, String> routing = hz.getMap("ghost.routing.compaction-" + n);
+    IMap<String, String> fleet = hz.getMap("ghost.fleet.compaction-" + n);
     Counter counter = new Counter();
     routing.addEntryListener(counter, true);
     Context ctx = vertx.getOrCreateContext();
     Holder leader = new Holder(state(n));
-    FleetReplication replication = new FleetReplication(vertx, new FleetLog(routing, TRUST, "node-0", ctx),
-        leader, "node-0");
+    FleetReplication replication = new FleetReplication(vertx,
+        new FleetLog(routing, fleet, TRUST, "node-0", ctx), leader, "node-0");
     on(ctx, () -> replication.check(true, true));
     Await.until("the first base", Duration.ofSeconds(60), () -> counter.seen(routing), counter::toString);
     long baseChars = routing.get(FleetCoordinator.SNAPSHOT_KEY).length();
@@ -124,8 +125,8 @@ class CompactionBytesIT {
     // a node that joins now: the base and every delta after it, to the leader's exact version
     Holder follower = new Holder(null);
     Context fctx = vertx.getOrCreateContext();
-    FleetReplication following = new FleetReplication(vertx, new FleetLog(routing, TRUST, "node-1", fctx),
-        follower, "node-1");
+    FleetReplication following = new FleetReplication(vertx,
+        new FleetLog(routing, fleet, TRUST, "node-1", fctx), follower, "node-1");
     on(fctx, () -> following.check(true, false));
     assertThat(follower.served.hash()).isEqualTo(leader.served.hash());
     assertThat(follower.served.state().cursor()).isEqualTo(leader.served.state().cursor());
