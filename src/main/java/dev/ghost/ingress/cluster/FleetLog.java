@@ -174,11 +174,22 @@ final class FleetLog {
     return expected == null ? routing.putIfAbsent(key, sealed) == null : routing.replace(key, expected, sealed);
   }
 
-  /** Removes deltas {@code from..to} (compaction); failures are harmless (they expire). */
-  void drop(long from, long to) {
-    for (long s = Math.max(1, from); s <= to; s++) {
-      routing.removeAsync(deltaKey(s));
+  /**
+   * Removes deltas {@code from..to} (compaction), {@value #DELTA_BATCH} removals in flight at a time: with
+   * compaction by size a base replaces tens of thousands of deltas at 100 000 routes, too many to issue from the
+   * event loop at once. Never fails: a removal that fails is harmless (the delta expires).
+   */
+  Future<Void> drop(long from, long to) {
+    long first = Math.max(1, from);
+    if (first > to) {
+      return Future.succeededFuture();
     }
+    long last = Math.min(to, first + DELTA_BATCH - 1);
+    List<Future<String>> removals = new ArrayList<>();
+    for (long s = first; s <= last; s++) {
+      removals.add(Future.fromCompletionStage(routing.removeAsync(deltaKey(s)), context));
+    }
+    return Future.join(removals).transform(ar -> drop(last + 1, to));
   }
 
   /** The verified, decoded body of {@code raw}; null when absent or refused (a refusal counted once per value). */

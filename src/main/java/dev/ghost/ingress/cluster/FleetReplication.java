@@ -255,7 +255,8 @@ final class FleetReplication {
             remember(next);
             baseSuspect = false;
             logSuspect = false;
-            log.drop(Math.max(logStart, dropTo - 100_000), dropTo); // beyond that they expire
+            // not awaited: the next operation need not wait for the old deltas to go (beyond 100 000 they expire)
+            log.drop(Math.max(logStart, dropTo - 100_000), dropTo);
             LOG.atInfo().addKeyValue("seq", seq).addKeyValue("cursor", cursor)
                 .addKeyValue("routes", own.state().routes().size()).log("fleet: base snapshot written");
           }
