@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * base + deltas, then syncs from that cursor.
  *
  * <p><b>Compaction:</b> the base is rewritten when the deltas since the last one add up to half its size, or
- * long after it, or 30 s after it while a follower computes other content hashes ({@link Compaction}), or when its value, or a delta's, was changed by anyone but the leader (then
- * it is rewritten from the leader's periodic check). Deltas older than the previous base are removed then (and
+ * long after it, or 30 s after it while a follower computes other content hashes ({@link Compaction}), or when
+ * its value, or a delta's, was changed by anyone but the leader (then it is rewritten from the leader's periodic
+ * check). Deltas older than the previous base are removed then (and
  * expire after {@value FleetLog#DELTA_TTL_SECONDS} s anyway), so a node a little behind still catches up by deltas.
  * A node behind reads the deltas it misses {@value FleetLog#DELTA_BATCH} per call: together they are smaller than
  * half the base, so reading them beats reading the base.
