@@ -92,6 +92,27 @@ class CompactionBytesIT {
         .isGreaterThan(FleetLog.DELTA_BATCH + 1);
   }
 
+  /**
+   * The fleet entries the leader reads to find a follower that computes other hashes: those sealed with the fleet's
+   * secret, not a stranger's.
+   */
+  @Test
+  void theLeaderReadsOnlyTheFleetEntriesSealedWithTheFleetsSecret() {
+    IMap<String, String> fleet = hz.getMap("ghost.fleet.entries");
+    FleetEntry follower = new FleetEntry("node-1", "m1", 40, "other-formula", 1_000);
+    fleet.set("node-1", TRUST.seal(TrustChannel.FLEET_ENTRY, "node-1", "node-1", follower.encode()));
+    ClusterTrust stranger = ClusterTrust.ofSecret("a-stranger-s-secret-a-stranger-s-secret-01".getBytes(
+        StandardCharsets.UTF_8));
+    fleet.set("node-2", stranger.seal(TrustChannel.FLEET_ENTRY, "node-2", "node-2",
+        new FleetEntry("node-2", "m2", 40, "forged", 1_000).encode()));
+    Context ctx = vertx.getOrCreateContext();
+    FleetLog log = new FleetLog(hz.getMap("ghost.routing.entries"), fleet, TRUST, "node-0", ctx);
+    List<FleetEntry> read = Future.<List<FleetEntry>>future(p -> ctx.runOnContext(v -> log.fleetEntries()
+        .onComplete(p))).await();
+    assertThat(read).containsExactly(follower);
+    fleet.destroy();
+  }
+
   /** What the leader wrote over {@value #CHANGES} changes on an {@code n}-route table. */
   private record Written(long total, long log, long baseChars, long logStart) {
     long perChange() {
