@@ -26,6 +26,11 @@ final class Compaction {
    * base, so this is how late it sees a change (the bound of every follower before size-based compaction).
    */
   static final long OTHER_HASHES_BASE_AFTER_MS = 30_000;
+  /**
+   * How often the leader reads the fleet entries for {@link #dueForOtherHashes} at most: a query over every
+   * partition of the fleet map, so not at every 2 s check of an idle fleet.
+   */
+  static final long OTHER_HASHES_READ_EVERY_MS = 10_000;
 
   private Compaction() {}
 

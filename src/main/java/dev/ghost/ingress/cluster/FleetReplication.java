@@ -59,6 +59,8 @@ final class FleetReplication {
   private boolean baseSuspect;
   /** A delta in use was changed or removed by someone else: the leader's periodic check writes a new base. */
   private boolean logSuspect;
+  /** When the leader last read the fleet entries for a follower with other hashes (wall clock ms). */
+  private long entriesReadAtMs;
   private String publishedHash;
   private long publishedAtMs;
 
@@ -219,9 +221,11 @@ final class FleetReplication {
     if (baseSuspect || logSuspect || Compaction.due(h, now)) {
       return writeBase(read, own, h.seq(), h.publishedAtMs());
     }
-    if (!periodic || !Compaction.mayBeDueForOtherHashes(h, now)) {
+    if (!periodic || !Compaction.mayBeDueForOtherHashes(h, now)
+        || now - entriesReadAtMs < Compaction.OTHER_HASHES_READ_EVERY_MS) {
       return Future.succeededFuture();
     }
+    entriesReadAtMs = now;
     return log.fleetEntries().compose(entries -> Compaction.dueForOtherHashes(h, entries, nodeId, now)
         ? writeBase(read, own, h.seq(), h.publishedAtMs()) : Future.succeededFuture());
   }
