@@ -154,7 +154,8 @@ public final class FleetCoordinator extends VerticleBase {
     members = hz.getMap(MEMBERS_MAP);
     trusted.add(hz.getCluster().getLocalMember().getUuid());
     members.set(localUuid(), memberProof(), ENTRY_TTL_SECONDS, TimeUnit.SECONDS);
-    replication = new FleetReplication(vertx, new FleetLog(routing, trust, nodeId, context), sync, nodeId);
+    replication = new FleetReplication(vertx, new FleetLog(routing, fleet, trust, nodeId, context),
+        Replica.of(sync), nodeId);
     routing.addEntryListener(new RoutingListener(), false);
     hz.getCluster().addMembershipListener(new MembershipListener() {
       @Override

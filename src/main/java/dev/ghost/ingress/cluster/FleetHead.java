@@ -23,16 +23,19 @@ import io.vertx.core.json.JsonObject;
  * @param baseHash      its content hash
  * @param baseAtMs      leader's wall clock when the base was written (time-based compaction)
  * @param logStart      lowest delta sequence that may still be stored
+ * @param logChars      sealed size of the deltas {@code baseSeq+1 .. seq} together (size-based compaction); 0 in a
+ *                      head of a version before it
+ * @param baseChars     sealed size of the base snapshot; 0 when unknown (a head of a version before it)
  */
 public record FleetHead(long seq, long cursor, String hash, long publishedAtMs, String leader, long baseSeq,
-    long baseCursor, String baseHash, long baseAtMs, long logStart) {
+    long baseCursor, String baseHash, long baseAtMs, long logStart, long logChars, long baseChars) {
 
   /** Encodes for the cluster map; {@code cursor} is where {@link NewestSnapshotMergePolicy} looks. */
   public String encode() {
     return new JsonObject().put("seq", seq).put("cursor", cursor).put("hash", hash)
         .put("published_at_ms", publishedAtMs).put("leader", leader).put("base_seq", baseSeq)
         .put("base_cursor", baseCursor).put("base_hash", baseHash).put("base_at_ms", baseAtMs)
-        .put("log_start", logStart).encode();
+        .put("log_start", logStart).put("log_chars", logChars).put("base_chars", baseChars).encode();
   }
 
   /** Decodes what {@link #encode()} wrote; throws on a malformed value. */
@@ -40,7 +43,8 @@ public record FleetHead(long seq, long cursor, String hash, long publishedAtMs, 
     JsonObject j = new JsonObject(encoded);
     return new FleetHead(j.getLong("seq"), j.getLong("cursor"), requireText(j, "hash"),
         j.getLong("published_at_ms"), j.getString("leader"), j.getLong("base_seq"), j.getLong("base_cursor"),
-        requireText(j, "base_hash"), j.getLong("base_at_ms"), j.getLong("log_start"));
+        requireText(j, "base_hash"), j.getLong("base_at_ms"), j.getLong("log_start"), j.getLong("log_chars", 0L),
+        j.getLong("base_chars", 0L));
   }
 
   private static String requireText(JsonObject j, String key) {
@@ -51,10 +55,10 @@ public record FleetHead(long seq, long cursor, String hash, long publishedAtMs, 
     return s;
   }
 
-  /** The head after one more delta to {@code to}; the base stays. */
-  FleetHead next(SyncVerticle.Served to, long publishedAt, String by) {
+  /** The head after one more delta, {@code deltaChars} long sealed, to {@code to}; the base stays. */
+  FleetHead next(SyncVerticle.Served to, long publishedAt, String by, long deltaChars) {
     return new FleetHead(seq + 1, to.state().cursor(), to.hash(), publishedAt, by, baseSeq, baseCursor, baseHash,
-        baseAtMs, logStart);
+        baseAtMs, logStart, logChars + deltaChars, baseChars);
   }
 
   /** True when {@code own} serves this head's version. */

@@ -3,7 +3,11 @@ package dev.ghost.ingress.cluster;
 import com.hazelcast.map.IMap;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -32,19 +36,31 @@ final class FleetLog {
   /** A delta not removed by compaction (a leader died first) expires after this long. */
   static final long DELTA_TTL_SECONDS = 3_600;
   private static final int MAX_REMEMBERED_REFUSALS = 1024;
+  /**
+   * Most deltas read in one call: a node far behind reads its deltas batch after batch, so at most this many
+   * values (each at most {@link #MAX_DELTA_CHARS}) are held at once.
+   */
+  static final int DELTA_BATCH = 64;
 
   /** A value as stored ({@code raw}, for a compare-and-set) and what it verified to (null: absent or refused). */
   record Read<T>(String raw, T value) {}
 
   private final IMap<String, String> routing;
+  private final IMap<String, String> fleet;
   private final ClusterTrust trust;
   private final String nodeId;
   private final Context context;
   /** Refused values by key: each counted once (read from worker threads). */
   private final Map<String, String> refused = new ConcurrentHashMap<>();
 
-  FleetLog(IMap<String, String> routing, ClusterTrust trust, String nodeId, Context context) {
+  /**
+   * @param routing the routing log's map ({@value FleetCoordinator#ROUTING_MAP})
+   * @param fleet   the nodes' fleet entries ({@value FleetCoordinator#FLEET_MAP}), read for compaction only
+   */
+  FleetLog(IMap<String, String> routing, IMap<String, String> fleet, ClusterTrust trust, String nodeId,
+      Context context) {
     this.routing = routing;
+    this.fleet = fleet;
     this.trust = trust;
     this.nodeId = nodeId;
     this.context = context;
@@ -71,14 +87,47 @@ final class FleetLog {
         open(TrustChannel.SNAPSHOT, HEAD_KEY, raw, MAX_HEAD_CHARS, FleetHead::decode)));
   }
 
-  /** The verified delta {@code seq}, or null (absent, refused, or not the delta of that sequence). */
-  Future<FleetDelta> delta(long seq) {
-    String key = deltaKey(seq);
-    return Future.fromCompletionStage(routing.getAsync(key), context).compose(raw -> context.owner()
-        .executeBlocking(() -> {
-          FleetDelta d = open(TrustChannel.DELTA, key, raw, MAX_DELTA_CHARS, FleetDelta::decode);
-          return d != null && d.seq() == seq ? d : null;
-        }, false));
+  /**
+   * The verified deltas {@code from..to} in order, each null when absent, refused or not the delta of its sequence:
+   * one Hazelcast call for them all (IMap has no asynchronous {@code getAll}, so it runs on a worker thread, where
+   * the values are verified and decoded too). Callers read at most {@link #DELTA_BATCH} at a time.
+   */
+  Future<List<FleetDelta>> deltas(long from, long to) {
+    Set<String> keys = new LinkedHashSet<>();
+    for (long s = from; s <= to; s++) {
+      keys.add(deltaKey(s));
+    }
+    return context.owner().executeBlocking(() -> {
+      Map<String, String> raw = routing.getAll(keys);
+      List<FleetDelta> out = new ArrayList<>(keys.size());
+      for (long s = from; s <= to; s++) {
+        String key = deltaKey(s);
+        FleetDelta d = open(TrustChannel.DELTA, key, raw.get(key), MAX_DELTA_CHARS, FleetDelta::decode);
+        out.add(d != null && d.seq() == s ? d : null);
+      }
+      return out;
+    }, false);
+  }
+
+  /**
+   * The fleet entries that verify (a few hundred bytes per node; on a worker thread). Refusals are not counted
+   * here: the coordinator's {@code /v1/fleet} reading counts them.
+   */
+  Future<List<FleetEntry>> fleetEntries() {
+    return context.owner().executeBlocking(() -> {
+      List<FleetEntry> out = new ArrayList<>();
+      for (Map.Entry<String, String> e : fleet.entrySet()) {
+        ClusterTrust.Opened opened = trust.unseal(TrustChannel.FLEET_ENTRY, e.getKey(), e.getValue());
+        if (opened.refusal() == null) {
+          try {
+            out.add(FleetEntry.decode(opened.body()));
+          } catch (RuntimeException malformed) {
+            // signed, but not what this version reads: not a follower it can judge
+          }
+        }
+      }
+      return out;
+    }, false);
   }
 
   /** The base snapshot (read, verified and decoded on a worker thread: tens of MB at 100 000 routes). */
@@ -110,21 +159,37 @@ final class FleetLog {
     return context.owner().executeBlocking(() -> cas(HEAD_KEY, expected, sealed) ? sealed : null, false);
   }
 
-  /** Compare-and-set of the base snapshot; encoding and sealing it run on the worker thread too. */
-  Future<Boolean> replaceBase(String expected, FleetSnapshot next) {
-    return context.owner().executeBlocking(() -> cas(FleetCoordinator.SNAPSHOT_KEY, expected,
-        trust.seal(TrustChannel.SNAPSHOT, FleetCoordinator.SNAPSHOT_KEY, nodeId, next.encode())), false);
+  /**
+   * Compare-and-set of the base snapshot; encoding and sealing it run on the worker thread too. The sealed value's
+   * length, or -1 when the base had changed.
+   */
+  Future<Long> replaceBase(String expected, FleetSnapshot next) {
+    return context.owner().executeBlocking(() -> {
+      String sealed = trust.seal(TrustChannel.SNAPSHOT, FleetCoordinator.SNAPSHOT_KEY, nodeId, next.encode());
+      return cas(FleetCoordinator.SNAPSHOT_KEY, expected, sealed) ? (long) sealed.length() : -1L;
+    }, false);
   }
 
   private boolean cas(String key, String expected, String sealed) {
     return expected == null ? routing.putIfAbsent(key, sealed) == null : routing.replace(key, expected, sealed);
   }
 
-  /** Removes deltas {@code from..to} (compaction); failures are harmless (they expire). */
-  void drop(long from, long to) {
-    for (long s = Math.max(1, from); s <= to; s++) {
-      routing.removeAsync(deltaKey(s));
+  /**
+   * Removes deltas {@code from..to} (compaction), {@value #DELTA_BATCH} removals in flight at a time: with
+   * compaction by size a base replaces tens of thousands of deltas at 100 000 routes, too many to issue from the
+   * event loop at once. Never fails: a removal that fails is harmless (the delta expires).
+   */
+  Future<Void> drop(long from, long to) {
+    long first = Math.max(1, from);
+    if (first > to) {
+      return Future.succeededFuture();
     }
+    long last = Math.min(to, first + DELTA_BATCH - 1);
+    List<Future<String>> removals = new ArrayList<>();
+    for (long s = first; s <= last; s++) {
+      removals.add(Future.fromCompletionStage(routing.removeAsync(deltaKey(s)), context));
+    }
+    return Future.join(removals).transform(ar -> drop(last + 1, to));
   }
 
   /** The verified, decoded body of {@code raw}; null when absent or refused (a refusal counted once per value). */

@@ -6,7 +6,6 @@ import dev.ghost.ingress.sync.StateDelta;
 import dev.ghost.ingress.sync.SyncVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -25,23 +24,19 @@ import org.slf4j.LoggerFactory;
  * no newer cursor, so a paused or cut-off leader never overwrites a newer head; a new leader first catches up with
  * base + deltas, then syncs from that cursor.
  *
- * <p><b>Compaction:</b> the base is rewritten after {@value #COMPACT_EVERY_DELTAS} deltas, or
- * {@value #COMPACT_AFTER_MS} ms after the last base when deltas followed it, or when its value, or a delta's, was
- * changed by anyone but the leader (then it is rewritten from the leader's periodic check). Deltas older than the
- * previous base are removed then (and expire after {@value FleetLog#DELTA_TTL_SECONDS} s anyway), so a node a
- * little behind still catches up by deltas.
+ * <p><b>Compaction:</b> the base is rewritten when the deltas since the last one add up to half its size, or
+ * long after it, or 30 s after it while a follower computes other content hashes ({@link Compaction}), or when
+ * its value, or a delta's, was changed by anyone but the leader (then it is rewritten from the leader's periodic
+ * check). Deltas older than the previous base are removed then (and
+ * expire after {@value FleetLog#DELTA_TTL_SECONDS} s anyway), so a node a little behind still catches up by deltas.
+ * A node behind reads the deltas it misses {@value FleetLog#DELTA_BATCH} per call: together they are smaller than
+ * half the base, so reading them beats reading the base.
  *
  * <p>All methods run on the coordinator's context; log operations run one at a time, in order.
  */
 final class FleetReplication {
 
   private static final Logger LOG = LoggerFactory.getLogger(FleetCoordinator.class);
-  /** A base snapshot is written at the latest after this many deltas. */
-  static final int COMPACT_EVERY_DELTAS = 64;
-  /** A base snapshot is written this long after the previous one when deltas followed it. */
-  static final long COMPACT_AFTER_MS = 30_000;
-  /** A node further behind than this reads the base instead of the deltas. */
-  static final int MAX_DELTAS_READ = 2 * COMPACT_EVERY_DELTAS;
 
   /** The state this node holds at log sequence {@code seq} (what the leader diffs against). */
   private record Known(ControlPlaneState state, String hash, long seq) {
@@ -55,7 +50,7 @@ final class FleetReplication {
 
   private final Vertx vertx;
   private final FleetLog log;
-  private final SyncVerticle sync;
+  private final Replica replica;
   private final String nodeId;
   private Future<Void> tail = Future.succeededFuture();
   private Known known;
@@ -64,13 +59,15 @@ final class FleetReplication {
   private boolean baseSuspect;
   /** A delta in use was changed or removed by someone else: the leader's periodic check writes a new base. */
   private boolean logSuspect;
+  /** When the leader last read the fleet entries for a follower with other hashes (wall clock ms). */
+  private long entriesReadAtMs;
   private String publishedHash;
   private long publishedAtMs;
 
-  FleetReplication(Vertx vertx, FleetLog log, SyncVerticle sync, String nodeId) {
+  FleetReplication(Vertx vertx, FleetLog log, Replica replica, String nodeId) {
     this.vertx = vertx;
     this.log = log;
-    this.sync = sync;
+    this.replica = replica;
     this.nodeId = nodeId;
   }
 
@@ -81,7 +78,7 @@ final class FleetReplication {
   Future<Void> check(boolean periodic, boolean leader) {
     return serial(() -> log.head().compose(read -> {
       FleetHead h = remember(read.value());
-      SyncVerticle.Served own = sync.served();
+      SyncVerticle.Served own = replica.served();
       if (!leader || (h != null && h.supersedes(own))) {
         return catchUp(h);
       }
@@ -90,7 +87,7 @@ final class FleetReplication {
       }
       if (h != null && h.servedBy(own)) {
         knowServed(own, h);
-        return periodic ? compactIfDue(read, own) : Future.succeededFuture();
+        return periodic ? compactIfDue(read, own, true) : Future.succeededFuture();
       }
       return periodic || h != null ? publish(read, own) : Future.succeededFuture();
     }));
@@ -100,7 +97,7 @@ final class FleetReplication {
   Future<Void> published() {
     return serial(() -> log.head().compose(read -> {
       remember(read.value());
-      SyncVerticle.Served own = sync.served();
+      SyncVerticle.Served own = replica.served();
       return own.serving() ? publish(read, own) : Future.succeededFuture();
     }));
   }
@@ -199,7 +196,7 @@ final class FleetReplication {
           LOG.atInfo().addKeyValue("seq", seq).log("fleet: delta key taken; publishing a base snapshot instead");
           return Future.succeededFuture(false);
         }
-        FleetHead next = h.next(own, at, nodeId);
+        FleetHead next = h.next(own, at, nodeId, sealed.length());
         return log.replaceHead(read.raw(), next).compose(written -> {
           if (written == null) {
             return Future.succeededFuture(true); // another writer moved the head: the next check decides
@@ -208,17 +205,29 @@ final class FleetReplication {
           remember(next);
           LOG.atInfo().addKeyValue("seq", seq).addKeyValue("cursor", own.state().cursor())
               .log("fleet: delta published");
-          return compactIfDue(new FleetLog.Read<>(written, next), own).map(true);
+          return compactIfDue(new FleetLog.Read<>(written, next), own, false).map(true);
         });
       });
     });
   }
 
-  private Future<Void> compactIfDue(FleetLog.Read<FleetHead> read, SyncVerticle.Served own) {
+  /**
+   * Writes a base when {@link Compaction} says it is due; {@code periodic} (the 2 s check, not every delta): also
+   * for a follower that computes other content hashes (read from the fleet entries, and only when it may matter).
+   */
+  private Future<Void> compactIfDue(FleetLog.Read<FleetHead> read, SyncVerticle.Served own, boolean periodic) {
     FleetHead h = read.value();
-    boolean due = baseSuspect || logSuspect || h.seq() - h.baseSeq() >= COMPACT_EVERY_DELTAS
-        || (h.seq() > h.baseSeq() && System.currentTimeMillis() - h.baseAtMs() >= COMPACT_AFTER_MS);
-    return due ? writeBase(read, own, h.seq(), h.publishedAtMs()) : Future.succeededFuture();
+    long now = System.currentTimeMillis();
+    if (baseSuspect || logSuspect || Compaction.due(h, now)) {
+      return writeBase(read, own, h.seq(), h.publishedAtMs());
+    }
+    if (!periodic || !Compaction.mayBeDueForOtherHashes(h, now)
+        || now - entriesReadAtMs < Compaction.OTHER_HASHES_READ_EVERY_MS) {
+      return Future.succeededFuture();
+    }
+    entriesReadAtMs = now;
+    return log.fleetEntries().compose(entries -> Compaction.dueForOtherHashes(h, entries, nodeId, now)
+        ? writeBase(read, own, h.seq(), h.publishedAtMs()) : Future.succeededFuture());
   }
 
   /**
@@ -236,22 +245,23 @@ final class FleetReplication {
             .log("fleet: snapshot not published: the cluster holds a newer one; adopting it");
         return adoptBase(there, null);
       }
-      return log.replaceBase(base.raw(), FleetSnapshot.of(own, nodeId, at)).compose(ok -> {
-        if (!ok) {
+      return log.replaceBase(base.raw(), FleetSnapshot.of(own, nodeId, at)).compose(baseChars -> {
+        if (baseChars < 0) {
           return Future.succeededFuture(); // written meanwhile by another: the next check decides
         }
         long cursor = own.state().cursor();
         long dropTo = h == null ? 0 : h.baseSeq();
         long logStart = h == null ? 1 : h.logStart();
         FleetHead next = new FleetHead(seq, cursor, own.hash(), at, nodeId, seq, cursor, own.hash(),
-            System.currentTimeMillis(), Math.max(logStart, dropTo + 1));
+            System.currentTimeMillis(), Math.max(logStart, dropTo + 1), 0, baseChars);
         return log.replaceHead(read.raw(), next).map(written -> {
           if (written != null) {
             known = new Known(own.state(), own.hash(), seq);
             remember(next);
             baseSuspect = false;
             logSuspect = false;
-            log.drop(Math.max(logStart, dropTo - 100_000), dropTo); // beyond that they expire
+            // not awaited: the next operation need not wait for the old deltas to go (beyond 100 000 they expire)
+            log.drop(Math.max(logStart, dropTo - 100_000), dropTo);
             LOG.atInfo().addKeyValue("seq", seq).addKeyValue("cursor", cursor)
                 .addKeyValue("routes", own.state().routes().size()).log("fleet: base snapshot written");
           }
@@ -272,7 +282,7 @@ final class FleetReplication {
 
   /** Takes the head's version if it supersedes what is served: by deltas when close, else by the base. */
   private Future<Void> catchUp(FleetHead h) {
-    SyncVerticle.Served own = sync.served();
+    SyncVerticle.Served own = replica.served();
     if (h == null) {
       // no head: an older leader's snapshot (a fleet being upgraded), or nothing yet
       return log.base().compose(base -> base.value() == null ? Future.succeededFuture()
@@ -287,18 +297,15 @@ final class FleetReplication {
     }
     Known k = known;
     if (k != null && own.serving() && k.is(own.state().cursor(), own.hash()) && k.seq() < h.seq()
-        && h.seq() - k.seq() <= MAX_DELTAS_READ) {
+        && k.seq() + 1 >= h.logStart()) {
       return viaDeltas(h, k).compose(taken -> taken ? Future.succeededFuture() : viaBase(h));
     }
     return viaBase(h);
   }
 
   private Future<Boolean> viaDeltas(FleetHead h, Known k) {
-    return readDeltas(k.seq() + 1, h.seq()).compose(deltas -> vertx.executeBlocking(() -> {
-      Reached r = fold(k.state(), k.state().cursor(), k.hash(), deltas);
-      return r.applied() == deltas.size() && r.cursor() == h.cursor() && r.hash().equals(h.hash()) ? r : null;
-    }, false)).compose(r -> {
-      if (r == null) {
+    return foldFrom(new Reached(k.state(), k.state().cursor(), k.hash(), 0), k.seq() + 1, h.seq()).compose(r -> {
+      if (r.applied() != h.seq() - k.seq() || r.cursor() != h.cursor() || !r.hash().equals(h.hash())) {
         return Future.succeededFuture(false);
       }
       Predicate<SyncVerticle.Served> fromExactly = s -> s.serving() && k.is(s.state().cursor(), s.hash());
@@ -313,26 +320,24 @@ final class FleetReplication {
       if (b == null) {
         return Future.succeededFuture();
       }
-      boolean headsBase = b.cursor() == h.baseCursor() && b.hash().equals(h.baseHash());
-      if (!headsBase || h.seq() - h.baseSeq() > MAX_DELTAS_READ) {
-        return adoptBase(b, headsBase && h.seq() == h.baseSeq() ? h.baseSeq() : null);
+      if (b.cursor() != h.baseCursor() || !b.hash().equals(h.baseHash())) {
+        return adoptBase(b, null); // not the base the head names (a merge, a forgery): no deltas apply to it
       }
-      return readDeltas(h.baseSeq() + 1, h.seq()).compose(deltas -> vertx.executeBlocking(() -> {
-        ControlPlaneState state = b.controlPlaneState();
-        return fold(state, b.cursor(), b.hash(), deltas);
-      }, false)).compose(r -> {
-        Long seq = h.baseSeq() + r.applied();
-        if (!FleetHead.supersedes(r.cursor(), r.hash(), sync.served())) {
-          return Future.succeededFuture();
-        }
-        return adopt(r, seq, s -> FleetHead.supersedes(r.cursor(), r.hash(), s),
-            "fleet: cluster snapshot applied").mapEmpty();
-      });
+      return vertx.executeBlocking(b::controlPlaneState, false)
+          .compose(state -> foldFrom(new Reached(state, b.cursor(), b.hash(), 0), h.baseSeq() + 1, h.seq()))
+          .compose(r -> {
+            Long seq = h.baseSeq() + r.applied();
+            if (!FleetHead.supersedes(r.cursor(), r.hash(), replica.served())) {
+              return Future.succeededFuture();
+            }
+            return adopt(r, seq, s -> FleetHead.supersedes(r.cursor(), r.hash(), s),
+                "fleet: cluster snapshot applied").mapEmpty();
+          });
     });
   }
 
   private Future<Void> adoptBase(FleetSnapshot b, Long seq) {
-    if (!b.supersedes(sync.served())) {
+    if (!b.supersedes(replica.served())) {
       return Future.succeededFuture();
     }
     return vertx.executeBlocking(b::controlPlaneState, false).compose(state -> adopt(
@@ -341,7 +346,7 @@ final class FleetReplication {
   }
 
   private Future<Boolean> adopt(Reached r, Long seq, Predicate<SyncVerticle.Served> accept, String message) {
-    return sync.adopt(r.state(), accept).onSuccess(taken -> {
+    return replica.adopt(r.state(), accept).onSuccess(taken -> {
       if (!taken) {
         return;
       }
@@ -351,29 +356,30 @@ final class FleetReplication {
     });
   }
 
-  private Future<List<FleetDelta>> readDeltas(long from, long to) {
-    List<Future<FleetDelta>> reads = new ArrayList<>();
-    for (long s = from; s <= to; s++) {
-      reads.add(log.delta(s));
+  /**
+   * {@code from} with the deltas {@code first..last} applied in order while each applies, read
+   * {@value FleetLog#DELTA_BATCH} per call and applied on a worker thread batch after batch; stops at the first
+   * that does not apply (absent, refused, another from-version) or at a batch whose result's hash is wrong.
+   */
+  private Future<Reached> foldFrom(Reached from, long first, long last) {
+    if (first > last) {
+      return Future.succeededFuture(from);
     }
-    return Future.all(reads).map(all -> {
-      List<FleetDelta> out = new ArrayList<>(reads.size());
-      for (int i = 0; i < reads.size(); i++) {
-        out.add(all.resultAt(i));
-      }
-      return out;
-    });
+    long end = Math.min(last, first + FleetLog.DELTA_BATCH - 1);
+    return log.deltas(first, end).compose(batch -> vertx.executeBlocking(() -> fold(from, batch), false))
+        .compose(r -> r.applied() - from.applied() == end - first + 1 ? foldFrom(r, end + 1, last)
+            : Future.succeededFuture(r));
   }
 
   /**
-   * Applies the deltas in order from version ({@code cursor}, {@code hash}) while each applies to the version
-   * reached; the result's content hash must be the last applied delta's to-hash, else nothing is taken from them.
-   * Worker thread: applying and hashing grow with the table.
+   * Applies the deltas in order to {@code from} while each applies to the version reached; the result's content
+   * hash must be the last applied delta's to-hash, else nothing is taken from them ({@code from} is returned).
+   * Worker thread: applying grows with the number of deltas.
    */
-  private static Reached fold(ControlPlaneState start, long cursor, String hash, List<FleetDelta> deltas) {
-    ControlPlaneState state = start;
-    long c = cursor;
-    String h = hash;
+  private static Reached fold(Reached from, List<FleetDelta> deltas) {
+    ControlPlaneState state = from.state();
+    long c = from.cursor();
+    String h = from.hash();
     int applied = 0;
     for (FleetDelta d : deltas) {
       if (d == null || !d.appliesTo(c, h) || d.change().cursor() != d.cursor()) {
@@ -390,8 +396,8 @@ final class FleetReplication {
     }
     if (applied > 0 && !state.contentHash().equals(h)) {
       LOG.atWarn().addKeyValue("cursor", c).log("fleet: deltas do not give their content hash; not applied");
-      return new Reached(start, cursor, hash, 0);
+      return from;
     }
-    return new Reached(state, c, h, applied);
+    return new Reached(state, c, h, from.applied() + applied);
   }
 }

@@ -19,6 +19,11 @@ final class GroupSets {
   /** A state with fetched sets merged in, and the dropped instances to report (route id, instance). */
   record Merged(ControlPlaneState state, List<Map.Entry<String, InstancePage.Dropped>> dropped) {}
 
+  /** Most slices of a periodic refresh. */
+  static final int MAX_SLICES = 10;
+  /** Shortest time between two slices of a periodic refresh. */
+  static final long SLICE_MIN_MS = 500;
+
   private GroupSets() {}
 
   /** The routes of {@code ids} by instance group; ids not in {@code from} are skipped. */
@@ -31,6 +36,33 @@ final class GroupSets {
       }
     }
     return byGroup;
+  }
+
+  /**
+   * Into how many slices the periodic refresh of every group is cut, for a refresh period {@code periodMs}: one per
+   * {@value #SLICE_MIN_MS} ms, at most {@value #MAX_SLICES}. Each group is still asked once per period, but at
+   * 1 000 groups a period asks 100 of them every half second instead of all 1 000 at once (a burst that queued a
+   * thousand responses on the event loop and a merge over every route).
+   */
+  static int slices(long periodMs) {
+    return (int) Math.max(1, Math.min(MAX_SLICES, periodMs / SLICE_MIN_MS));
+  }
+
+  /** The entries of {@code byGroup} in slice {@code slice} of {@code slices}: each group is in exactly one. */
+  static Map<InstanceGroup, List<CpRoute>> slice(Map<InstanceGroup, List<CpRoute>> byGroup, int slice, int slices) {
+    Map<InstanceGroup, List<CpRoute>> out = new HashMap<>();
+    byGroup.forEach((g, routes) -> {
+      if (Math.floorMod(spread(g.hashCode()), slices) == slice) {
+        out.put(g, routes);
+      }
+    });
+    return out;
+  }
+
+  /** A hash's bits mixed: a record's hash of similar ids falls into few residues of a small modulus. */
+  private static int spread(int h) {
+    int x = h * 0x9E3779B9;
+    return x ^ (x >>> 16);
   }
 
   /** The entries of {@code byGroup} for {@code groups} (those it has). */

@@ -90,6 +90,8 @@ public final class SyncVerticle extends VerticleBase {
   private int streamFailures;
   private EventStream stream;
   private long lastRefreshAll;
+  /** The slice of groups the periodic refresh asks next. */
+  private int nextSlice;
   private boolean stopped;
   private final List<CpEvent> streamed = new ArrayList<>();
   /** The settle callbacks of {@link #streamed}'s lines, run once their batch is applied. */
@@ -212,8 +214,9 @@ public final class SyncVerticle extends VerticleBase {
       if (t != term) {
         return Future.succeededFuture(); // followed again before this ran
       }
-      periodics.add(vertx.setPeriodic(settings.backendSyncInterval().toMillis(),
-          id -> enqueue(this::refreshAllBackends)));
+      int slices = GroupSets.slices(settings.backendSyncInterval().toMillis());
+      periodics.add(vertx.setPeriodic(settings.backendSyncInterval().toMillis() / slices,
+          id -> enqueue(() -> refreshBackends(slices))));
       if (!settings.rebuildInterval().isZero()) {
         periodics.add(vertx.setPeriodic(settings.rebuildInterval().toMillis(), id -> enqueue(this::rebuild)));
       }
@@ -776,15 +779,22 @@ public final class SyncVerticle extends VerticleBase {
 
   // ---- backends and rebuild -------------------------------------------------------------------------------
 
-  private Future<Void> refreshAllBackends() {
+  /**
+   * The next slice of the periodic refresh ({@link GroupSets#slices}): every group is asked once per
+   * {@code backend_sync_interval}, a slice of them at a time.
+   */
+  private Future<Void> refreshBackends(int slices) {
     if (state.routes().isEmpty() || !published) {
       return Future.succeededFuture(); // before the first table, the feed's first complete read fetches them all
     }
-    lastRefreshAll = System.currentTimeMillis();
+    int slice = nextSlice;
+    nextSlice = (slice + 1) % slices;
     ControlPlaneState from = state;
     return grouped(from).compose(byGroup -> {
-      groups.retain(byGroup.keySet()); // forgets the groups no route names any more
-      return fetchGroups(from, byGroup, Set.of());
+      if (slice == 0) {
+        groups.retain(byGroup.keySet()); // forgets the groups no route names any more
+      }
+      return fetchGroups(from, GroupSets.slice(byGroup, slice, slices), Set.of());
     }).compose(next -> publishIfChanged(next, "backends"));
   }
 
