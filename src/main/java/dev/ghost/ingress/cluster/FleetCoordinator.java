@@ -213,7 +213,7 @@ public final class FleetCoordinator extends VerticleBase {
    */
   private void watchFreeze() {
     Set<UUID> members = memberUuids(); // a local read
-    long frozenMs = pauseFence.beat();
+    long frozenMs = pauseFence.beat(leader);
     if (frozenMs >= 0) {
       LOG.atWarn().addKeyValue("frozen_ms", frozenMs).addKeyValue("leader", leader)
           .log(leader ? "fleet: this node was frozen longer than the fleet waits for a silent member; publishing "
@@ -222,11 +222,6 @@ public final class FleetCoordinator extends VerticleBase {
       // what it serves may be stale: the control plane tells soonest (the cluster only after the merge)
       sync.pollNow();
       membersAtFreeze = membersSeen;
-      if (!leader) {
-        // A follower has published nothing and holds nothing of its own to publish; elected later, it catches up
-        // from the log before it syncs. Fencing it would only hold back a new leader that merely stalled.
-        pauseFence.lift();
-      }
     }
     if (pauseFence.fenced() && !members.equals(membersAtFreeze)) {
       pauseFence.membersChanged();
