@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.NetServerOptions;
@@ -15,7 +16,8 @@ import java.util.Objects;
 /**
  * Counts and logs every connection to this node's event-bus port that fails the mutual-TLS handshake
  * ({@link TrustChannel#EVENT_BUS_TLS}): a stranger without a certificate, with one no holder of the secret signed,
- * or speaking something else than TLS.
+ * or speaking something else than TLS; and, apart from those, a handshake that did not finish in time (a slow
+ * peer: no evidence of a stranger, see {@link TrustRefusal#HANDSHAKE_TIMEOUT}).
  *
  * <p>Why here: Vert.x's clustered event bus owns its TCP server and reports a failed handshake only to that server's
  * exception handler, which it never sets; it copies the options through JSON, so no wrapped trust manager survives
@@ -69,6 +71,9 @@ final class EventBusHandshakes {
   /** The refusal a failed handshake's cause stands for. */
   static TrustRefusal reason(Throwable cause) {
     for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof SslHandshakeTimeoutException) {
+        return TrustRefusal.HANDSHAKE_TIMEOUT; // the bus's own timer (EventBusOptions.sslHandshakeTimeout) fired
+      }
       if (t instanceof java.security.cert.CertificateException
           || t instanceof java.security.cert.CertPathValidatorException) {
         return TrustRefusal.UNTRUSTED_CERTIFICATE;
