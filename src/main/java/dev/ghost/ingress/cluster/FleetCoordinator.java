@@ -384,7 +384,11 @@ public final class FleetCoordinator extends VerticleBase {
     LOG.atInfo().addKeyValue("node_id", nodeId).log("fleet: elected leader (oldest trusted member); starting sync");
     return replication.check(false, false)
         // the election may have moved on while the log was read: then this node stays a follower
-        .compose(v -> leader ? sync.lead() : Future.succeededFuture());
+        .compose(v -> {
+          LOG.atInfo().addKeyValue("cursor", sync.served().state().cursor()).addKeyValue("leader", leader)
+              .log("fleet: routing log caught up");
+          return leader ? sync.lead() : Future.succeededFuture();
+        });
   }
 
   // ---- snapshot
