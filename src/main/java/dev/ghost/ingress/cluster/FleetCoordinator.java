@@ -82,6 +82,12 @@ public final class FleetCoordinator extends VerticleBase {
    * the local look at the member list that elects without waiting for Hazelcast's membership event.
    */
   static final long BEAT_MS = 250;
+  /**
+   * How long after the elected member changed a follower also reads the head at every beat: the new leader's first
+   * change must not wait for the 2 s check when its entry event comes late (events of a partition whose owner just
+   * died are delivered once a backup has taken over, behind whatever queued meanwhile). At most one read at a time.
+   */
+  static final long FAILOVER_WATCH_MS = 5_000;
 
   private final HazelcastInstance hz;
   private final SyncVerticle sync;
@@ -103,6 +109,10 @@ public final class FleetCoordinator extends VerticleBase {
   private final Map<String, String> refusedEntries = new ConcurrentHashMap<>();
   /** The elected member (the oldest trusted one); read by {@link #fleet()} on worker threads. */
   private volatile Member leaderMember;
+  /** Until when (monotonic ns) a follower reads the head at every beat, after the elected member changed. */
+  private long watchHeadUntil;
+  /** A beat's head read is under way. */
+  private boolean watchingHead;
   private String appliedHash;
   private long appliedAtMs;
   private volatile boolean draining;
@@ -195,6 +205,16 @@ public final class FleetCoordinator extends VerticleBase {
   private void beat() {
     publishing();
     elect();
+    watchHead();
+  }
+
+  /** A follower's extra head read in the failover window (see {@link #FAILOVER_WATCH_MS}). */
+  private void watchHead() {
+    if (leader || watchingHead || System.nanoTime() - watchHeadUntil > 0) {
+      return;
+    }
+    watchingHead = true;
+    replication.check(false, false).onComplete(ar -> watchingHead = false);
   }
 
   /**
@@ -344,6 +364,9 @@ public final class FleetCoordinator extends VerticleBase {
 
   private void elect() {
     Member elected = electedMember(); // a local read, no remote call
+    if (leaderMember == null || !leaderMember.getUuid().equals(elected.getUuid())) {
+      watchHeadUntil = System.nanoTime() + FAILOVER_WATCH_MS * 1_000_000;
+    }
     leaderMember = elected;
     boolean now = elected.localMember();
     if (now == leader) {
