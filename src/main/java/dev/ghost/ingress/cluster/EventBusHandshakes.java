@@ -11,13 +11,14 @@ import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.NetServerOptions;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.util.Objects;
 
 /**
  * Counts and logs every connection to this node's event-bus port that fails the mutual-TLS handshake
  * ({@link TrustChannel#EVENT_BUS_TLS}): a stranger without a certificate, with one no holder of the secret signed,
- * or speaking something else than TLS; and, apart from those, a handshake that did not finish in time (a slow
- * peer: no evidence of a stranger, see {@link TrustRefusal#HANDSHAKE_TIMEOUT}).
+ * or speaking something else than TLS; and, apart from those, a handshake that did not finish (timed out, or closed
+ * by the peer: no evidence of a stranger, see {@link TrustRefusal#evidence()}).
  *
  * <p>Why here: Vert.x's clustered event bus owns its TCP server and reports a failed handshake only to that server's
  * exception handler, which it never sets; it copies the options through JSON, so no wrapped trust manager survives
@@ -30,6 +31,11 @@ final class EventBusHandshakes {
 
   /** The JDK's text when a client sends an empty certificate list to a server that requires one (TLS 1.2, 1.3). */
   private static final String EMPTY_CHAIN = "Empty client certificate chain";
+  /**
+   * Netty's text when the peer closes the connection while the handshake is under way (before it began, the cause
+   * is a {@link ClosedChannelException}).
+   */
+  private static final String CLOSED_IN_HANDSHAKE = "Connection closed while SSL/TLS handshake was in progress";
 
   private final KeyCertOptions eventBusKeyCert;
   private final ClusterTrust trust;
@@ -80,6 +86,10 @@ final class EventBusHandshakes {
       }
       if (t.getMessage() != null && t.getMessage().contains(EMPTY_CHAIN)) {
         return TrustRefusal.NO_CERTIFICATE;
+      }
+      if (t instanceof ClosedChannelException
+          || (t.getMessage() != null && t.getMessage().contains(CLOSED_IN_HANDSHAKE))) {
+        return TrustRefusal.HANDSHAKE_CLOSED;
       }
     }
     return TrustRefusal.HANDSHAKE_FAILED;

@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The event-bus handshake watch on real loopback sockets, through the transport a secured node runs on
  * ({@link WatchedTransport}) and a server made from the bus options as the clustered event bus makes it: a peer
- * that does not finish the handshake in time is a {@code handshake_timeout} (no evidence of a stranger: a genuine
- * member under load does that too, logged at info), apart from a peer that fails to prove the secret (a warning).
+ * that does not finish the handshake in time is a {@code handshake_timeout}, one that closes before its end a
+ * {@code handshake_closed} (no evidence of a stranger: a genuine member under load does either, logged at info),
+ * apart from a peer that fails to prove the secret (a warning).
  */
 class EventBusHandshakesTest {
 
@@ -87,7 +88,21 @@ class EventBusHandshakesTest {
     assertThat(count(TrustRefusal.HANDSHAKE_FAILED)).as("not counted as a failed proof").isZero();
     assertThat(logged(TrustRefusal.HANDSHAKE_TIMEOUT)).singleElement().satisfies(e -> {
       assertThat(e.getLevel()).isEqualTo(Level.INFO);
-      assertThat(e.getFormattedMessage()).startsWith("cluster connection timed out: ");
+      assertThat(e.getFormattedMessage()).startsWith("cluster connection unfinished: ");
+    });
+  }
+
+  @Test
+  void aPeerThatClosesBeforeTheHandshakeEndsIsUnfinishedNotARefusal() throws IOException {
+    try (Socket gaveUp = new Socket(InetAddress.getLoopbackAddress(), server.actualPort())) {
+      // a member whose own handshake timeout fired first, or that died: the start of a record, then gone
+      gaveUp.getOutputStream().write(new byte[] {0x16, 0x03, 0x01});
+    }
+    awaitCount(TrustRefusal.HANDSHAKE_CLOSED, 1);
+    assertThat(count(TrustRefusal.HANDSHAKE_FAILED)).as("not counted as a failed proof").isZero();
+    assertThat(logged(TrustRefusal.HANDSHAKE_CLOSED)).singleElement().satisfies(e -> {
+      assertThat(e.getLevel()).isEqualTo(Level.INFO);
+      assertThat(e.getFormattedMessage()).startsWith("cluster connection unfinished: ");
     });
   }
 
@@ -104,7 +119,8 @@ class EventBusHandshakesTest {
     catchThrowable(() -> noCertificate.connect(server.actualPort(), "127.0.0.1").await().write("ping").await());
     awaitCount(TrustRefusal.HANDSHAKE_FAILED, 1);
     awaitCount(TrustRefusal.NO_CERTIFICATE, 1);
-    assertThat(count(TrustRefusal.HANDSHAKE_TIMEOUT)).as("a refusal is no timeout").isZero();
+    assertThat(count(TrustRefusal.HANDSHAKE_TIMEOUT) + count(TrustRefusal.HANDSHAKE_CLOSED))
+        .as("a refusal is no unfinished handshake").isZero();
     for (TrustRefusal r : List.of(TrustRefusal.HANDSHAKE_FAILED, TrustRefusal.NO_CERTIFICATE)) {
       assertThat(logged(r)).as(r.label()).singleElement().satisfies(e -> {
         assertThat(e.getLevel()).isEqualTo(Level.WARN);
@@ -120,10 +136,14 @@ class EventBusHandshakesTest {
     assertThat(EventBusHandshakes.reason(new IOException("wrapped", timeout))).isEqualTo(TrustRefusal.HANDSHAKE_TIMEOUT);
     assertThat(EventBusHandshakes.reason(new SSLHandshakeException("Empty client certificate chain")))
         .isEqualTo(TrustRefusal.NO_CERTIFICATE);
-    assertThat(EventBusHandshakes.reason(new SSLHandshakeException("closed"))).isEqualTo(TrustRefusal.HANDSHAKE_FAILED);
-    assertThat(TrustRefusal.HANDSHAKE_TIMEOUT.evidence()).isFalse();
+    assertThat(EventBusHandshakes.reason(new SSLHandshakeException(
+        "Connection closed while SSL/TLS handshake was in progress"))).isEqualTo(TrustRefusal.HANDSHAKE_CLOSED);
+    assertThat(EventBusHandshakes.reason(new java.nio.channels.ClosedChannelException()))
+        .isEqualTo(TrustRefusal.HANDSHAKE_CLOSED);
+    assertThat(EventBusHandshakes.reason(new SSLHandshakeException("Unsupported or unrecognized SSL message")))
+        .isEqualTo(TrustRefusal.HANDSHAKE_FAILED);
     assertThat(List.of(TrustRefusal.values())).filteredOn(r -> !r.evidence())
-        .containsExactly(TrustRefusal.HANDSHAKE_TIMEOUT);
+        .containsExactly(TrustRefusal.HANDSHAKE_TIMEOUT, TrustRefusal.HANDSHAKE_CLOSED);
   }
 
   private void awaitCount(TrustRefusal reason, double atLeast) {
