@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Counts every {@link TrustRefusal} ({@code ghost_cluster_refusals_total{channel,reason}}) and logs the first one of
- * each channel, reason and claimed sender: a rogue member retries every few seconds, and one line says all there is
+ * each channel, reason and claimed sender (a warning {@code "cluster message refused"} for evidence of a peer without
+ * the secret, else {@code "cluster connection unfinished"} at info): a rogue member retries every few seconds, and one line says all there is
  * to say. At most {@value #MAX_LOGGED} distinct lines; after that refusals are only counted (a flood of made-up
  * sender names cannot grow memory or the log). Thread-safe. The sender is the node id the value claims (unproven);
  * nothing of the value itself is logged.
@@ -46,8 +47,10 @@ final class ClusterRefusals {
       return;
     }
     if (logged.add(key)) {
-      LOG.atWarn().addKeyValue("channel", channel.label()).addKeyValue("reason", reason.label())
-          .addKeyValue("sender", who).log("cluster message refused: " + reason.detail());
+      // an unfinished handshake is no evidence of a stranger (a member under load does that too): no warning for it
+      (reason.evidence() ? LOG.atWarn() : LOG.atInfo()).addKeyValue("channel", channel.label())
+          .addKeyValue("reason", reason.label()).addKeyValue("sender", who)
+          .log((reason.evidence() ? "cluster message refused: " : "cluster connection unfinished: ") + reason.detail());
     }
   }
 

@@ -5,17 +5,20 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.NetServerOptions;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.util.Objects;
 
 /**
  * Counts and logs every connection to this node's event-bus port that fails the mutual-TLS handshake
  * ({@link TrustChannel#EVENT_BUS_TLS}): a stranger without a certificate, with one no holder of the secret signed,
- * or speaking something else than TLS.
+ * or speaking something else than TLS; and, apart from those, a handshake that did not finish (timed out, or closed
+ * by the peer: no evidence of a stranger, see {@link TrustRefusal#evidence()}).
  *
  * <p>Why here: Vert.x's clustered event bus owns its TCP server and reports a failed handshake only to that server's
  * exception handler, which it never sets; it copies the options through JSON, so no wrapped trust manager survives
@@ -28,6 +31,11 @@ final class EventBusHandshakes {
 
   /** The JDK's text when a client sends an empty certificate list to a server that requires one (TLS 1.2, 1.3). */
   private static final String EMPTY_CHAIN = "Empty client certificate chain";
+  /**
+   * Netty's text when the peer closes the connection while the handshake is under way (before it began, the cause
+   * is a {@link ClosedChannelException}).
+   */
+  private static final String CLOSED_IN_HANDSHAKE = "Connection closed while SSL/TLS handshake was in progress";
 
   private final KeyCertOptions eventBusKeyCert;
   private final ClusterTrust trust;
@@ -69,12 +77,19 @@ final class EventBusHandshakes {
   /** The refusal a failed handshake's cause stands for. */
   static TrustRefusal reason(Throwable cause) {
     for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof SslHandshakeTimeoutException) {
+        return TrustRefusal.HANDSHAKE_TIMEOUT; // the bus's own timer (EventBusOptions.sslHandshakeTimeout) fired
+      }
       if (t instanceof java.security.cert.CertificateException
           || t instanceof java.security.cert.CertPathValidatorException) {
         return TrustRefusal.UNTRUSTED_CERTIFICATE;
       }
       if (t.getMessage() != null && t.getMessage().contains(EMPTY_CHAIN)) {
         return TrustRefusal.NO_CERTIFICATE;
+      }
+      if (t instanceof ClosedChannelException
+          || (t.getMessage() != null && t.getMessage().contains(CLOSED_IN_HANDSHAKE))) {
+        return TrustRefusal.HANDSHAKE_CLOSED;
       }
     }
     return TrustRefusal.HANDSHAKE_FAILED;

@@ -82,6 +82,12 @@ public final class FleetCoordinator extends VerticleBase {
    * the local look at the member list that elects without waiting for Hazelcast's membership event.
    */
   static final long BEAT_MS = 250;
+  /**
+   * How long after the elected member changed a follower also reads the head at every beat: the new leader's first
+   * change must not wait for the 2 s check when its entry event comes late (events of a partition whose owner just
+   * died are delivered once a backup has taken over, behind whatever queued meanwhile). At most one read at a time.
+   */
+  static final long FAILOVER_WATCH_MS = 5_000;
 
   private final HazelcastInstance hz;
   private final SyncVerticle sync;
@@ -103,6 +109,10 @@ public final class FleetCoordinator extends VerticleBase {
   private final Map<String, String> refusedEntries = new ConcurrentHashMap<>();
   /** The elected member (the oldest trusted one); read by {@link #fleet()} on worker threads. */
   private volatile Member leaderMember;
+  /** Until when (monotonic ns) a follower reads the head at every beat, after the elected member changed. */
+  private long watchHeadUntil;
+  /** A beat's head read is under way. */
+  private boolean watchingHead;
   private String appliedHash;
   private long appliedAtMs;
   private volatile boolean draining;
@@ -196,6 +206,16 @@ public final class FleetCoordinator extends VerticleBase {
   private void beat() {
     publishing();
     elect();
+    watchHead();
+  }
+
+  /** A follower's extra head read in the failover window (see {@link #FAILOVER_WATCH_MS}). */
+  private void watchHead() {
+    if (leader || watchingHead || System.nanoTime() - watchHeadUntil > 0) {
+      return;
+    }
+    watchingHead = true;
+    replication.check(false, false).onComplete(ar -> watchingHead = false);
   }
 
   /**
@@ -214,7 +234,7 @@ public final class FleetCoordinator extends VerticleBase {
    */
   private void watchFreeze() {
     Set<UUID> members = memberUuids(); // a local read
-    long frozenMs = pauseFence.beat();
+    long frozenMs = pauseFence.beat(leader);
     if (frozenMs >= 0) {
       LOG.atWarn().addKeyValue("frozen_ms", frozenMs).addKeyValue("leader", leader)
           .log(leader ? "fleet: this node was frozen longer than the fleet waits for a silent member; publishing "
@@ -223,11 +243,6 @@ public final class FleetCoordinator extends VerticleBase {
       // what it serves may be stale: the control plane tells soonest (the cluster only after the merge)
       sync.pollNow();
       membersAtFreeze = membersSeen;
-      if (!leader) {
-        // A follower has published nothing and holds nothing of its own to publish; elected later, it catches up
-        // from the log before it syncs. Fencing it would only hold back a new leader that merely stalled.
-        pauseFence.lift();
-      }
     }
     if (pauseFence.fenced() && !members.equals(membersAtFreeze)) {
       pauseFence.membersChanged();
@@ -350,6 +365,9 @@ public final class FleetCoordinator extends VerticleBase {
 
   private void elect() {
     Member elected = electedMember(); // a local read, no remote call
+    if (leaderMember == null || !leaderMember.getUuid().equals(elected.getUuid())) {
+      watchHeadUntil = System.nanoTime() + FAILOVER_WATCH_MS * 1_000_000;
+    }
     leaderMember = elected;
     boolean now = elected.localMember();
     if (now == leader) {
@@ -390,7 +408,11 @@ public final class FleetCoordinator extends VerticleBase {
     LOG.atInfo().addKeyValue("node_id", nodeId).log("fleet: elected leader (oldest trusted member); starting sync");
     return replication.check(false, false)
         // the election may have moved on while the log was read: then this node stays a follower
-        .compose(v -> leader ? sync.lead() : Future.succeededFuture());
+        .compose(v -> {
+          LOG.atInfo().addKeyValue("cursor", sync.served().state().cursor()).addKeyValue("leader", leader)
+              .log("fleet: routing log caught up");
+          return leader ? sync.lead() : Future.succeededFuture();
+        });
   }
 
   // ---- snapshot

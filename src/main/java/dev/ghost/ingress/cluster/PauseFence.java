@@ -13,8 +13,10 @@ import java.util.function.LongSupplier;
  * The frozen time is measured on the monotonic clock between beats that should come every few hundred
  * milliseconds: a gap longer than {@code frozenAfter} is a freeze, whatever the wall clock did.
  *
- * <p>The fence holds from the freeze until the member rejoins under a new identity (Hazelcast resets a merged-in
- * member's UUID: see {@link #lift()}). Without that it ends after {@code keptAfter} if this member's view of the
+ * <p>Only a leader is fenced: a follower that froze (or merely stalled that long under load) has published nothing and
+ * holds nothing of its own to publish; elected later, it catches up from the log before it syncs, so fencing it would
+ * only hold back a new leader. The fence holds from the freeze until the member rejoins under a new identity
+ * (Hazelcast resets a merged-in member's UUID: see {@link #lift()}). Without that it ends after {@code keptAfter} if this member's view of the
  * membership never changed (the fleet kept it: a member it removed notices within a few seconds), else after
  * {@code holdFor} (it is alone for good and must go on syncing). Not thread-safe: one verticle's context uses it.
  */
@@ -45,14 +47,15 @@ final class PauseFence {
 
   /**
    * Records that this node is running now; returns how long it was frozen before this beat in milliseconds when
-   * that gap is a freeze (the fence is up from now), else -1. Also ends a fence that has held long enough.
+   * that gap is a freeze, else -1. A freeze fences publishing from now if {@code leading} (the role this node had
+   * when it froze); a follower's freeze is reported but not fenced. Also ends a fence that has held long enough.
    */
-  long beat() {
+  long beat(boolean leading) {
     long now = nanoClock.getAsLong();
     long gap = now - lastBeat;
     lastBeat = now;
     if (gap > frozenAfterNanos) {
-      fenced = true;
+      fenced = leading;
       fencedSince = now;
       membersChanged = false;
       return gap / 1_000_000;
@@ -68,7 +71,7 @@ final class PauseFence {
     membersChanged = true;
   }
 
-  /** True while publishing is fenced (call {@link #beat()} first, so a freeze not yet seen counts). */
+  /** True while publishing is fenced (call {@link #beat} first, so a freeze not yet seen counts). */
   boolean fenced() {
     return fenced;
   }

@@ -14,6 +14,12 @@ import java.time.Duration;
  * the stream ends). A line is capped at 1 MiB; silence past a timeout ends the stream, so the caller falls back to
  * polling and reconnects from its cursor.
  *
+ * <p>Silence is the control plane's only while this node was running: a silence timer that fires late (by more than
+ * a short grace) means the node itself stalled (a freeze, a long GC pause, an overloaded machine), and lines the
+ * control plane sent meanwhile may still be unread in the socket. It then listens for one more grace before
+ * judging, so those lines are read and count as liveness instead of being dropped with the connection and polled
+ * again (see docs/clustering.md, "Pauses and partitions").
+ *
  * <p>Backpressure: every event is handed over with a {@code settle} callback the consumer runs once it has applied
  * it. While more than {@link #MAX_BACKLOG} bytes of lines are unsettled the response is paused, so a control plane
  * that streams faster than the node applies fills TCP windows, not the heap.
@@ -24,6 +30,8 @@ public final class EventStream {
   static final int MAX_LINE = 1 << 20;
   /** Bytes of delivered lines not yet settled by the consumer above which reading pauses. */
   static final long MAX_BACKLOG = 16L << 20;
+  /** The longest grace after a stall of this node (a quarter of the silence limit when that is shorter). */
+  static final long MAX_GRACE_MS = 1_000;
 
   /** Receives each event with the callback that settles its line's bytes (run it on this stream's context). */
   @FunctionalInterface
@@ -35,8 +43,12 @@ public final class EventStream {
   private final HttpClientResponse response;
   private final Promise<Void> ended = Promise.promise();
   private final long silenceMs;
+  /** How late the silence timer may fire before it is this node's stall, and how long it then listens again. */
+  private final long graceMs;
   private long lastLine = System.nanoTime();
   private long silenceTimer;
+  /** When the armed silence timer should fire (monotonic ns). */
+  private long timerDue;
   private int lines;
   /** Bytes of lines handed to the sink and not yet settled. */
   private long unsettled;
@@ -46,6 +58,7 @@ public final class EventStream {
     this.vertx = vertx;
     this.response = response;
     this.silenceMs = silence.toMillis();
+    this.graceMs = Math.max(1, Math.min(MAX_GRACE_MS, silenceMs / 4));
     RecordParser parser = RecordParser.newDelimited("\n", line -> onLine(line, sink)).maxRecordSize(MAX_LINE);
     parser.exceptionHandler(err -> end(new SyncException(SyncFailure.LINE_TOO_LONG,
         "stream line over " + MAX_LINE + " bytes", true, null)));
@@ -90,13 +103,24 @@ public final class EventStream {
 
   private void armSilenceTimer() {
     long waitMs = Math.max(1, silenceMs - (System.nanoTime() - lastLine) / 1_000_000);
-    silenceTimer = vertx.setTimer(waitMs, t -> {
-      if (!paused && (System.nanoTime() - lastLine) / 1_000_000 >= silenceMs) {
-        end(new SyncException(SyncFailure.STREAM_SILENT, "no line for " + silenceMs + " ms", true, null));
-      } else if (!ended.future().isComplete()) {
-        armSilenceTimer();
-      }
-    });
+    timerDue = System.nanoTime() + waitMs * 1_000_000;
+    silenceTimer = vertx.setTimer(waitMs, t -> onSilenceTimer());
+  }
+
+  private void onSilenceTimer() {
+    if (ended.future().isComplete()) {
+      return;
+    }
+    long now = System.nanoTime();
+    if ((now - timerDue) / 1_000_000 > graceMs) {
+      // this node did not run (frozen, stalled): not the control plane's silence; what it sent meanwhile is read
+      // before the next look, one grace from now
+      lastLine = Math.max(lastLine, now - (silenceMs - graceMs) * 1_000_000);
+    } else if (!paused && (now - lastLine) / 1_000_000 >= silenceMs) {
+      end(new SyncException(SyncFailure.STREAM_SILENT, "no line for " + silenceMs + " ms", true, null));
+      return;
+    }
+    armSilenceTimer();
   }
 
   private void end(SyncException why) {

@@ -75,6 +75,8 @@ public final class SyncVerticle extends VerticleBase {
   /** The state file's read begun before this verticle deployed, or null to read it at start. */
   private final CompletionStage<StateFile.Loaded> stateFileRead;
   private ControlPlaneClient client;
+  /** Keeps the control-plane read path warm while following (a clustered node that may be elected). */
+  private SyncStandby standby;
   private StateFileWriter stateFile;
   private GroupFetcher groups;
   private FailureLog failureLog;
@@ -161,6 +163,7 @@ public final class SyncVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     client = new ControlPlaneClient(vertx, settings);
+    standby = new SyncStandby(vertx, client, () -> state);
     stateFile = stateFileWriter();
     failureLog = new FailureLog(FAILURE_LOG_INTERVAL_MS, SyncVerticle::nowMs);
     vertx.setPeriodic(FAILURE_LOG_INTERVAL_MS, id -> failureLog.flush());
@@ -173,6 +176,8 @@ public final class SyncVerticle extends VerticleBase {
     tail = loadStateFile();
     if (leadAtStart) {
       startSyncing();
+    } else {
+      standby.start();
     }
     return Future.succeededFuture();
   }
@@ -208,6 +213,7 @@ public final class SyncVerticle extends VerticleBase {
       return;
     }
     leading = true;
+    standby.stop();
     long t = ++term;
     status.mode(SyncStatus.Mode.STARTING);
     enqueue(() -> {
@@ -220,9 +226,9 @@ public final class SyncVerticle extends VerticleBase {
       if (!settings.rebuildInterval().isZero()) {
         periodics.add(vertx.setPeriodic(settings.rebuildInterval().toMillis(), id -> enqueue(this::rebuild)));
       }
-      // The first read now, in this step, and the stream only after it: on a node taking over the fleet's sync
-      // every step of the control-plane path runs for the first time (cold classes and code), and a stream opened
-      // at the same moment would double that cost and race the read for the same events (docs/clustering.md)
+      // The first read now, in this step, and the stream only after it: a stream opened at the same moment would
+      // race the read for the same events and slow a node taking over the fleet's sync (docs/clustering.md; a
+      // follower's SyncStandby keeps this read path warm)
       boolean serving = published;
       return pollThenSchedule(t).andThen(ar -> {
         if (settings.stream() && serving) {
@@ -254,6 +260,7 @@ public final class SyncVerticle extends VerticleBase {
       }
       streamed.clear();
       streamedSettles.clear(); // their stream is closed
+      standby.start();
       status.mode(SyncStatus.Mode.FOLLOWING);
       LOG.atInfo().addKeyValue("cursor", state.cursor()).log("sync stopped: following the cluster");
       return Future.succeededFuture();
@@ -850,6 +857,7 @@ public final class SyncVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopped = true;
+    standby.stop();
     if (stream != null) {
       stream.close();
     }

@@ -44,11 +44,12 @@ final class LogTimeline {
     return out;
   }
 
-  /** The failover chain's lines: membership, election, sync, tables and the routing log. */
+  /** The failover chain's lines: membership, election, sync, tables, the routing log and new listeners. */
   static boolean failoverLine(JsonObject j) {
     String logger = String.valueOf(j.getString("logger"));
     String msg = String.valueOf(j.getString("msg"));
-    return logger.startsWith("cluster.") || logger.startsWith("sync.") || msg.contains("is suspected to be dead")
+    return logger.startsWith("cluster.") || logger.startsWith("sync.") || msg.equals("listening")
+        || msg.contains("is suspected to be dead")
         || msg.contains("Mastership of") || msg.contains("Resetting local member UUID") || msg.contains("is merging")
         || msg.contains("clock jump");
   }

@@ -3,6 +3,10 @@ package dev.ghost.ingress.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ghost.ingress.testing.Await;
+import dev.ghost.ingress.testing.StreamingTlsSession;
+import dev.ghost.ingress.testing.TestTls;
+import dev.ghost.ingress.testing.TlsStreamBackend;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -18,12 +22,19 @@ import org.junit.jupiter.api.Test;
  * healed, Hazelcast merges the cut-off node into the majority: one leader everywhere (the majority's), the merged-in
  * node follows it, and every node serves the newest table, which only the smaller side had (the routing map's
  * merge keeps the newest snapshot). No node's cursor ever goes backwards nor the deleted route comes back once
- * gone (admin views).
+ * gone (admin views), and not one of the long-lived TLS sessions streaming through the majority's nodes on a route
+ * that stays drops.
  */
 class PartitionIT {
 
+  /** The route the sessions stream through: another name on a port in use, never changed. */
+  static final int PORT_LIVE = ChaosFleet.ROUTE_PORTS.get(2);
+  static final int SESSIONS_PER_NODE = 5;
+
   NetPartition net;
   ChaosFleet chaos;
+  TlsStreamBackend live;
+  final List<StreamingTlsSession> sessions = new ArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
@@ -31,10 +42,21 @@ class PartitionIT {
     Assumptions.assumeTrue(unavailable == null, unavailable);
     net = NetPartition.create();
     chaos = ChaosFleet.start(net);
+    live = TlsStreamBackend.start("::1", TestTls.TENANT_A);
   }
 
   @AfterEach
   void stop() {
+    for (StreamingTlsSession s : sessions) {
+      try {
+        s.close();
+      } catch (java.io.IOException e) {
+        // closing a test client: nothing to do
+      }
+    }
+    if (live != null) {
+      live.close();
+    }
     try {
       if (chaos != null) {
         chaos.close();
@@ -52,6 +74,16 @@ class PartitionIT {
     chaos.addRoute("rt_old", "old.example.com", ChaosFleet.ROUTE_PORTS.get(0), 9443);
     chaos.awaitListed("rt_old", true, all);
     assertThat(chaos.leader(2)).isEqualTo("node-0");
+    chaos.addRoute("rt_live", TestTls.TENANT_A, PORT_LIVE, live.port());
+    List<Integer> majority = List.of(0, 1); // node 2's listeners are out of the test's reach
+    Await.until("rt_live served by the majority's nodes", ChaosFleet.CONVERGED,
+        () -> majority.stream().allMatch(i -> chaos.serves(i, PORT_LIVE, TestTls.TENANT_A)), () -> "");
+    for (int node : majority) {
+      for (int k = 0; k < SESSIONS_PER_NODE; k++) {
+        sessions.add(StreamingTlsSession.open("::1", chaos.bindPort(node, PORT_LIVE), TestTls.TENANT_A));
+      }
+    }
+    sessions.forEach(s -> s.awaitMoreRoundTrips("before the cut", 5));
 
     try (ChaosWatch watch = new ChaosWatch(chaos)) {
       long t0 = System.nanoTime();
@@ -87,5 +119,17 @@ class PartitionIT {
       assertThat(chaos.following(2)).isTrue();
       assertThat(watch.violations()).isEmpty();
     }
+    sessions.forEach(s -> s.awaitMoreRoundTrips("after the merge", 5));
+    List<String> dropped = new ArrayList<>();
+    for (StreamingTlsSession s : sessions) {
+      try {
+        s.finish();
+      } catch (Exception | AssertionError e) {
+        dropped.add(String.valueOf(e));
+      }
+    }
+    System.out.println("[PartitionIT] sessions through the majority's nodes: " + sessions.size() + ", dropped "
+        + dropped.size() + "; round trips " + sessions.stream().mapToLong(StreamingTlsSession::roundTrips).sum());
+    assertThat(dropped).as("sessions through the majority's nodes that dropped").isEmpty();
   }
 }

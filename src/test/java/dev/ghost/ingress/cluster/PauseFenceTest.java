@@ -13,9 +13,14 @@ class PauseFenceTest {
   final AtomicLong clock = new AtomicLong(123 * MS);
   final PauseFence fence = new PauseFence(2_500, 5_000, 15_000, clock::get);
 
+  /** A beat {@code ms} after the last one, of a node leading. */
   long after(long ms) {
+    return after(ms, true);
+  }
+
+  long after(long ms, boolean leading) {
     clock.addAndGet(ms * MS);
-    return fence.beat();
+    return fence.beat(leading);
   }
 
   @Test
@@ -70,5 +75,23 @@ class PauseFenceTest {
       after(250);
     }
     assertThat(fence.fenced()).as("a new freeze forgets the last one's membership change").isFalse();
+  }
+
+  @Test
+  void aFollowersFreezeIsReportedButNotFenced() {
+    after(250, false);
+    assertThat(after(30_000, false)).as("reported like a leader's").isEqualTo(30_000);
+    assertThat(fence.fenced()).as("a follower published nothing: nothing to fence").isFalse();
+    assertThat(after(250, true)).as("elected right after").isEqualTo(-1);
+    assertThat(fence.fenced()).as("a new leader that merely stalled is not held back").isFalse();
+  }
+
+  @Test
+  void aFreezeWhileFollowingEndsTheFenceOfAnEarlierOneWhileLeading() {
+    assertThat(after(3_000, true)).isEqualTo(3_000);
+    fence.membersChanged();
+    assertThat(fence.fenced()).isTrue();
+    assertThat(after(3_000, false)).as("frozen again, now following").isEqualTo(3_000);
+    assertThat(fence.fenced()).isFalse();
   }
 }

@@ -3,9 +3,11 @@ package dev.ghost.ingress.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ghost.ingress.testing.Await;
+import dev.ghost.ingress.testing.StreamingTlsSession;
 import dev.ghost.ingress.testing.TestTls;
 import dev.ghost.ingress.testing.TlsStreamBackend;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -17,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * others elect a new leader and take a route deletion and a new route from the control plane meanwhile. After
  * SIGCONT the woken node merges back, follows the new leader (sync state {@code following}) and serves the fleet's
  * newest table; {@code /v1/fleet} names the one leader on every node. Throughout, no node's cursor goes backwards
- * and the deleted route, once gone from a node, never serves there again (real TLS connections and admin views).
+ * and the deleted route, once gone from a node, never serves there again (real TLS connections and admin views),
+ * and not one of the long-lived TLS sessions streaming through the healthy nodes on a route that stays drops.
  */
 class PausedLeaderIT {
 
@@ -25,22 +28,38 @@ class PausedLeaderIT {
   static final int PORT_GONE = ChaosFleet.ROUTE_PORTS.get(0);
   static final int PORT_NEW = ChaosFleet.ROUTE_PORTS.get(1);
   static final int PORT_LATER = ChaosFleet.ROUTE_PORTS.get(2);
+  /** The route the sessions stream through: another name on a port in use, never changed. */
+  static final int PORT_LIVE = PORT_LATER;
+  static final int SESSIONS_PER_NODE = 5;
   /** What a leader logs for each version it publishes to the routing log (with its cursor). */
   static final List<String> PUBLISHED = List.of("fleet: delta published", "fleet: base snapshot written");
 
   ChaosFleet chaos;
   TlsStreamBackend gone;
   TlsStreamBackend fresh;
+  TlsStreamBackend live;
+  final List<StreamingTlsSession> sessions = new ArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
     chaos = ChaosFleet.start();
     gone = TlsStreamBackend.start("::1", TestTls.TENANT_A);
     fresh = TlsStreamBackend.start("::1", TestTls.TENANT_B);
+    live = TlsStreamBackend.start("::1", TestTls.TENANT_A);
   }
 
   @AfterEach
   void stop() {
+    for (StreamingTlsSession s : sessions) {
+      try {
+        s.close();
+      } catch (java.io.IOException e) {
+        // closing a test client: nothing to do
+      }
+    }
+    if (live != null) {
+      live.close();
+    }
     if (chaos != null) {
       chaos.close();
     }
@@ -56,8 +75,16 @@ class PausedLeaderIT {
   void aLeaderWokenAfterThirtySecondsFollowsTheNewestSnapshotAndNeverResurrectsADeletedRoute() throws Exception {
     List<Integer> all = List.of(0, 1, 2);
     chaos.addRoute("rt_gone", TestTls.TENANT_A, PORT_GONE, gone.port());
-    Await.until("rt_gone served by every node", ChaosFleet.CONVERGED,
-        () -> all.stream().allMatch(i -> chaos.serves(i, PORT_GONE, TestTls.TENANT_A)), () -> "");
+    chaos.addRoute("rt_live", TestTls.TENANT_A, PORT_LIVE, live.port());
+    Await.until("rt_gone and rt_live served by every node", ChaosFleet.CONVERGED,
+        () -> all.stream().allMatch(i -> chaos.serves(i, PORT_GONE, TestTls.TENANT_A)
+            && chaos.serves(i, PORT_LIVE, TestTls.TENANT_A)), () -> "");
+    for (int node : List.of(1, 2)) {
+      for (int k = 0; k < SESSIONS_PER_NODE; k++) {
+        sessions.add(StreamingTlsSession.open("::1", chaos.bindPort(node, PORT_LIVE), TestTls.TENANT_A));
+      }
+    }
+    sessions.forEach(s -> s.awaitMoreRoundTrips("before the pause", 5));
     assertThat(chaos.leader(1)).isEqualTo("node-0");
     assertThat(chaos.sync(1).getString("state")).isEqualTo("following");
 
@@ -122,6 +149,18 @@ class PausedLeaderIT {
       assertThat(chaos.fleet.node(0).process().stdout())
           .anyMatch(l -> l.contains("fleet: no longer the oldest member; following"));
       assertThat(watch.violations()).isEmpty();
+      sessions.forEach(s -> s.awaitMoreRoundTrips("after the merge", 5));
+      List<String> dropped = new ArrayList<>();
+      for (StreamingTlsSession s : sessions) {
+        try {
+          s.finish();
+        } catch (Exception | AssertionError e) {
+          dropped.add(String.valueOf(e));
+        }
+      }
+      System.out.println("[PausedLeaderIT] sessions through the healthy nodes: " + sessions.size() + ", dropped "
+          + dropped.size() + "; round trips " + sessions.stream().mapToLong(StreamingTlsSession::roundTrips).sum());
+      assertThat(dropped).as("sessions through the healthy nodes that dropped").isEmpty();
     } finally {
       // what the woken node did, as an operator reads it: its fleet and sync lines, and Hazelcast's merge
       chaos.fleet.node(0).process().stdout().stream().filter(l -> l.contains("\"logger\":\"cluster.")
