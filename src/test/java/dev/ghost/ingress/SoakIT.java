@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The soak of {@code bench/soak.py}, shortened to a minute: churn, long-lived sessions, route changes and hot
  * reloads against the built jar. It fails on a dropped session, a failed connection, an ERROR line, descriptors or
- * connections that do not come back after the load, or a descriptor or heap-after-GC slope (see the script). The
- * long run is the same script with its default 30 minutes.
+ * connections that do not come back after the load; a minute is too short to judge slopes (descriptors, heap after
+ * GC, RSS, lag, stalls), which {@link SoakSlopesTest} checks on made-up runs. The long run is the same script with
+ * its default 30 minutes.
  */
 class SoakIT {
 
