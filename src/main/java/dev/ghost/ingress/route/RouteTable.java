@@ -120,6 +120,11 @@ public final class RouteTable {
     return parts.byId().get(id);
   }
 
+  /** The ids of the reachable routes (a view; membership is a lookup, not a scan). */
+  public Set<String> routeIds() {
+    return Collections.unmodifiableSet(parts.byId().keySet());
+  }
+
   /** Every route port with at least one reachable route, ascending. Listeners bind these (plus configured ones). */
   public Set<Integer> routePorts() {
     return Collections.unmodifiableSet(parts.portScopes().keySet());
