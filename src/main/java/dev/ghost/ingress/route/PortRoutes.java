@@ -3,38 +3,37 @@ package dev.ghost.ingress.route;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.pcollections.HashPMap;
 import org.pcollections.HashTreePMap;
 import org.pcollections.TreePSet;
 
 /**
  * The routes reachable at one (scope, port): either a single tcp_raw route, or tls_passthrough routes keyed by
- * normalised host name. Immutable (final fields of persistent maps, safe to share across event loops); lookups are
- * single hash probes. It also keeps the routes that lost a conflict here, so that a change re-resolves only the
+ * normalised host name. Immutable (final fields of persistent or never-changed maps, safe to share across event
+ * loops); a lookup is one hash probe (two while changes since the last full build are layered over it). It also keeps the routes that lost a conflict here, so that a change re-resolves only the
  * host name it touches ({@link RouteTableEdit}): the next table's value shares all the rest with this one.
  */
 public final class PortRoutes {
 
   /** Nothing is routed here. */
-  public static final PortRoutes EMPTY = new PortRoutes(null, HashTreePMap.empty(),
+  public static final PortRoutes EMPTY = new PortRoutes(null, LayeredMap.empty(),
       TreePSet.empty(Route.SENIORITY), HashTreePMap.empty());
 
   private final Route raw;
   private final Route sole;
-  private final HashPMap<String, Route> byHost;
+  private final LayeredMap<String, Route> byHost;
   // ---- candidates kept out here, for a local re-resolution (usually empty)
   private final TreePSet<Route> raws;
   private final HashPMap<String, TreePSet<Route>> tlsLosers;
 
-  private PortRoutes(Route raw, HashPMap<String, Route> byHost, TreePSet<Route> raws,
+  private PortRoutes(Route raw, LayeredMap<String, Route> byHost, TreePSet<Route> raws,
       HashPMap<String, TreePSet<Route>> tlsLosers) {
     this.raw = raw;
     this.byHost = byHost;
     this.raws = raws;
     this.tlsLosers = tlsLosers;
     int size = byHost.size() + (raw == null ? 0 : 1);
-    this.sole = size != 1 ? null : raw != null ? raw : byHost.values().iterator().next();
+    this.sole = size != 1 ? null : raw != null ? raw : byHost.only();
   }
 
   /**
@@ -44,7 +43,7 @@ public final class PortRoutes {
    */
   static PortRoutes of(Slot slot) {
     Route rawWinner = null;
-    Map<String, Route> hosts = new HashMap<>();
+    HashMap<String, Route> hosts = new HashMap<>();
     List<Route> rawCandidates = new ArrayList<>(1);
     for (Route r : slot.routes) {
       if (r.isRaw()) {
@@ -64,7 +63,7 @@ public final class PortRoutes {
             .plus(r));
       }
     }
-    return new PortRoutes(rawWinner, HashTreePMap.from(hosts), TreePSet.from(Route.SENIORITY, rawCandidates),
+    return new PortRoutes(rawWinner, LayeredMap.of(hosts), TreePSet.from(Route.SENIORITY, rawCandidates),
         losers);
   }
 
@@ -72,7 +71,7 @@ public final class PortRoutes {
    * This port with one host name re-resolved (no tcp_raw candidate here): its winner (or none) and its losers.
    */
   PortRoutes withHost(String host, Route winner, List<Route> losers) {
-    HashPMap<String, Route> hosts = winner == null ? byHost.minus(host) : byHost.plus(host, winner);
+    LayeredMap<String, Route> hosts = winner == null ? byHost.minus(host) : byHost.plus(host, winner);
     HashPMap<String, TreePSet<Route>> out = losers.isEmpty() ? tlsLosers.minus(host)
         : tlsLosers.plus(host, TreePSet.from(Route.SENIORITY, losers));
     return new PortRoutes(raw, hosts, raws, out);

@@ -122,7 +122,7 @@ public final class RouteTable {
 
   /** The ids of the reachable routes (a view; membership is a lookup, not a scan). */
   public Set<String> routeIds() {
-    return Collections.unmodifiableSet(parts.byId().keySet());
+    return parts.byId().keys();
   }
 
   /** Every route port with at least one reachable route, ascending. Listeners bind these (plus configured ones). */

@@ -182,10 +182,11 @@ public final class RouteTableBuilder {
       }
       Map<Backend, Integer> refs = new HashMap<>();
       applied.values().forEach(route -> route.backends().forEach(b -> refs.merge(b, 1, Integer::sum)));
-      TreeSet<Route> appliedSorted = new TreeSet<>(Route.SENIORITY);
-      appliedSorted.addAll(applied.values());
+      // placed oldest first, so already in seniority order: the persistent set is built in linear time
+      List<Route> appliedSorted = List.copyOf(applied.values());
       TableParts parts = new TableParts(HashTreePMap.from(index), owners, TreePMap.from(envs),
-          TreePSet.fromSortedSet(appliedSorted), TreePMap.from(applied), TreePMap.fromSortedMap(portScopes),
+          TreePSet.fromSortedSet(new SortedListView<>(appliedSorted, Route.SENIORITY)),
+          LayeredMap.of(new HashMap<>(applied)), TreePMap.fromSortedMap(portScopes),
           HashTreePMap.from(envPorts), TreePMap.fromSortedMap(conflictMap),
           new Rejections(List.copyOf(staticInvalid), TreePMap.from(cpInvalid), List.copyOf(staticDups),
               TreePMap.fromSortedMap(cpDups)),

@@ -309,7 +309,7 @@ public final class RouteTableEdit {
 
     private RouteTable freeze() {
       TreePSet<Route> applied = was.applied();
-      TreePMap<String, Route> byId = was.byId();
+      LayeredMap<String, Route> byId = was.byId();
       HashPMap<Backend, Integer> refs = was.backendRefs();
       List<Route> removed = new ArrayList<>();
       List<Route> added = new ArrayList<>();

@@ -30,7 +30,7 @@ record TableParts(
     Ipv4Owners owners,
     TreePMap<String, EnvClaim> claims,
     TreePSet<Route> applied,
-    TreePMap<String, Route> byId,
+    LayeredMap<String, Route> byId,
     TreePMap<Integer, Integer> portScopes,
     HashPMap<String, TreePSet<Integer>> envPorts,
     TreePMap<ConflictKey, Conflict> conflicts,

@@ -23,7 +23,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 
 /**
- * A table derived change by change ({@link ControlPlaneState#deriveTable}, docs/behaviour.md "Conflicts") answers
+ * A table derived change by change ({@link ControlPlaneState#deriveTable}, docs/behaviour.md, "Conflicts") answers
  * exactly like one built from scratch ({@link ControlPlaneState#toTable}) after any history: routes created,
  * patched, deleted and re-created (in and out of order), backend sets fetched, IPv4 add-ons enabled and disabled
  * (two envs claiming one address, a static env holding one, an address that is not IPv4), host names clashing on a
