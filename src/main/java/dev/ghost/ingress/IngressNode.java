@@ -189,7 +189,6 @@ public final class IngressNode {
     }
   }
 
-
   /** The standard JVM and process meters ({@code jvm_*}, {@code process_*}, {@code system_*}). */
   private void bindJvmMetrics(PrometheusMeterRegistry registry) {
     new ClassLoaderMetrics().bindTo(registry);

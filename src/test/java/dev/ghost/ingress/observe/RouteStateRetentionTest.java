@@ -54,6 +54,26 @@ class RouteStateRetentionTest {
     swap(before, after);
   }
 
+  @Test
+  void aMeterMadeAfterItsRouteLeftIsDroppedByTheNextSweepNotByEverySwap() {
+    RouteTable table = new RouteTableBuilder(1, PortPolicy.DEFAULT).add(gone).add(stays).build();
+    RouteTableRef tables = new RouteTableRef(table);
+    RouteStateRetention.attach(tables, selector, health, metrics);
+    table = new RouteTableEdit(table, 2).remove(gone).build();
+    tables.swap(table);
+    metrics.route("gone").accepted(); // a connection still on the replaced table, counted after the swap
+    for (int i = 0; i < RouteStateRetention.SWEEP_EVERY - 2; i++) {
+      table = new RouteTableEdit(table, 3 + i).build(); // derived, nothing changed: nothing is looked at
+      tables.swap(table);
+    }
+    metrics.scrape(() -> "");
+    assertThat(registry.getMeters()).anyMatch(m -> "gone".equals(m.getId().getTag("route")));
+
+    tables.swap(new RouteTableEdit(table, 1_000).build());
+    metrics.scrape(() -> "");
+    assertThat(registry.getMeters()).noneMatch(m -> "gone".equals(m.getId().getTag("route")));
+  }
+
   private void swap(RouteTable before, RouteTable after) {
     RouteTableRef tables = new RouteTableRef(before);
     RouteStateRetention.attach(tables, selector, health, metrics);
