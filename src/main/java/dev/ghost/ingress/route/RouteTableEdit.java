@@ -168,6 +168,7 @@ public final class RouteTableEdit {
       }
       for (Map.Entry<Integer, PortRoutes> port : ports.entrySet()) {
         for (Route r : port.getValue().candidates()) {
+          examined++;
           conflicts = conflicts.minus(ConflictKey.of(r, scope));
           touch(r);
         }
