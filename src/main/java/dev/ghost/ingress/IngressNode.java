@@ -19,6 +19,7 @@ import dev.ghost.ingress.observe.IngressMetrics;
 import dev.ghost.ingress.observe.EventLoopLag;
 import dev.ghost.ingress.observe.PrometheusConventions;
 import dev.ghost.ingress.observe.RouteProblemLog;
+import dev.ghost.ingress.observe.RouteStateRetention;
 import dev.ghost.ingress.observe.RouteTableMetrics;
 import dev.ghost.ingress.proxy.BoundSockets;
 import dev.ghost.ingress.proxy.ConnectionIds;
@@ -59,7 +60,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -140,8 +140,7 @@ public final class IngressNode {
     RouteTableMetrics.register(metrics, tables, services.health(), bound::failedHosts);
     RouteProblemLog.attach(tables); // static and control-plane conflicts and rejections, each logged once
     registerSyncMetrics(metrics);
-    tables.onSwap(table -> forgetRemoved(table, selector, services.health()));
-    tables.onSwap(table -> metrics.retainRoutes(id -> table.route(id) != null));
+    RouteStateRetention.attach(tables, selector, services.health(), metrics);
     bindJvmMetrics(registry);
     this.eventLoopLag = EventLoopLag.start(Sockets.eventLoops(vertx), registry);
     live.onChange(this::onConfigChange);
@@ -177,13 +176,6 @@ public final class IngressNode {
       LOG.atInfo().addKeyValue("version", table.version()).addKeyValue("routes", table.routes().size())
           .addKeyValue("cause", "config_reload").log("route table applied");
     }
-  }
-
-  /** Drops per-route and per-backend state of what a new table no longer has, so it cannot grow without bound. */
-  private static void forgetRemoved(RouteTable table, RoundRobinSelector selector, BackendHealth health) {
-    // Sets: retainAll probes the argument once per entry, a list would make this quadratic in the route count
-    selector.retainRoutes(table.routes().stream().map(r -> r.id()).collect(Collectors.toSet()));
-    health.retainOnly(table.routes().stream().flatMap(r -> r.backends().stream()).collect(Collectors.toSet()));
   }
 
   /** The standard JVM and process meters ({@code jvm_*}, {@code process_*}, {@code system_*}). */

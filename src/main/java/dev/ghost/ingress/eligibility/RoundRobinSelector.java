@@ -69,6 +69,11 @@ public final class RoundRobinSelector implements BackendSelector {
     counters.keySet().retainAll(routeIds);
   }
 
+  /** Drops the counters of these routes, gone from the table (a swap that knows what changed). */
+  public void forgetRoutes(Collection<String> routeIds) {
+    routeIds.forEach(counters::remove);
+  }
+
   private static List<Backend> notDrained(List<Backend> all, AdminDrains drains) {
     if (drains.noneDrained()) {
       return all;

@@ -175,9 +175,7 @@ public final class HealthVerticle extends VerticleBase {
   private Set<Backend> backends() {
     RouteTable table = tables.current();
     if (table != backendsOf) {
-      Set<Backend> all = new HashSet<>();
-      table.routes().forEach(r -> all.addAll(r.backends()));
-      tableBackends = all;
+      tableBackends = table.backends(); // kept by the table as routes change: no walk of its routes
       backendsOf = table;
     }
     return tableBackends;

@@ -10,11 +10,12 @@ import dev.ghost.ingress.route.RouteTableRef;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -49,6 +50,8 @@ public final class ProbeScheduler extends VerticleBase {
   private final ArrayDeque<Tracked> pending = new ArrayDeque<>();
   private TcpProber prober;
   private Runnable unsubscribe;
+  /** The table the probes were last reconciled with (the event loop's only). */
+  private RouteTable reconciled;
   private int inFlight;
   private boolean enabled;
 
@@ -98,27 +101,46 @@ public final class ProbeScheduler extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  /** Starts probing backends new in the table, stops and forgets those no longer in it. */
+  /**
+   * Starts probing backends new in the table, stops and forgets those no longer in it. When the table was derived
+   * from the one reconciled last, only the backends of the routes that changed are looked at (the cost of the
+   * change); otherwise every backend of the table is.
+   */
   private void reconcile(RouteTable table) {
-    Set<Backend> live = new HashSet<>();
-    table.routes().forEach(r -> live.addAll(r.backends()));
-    var it = tracked.values().iterator();
-    while (it.hasNext()) {
-      Tracked t = it.next();
-      if (!live.contains(t.backend)) {
-        it.remove();
-        t.gone = true;
-        cancel(t);
-        health.probes().set(t.backend, ProbeStatus.UNKNOWN);
-      }
+    RouteTable previous = reconciled;
+    reconciled = table;
+    Optional<RouteTable.Change> change = previous == null ? Optional.empty() : table.changeFrom(previous);
+    if (change.isPresent()) {
+      change.get().removed().forEach(r -> r.backends().forEach(b -> forgetIfGone(b, table)));
+      change.get().added().forEach(r -> r.backends().forEach(this::track));
+      return;
     }
-    long interval = settings.get().interval().toMillis();
-    for (Backend b : live) {
-      if (!tracked.containsKey(b)) {
-        Tracked t = new Tracked(b);
-        tracked.put(b, t);
-        schedule(t, ProbeSchedule.firstDelayMs(nodeId, b, interval));
+    List<Tracked> gone = new ArrayList<>();
+    tracked.values().forEach(t -> {
+      if (!table.hasBackend(t.backend)) {
+        gone.add(t);
       }
+    });
+    gone.forEach(t -> forgetIfGone(t.backend, table));
+    table.backends().forEach(this::track);
+  }
+
+  private void forgetIfGone(Backend b, RouteTable table) {
+    Tracked t = tracked.get(b);
+    if (t == null || table.hasBackend(b)) {
+      return;
+    }
+    tracked.remove(b);
+    t.gone = true;
+    cancel(t);
+    health.probes().set(t.backend, ProbeStatus.UNKNOWN);
+  }
+
+  private void track(Backend b) {
+    if (!tracked.containsKey(b)) {
+      Tracked t = new Tracked(b);
+      tracked.put(b, t);
+      schedule(t, ProbeSchedule.firstDelayMs(nodeId, b, settings.get().interval().toMillis()));
     }
   }
 

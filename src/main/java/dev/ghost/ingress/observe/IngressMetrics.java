@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -85,22 +86,38 @@ public final class IngressMetrics {
    * per route that had a connection, not per route in the table.
    */
   public void retainRoutes(Predicate<String> inTable) {
-    routes.forEach((id, m) -> {
-      if (m == unrouted) {
-        return;
-      }
-      if (inTable.test(id)) {
-        m.keep();
-        retired.remove(m);
-      } else {
-        m.retire(() -> {
-          routes.remove(id, m);
-          retired.remove(m);
-        });
-        retired.add(m);
-      }
-    });
+    routes.forEach((id, m) -> settle(id, m, inTable));
   }
+
+  /**
+   * Like {@link #retainRoutes(Predicate)} for these route ids only: a swap that knows which routes changed tests
+   * those, not every route that had a connection.
+   */
+  public void retainRoutes(Predicate<String> inTable, Collection<String> changed) {
+    for (String id : changed) {
+      RouteMeters m = routes.get(id);
+      if (m != null) {
+        settle(id, m, inTable);
+      }
+    }
+  }
+
+  private void settle(String id, RouteMeters m, Predicate<String> inTable) {
+    if (m == unrouted) {
+      return;
+    }
+    if (inTable.test(id)) {
+      m.keep();
+      retired.remove(m);
+    } else {
+      m.retire(() -> {
+        routes.remove(id, m);
+        retired.remove(m);
+      });
+      retired.add(m);
+    }
+  }
+
 
   /**
    * Renders the registry with {@code render} ({@code /metrics}); the retired routes that had no connection open

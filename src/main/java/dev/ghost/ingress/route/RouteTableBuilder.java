@@ -1,24 +1,22 @@
 package dev.ghost.ingress.route;
 
-import dev.ghost.ingress.config.IpLiterals;
 import dev.ghost.ingress.config.EnvSpec;
 import dev.ghost.ingress.config.HostPort;
 import dev.ghost.ingress.config.RouteSpec;
-import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.pcollections.HashPMap;
+import org.pcollections.HashTreePMap;
+import org.pcollections.TreePMap;
+import org.pcollections.TreePSet;
 
 /**
  * Validates and normalises route input and resolves conflicts into a {@link RouteTable}. Not thread-safe; build on
@@ -34,6 +32,10 @@ public final class RouteTableBuilder {
   private final Map<String, EnvClaim> envs = new HashMap<>();
   private final List<Route> candidates = new ArrayList<>();
   private final List<Rejection> rejections = new ArrayList<>();
+  // the same rejections by origin, for the table's edits (Rejections)
+  private final List<Rejection> staticInvalid = new ArrayList<>();
+  private final Map<String, Rejection> cpInvalid = new TreeMap<>();
+  private boolean editable = true;
 
   /**
    * @param version the version the table will carry
@@ -57,8 +59,7 @@ public final class RouteTableBuilder {
     if (id == null || id.isBlank()) {
       throw new IllegalArgumentException("env id is required");
     }
-    EnvClaim claim = new EnvClaim(id, ipv4OrNull, origin, rank);
-    envs.merge(id, claim, (a, b) -> EnvClaim.SENIORITY.compare(a, b) <= 0 ? a : b);
+    envs.merge(id, new EnvClaim(id, ipv4OrNull, origin, rank), EnvClaim::older);
     return this;
   }
 
@@ -74,7 +75,7 @@ public final class RouteTableBuilder {
       try {
         add(fromSpec(id, spec, i));
       } catch (IllegalArgumentException e) {
-        rejections.add(new Rejection(id, e.getMessage()));
+        record(Origin.STATIC, new Rejection(id, e.getMessage()));
       }
     }
     return this;
@@ -83,121 +84,127 @@ public final class RouteTableBuilder {
   /** Adds one route as written; an invalid one is recorded as a {@link Rejection} and never applied. */
   public RouteTableBuilder add(Route candidate) {
     try {
-      candidates.add(toRoute(candidate));
+      candidates.add(validated(candidate, policy));
     } catch (IllegalArgumentException e) {
-      rejections.add(new Rejection(candidate.id(), e.getMessage()));
+      record(candidate.origin(), new Rejection(candidate.id(), e.getMessage()));
     }
     return this;
   }
 
+  private void record(Origin origin, Rejection r) {
+    rejections.add(r);
+    if (origin == Origin.STATIC) {
+      staticInvalid.add(r);
+    } else if (r.routeId() == null || cpInvalid.putIfAbsent(r.routeId(), r) != null) {
+      editable = false; // two reasons for one id: an input a control-plane state never makes
+    }
+  }
+
   /** Resolves IPv4 claims and route conflicts into an immutable table. The builder stays usable. */
   public RouteTable build() {
-    Map<String, String> envIpv4 = new TreeMap<>();
-    Map<String, String> degraded = new TreeMap<>();
-    Map<InetAddress, Optional<Scope>> ipv4Scopes = resolveIpv4(envIpv4, degraded);
-
+    Ipv4Owners owners = Ipv4Owners.resolve(envs.values());
     List<Route> sorted = new ArrayList<>(candidates);
     sorted.sort(Route.SENIORITY);
-    List<Rejection> allRejections = new ArrayList<>(rejections);
-    List<Conflict> conflicts = new ArrayList<>();
-    Map<Scope, Map<Integer, Slot>> slots = new HashMap<>();
-    Map<String, Route> applied = new LinkedHashMap<>();
-    Set<String> seenIds = new HashSet<>();
-
+    Resolved r = new Resolved(owners);
     for (Route route : sorted) {
+      r.resolve(route);
+    }
+    return r.freeze();
+  }
+
+  /** The candidates resolved oldest first into slots, conflicts and rejections; then frozen into a table. */
+  private final class Resolved {
+    final Ipv4Owners owners;
+    final Map<Scope, Map<Integer, Slot>> slots = new HashMap<>();
+    final List<Conflict> conflicts = new ArrayList<>();
+    final TreeMap<ConflictKey, Conflict> conflictMap = new TreeMap<>(ConflictKey.ORDER);
+    final Map<String, Route> applied = new LinkedHashMap<>();
+    final Set<String> seenIds = new HashSet<>();
+    final Set<String> staticIds = new HashSet<>();
+    final List<Rejection> allRejections = new ArrayList<>(rejections);
+    final List<Rejection> staticDups = new ArrayList<>();
+    final TreeMap<Route, Rejection> cpDups = new TreeMap<>(Route.SENIORITY);
+
+    Resolved(Ipv4Owners owners) {
+      this.owners = owners;
+    }
+
+    void resolve(Route route) {
       if (!seenIds.add(route.id())) {
-        allRejections.add(new Rejection(route.id(), "duplicate route id; the older route with this id is kept"));
-        continue;
+        Rejection dup = new Rejection(route.id(), Rejections.DUPLICATE);
+        allRejections.add(dup);
+        if (route.origin() == Origin.STATIC) {
+          staticDups.add(dup);
+        } else {
+          cpDups.put(route, dup);
+          editable &= staticIds.contains(route.id()); // two control-plane routes with one id: not from a state
+        }
+        return;
       }
-      place(route, Scope.SHARED, slots, conflicts, applied);
-      if (route.envId() != null && envIpv4.containsKey(route.envId())) {
-        place(route, Scope.env(route.envId()), slots, conflicts, applied);
+      if (route.origin() == Origin.STATIC) {
+        staticIds.add(route.id());
       }
-    }
-    return freeze(slots, ipv4Scopes, applied, envIpv4, degraded, conflicts, allRejections);
-  }
-
-  // ---- conflicts
-
-  /** Slots a route into a scope unless an older route already holds its key there. */
-  private static void place(Route route, Scope scope, Map<Scope, Map<Integer, Slot>> slots,
-      List<Conflict> conflicts, Map<String, Route> applied) {
-    Slot atPort = slots.computeIfAbsent(scope, s -> new HashMap<>()).computeIfAbsent(route.port(), p -> new Slot());
-    Route winner = atPort.blocker(route);
-    if (winner != null) {
-      String host = route.hostname() != null ? route.hostname() : winner.hostname();
-      conflicts.add(new Conflict(scope, route.port(), host, winner.id(), route.id()));
-      return;
-    }
-    atPort.add(route);
-    applied.putIfAbsent(route.id(), route);
-  }
-
-  /**
-   * The routes placed at one (scope, port) so far, oldest first, with their names hashed: the clash check is one
-   * probe, not a scan of the port's routes (which made a build quadratic in the routes per port).
-   */
-  private static final class Slot {
-    final List<Route> routes = new ArrayList<>(2);
-    final Map<String, Route> byHost = new HashMap<>();
-
-    /** The already placed (hence older) route that keeps {@code route} out, or null. */
-    Route blocker(Route route) {
-      if (routes.isEmpty()) {
-        return null;
-      }
-      Route first = routes.get(0);
-      // A tcp_raw route takes the whole port, so it clashes with anything there, and anything clashes with it.
-      if (route.isRaw() || first.isRaw()) {
-        return first;
-      }
-      return byHost.get(route.hostname());
-    }
-
-    void add(Route route) {
-      routes.add(route);
-      if (!route.isRaw()) {
-        byHost.put(route.hostname(), route);
+      place(route, Scope.SHARED);
+      if (owners.owns(route.envId())) {
+        place(route, Scope.env(route.envId()));
       }
     }
-  }
 
-  // ---- IPv4 ownership
-
-  private Map<InetAddress, Optional<Scope>> resolveIpv4(Map<String, String> envIpv4, Map<String, String> degraded) {
-    List<EnvClaim> claims = new ArrayList<>(envs.values());
-    claims.sort(EnvClaim.SENIORITY);
-    Map<InetAddress, Optional<Scope>> owners = new HashMap<>();
-    Map<InetAddress, String> ownerIds = new HashMap<>();
-    for (EnvClaim claim : claims) {
-      if (claim.ipv4() == null || claim.ipv4().isBlank()) {
-        continue;
+    /** Slots a route into a scope unless an older route already holds its key there. */
+    private void place(Route route, Scope scope) {
+      Slot atPort = slots.computeIfAbsent(scope, s -> new HashMap<>()).computeIfAbsent(route.port(), p -> new Slot());
+      if (atPort.place(route)) {
+        applied.putIfAbsent(route.id(), route);
+        return;
       }
-      Inet4Address address = IpLiterals.ipv4(claim.ipv4().trim());
-      if (address == null) {
-        degraded.put(claim.id(), "invalid dedicated IPv4: not an IPv4 address: '" + claim.ipv4() + "'");
-        continue;
-      }
-      String owner = ownerIds.putIfAbsent(address, claim.id());
-      if (owner != null) {
-        degraded.put(claim.id(), "IPv4 " + address.getHostAddress() + " is already owned by env " + owner);
-        continue;
-      }
-      owners.put(address, Optional.of(Scope.env(claim.id())));
-      envIpv4.put(claim.id(), address.getHostAddress());
+      Slot.Loss loss = atPort.losses.get(atPort.losses.size() - 1);
+      Conflict c = new Conflict(scope, route.port(), loss.host(), loss.winner().id(), route.id());
+      conflicts.add(c);
+      conflictMap.put(ConflictKey.of(route, scope), c);
     }
-    return owners;
+
+    RouteTable freeze() {
+      Map<Scope, HashPMap<Integer, PortRoutes>> index = new HashMap<>();
+      TreeMap<Integer, Integer> portScopes = new TreeMap<>();
+      Map<String, TreePSet<Integer>> envPorts = new HashMap<>();
+      for (Map.Entry<Scope, Map<Integer, Slot>> scope : slots.entrySet()) {
+        Map<Integer, PortRoutes> byPort = new HashMap<>();
+        TreeSet<Integer> scopePorts = new TreeSet<>();
+        scope.getValue().forEach((port, slot) -> {
+          byPort.put(port, PortRoutes.of(slot));
+          scopePorts.add(port); // the first route placed at a port always stays, so no slot is empty
+          portScopes.merge(port, 1, Integer::sum);
+        });
+        index.put(scope.getKey(), HashTreePMap.from(byPort));
+        if (!scope.getKey().isShared()) {
+          envPorts.put(scope.getKey().envId(), TreePSet.fromSortedSet(scopePorts));
+        }
+      }
+      Map<Backend, Integer> refs = new HashMap<>();
+      applied.values().forEach(route -> route.backends().forEach(b -> refs.merge(b, 1, Integer::sum)));
+      // placed oldest first, so already in seniority order: the persistent set is built in linear time
+      List<Route> appliedSorted = List.copyOf(applied.values());
+      TableParts parts = new TableParts(HashTreePMap.from(index), owners, TreePMap.from(envs),
+          TreePSet.fromSortedSet(new SortedListView<>(appliedSorted, Route.SENIORITY)),
+          LayeredMap.of(new HashMap<>(applied)), TreePMap.fromSortedMap(portScopes),
+          HashTreePMap.from(envPorts), TreePMap.fromSortedMap(conflictMap),
+          new Rejections(List.copyOf(staticInvalid), TreePMap.from(cpInvalid), List.copyOf(staticDups),
+              TreePMap.fromSortedMap(cpDups)),
+          HashTreePMap.from(refs), Set.copyOf(staticIds), policy, editable);
+      return new RouteTable(version, parts, null, null, candidates.size(), List.copyOf(conflicts),
+          List.copyOf(allRejections));
+    }
   }
 
   // ---- input validation
 
   /** Records a route that could not even be put together (its reason), so it is reported like any rejection. */
   public RouteTableBuilder reject(String id, String reason) {
-    rejections.add(new Rejection(id, reason));
+    record(Origin.CONTROL_PLANE, new Rejection(id, reason));
     return this;
   }
 
-  private Route fromSpec(String id, RouteSpec spec, int index) {
+  private static Route fromSpec(String id, RouteSpec spec, int index) {
     List<Backend> backends = new ArrayList<>();
     if (spec.backends() != null) {
       for (HostPort hp : spec.backends()) {
@@ -211,7 +218,8 @@ public final class RouteTableBuilder {
         Origin.STATIC, index);
   }
 
-  private Route toRoute(Route c) {
+  /** A route as written, validated against {@code policy} and normalised; throws with the reason when invalid. */
+  static Route validated(Route c, PortPolicy policy) {
     if (c.id() == null || c.id().isBlank()) {
       throw new IllegalArgumentException("route id is required");
     }
@@ -232,7 +240,7 @@ public final class RouteTableBuilder {
     String host = null;
     boolean allowNonTls = false;
     if (c.protocol() == Protocol.TCP_RAW) {
-      String denied = policy.denialReason(c.port());
+      String denied = (policy == null ? PortPolicy.DEFAULT : policy).denialReason(c.port());
       if (denied != null) {
         throw new IllegalArgumentException(denied);
       }
@@ -252,42 +260,5 @@ public final class RouteTableBuilder {
 
   private static String blankToNull(String s) {
     return s == null || s.isBlank() ? null : s;
-  }
-
-  // ---- freezing
-
-  private RouteTable freeze(Map<Scope, Map<Integer, Slot>> slots, Map<InetAddress, Optional<Scope>> ipv4,
-      Map<String, Route> applied, Map<String, String> envIpv4, Map<String, String> degraded,
-      List<Conflict> conflicts, List<Rejection> allRejections) {
-    Map<Scope, Map<Integer, PortRoutes>> index = new HashMap<>();
-    Set<Integer> ports = new TreeSet<>();
-    Map<String, Set<Integer>> envPorts = new TreeMap<>();
-    for (Map.Entry<Scope, Map<Integer, Slot>> scope : slots.entrySet()) {
-      Map<Integer, PortRoutes> byPort = new HashMap<>();
-      Set<Integer> scopePorts = new TreeSet<>();
-      for (Map.Entry<Integer, Slot> port : scope.getValue().entrySet()) {
-        if (!port.getValue().routes.isEmpty()) {
-          byPort.put(port.getKey(), new PortRoutes(port.getValue().routes));
-          scopePorts.add(port.getKey());
-        }
-      }
-      index.put(scope.getKey(), Map.copyOf(byPort));
-      ports.addAll(scopePorts);
-      if (!scope.getKey().isShared()) {
-        envPorts.put(scope.getKey().envId(), Collections.unmodifiableSet(scopePorts));
-      }
-    }
-    List<Route> routes = List.copyOf(applied.values());
-    return new RouteTable(version, Map.copyOf(index), Map.copyOf(ipv4), routes, Map.copyOf(applied),
-        Collections.unmodifiableSet(ports), Collections.unmodifiableMap(envIpv4),
-        Collections.unmodifiableMap(degraded), Collections.unmodifiableMap(envPorts), List.copyOf(conflicts),
-        List.copyOf(allRejections));
-  }
-
-  /** One environment's IPv4 claim; older claims keep the address. */
-  private record EnvClaim(String id, String ipv4, Origin origin, long rank) {
-    static final Comparator<EnvClaim> SENIORITY = Comparator.comparing(EnvClaim::origin)
-        .thenComparingLong(EnvClaim::rank)
-        .thenComparing(EnvClaim::id);
   }
 }

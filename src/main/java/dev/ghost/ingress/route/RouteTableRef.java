@@ -3,6 +3,7 @@ package dev.ghost.ingress.route;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +17,7 @@ public final class RouteTableRef {
   private static final Logger LOG = LoggerFactory.getLogger(RouteTableRef.class);
 
   private volatile RouteTable current;
-  private final List<Consumer<RouteTable>> listeners = new CopyOnWriteArrayList<>();
+  private final List<BiConsumer<RouteTable, RouteTable>> listeners = new CopyOnWriteArrayList<>();
   // Serialises swaps so listeners see tables in the order they were installed; never taken on the read path.
   private final Object swapLock = new Object();
 
@@ -41,9 +42,9 @@ public final class RouteTableRef {
     synchronized (swapLock) {
       RouteTable previous = current;
       current = next;
-      for (Consumer<RouteTable> listener : listeners) {
+      for (BiConsumer<RouteTable, RouteTable> listener : listeners) {
         try {
-          listener.accept(next);
+          listener.accept(previous, next);
         } catch (RuntimeException e) {
           LOG.warn("route table listener failed on version {}", next.version(), e);
         }
@@ -59,6 +60,17 @@ public final class RouteTableRef {
    * @return removes the listener when run
    */
   public Runnable onSwap(Consumer<RouteTable> listener) {
+    Objects.requireNonNull(listener, "listener");
+    return onSwapFrom((previous, next) -> listener.accept(next));
+  }
+
+  /**
+   * Like {@link #onSwap}, with the table replaced as well: a listener that keeps per-route or per-backend state
+   * asks the new table what changed from it ({@link RouteTable#changeFrom}), which costs the change, not the table.
+   *
+   * @return removes the listener when run
+   */
+  public Runnable onSwapFrom(BiConsumer<RouteTable, RouteTable> listener) {
     Objects.requireNonNull(listener, "listener");
     listeners.add(listener);
     return () -> listeners.remove(listener);

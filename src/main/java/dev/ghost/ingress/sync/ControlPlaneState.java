@@ -10,6 +10,7 @@ import dev.ghost.ingress.route.ProxyProtocol;
 import dev.ghost.ingress.route.Route;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableBuilder;
+import dev.ghost.ingress.route.RouteTableEdit;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -61,7 +62,9 @@ import org.pcollections.TreePSet;
  * A change costs O(changes · log N), whatever the table size N: the maps are persistent ({@link StateEdit}), the
  * content hash is a sum of per-entry digests updated with each entry ({@link ContentDigest}), and a state knows the
  * keys changed since its recent ancestors ({@link #changedKeys}), from which {@link StateDelta#diff} takes a
- * replicated delta without comparing whole maps. Only {@link #toTable} and the state file still walk every route.
+ * replicated delta without comparing whole maps; {@link #deriveTable} uses the same keys to re-resolve only the
+ * routes a change touched. Only {@link #toTable} (a full build: start, reload, snapshot) and the state file still
+ * walk every route.
  */
 public final class ControlPlaneState {
 
@@ -666,15 +669,89 @@ public final class ControlPlaneState {
     envBindings.values().forEach(b -> builder.env(b.envId(), b.ipv4(), Origin.CONTROL_PLANE, b.enabledEventId()));
     for (CpRoute r : routes.values()) {
       try {
-        builder.add(new Route(r.routeId(), r.protocol(), r.protocol() == Protocol.TCP_RAW ? null : r.hostname(),
-            r.listenPort(), r.envId(), r.proxyV2() ? ProxyProtocol.V2 : ProxyProtocol.OFF,
-            backends.getOrDefault(r.routeId(), List.of()), false, null, null, 0, Origin.CONTROL_PLANE,
-            r.createdEventId()));
+        builder.add(written(r, backends));
       } catch (IllegalArgumentException e) {
         builder.reject(r.routeId(), e.getMessage());
       }
     }
     return builder.build();
+  }
+
+  /**
+   * This state's table derived from {@code fromTable}, the table {@link #toTable} made of {@code from} (with the
+   * same static configuration and {@code policy}): only the routes and IPv4 claims changed since are re-resolved
+   * ({@link RouteTableEdit}), so one change costs what it touches whatever the table size. Null when it cannot be
+   * derived (this state does not descend from {@code from} through tracked changes, another port policy, a table
+   * no edit continues): then {@link #toTable} builds it from scratch, with the same result.
+   */
+  public RouteTable deriveTable(long version, PortPolicy policy, ControlPlaneState from, RouteTable fromTable) {
+    if (from == null || fromTable == null || !RouteTableEdit.editable(fromTable)
+        || !Objects.equals(policy == null ? PortPolicy.DEFAULT : policy, RouteTableEdit.policyOf(fromTable))) {
+      return null;
+    }
+    Map<StateDelta.Part, Set<String>> keys = changedKeys(from, this);
+    if (keys == null) {
+      return null;
+    }
+    RouteTableEdit edit = new RouteTableEdit(fromTable, version);
+    Set<String> routeIds = new TreeSet<>(keys.getOrDefault(StateDelta.Part.ROUTES, Set.of()));
+    routeIds.addAll(keys.getOrDefault(StateDelta.Part.BACKENDS, Set.of()));
+    for (String id : routeIds) {
+      Object before = candidate(from.routes.get(id), from.backends);
+      Object after = candidate(routes.get(id), backends);
+      if (!Objects.equals(before, after)) {
+        retract(edit, id, before);
+        put(edit, id, after);
+      }
+    }
+    for (String env : keys.getOrDefault(StateDelta.Part.ENV_IPV4, Set.of())) {
+      EnvBinding before = from.envBindings.get(env);
+      EnvBinding after = envBindings.get(env);
+      if (after == null) {
+        edit.removeEnv(env);
+      } else if (!after.equals(before)) {
+        edit.env(env, after.ipv4(), after.enabledEventId());
+      }
+    }
+    return edit.build();
+  }
+
+  /** A control-plane route as the table takes it: with its backend set (none yet: empty), rank = created id. */
+  private static Route written(CpRoute r, Map<String, List<Backend>> sets) {
+    return new Route(r.routeId(), r.protocol(), r.protocol() == Protocol.TCP_RAW ? null : r.hostname(),
+        r.listenPort(), r.envId(), r.proxyV2() ? ProxyProtocol.V2 : ProxyProtocol.OFF,
+        sets.getOrDefault(r.routeId(), List.of()), false, null, null, 0, Origin.CONTROL_PLANE, r.createdEventId());
+  }
+
+  /** A control-plane route that cannot even be put together as a {@link Route}, and why. */
+  private record Unbuildable(String reason) {}
+
+  /** The route as written, an {@link Unbuildable}, or null when there is none. */
+  private static Object candidate(CpRoute r, Map<String, List<Backend>> sets) {
+    if (r == null) {
+      return null;
+    }
+    try {
+      return written(r, sets);
+    } catch (IllegalArgumentException e) {
+      return new Unbuildable(e.getMessage());
+    }
+  }
+
+  private static void retract(RouteTableEdit edit, String id, Object before) {
+    if (before instanceof Route r) {
+      edit.remove(r);
+    } else if (before != null) {
+      edit.removeRejected(id);
+    }
+  }
+
+  private static void put(RouteTableEdit edit, String id, Object after) {
+    if (after instanceof Route r) {
+      edit.add(r);
+    } else if (after != null) {
+      edit.reject(id, ((Unbuildable) after).reason());
+    }
   }
 
   // ---- content identity

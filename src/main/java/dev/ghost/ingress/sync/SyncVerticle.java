@@ -2,7 +2,6 @@ package dev.ghost.ingress.sync;
 
 import dev.ghost.ingress.config.IngressConfig;
 import dev.ghost.ingress.observe.IngressMetrics;
-import dev.ghost.ingress.route.PortPolicy;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableRef;
 import io.vertx.core.Future;
@@ -68,6 +67,7 @@ public final class SyncVerticle extends VerticleBase {
   private final IngressConfig.ControlPlane settings;
   private final RouteTableRef tables;
   private final AtomicLong versions;
+  private final TableMaker tableMaker = new TableMaker();
   private final IngressMetrics metrics;
   private final SyncStatus status;
   private final Runnable onFirstTable;
@@ -585,7 +585,7 @@ public final class SyncVerticle extends VerticleBase {
     long version = versions.incrementAndGet();
     IngressConfig c = config;
     return vertx.executeBlocking(() -> {
-      RouteTable table = next.toTable(version, PortPolicy.from(c.limits()), c.envs(), c.routes());
+      RouteTable table = tableMaker.make(next, c, version);
       tables.swap(table);
       return table;
     }, true);
