@@ -1,5 +1,6 @@
 package dev.ghost.ingress.config;
 
+import io.netty.util.NetUtil;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -71,6 +72,24 @@ public final class IpLiterals {
       return "::ffff:" + mapped.getHostAddress();
     }
     return format(address.getAddress());
+  }
+
+  /**
+   * The address of an IPv4 or IPv6 literal (bare or in brackets), or null for anything else, a host name included: never a
+   * lookup. Netty's parser, which allocates nothing but the address bytes, because a backend's host is read this way
+   * on every dial.
+   */
+  public static InetAddress address(String text) {
+    byte[] bytes = text == null ? null : NetUtil.createByteArrayFromIpAddressString(text);
+    if (bytes == null) {
+      return null;
+    }
+    try {
+      return InetAddress.getByAddress(bytes);
+    } catch (UnknownHostException impossible) {
+      // getByAddress fails only for a wrong length, which a parsed literal never has
+      return null;
+    }
   }
 
   /** An IPv4-mapped IPv6 address ({@code ::ffff:a.b.c.d}) as IPv4; anything else unchanged. */

@@ -1,5 +1,6 @@
 package dev.ghost.ingress.observe;
 
+import dev.ghost.ingress.config.IpLiterals;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -28,13 +29,9 @@ public final class AddressText {
     if (host == null) {
       return String.valueOf(address); // a domain socket
     }
-    byte[] literal = NetUtil.createByteArrayFromIpAddressString(host);
+    InetAddress literal = IpLiterals.address(host);
     if (literal != null) {
-      try {
-        host = NetUtil.toAddressString(InetAddress.getByAddress(literal));
-      } catch (java.net.UnknownHostException impossible) {
-        // a 4- or 16-byte array is always an address
-      }
+      host = NetUtil.toAddressString(literal);
     }
     return NetUtil.toSocketAddressString(host, address.port());
   }

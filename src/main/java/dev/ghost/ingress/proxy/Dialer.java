@@ -1,5 +1,6 @@
 package dev.ghost.ingress.proxy;
 
+import dev.ghost.ingress.config.IpLiterals;
 import dev.ghost.ingress.route.Backend;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -9,11 +10,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.IoEventLoop;
-import io.netty.util.NetUtil;
 import io.vertx.core.Vertx;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
@@ -83,18 +82,8 @@ final class Dialer implements BackendDialer {
 
   /** {@code host} as an address when it is an IP literal (no lookup), else null. */
   static InetAddress literalAddress(String host) {
-    byte[] bytes = NetUtil.createByteArrayFromIpAddressString(host);
-    if (bytes == null) {
-      return null;
-    }
-    try {
-      return InetAddress.getByAddress(bytes);
-    } catch (UnknownHostException impossible) {
-      // getByAddress fails only for a wrong length, which a parsed literal never has
-      return null;
-    }
+    return IpLiterals.address(host);
   }
-
 
   private Bootstrap bootstrap(Channel client, int timeoutMs, boolean keepAlive) {
     EventLoop loop = client.eventLoop();

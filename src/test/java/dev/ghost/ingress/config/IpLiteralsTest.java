@@ -46,6 +46,21 @@ class IpLiteralsTest {
   }
 
   @Test
+  void addressTakesEitherFamilysLiteral() throws Exception {
+    assertThat(IpLiterals.address("192.0.2.7")).isEqualTo(InetAddress.getByName("192.0.2.7"));
+    assertThat(IpLiterals.address("2001:db8::1")).isEqualTo(InetAddress.getByName("2001:db8::1"));
+    assertThat(IpLiterals.address("::1")).isEqualTo(InetAddress.getByName("::1"));
+    assertThat(IpLiterals.address("[::1]")).isEqualTo(InetAddress.getByName("::1"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "example.com", "localhost", "256.0.0.1", "1.2.3", "::g", "1.2.3.4:80"})
+  void addressIsNullForAnythingButALiteral(String text) {
+    assertThat(IpLiterals.address(text)).isNull();
+    assertThat(IpLiterals.address(null)).isNull();
+  }
+
+  @Test
   void mappedAddressesUnwrapToIpv4AndOthersStay() throws Exception {
     assertThat(IpLiterals.unwrapMapped(InetAddress.getByName("::ffff:192.0.2.1")))
         .isEqualTo(InetAddress.getByName("192.0.2.1"));
