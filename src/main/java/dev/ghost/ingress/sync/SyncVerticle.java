@@ -9,14 +9,12 @@ import io.vertx.core.VerticleBase;
 import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import io.vertx.core.Promise;
@@ -48,17 +46,9 @@ import org.slf4j.LoggerFactory;
 public final class SyncVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(SyncVerticle.class);
-  /** Event ids re-read behind the cursor on every poll (ids can commit out of order). */
-  static final long HEAL_WINDOW = 100;
-  private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
   /** A stream with no line for this long is treated as broken (the contract: fall back to polling). */
   private static final Duration STREAM_SILENCE = Duration.ofSeconds(30);
   private static final long REFRESH_ALL_MIN_GAP_MS = 1_000;
-  /**
-   * Feed bytes read into one batch before it is applied; the rest is read by the next poll (or the next round of
-   * a replay). With each page capped too, a control plane that pages forever cannot fill the heap.
-   */
-  static final long MAX_BATCH_BYTES = 16L << 20;
   /** Failures of one kind are logged at most once per this interval, with their count. */
   static final long FAILURE_LOG_INTERVAL_MS = 10_000;
 
@@ -77,18 +67,18 @@ public final class SyncVerticle extends VerticleBase {
   private ControlPlaneClient client;
   /** Keeps the control-plane read path warm while following (a clustered node that may be elected). */
   private SyncStandby standby;
-  private StateFileWriter stateFile;
+  private LastKnownGood stateFile;
   private GroupFetcher groups;
   private FailureLog failureLog;
+  private final RouteCap routeCap;
+  private FeedReader feed;
+  private final PollSchedule pollSchedule;
   /** The timer of the next retry of failing groups, -1 when none is set, and when it fires. */
   private long retryTimer = -1;
   private long retryTimerAt;
-  /** The last poll stopped at its byte budget: read on at once. */
-  private boolean feedBehind;
   private ControlPlaneState state = ControlPlaneState.EMPTY;
   private Future<Void> tail = Future.succeededFuture();
   private boolean published;
-  private int pollFailures;
   private int streamFailures;
   private EventStream stream;
   private long lastRefreshAll;
@@ -158,13 +148,16 @@ public final class SyncVerticle extends VerticleBase {
     this.status = status;
     this.onFirstTable = onFirstTable;
     this.droppedInstances = new DroppedInstances(metrics);
+    this.routeCap = new RouteCap(settings.maxRoutes(), this::onFailure);
+    this.pollSchedule = new PollSchedule(settings.pollInterval().toMillis());
   }
 
   @Override
   public Future<?> start() {
     client = new ControlPlaneClient(vertx, settings);
+    feed = new FeedReader(client, routeCap);
     standby = new SyncStandby(vertx, client, () -> state);
-    stateFile = stateFileWriter();
+    stateFile = new LastKnownGood(context, Path.of(config.state().file()), stateFileRead, routeCap, status, metrics);
     failureLog = new FailureLog(FAILURE_LOG_INTERVAL_MS, SyncVerticle::nowMs);
     vertx.setPeriodic(FAILURE_LOG_INTERVAL_MS, id -> failureLog.flush());
     groups = new GroupFetcher(g -> client.readyInstances(g.appId(), g.envId(), g.processType()),
@@ -173,7 +166,7 @@ public final class SyncVerticle extends VerticleBase {
     status.mode(leadAtStart ? SyncStatus.Mode.STARTING : SyncStatus.Mode.FOLLOWING);
     status.statePath(config.state().file());
     // Everything later (syncing, adopted snapshots) queues behind the state file
-    tail = loadStateFile();
+    tail = stateFile.load(loaded -> publish(loaded, "state_file"));
     if (leadAtStart) {
       startSyncing();
     } else {
@@ -294,7 +287,7 @@ public final class SyncVerticle extends VerticleBase {
     return onContext(() -> {
       Promise<Boolean> taken = Promise.promise();
       enqueue(() -> {
-        boolean take = accept.test(served) && withinRouteCap(candidate, "a cluster snapshot");
+        boolean take = accept.test(served) && routeCap.admits(candidate, "a cluster snapshot");
         return (take ? publishIfChanged(candidate, "cluster") : Future.<Void>succeededFuture())
             .andThen(ar -> taken.complete(take));
       });
@@ -340,62 +333,6 @@ public final class SyncVerticle extends VerticleBase {
     served = new Served(next, next.contentHash(), published);
     onServed.accept(served, cause);
     return Future.succeededFuture();
-  }
-
-  // ---- last-known-good ------------------------------------------------------------------------------------
-
-  private Future<Void> loadStateFile() {
-    Path file = Path.of(config.state().file());
-    Future<StateFile.Loaded> read = stateFileRead != null ? Future.fromCompletionStage(stateFileRead, context)
-        : vertx.executeBlocking(() -> StateFile.read(file));
-    return read.compose(loaded -> {
-      if (loaded instanceof StateFile.Loaded.Ok ok && !withinRouteCap(ok.state(), "the state file")) {
-        stateLoaded(StateFileOutcome.TOO_MANY_ROUTES, null);
-      } else if (loaded instanceof StateFile.Loaded.Ok ok) {
-        state = ok.state();
-        stateLoaded(StateFileOutcome.OK, ok.writtenAt());
-        LOG.atInfo().addKeyValue("path", file.toString()).addKeyValue("cursor", state.cursor())
-            .addKeyValue("routes", state.routes().size()).log("serving last-known-good state");
-        return publish(state, "state_file");
-      } else if (loaded instanceof StateFile.Loaded.Missing) {
-        stateLoaded(StateFileOutcome.MISSING, null);
-      } else if (loaded instanceof StateFile.Loaded.Corrupt corrupt) {
-        stateLoaded(StateFileOutcome.CORRUPT, null);
-        LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("reason", corrupt.reason())
-            .log("state file ignored: corrupt; replaying from event 0");
-      } else if (loaded instanceof StateFile.Loaded.ForeignVersion foreign) {
-        stateLoaded(StateFileOutcome.FOREIGN_VERSION, null);
-        LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("version", foreign.version())
-            .log("state file ignored: unknown format version; replaying from event 0");
-      }
-      return Future.<Void>succeededFuture();
-    }).recover(err -> {
-      LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("cause", String.valueOf(err.getMessage()))
-          .log("state file unreadable; replaying from event 0");
-      metrics.stateFileLoad(StateFileOutcome.CORRUPT.label());
-      return Future.succeededFuture();
-    });
-  }
-
-  /** Written behind the changes, at most one write in flight ({@link StateFileWriter}). */
-  /** How the state file at start turned out, on /v1/status and in its metric. */
-  private void stateLoaded(StateFileOutcome outcome, Instant writtenAt) {
-    status.stateLoaded(outcome.label(), writtenAt);
-    metrics.stateFileLoad(outcome.label());
-  }
-
-  private void writeStateFile(ControlPlaneState snapshot) {
-    stateFile.submit(snapshot);
-  }
-
-  private StateFileWriter stateFileWriter() {
-    Path file = Path.of(config.state().file());
-    return new StateFileWriter(context, file, StateFile::write, status::stateWritten, err -> {
-      metrics.stateFileWriteFailure();
-      status.stateWriteFailed(String.valueOf(err.getMessage()));
-      LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("cause", String.valueOf(err.getMessage()))
-          .log("state file not written; still serving");
-    });
   }
 
   // ---- one batch at a time --------------------------------------------------------------------------------
@@ -448,7 +385,7 @@ public final class SyncVerticle extends VerticleBase {
   private ControlPlaneState.Applied applyEvents(List<CpEvent> batch) {
     ControlPlaneState.Applied applied = state.apply(batch);
     // before anything is counted: a refused batch is read, and refused, again on the next poll
-    withinRouteCap(applied.next());
+    routeCap.check(applied.next());
     // The heal window re-reads events already applied: log and count each event once, not on every poll
     Set<Long> seen = state.appliedIds();
     List<CpEvent> fresh = batch.stream().filter(e -> e.eventId() <= 0 || !seen.contains(e.eventId())).toList();
@@ -547,7 +484,7 @@ public final class SyncVerticle extends VerticleBase {
     status.cursor(next.cursor());
     if (moved) {
       // Nothing to route differently, but a restart should resume from here
-      writeStateFile(next);
+      stateFile.write(next);
       return served(next, cause);
     }
     return Future.succeededFuture();
@@ -562,7 +499,7 @@ public final class SyncVerticle extends VerticleBase {
       LOG.atInfo().addKeyValue("version", table.version()).addKeyValue("cursor", next.cursor())
           .addKeyValue("routes", table.routes().size()).addKeyValue("cause", cause).log("route table applied");
       if (!"state_file".equals(cause)) {
-        writeStateFile(next);
+        stateFile.write(next);
       }
       if (!published) {
         published = true;
@@ -612,118 +549,32 @@ public final class SyncVerticle extends VerticleBase {
   }
 
   private long nextPollDelay(boolean ok) {
-    long base = settings.pollInterval().toMillis();
-    if (ok) {
-      pollFailures = 0;
-      if (feedBehind) {
-        return 0; // the read stopped at its byte budget: the rest is read at once, not a poll interval later
-      }
-      // While the stream delivers, polling only heals gaps
-      return stream != null ? Math.max(base, 5_000) : base;
-    }
-    pollFailures++;
-    if (leading && stream == null) {
+    long delay = pollSchedule.next(ok, stream != null);
+    if (!ok && leading && stream == null) {
       status.mode(SyncStatus.Mode.BACKOFF);
     }
-    return backoff(base, pollFailures);
-  }
-
-  static long backoff(long baseMs, int failures) {
-    long capped = Math.min(MAX_BACKOFF.toMillis(), baseMs << Math.min(failures, 16));
-    return capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
+    return delay;
   }
 
   /**
-   * Reads the events after the cursor minus the heal window, page by page up to {@link #MAX_BATCH_BYTES}, and
-   * applies them as one batch. A feed whose events all lie below the cursor is behind this node: it is replayed
+   * Reads the events after the cursor minus the heal window ({@link FeedReader#poll}) and applies them as one
+   * batch. A feed whose events all lie below the cursor is behind this node: it is replayed
    * from 0 instead of being read past for good.
    */
   private Future<Void> poll() {
     long cursor = state.cursor();
-    long from = Math.max(0, cursor - HEAL_WINDOW);
-    return readFeed(from).compose(batch -> {
+    return feed.poll(cursor).compose(batch -> {
       status.success();
       if (leading && stream == null) {
-        status.mode(pollFailures > 0 ? SyncStatus.Mode.BACKOFF : SyncStatus.Mode.POLLING);
+        status.mode(pollSchedule.failing() ? SyncStatus.Mode.BACKOFF : SyncStatus.Mode.POLLING);
       }
       long head = batch.highestId();
       if (cursor > 0 && batch.complete() && head < cursor) {
         return replayBehindFeed(cursor, head);
       }
-      feedBehind = !batch.complete();
+      pollSchedule.behind(!batch.complete());
       return apply(batch.events(), batch.complete());
     }).onFailure(err -> onFailure("event feed", err));
-  }
-
-  /**
-   * Events read from the feed in one go.
-   *
-   * @param events    ascending, as the feed sent them
-   * @param nextAfter where the feed said to read on
-   * @param complete  true when the feed had no more (a short page), false when the byte budget ended the read
-   */
-  private record Batch(List<CpEvent> events, long nextAfter, boolean complete) {
-
-    /** The highest event id in the batch; 0 when it has none. */
-    long highestId() {
-      return events.stream().mapToLong(CpEvent::eventId).max().orElse(0);
-    }
-  }
-
-  private Future<Batch> readFeed(long after) {
-    return readFeed(after, new ArrayList<>(), 0);
-  }
-
-  private Future<Batch> readFeed(long after, List<CpEvent> acc, long bytes) {
-    return client.events(after, ControlPlaneClient.PAGE).compose(page -> {
-      acc.addAll(page.events());
-      long read = bytes + page.bytes();
-      boolean more = page.events().size() == ControlPlaneClient.PAGE && page.nextAfter() > after;
-      if (more && read >= MAX_BATCH_BYTES) {
-        return Future.succeededFuture(new Batch(acc, page.nextAfter(), false));
-      }
-      return more ? readFeed(page.nextAfter(), acc, read)
-          : Future.succeededFuture(new Batch(acc, page.nextAfter(), true));
-    });
-  }
-
-  /** The whole feed folded into {@code acc} batch by batch, so no more than one batch of events is held at once. */
-  private Future<ControlPlaneState> replay(ControlPlaneState acc, long after) {
-    return readFeed(after).compose(batch -> {
-      ControlPlaneState next = withinRouteCap(acc.apply(batch.events()).next());
-      return batch.complete() || batch.nextAfter() <= after ? Future.succeededFuture(next)
-          : replay(next, batch.nextAfter());
-    });
-  }
-
-  /**
-   * {@code next}, unless it has more routes than {@code control_plane.max_routes}: then a {@code too_many_routes}
-   * {@link SyncException}, and the caller keeps what it has (the table in force stays, the cursor does not move).
-   * Why: every route costs memory, a listener port and instance fetches; a control plane gone wrong must not be
-   * able to take the node down with it.
-   */
-  /**
-   * Whether {@code candidate} (a state not from this node's own control-plane reads: {@code source} says which)
-   * stays within {@code control_plane.max_routes}; if not, it is counted and logged as a {@code too_many_routes}
-   * failure and must not be taken. The cap holds whatever the state comes from, not only the control plane's feed.
-   */
-  private boolean withinRouteCap(ControlPlaneState candidate, String source) {
-    try {
-      withinRouteCap(candidate);
-      return true;
-    } catch (SyncException tooMany) {
-      onFailure(source + " refused", tooMany);
-      return false;
-    }
-  }
-
-  private ControlPlaneState withinRouteCap(ControlPlaneState next) {
-    int max = settings.maxRoutes();
-    if (next.routes().size() > max) {
-      throw new SyncException(SyncFailure.TOO_MANY_ROUTES, "it has "
-          + next.routes().size() + " routes, more than control_plane.max_routes " + max, false, null);
-    }
-    return next;
   }
 
   // ---- streaming ------------------------------------------------------------------------------------------
@@ -780,7 +631,7 @@ public final class SyncVerticle extends VerticleBase {
     onFailure("event stream", err);
     status.mode(SyncStatus.Mode.POLLING);
     streamFailures++;
-    long delay = backoff(settings.pollInterval().toMillis(), streamFailures);
+    long delay = PollSchedule.backoff(settings.pollInterval().toMillis(), streamFailures);
     vertx.setTimer(delay, id -> openStream(t));
   }
 
@@ -818,7 +669,7 @@ public final class SyncVerticle extends VerticleBase {
 
   /** The feed replayed from event 0 with every route's instances fetched. */
   private Future<ControlPlaneState> replayFromZero() {
-    return replay(ControlPlaneState.EMPTY, 0)
+    return feed.replay(ControlPlaneState.EMPTY, 0)
         .compose(rebuilt -> fetchBackends(rebuilt, () -> GroupSets.byGroup(rebuilt, rebuilt.routes().keySet()),
             Set.of()))
         // A failed fetch keeps that route's previous set (contract §2), in a replay too
