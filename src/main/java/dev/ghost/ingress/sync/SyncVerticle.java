@@ -6,14 +6,11 @@ import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableRef;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
@@ -48,7 +45,6 @@ public final class SyncVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(SyncVerticle.class);
   /** A stream with no line for this long is treated as broken (the contract: fall back to polling). */
   private static final Duration STREAM_SILENCE = Duration.ofSeconds(30);
-  private static final long REFRESH_ALL_MIN_GAP_MS = 1_000;
   /** Failures of one kind are logged at most once per this interval, with their count. */
   static final long FAILURE_LOG_INTERVAL_MS = 10_000;
 
@@ -68,22 +64,17 @@ public final class SyncVerticle extends VerticleBase {
   /** Keeps the control-plane read path warm while following (a clustered node that may be elected). */
   private SyncStandby standby;
   private LastKnownGood stateFile;
-  private GroupFetcher groups;
+  private BackendRefresh backends;
   private FailureLog failureLog;
   private final RouteCap routeCap;
+  private final BatchFold fold;
   private FeedReader feed;
   private final PollSchedule pollSchedule;
-  /** The timer of the next retry of failing groups, -1 when none is set, and when it fires. */
-  private long retryTimer = -1;
-  private long retryTimerAt;
   private ControlPlaneState state = ControlPlaneState.EMPTY;
   private Future<Void> tail = Future.succeededFuture();
   private boolean published;
   private int streamFailures;
   private EventStream stream;
-  private long lastRefreshAll;
-  /** The slice of groups the periodic refresh asks next. */
-  private int nextSlice;
   private boolean stopped;
   private final List<CpEvent> streamed = new ArrayList<>();
   /** The settle callbacks of {@link #streamed}'s lines, run once their batch is applied. */
@@ -94,9 +85,6 @@ public final class SyncVerticle extends VerticleBase {
   /** Bumped by every {@link #lead()} and {@link #follow()}: timers and streams of an earlier term stop themselves. */
   private long term;
   private final List<Long> periodics = new ArrayList<>();
-  /** {@link #grouped}: the state last grouped (weakly: not kept for this) and its routes by group (read-only). */
-  private WeakReference<ControlPlaneState> groupedState = new WeakReference<>(null);
-  private Map<InstanceGroup, List<CpRoute>> groupedRoutes;
   private volatile Served served = new Served(ControlPlaneState.EMPTY, ControlPlaneState.EMPTY.contentHash(), false);
   private volatile BiConsumer<Served, String> onServed = (s, cause) -> { };
 
@@ -149,6 +137,7 @@ public final class SyncVerticle extends VerticleBase {
     this.onFirstTable = onFirstTable;
     this.droppedInstances = new DroppedInstances(metrics);
     this.routeCap = new RouteCap(settings.maxRoutes(), this::onFailure);
+    this.fold = new BatchFold(routeCap, metrics);
     this.pollSchedule = new PollSchedule(settings.pollInterval().toMillis());
   }
 
@@ -160,9 +149,10 @@ public final class SyncVerticle extends VerticleBase {
     stateFile = new LastKnownGood(context, Path.of(config.state().file()), stateFileRead, routeCap, status, metrics);
     failureLog = new FailureLog(FAILURE_LOG_INTERVAL_MS, SyncVerticle::nowMs);
     vertx.setPeriodic(FAILURE_LOG_INTERVAL_MS, id -> failureLog.flush());
-    groups = new GroupFetcher(g -> client.readyInstances(g.appId(), g.envId(), g.processType()),
+    GroupFetcher groups = new GroupFetcher(g -> client.readyInstances(g.appId(), g.envId(), g.processType()),
         settings.maxInFlight(), settings.pollInterval().toMillis(), SyncVerticle::nowMs,
         (g, e) -> onFailure("instances of " + g, e));
+    backends = new BackendRefresh(vertx, groups, droppedInstances, SyncVerticle::nowMs, this::groupRetry);
     status.mode(leadAtStart ? SyncStatus.Mode.STARTING : SyncStatus.Mode.FOLLOWING);
     status.statePath(config.state().file());
     // Everything later (syncing, adopted snapshots) queues behind the state file
@@ -354,7 +344,7 @@ public final class SyncVerticle extends VerticleBase {
     }
     ControlPlaneState.Applied applied;
     try {
-      applied = applyEvents(batch);
+      applied = fold.fold(state, batch);
     } catch (SyncException tooMany) {
       return Future.failedFuture(tooMany);
     }
@@ -366,82 +356,12 @@ public final class SyncVerticle extends VerticleBase {
         return Future.succeededFuture();
       }
       // An empty feed (a new organisation) makes a first table too: the node becomes ready
-      return fetchBackends(next, () -> GroupSets.byGroup(next, next.routes().keySet()), next.routes().keySet())
+      return backends.fetch(next, () -> GroupSets.byGroup(next, next.routes().keySet()), next.routes().keySet())
           .compose(withBackends -> publishIfChanged(withBackends, "events"));
     }
-    boolean all = applied.refreshAll() && System.currentTimeMillis() - lastRefreshAll >= REFRESH_ALL_MIN_GAP_MS;
-    if (all) {
-      lastRefreshAll = System.currentTimeMillis();
-    }
-    return fetchBackends(next, () -> GroupSets.byGroup(next, GroupSets.asked(next, applied, all)),
+    boolean all = backends.refreshAllNow(applied.refreshAll());
+    return backends.fetch(next, () -> GroupSets.byGroup(next, GroupSets.asked(next, applied, all)),
         applied.routesNeedingInstances()).compose(withBackends -> publishIfChanged(withBackends, "events"));
-  }
-
-  /**
-   * {@code batch} folded into the state in force (the result is not put in force here); counts and logs each fresh
-   * event once. Throws a {@code too_many_routes} {@link SyncException} when the result has more routes than
-   * {@code control_plane.max_routes}.
-   */
-  private ControlPlaneState.Applied applyEvents(List<CpEvent> batch) {
-    ControlPlaneState.Applied applied = state.apply(batch);
-    // before anything is counted: a refused batch is read, and refused, again on the next poll
-    routeCap.check(applied.next());
-    // The heal window re-reads events already applied: log and count each event once, not on every poll
-    Set<Long> seen = state.appliedIds();
-    List<CpEvent> fresh = batch.stream().filter(e -> e.eventId() <= 0 || !seen.contains(e.eventId())).toList();
-    metrics.syncEvents(SyncEventOutcome.REJECTED.label(), applied.rejected());
-    fresh.stream().filter(e -> e instanceof CpEvent.Rejected).map(e -> (CpEvent.Rejected) e).forEach(r ->
-        LOG.atWarn().addKeyValue("event_id", r.eventId()).addKeyValue("event_type", r.type())
-            .addKeyValue("reason", r.reason()).log("control-plane event rejected"));
-    metrics.syncEvents(SyncEventOutcome.IGNORED.label(),
-        (int) fresh.stream().filter(e -> e instanceof CpEvent.Ignored).count());
-    metrics.syncEvents(SyncEventOutcome.APPLIED.label(), (int) fresh.stream()
-        .filter(e -> !(e instanceof CpEvent.Ignored) && !(e instanceof CpEvent.Rejected)).count());
-    return applied;
-  }
-
-  /**
-   * Fetches the instances of the groups of the routes {@code grouping} returns, each group once; a group whose
-   * fetch fails (or that is backing off after a failure) keeps its previous set, and so do its routes
-   * ({@link GroupSets#merge}: {@code recompute} names the routes that take a fresh set even when their group's
-   * answer is unchanged). Grouping and merging walk every route asked, so they run on a worker.
-   */
-  private Future<ControlPlaneState> fetchBackends(ControlPlaneState from,
-      Callable<Map<InstanceGroup, List<CpRoute>>> grouping, Set<String> recompute) {
-    return vertx.executeBlocking(grouping, false).compose(byGroup -> fetchGroups(from, byGroup, recompute));
-  }
-
-  private Future<ControlPlaneState> fetchGroups(ControlPlaneState from, Map<InstanceGroup, List<CpRoute>> byGroup,
-      Set<String> recompute) {
-    if (byGroup.isEmpty()) {
-      return Future.succeededFuture(from);
-    }
-    return groups.fetch(byGroup.keySet()).compose(found -> {
-      scheduleGroupRetry();
-      return vertx.executeBlocking(() -> GroupSets.merge(from, byGroup, found, recompute), false);
-    }).map(merged -> {
-      merged.dropped().forEach(d -> droppedInstances.report(d.getKey(), d.getValue()));
-      return merged.state();
-    });
-  }
-
-  /** Sets a timer for the earliest retry of a failing group, unless one fires by then already. */
-  private void scheduleGroupRetry() {
-    long at = groups.nextRetryAt();
-    if (at < 0 || (retryTimer >= 0 && retryTimerAt <= at)) {
-      return;
-    }
-    if (retryTimer >= 0) {
-      vertx.cancelTimer(retryTimer);
-    }
-    long t = term;
-    retryTimerAt = at;
-    retryTimer = vertx.setTimer(Math.max(1, at - nowMs()), id -> {
-      retryTimer = -1;
-      if (t == term && leading) {
-        enqueue(this::retryFailingGroups);
-      }
-    });
   }
 
   /** Fetches the routes of the groups whose last fetch failed (those whose backoff has passed). */
@@ -449,25 +369,17 @@ public final class SyncVerticle extends VerticleBase {
     if (!published) {
       return Future.succeededFuture(); // the first table fetches every group
     }
-    Set<InstanceGroup> failing = groups.failing();
-    ControlPlaneState from = state;
-    return grouped(from).compose(all -> fetchGroups(from, GroupSets.only(all, failing), Set.of()))
-        .compose(next -> publishIfChanged(next, "backends"));
+    return backends.retryFailing(state).compose(next -> publishIfChanged(next, "backends"));
   }
 
-  /**
-   * Every route of {@code from} by instance group, grouped on a worker once per state: with the control plane
-   * down, each failing group's retry would otherwise walk every route again (1 000 retries of 100 000 routes).
-   */
-  private Future<Map<InstanceGroup, List<CpRoute>>> grouped(ControlPlaneState from) {
-    if (from == groupedState.get()) {
-      return Future.succeededFuture(groupedRoutes);
-    }
-    return vertx.executeBlocking(() -> GroupSets.byGroup(from, from.routes().keySet()), false).map(byGroup -> {
-      groupedState = new WeakReference<>(from);
-      groupedRoutes = byGroup;
-      return byGroup;
-    });
+  /** The retry of failing groups for the term in force now: it does nothing once that term has ended. */
+  private Runnable groupRetry() {
+    long t = term;
+    return () -> {
+      if (t == term && leading) {
+        enqueue(this::retryFailingGroups);
+      }
+    };
   }
 
   private static long nowMs() {
@@ -558,8 +470,8 @@ public final class SyncVerticle extends VerticleBase {
 
   /**
    * Reads the events after the cursor minus the heal window ({@link FeedReader#poll}) and applies them as one
-   * batch. A feed whose events all lie below the cursor is behind this node: it is replayed
-   * from 0 instead of being read past for good.
+   * batch. A feed whose events all lie below the cursor is behind this node: it is replayed from 0 instead of
+   * being read past for good.
    */
   private Future<Void> poll() {
     long cursor = state.cursor();
@@ -645,15 +557,7 @@ public final class SyncVerticle extends VerticleBase {
     if (state.routes().isEmpty() || !published) {
       return Future.succeededFuture(); // before the first table, the feed's first complete read fetches them all
     }
-    int slice = nextSlice;
-    nextSlice = (slice + 1) % slices;
-    ControlPlaneState from = state;
-    return grouped(from).compose(byGroup -> {
-      if (slice == 0) {
-        groups.retain(byGroup.keySet()); // forgets the groups no route names any more
-      }
-      return fetchGroups(from, GroupSets.slice(byGroup, slice, slices), Set.of());
-    }).compose(next -> publishIfChanged(next, "backends"));
+    return backends.refreshSlice(state, slices).compose(next -> publishIfChanged(next, "backends"));
   }
 
   /** Replays the whole feed into a fresh state; swaps only if the result differs from what is served. */
@@ -670,7 +574,7 @@ public final class SyncVerticle extends VerticleBase {
   /** The feed replayed from event 0 with every route's instances fetched. */
   private Future<ControlPlaneState> replayFromZero() {
     return feed.replay(ControlPlaneState.EMPTY, 0)
-        .compose(rebuilt -> fetchBackends(rebuilt, () -> GroupSets.byGroup(rebuilt, rebuilt.routes().keySet()),
+        .compose(rebuilt -> backends.fetch(rebuilt, () -> GroupSets.byGroup(rebuilt, rebuilt.routes().keySet()),
             Set.of()))
         // A failed fetch keeps that route's previous set (contract §2), in a replay too
         .map(fetched -> fetched.withBackendsFrom(state));
