@@ -21,8 +21,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the node's route table in step with the control plane. Wires the pieces; the decisions are elsewhere:
- * {@link ControlPlaneState} applies events, {@link ControlPlaneClient} talks HTTP, {@link StateFile} keeps the
- * last-known-good state.
+ * {@link ControlPlaneState} applies events, {@link ControlPlaneClient} talks HTTP, {@link FeedReader} pages the
+ * feed, {@link PollSchedule} times the polls, {@link StreamedLines} batches the stream's lines, {@link BatchFold}
+ * folds and counts a batch, {@link BackendRefresh} fetches instance groups, {@link RouteCap} holds
+ * {@code control_plane.max_routes}, {@link LastKnownGood} loads and writes the state file. This class holds the
+ * lifecycle (lead, follow, the term), the serialized queue of steps and what is in force.
  *
  * <ul>
  *   <li>Start: a valid state file is served at once; sync resumes from its cursor.</li>
@@ -76,10 +79,7 @@ public final class SyncVerticle extends VerticleBase {
   private int streamFailures;
   private EventStream stream;
   private boolean stopped;
-  private final List<CpEvent> streamed = new ArrayList<>();
-  /** The settle callbacks of {@link #streamed}'s lines, run once their batch is applied. */
-  private final List<Runnable> streamedSettles = new ArrayList<>();
-  private boolean flushScheduled;
+  private StreamedLines streamed;
   private final boolean leadAtStart;
   private volatile boolean leading;
   /** Bumped by every {@link #lead()} and {@link #follow()}: timers and streams of an earlier term stop themselves. */
@@ -145,6 +145,7 @@ public final class SyncVerticle extends VerticleBase {
   public Future<?> start() {
     client = new ControlPlaneClient(vertx, settings);
     feed = new FeedReader(client, routeCap);
+    streamed = new StreamedLines(vertx, this::applyStreamed);
     standby = new SyncStandby(vertx, client, () -> state);
     stateFile = new LastKnownGood(context, Path.of(config.state().file()), stateFileRead, routeCap, status, metrics);
     failureLog = new FailureLog(FAILURE_LOG_INTERVAL_MS, SyncVerticle::nowMs);
@@ -241,8 +242,7 @@ public final class SyncVerticle extends VerticleBase {
       if (open != null) {
         open.close();
       }
-      streamed.clear();
-      streamedSettles.clear(); // their stream is closed
+      streamed.clear(); // their stream is closed
       standby.start();
       status.mode(SyncStatus.Mode.FOLLOWING);
       LOG.atInfo().addKeyValue("cursor", state.cursor()).log("sync stopped: following the cluster");
@@ -513,23 +513,15 @@ public final class SyncVerticle extends VerticleBase {
       settle.run();
       return; // a line that raced a follow()
     }
-    streamed.add(event);
-    streamedSettles.add(settle);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      // Lines that arrive together are applied together
-      vertx.runOnContext(v -> {
-        flushScheduled = false;
-        List<CpEvent> batch = new ArrayList<>(streamed);
-        List<Runnable> settles = new ArrayList<>(streamedSettles);
-        streamed.clear();
-        streamedSettles.clear();
-        status.success();
-        // Settled once applied (or failed): until then the lines count against the stream's backlog
-        enqueue(() -> apply(batch, false).onFailure(err -> onFailure("event stream", err))
-            .andThen(ar -> settles.forEach(Runnable::run)));
-      });
-    }
+    streamed.add(event, settle);
+  }
+
+  /** Lines that arrived together, applied together ({@link StreamedLines}). */
+  private void applyStreamed(List<CpEvent> batch, List<Runnable> settles) {
+    status.success();
+    // Settled once applied (or failed): until then the lines count against the stream's backlog
+    enqueue(() -> apply(batch, false).onFailure(err -> onFailure("event stream", err))
+        .andThen(ar -> settles.forEach(Runnable::run)));
   }
 
   private void onStreamEnded(EventStream s, Throwable err, long t) {
