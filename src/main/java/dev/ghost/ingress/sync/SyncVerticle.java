@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * {@link ControlPlaneState} applies events, {@link ControlPlaneClient} talks HTTP, {@link FeedReader} pages the
  * feed, {@link PollSchedule} times the polls, {@link StreamedLines} batches the stream's lines, {@link BatchFold}
  * folds and counts a batch, {@link BackendRefresh} fetches instance groups, {@link RouteCap} holds
- * {@code control_plane.max_routes}, {@link LastKnownGood} loads and writes the state file. This class holds the
- * lifecycle (lead, follow, the term), the serialized queue of steps and what is in force.
+ * {@code control_plane.max_routes}, {@link LastKnownGood} loads and writes the state file, {@link StepQueue} runs
+ * the steps one at a time. This class holds the lifecycle (lead, follow, the term) and what is in force.
  *
  * <ul>
  *   <li>Start: a valid state file is served at once; sync resumes from its cursor.</li>
@@ -74,11 +74,10 @@ public final class SyncVerticle extends VerticleBase {
   private FeedReader feed;
   private final PollSchedule pollSchedule;
   private ControlPlaneState state = ControlPlaneState.EMPTY;
-  private Future<Void> tail = Future.succeededFuture();
+  private StepQueue steps;
   private boolean published;
   private int streamFailures;
   private EventStream stream;
-  private boolean stopped;
   private StreamedLines streamed;
   private final boolean leadAtStart;
   private volatile boolean leading;
@@ -157,7 +156,7 @@ public final class SyncVerticle extends VerticleBase {
     status.mode(leadAtStart ? SyncStatus.Mode.STARTING : SyncStatus.Mode.FOLLOWING);
     status.statePath(config.state().file());
     // Everything later (syncing, adopted snapshots) queues behind the state file
-    tail = stateFile.load(loaded -> publish(loaded, "state_file"));
+    steps = new StepQueue(stateFile.load(loaded -> publish(loaded, "state_file")));
     if (leadAtStart) {
       startSyncing();
     } else {
@@ -327,10 +326,9 @@ public final class SyncVerticle extends VerticleBase {
 
   // ---- one batch at a time --------------------------------------------------------------------------------
 
-  /** Runs {@code step} after every step queued before it; a failed step does not stop the next. */
+  /** Runs {@code step} after every step queued before it ({@link StepQueue}). */
   private void enqueue(java.util.function.Supplier<Future<Void>> step) {
-    tail = tail.transform(ar -> stopped ? Future.succeededFuture() : step.get())
-        .recover(err -> Future.succeededFuture());
+    steps.enqueue(step);
   }
 
   /**
@@ -443,7 +441,7 @@ public final class SyncVerticle extends VerticleBase {
   // ---- polling --------------------------------------------------------------------------------------------
 
   private void schedulePoll(long delayMs, long t) {
-    if (stopped || t != term) {
+    if (steps.stopped() || t != term) {
       return;
     }
     vertx.setTimer(Math.max(1, delayMs), id -> enqueue(() -> pollThenSchedule(t)));
@@ -492,7 +490,7 @@ public final class SyncVerticle extends VerticleBase {
   // ---- streaming ------------------------------------------------------------------------------------------
 
   private void openStream(long t) {
-    if (stopped || t != term) {
+    if (steps.stopped() || t != term) {
       return;
     }
     client.stream(state.cursor(), this::onStreamed, STREAM_SILENCE).onSuccess(s -> {
@@ -529,7 +527,7 @@ public final class SyncVerticle extends VerticleBase {
       return;
     }
     stream = null;
-    if (stopped) {
+    if (steps.stopped()) {
       return;
     }
     onFailure("event stream", err);
@@ -603,7 +601,7 @@ public final class SyncVerticle extends VerticleBase {
   /** Also writes the state not yet in the file: a clean stop loses nothing. */
   @Override
   public Future<?> stop() {
-    stopped = true;
+    steps.stop();
     standby.stop();
     if (stream != null) {
       stream.close();
