@@ -117,7 +117,7 @@ final class GroupFetcher {
         SyncException e = ControlPlaneClient.classify(ar.cause(), null);
         s.failures++;
         // retryable: false still retries (the set may change back), but only at the cap
-        s.retryAt = clockMs.getAsLong() + SyncVerticle.backoff(baseBackoffMs, e.retryable() ? s.failures : 16);
+        s.retryAt = clockMs.getAsLong() + PollSchedule.backoff(baseBackoffMs, e.retryable() ? s.failures : 16);
         keepLastGood(g, s, out);
         failures.failed(g, e);
       }

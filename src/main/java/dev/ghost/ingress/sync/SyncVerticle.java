@@ -6,17 +6,12 @@ import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.RouteTableRef;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import io.vertx.core.Promise;
@@ -26,8 +21,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the node's route table in step with the control plane. Wires the pieces; the decisions are elsewhere:
- * {@link ControlPlaneState} applies events, {@link ControlPlaneClient} talks HTTP, {@link StateFile} keeps the
- * last-known-good state.
+ * {@link ControlPlaneState} applies events, {@link ControlPlaneClient} talks HTTP, {@link FeedReader} pages the
+ * feed, {@link PollSchedule} times the polls, {@link StreamedLines} batches the stream's lines, {@link BatchFold}
+ * folds and counts a batch, {@link BackendRefresh} fetches instance groups, {@link RouteCap} holds
+ * {@code control_plane.max_routes}, {@link LastKnownGood} loads and writes the state file, {@link StepQueue} runs
+ * the steps one at a time. This class holds the lifecycle (lead, follow, the term) and what is in force.
  *
  * <ul>
  *   <li>Start: a valid state file is served at once; sync resumes from its cursor.</li>
@@ -48,17 +46,8 @@ import org.slf4j.LoggerFactory;
 public final class SyncVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(SyncVerticle.class);
-  /** Event ids re-read behind the cursor on every poll (ids can commit out of order). */
-  static final long HEAL_WINDOW = 100;
-  private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
   /** A stream with no line for this long is treated as broken (the contract: fall back to polling). */
   private static final Duration STREAM_SILENCE = Duration.ofSeconds(30);
-  private static final long REFRESH_ALL_MIN_GAP_MS = 1_000;
-  /**
-   * Feed bytes read into one batch before it is applied; the rest is read by the next poll (or the next round of
-   * a replay). With each page capped too, a control plane that pages forever cannot fill the heap.
-   */
-  static final long MAX_BATCH_BYTES = 16L << 20;
   /** Failures of one kind are logged at most once per this interval, with their count. */
   static final long FAILURE_LOG_INTERVAL_MS = 10_000;
 
@@ -77,36 +66,24 @@ public final class SyncVerticle extends VerticleBase {
   private ControlPlaneClient client;
   /** Keeps the control-plane read path warm while following (a clustered node that may be elected). */
   private SyncStandby standby;
-  private StateFileWriter stateFile;
-  private GroupFetcher groups;
+  private LastKnownGood stateFile;
+  private BackendRefresh backends;
   private FailureLog failureLog;
-  /** The timer of the next retry of failing groups, -1 when none is set, and when it fires. */
-  private long retryTimer = -1;
-  private long retryTimerAt;
-  /** The last poll stopped at its byte budget: read on at once. */
-  private boolean feedBehind;
+  private final RouteCap routeCap;
+  private final BatchFold fold;
+  private FeedReader feed;
+  private final PollSchedule pollSchedule;
   private ControlPlaneState state = ControlPlaneState.EMPTY;
-  private Future<Void> tail = Future.succeededFuture();
+  private StepQueue steps;
   private boolean published;
-  private int pollFailures;
   private int streamFailures;
   private EventStream stream;
-  private long lastRefreshAll;
-  /** The slice of groups the periodic refresh asks next. */
-  private int nextSlice;
-  private boolean stopped;
-  private final List<CpEvent> streamed = new ArrayList<>();
-  /** The settle callbacks of {@link #streamed}'s lines, run once their batch is applied. */
-  private final List<Runnable> streamedSettles = new ArrayList<>();
-  private boolean flushScheduled;
+  private StreamedLines streamed;
   private final boolean leadAtStart;
   private volatile boolean leading;
   /** Bumped by every {@link #lead()} and {@link #follow()}: timers and streams of an earlier term stop themselves. */
   private long term;
   private final List<Long> periodics = new ArrayList<>();
-  /** {@link #grouped}: the state last grouped (weakly: not kept for this) and its routes by group (read-only). */
-  private WeakReference<ControlPlaneState> groupedState = new WeakReference<>(null);
-  private Map<InstanceGroup, List<CpRoute>> groupedRoutes;
   private volatile Served served = new Served(ControlPlaneState.EMPTY, ControlPlaneState.EMPTY.contentHash(), false);
   private volatile BiConsumer<Served, String> onServed = (s, cause) -> { };
 
@@ -158,22 +135,28 @@ public final class SyncVerticle extends VerticleBase {
     this.status = status;
     this.onFirstTable = onFirstTable;
     this.droppedInstances = new DroppedInstances(metrics);
+    this.routeCap = new RouteCap(settings.maxRoutes(), this::onFailure);
+    this.fold = new BatchFold(routeCap, metrics);
+    this.pollSchedule = new PollSchedule(settings.pollInterval().toMillis());
   }
 
   @Override
   public Future<?> start() {
     client = new ControlPlaneClient(vertx, settings);
+    feed = new FeedReader(client, routeCap);
+    streamed = new StreamedLines(vertx, this::applyStreamed);
     standby = new SyncStandby(vertx, client, () -> state);
-    stateFile = stateFileWriter();
+    stateFile = new LastKnownGood(context, Path.of(config.state().file()), stateFileRead, routeCap, status, metrics);
     failureLog = new FailureLog(FAILURE_LOG_INTERVAL_MS, SyncVerticle::nowMs);
     vertx.setPeriodic(FAILURE_LOG_INTERVAL_MS, id -> failureLog.flush());
-    groups = new GroupFetcher(g -> client.readyInstances(g.appId(), g.envId(), g.processType()),
+    GroupFetcher groups = new GroupFetcher(g -> client.readyInstances(g.appId(), g.envId(), g.processType()),
         settings.maxInFlight(), settings.pollInterval().toMillis(), SyncVerticle::nowMs,
         (g, e) -> onFailure("instances of " + g, e));
+    backends = new BackendRefresh(vertx, groups, droppedInstances, SyncVerticle::nowMs, this::groupRetry);
     status.mode(leadAtStart ? SyncStatus.Mode.STARTING : SyncStatus.Mode.FOLLOWING);
     status.statePath(config.state().file());
     // Everything later (syncing, adopted snapshots) queues behind the state file
-    tail = loadStateFile();
+    steps = new StepQueue(stateFile.load(loaded -> publish(loaded, "state_file")));
     if (leadAtStart) {
       startSyncing();
     } else {
@@ -258,8 +241,7 @@ public final class SyncVerticle extends VerticleBase {
       if (open != null) {
         open.close();
       }
-      streamed.clear();
-      streamedSettles.clear(); // their stream is closed
+      streamed.clear(); // their stream is closed
       standby.start();
       status.mode(SyncStatus.Mode.FOLLOWING);
       LOG.atInfo().addKeyValue("cursor", state.cursor()).log("sync stopped: following the cluster");
@@ -294,7 +276,7 @@ public final class SyncVerticle extends VerticleBase {
     return onContext(() -> {
       Promise<Boolean> taken = Promise.promise();
       enqueue(() -> {
-        boolean take = accept.test(served) && withinRouteCap(candidate, "a cluster snapshot");
+        boolean take = accept.test(served) && routeCap.admits(candidate, "a cluster snapshot");
         return (take ? publishIfChanged(candidate, "cluster") : Future.<Void>succeededFuture())
             .andThen(ar -> taken.complete(take));
       });
@@ -342,68 +324,11 @@ public final class SyncVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  // ---- last-known-good ------------------------------------------------------------------------------------
-
-  private Future<Void> loadStateFile() {
-    Path file = Path.of(config.state().file());
-    Future<StateFile.Loaded> read = stateFileRead != null ? Future.fromCompletionStage(stateFileRead, context)
-        : vertx.executeBlocking(() -> StateFile.read(file));
-    return read.compose(loaded -> {
-      if (loaded instanceof StateFile.Loaded.Ok ok && !withinRouteCap(ok.state(), "the state file")) {
-        stateLoaded(StateFileOutcome.TOO_MANY_ROUTES, null);
-      } else if (loaded instanceof StateFile.Loaded.Ok ok) {
-        state = ok.state();
-        stateLoaded(StateFileOutcome.OK, ok.writtenAt());
-        LOG.atInfo().addKeyValue("path", file.toString()).addKeyValue("cursor", state.cursor())
-            .addKeyValue("routes", state.routes().size()).log("serving last-known-good state");
-        return publish(state, "state_file");
-      } else if (loaded instanceof StateFile.Loaded.Missing) {
-        stateLoaded(StateFileOutcome.MISSING, null);
-      } else if (loaded instanceof StateFile.Loaded.Corrupt corrupt) {
-        stateLoaded(StateFileOutcome.CORRUPT, null);
-        LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("reason", corrupt.reason())
-            .log("state file ignored: corrupt; replaying from event 0");
-      } else if (loaded instanceof StateFile.Loaded.ForeignVersion foreign) {
-        stateLoaded(StateFileOutcome.FOREIGN_VERSION, null);
-        LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("version", foreign.version())
-            .log("state file ignored: unknown format version; replaying from event 0");
-      }
-      return Future.<Void>succeededFuture();
-    }).recover(err -> {
-      LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("cause", String.valueOf(err.getMessage()))
-          .log("state file unreadable; replaying from event 0");
-      metrics.stateFileLoad(StateFileOutcome.CORRUPT.label());
-      return Future.succeededFuture();
-    });
-  }
-
-  /** Written behind the changes, at most one write in flight ({@link StateFileWriter}). */
-  /** How the state file at start turned out, on /v1/status and in its metric. */
-  private void stateLoaded(StateFileOutcome outcome, Instant writtenAt) {
-    status.stateLoaded(outcome.label(), writtenAt);
-    metrics.stateFileLoad(outcome.label());
-  }
-
-  private void writeStateFile(ControlPlaneState snapshot) {
-    stateFile.submit(snapshot);
-  }
-
-  private StateFileWriter stateFileWriter() {
-    Path file = Path.of(config.state().file());
-    return new StateFileWriter(context, file, StateFile::write, status::stateWritten, err -> {
-      metrics.stateFileWriteFailure();
-      status.stateWriteFailed(String.valueOf(err.getMessage()));
-      LOG.atWarn().addKeyValue("path", file.toString()).addKeyValue("cause", String.valueOf(err.getMessage()))
-          .log("state file not written; still serving");
-    });
-  }
-
   // ---- one batch at a time --------------------------------------------------------------------------------
 
-  /** Runs {@code step} after every step queued before it; a failed step does not stop the next. */
+  /** Runs {@code step} after every step queued before it ({@link StepQueue}). */
   private void enqueue(java.util.function.Supplier<Future<Void>> step) {
-    tail = tail.transform(ar -> stopped ? Future.succeededFuture() : step.get())
-        .recover(err -> Future.succeededFuture());
+    steps.enqueue(step);
   }
 
   /**
@@ -417,7 +342,7 @@ public final class SyncVerticle extends VerticleBase {
     }
     ControlPlaneState.Applied applied;
     try {
-      applied = applyEvents(batch);
+      applied = fold.fold(state, batch);
     } catch (SyncException tooMany) {
       return Future.failedFuture(tooMany);
     }
@@ -429,82 +354,12 @@ public final class SyncVerticle extends VerticleBase {
         return Future.succeededFuture();
       }
       // An empty feed (a new organisation) makes a first table too: the node becomes ready
-      return fetchBackends(next, () -> GroupSets.byGroup(next, next.routes().keySet()), next.routes().keySet())
+      return backends.fetch(next, () -> GroupSets.byGroup(next, next.routes().keySet()), next.routes().keySet())
           .compose(withBackends -> publishIfChanged(withBackends, "events"));
     }
-    boolean all = applied.refreshAll() && System.currentTimeMillis() - lastRefreshAll >= REFRESH_ALL_MIN_GAP_MS;
-    if (all) {
-      lastRefreshAll = System.currentTimeMillis();
-    }
-    return fetchBackends(next, () -> GroupSets.byGroup(next, GroupSets.asked(next, applied, all)),
+    boolean all = backends.refreshAllNow(applied.refreshAll());
+    return backends.fetch(next, () -> GroupSets.byGroup(next, GroupSets.asked(next, applied, all)),
         applied.routesNeedingInstances()).compose(withBackends -> publishIfChanged(withBackends, "events"));
-  }
-
-  /**
-   * {@code batch} folded into the state in force (the result is not put in force here); counts and logs each fresh
-   * event once. Throws a {@code too_many_routes} {@link SyncException} when the result has more routes than
-   * {@code control_plane.max_routes}.
-   */
-  private ControlPlaneState.Applied applyEvents(List<CpEvent> batch) {
-    ControlPlaneState.Applied applied = state.apply(batch);
-    // before anything is counted: a refused batch is read, and refused, again on the next poll
-    withinRouteCap(applied.next());
-    // The heal window re-reads events already applied: log and count each event once, not on every poll
-    Set<Long> seen = state.appliedIds();
-    List<CpEvent> fresh = batch.stream().filter(e -> e.eventId() <= 0 || !seen.contains(e.eventId())).toList();
-    metrics.syncEvents(SyncEventOutcome.REJECTED.label(), applied.rejected());
-    fresh.stream().filter(e -> e instanceof CpEvent.Rejected).map(e -> (CpEvent.Rejected) e).forEach(r ->
-        LOG.atWarn().addKeyValue("event_id", r.eventId()).addKeyValue("event_type", r.type())
-            .addKeyValue("reason", r.reason()).log("control-plane event rejected"));
-    metrics.syncEvents(SyncEventOutcome.IGNORED.label(),
-        (int) fresh.stream().filter(e -> e instanceof CpEvent.Ignored).count());
-    metrics.syncEvents(SyncEventOutcome.APPLIED.label(), (int) fresh.stream()
-        .filter(e -> !(e instanceof CpEvent.Ignored) && !(e instanceof CpEvent.Rejected)).count());
-    return applied;
-  }
-
-  /**
-   * Fetches the instances of the groups of the routes {@code grouping} returns, each group once; a group whose
-   * fetch fails (or that is backing off after a failure) keeps its previous set, and so do its routes
-   * ({@link GroupSets#merge}: {@code recompute} names the routes that take a fresh set even when their group's
-   * answer is unchanged). Grouping and merging walk every route asked, so they run on a worker.
-   */
-  private Future<ControlPlaneState> fetchBackends(ControlPlaneState from,
-      Callable<Map<InstanceGroup, List<CpRoute>>> grouping, Set<String> recompute) {
-    return vertx.executeBlocking(grouping, false).compose(byGroup -> fetchGroups(from, byGroup, recompute));
-  }
-
-  private Future<ControlPlaneState> fetchGroups(ControlPlaneState from, Map<InstanceGroup, List<CpRoute>> byGroup,
-      Set<String> recompute) {
-    if (byGroup.isEmpty()) {
-      return Future.succeededFuture(from);
-    }
-    return groups.fetch(byGroup.keySet()).compose(found -> {
-      scheduleGroupRetry();
-      return vertx.executeBlocking(() -> GroupSets.merge(from, byGroup, found, recompute), false);
-    }).map(merged -> {
-      merged.dropped().forEach(d -> droppedInstances.report(d.getKey(), d.getValue()));
-      return merged.state();
-    });
-  }
-
-  /** Sets a timer for the earliest retry of a failing group, unless one fires by then already. */
-  private void scheduleGroupRetry() {
-    long at = groups.nextRetryAt();
-    if (at < 0 || (retryTimer >= 0 && retryTimerAt <= at)) {
-      return;
-    }
-    if (retryTimer >= 0) {
-      vertx.cancelTimer(retryTimer);
-    }
-    long t = term;
-    retryTimerAt = at;
-    retryTimer = vertx.setTimer(Math.max(1, at - nowMs()), id -> {
-      retryTimer = -1;
-      if (t == term && leading) {
-        enqueue(this::retryFailingGroups);
-      }
-    });
   }
 
   /** Fetches the routes of the groups whose last fetch failed (those whose backoff has passed). */
@@ -512,25 +367,17 @@ public final class SyncVerticle extends VerticleBase {
     if (!published) {
       return Future.succeededFuture(); // the first table fetches every group
     }
-    Set<InstanceGroup> failing = groups.failing();
-    ControlPlaneState from = state;
-    return grouped(from).compose(all -> fetchGroups(from, GroupSets.only(all, failing), Set.of()))
-        .compose(next -> publishIfChanged(next, "backends"));
+    return backends.retryFailing(state).compose(next -> publishIfChanged(next, "backends"));
   }
 
-  /**
-   * Every route of {@code from} by instance group, grouped on a worker once per state: with the control plane
-   * down, each failing group's retry would otherwise walk every route again (1 000 retries of 100 000 routes).
-   */
-  private Future<Map<InstanceGroup, List<CpRoute>>> grouped(ControlPlaneState from) {
-    if (from == groupedState.get()) {
-      return Future.succeededFuture(groupedRoutes);
-    }
-    return vertx.executeBlocking(() -> GroupSets.byGroup(from, from.routes().keySet()), false).map(byGroup -> {
-      groupedState = new WeakReference<>(from);
-      groupedRoutes = byGroup;
-      return byGroup;
-    });
+  /** The retry of failing groups for the term in force now: it does nothing once that term has ended. */
+  private Runnable groupRetry() {
+    long t = term;
+    return () -> {
+      if (t == term && leading) {
+        enqueue(this::retryFailingGroups);
+      }
+    };
   }
 
   private static long nowMs() {
@@ -547,7 +394,7 @@ public final class SyncVerticle extends VerticleBase {
     status.cursor(next.cursor());
     if (moved) {
       // Nothing to route differently, but a restart should resume from here
-      writeStateFile(next);
+      stateFile.write(next);
       return served(next, cause);
     }
     return Future.succeededFuture();
@@ -562,7 +409,7 @@ public final class SyncVerticle extends VerticleBase {
       LOG.atInfo().addKeyValue("version", table.version()).addKeyValue("cursor", next.cursor())
           .addKeyValue("routes", table.routes().size()).addKeyValue("cause", cause).log("route table applied");
       if (!"state_file".equals(cause)) {
-        writeStateFile(next);
+        stateFile.write(next);
       }
       if (!published) {
         published = true;
@@ -594,7 +441,7 @@ public final class SyncVerticle extends VerticleBase {
   // ---- polling --------------------------------------------------------------------------------------------
 
   private void schedulePoll(long delayMs, long t) {
-    if (stopped || t != term) {
+    if (steps.stopped() || t != term) {
       return;
     }
     vertx.setTimer(Math.max(1, delayMs), id -> enqueue(() -> pollThenSchedule(t)));
@@ -612,124 +459,38 @@ public final class SyncVerticle extends VerticleBase {
   }
 
   private long nextPollDelay(boolean ok) {
-    long base = settings.pollInterval().toMillis();
-    if (ok) {
-      pollFailures = 0;
-      if (feedBehind) {
-        return 0; // the read stopped at its byte budget: the rest is read at once, not a poll interval later
-      }
-      // While the stream delivers, polling only heals gaps
-      return stream != null ? Math.max(base, 5_000) : base;
-    }
-    pollFailures++;
-    if (leading && stream == null) {
+    long delay = pollSchedule.next(ok, stream != null);
+    if (!ok && leading && stream == null) {
       status.mode(SyncStatus.Mode.BACKOFF);
     }
-    return backoff(base, pollFailures);
-  }
-
-  static long backoff(long baseMs, int failures) {
-    long capped = Math.min(MAX_BACKOFF.toMillis(), baseMs << Math.min(failures, 16));
-    return capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
+    return delay;
   }
 
   /**
-   * Reads the events after the cursor minus the heal window, page by page up to {@link #MAX_BATCH_BYTES}, and
-   * applies them as one batch. A feed whose events all lie below the cursor is behind this node: it is replayed
-   * from 0 instead of being read past for good.
+   * Reads the events after the cursor minus the heal window ({@link FeedReader#poll}) and applies them as one
+   * batch. A feed whose events all lie below the cursor is behind this node: it is replayed from 0 instead of
+   * being read past for good.
    */
   private Future<Void> poll() {
     long cursor = state.cursor();
-    long from = Math.max(0, cursor - HEAL_WINDOW);
-    return readFeed(from).compose(batch -> {
+    return feed.poll(cursor).compose(batch -> {
       status.success();
       if (leading && stream == null) {
-        status.mode(pollFailures > 0 ? SyncStatus.Mode.BACKOFF : SyncStatus.Mode.POLLING);
+        status.mode(pollSchedule.failing() ? SyncStatus.Mode.BACKOFF : SyncStatus.Mode.POLLING);
       }
       long head = batch.highestId();
       if (cursor > 0 && batch.complete() && head < cursor) {
         return replayBehindFeed(cursor, head);
       }
-      feedBehind = !batch.complete();
+      pollSchedule.behind(!batch.complete());
       return apply(batch.events(), batch.complete());
     }).onFailure(err -> onFailure("event feed", err));
-  }
-
-  /**
-   * Events read from the feed in one go.
-   *
-   * @param events    ascending, as the feed sent them
-   * @param nextAfter where the feed said to read on
-   * @param complete  true when the feed had no more (a short page), false when the byte budget ended the read
-   */
-  private record Batch(List<CpEvent> events, long nextAfter, boolean complete) {
-
-    /** The highest event id in the batch; 0 when it has none. */
-    long highestId() {
-      return events.stream().mapToLong(CpEvent::eventId).max().orElse(0);
-    }
-  }
-
-  private Future<Batch> readFeed(long after) {
-    return readFeed(after, new ArrayList<>(), 0);
-  }
-
-  private Future<Batch> readFeed(long after, List<CpEvent> acc, long bytes) {
-    return client.events(after, ControlPlaneClient.PAGE).compose(page -> {
-      acc.addAll(page.events());
-      long read = bytes + page.bytes();
-      boolean more = page.events().size() == ControlPlaneClient.PAGE && page.nextAfter() > after;
-      if (more && read >= MAX_BATCH_BYTES) {
-        return Future.succeededFuture(new Batch(acc, page.nextAfter(), false));
-      }
-      return more ? readFeed(page.nextAfter(), acc, read)
-          : Future.succeededFuture(new Batch(acc, page.nextAfter(), true));
-    });
-  }
-
-  /** The whole feed folded into {@code acc} batch by batch, so no more than one batch of events is held at once. */
-  private Future<ControlPlaneState> replay(ControlPlaneState acc, long after) {
-    return readFeed(after).compose(batch -> {
-      ControlPlaneState next = withinRouteCap(acc.apply(batch.events()).next());
-      return batch.complete() || batch.nextAfter() <= after ? Future.succeededFuture(next)
-          : replay(next, batch.nextAfter());
-    });
-  }
-
-  /**
-   * {@code next}, unless it has more routes than {@code control_plane.max_routes}: then a {@code too_many_routes}
-   * {@link SyncException}, and the caller keeps what it has (the table in force stays, the cursor does not move).
-   * Why: every route costs memory, a listener port and instance fetches; a control plane gone wrong must not be
-   * able to take the node down with it.
-   */
-  /**
-   * Whether {@code candidate} (a state not from this node's own control-plane reads: {@code source} says which)
-   * stays within {@code control_plane.max_routes}; if not, it is counted and logged as a {@code too_many_routes}
-   * failure and must not be taken. The cap holds whatever the state comes from, not only the control plane's feed.
-   */
-  private boolean withinRouteCap(ControlPlaneState candidate, String source) {
-    try {
-      withinRouteCap(candidate);
-      return true;
-    } catch (SyncException tooMany) {
-      onFailure(source + " refused", tooMany);
-      return false;
-    }
-  }
-
-  private ControlPlaneState withinRouteCap(ControlPlaneState next) {
-    int max = settings.maxRoutes();
-    if (next.routes().size() > max) {
-      throw new SyncException(SyncFailure.TOO_MANY_ROUTES, "it has "
-          + next.routes().size() + " routes, more than control_plane.max_routes " + max, false, null);
-    }
-    return next;
   }
 
   // ---- streaming ------------------------------------------------------------------------------------------
 
   private void openStream(long t) {
-    if (stopped || t != term) {
+    if (steps.stopped() || t != term) {
       return;
     }
     client.stream(state.cursor(), this::onStreamed, STREAM_SILENCE).onSuccess(s -> {
@@ -750,23 +511,15 @@ public final class SyncVerticle extends VerticleBase {
       settle.run();
       return; // a line that raced a follow()
     }
-    streamed.add(event);
-    streamedSettles.add(settle);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      // Lines that arrive together are applied together
-      vertx.runOnContext(v -> {
-        flushScheduled = false;
-        List<CpEvent> batch = new ArrayList<>(streamed);
-        List<Runnable> settles = new ArrayList<>(streamedSettles);
-        streamed.clear();
-        streamedSettles.clear();
-        status.success();
-        // Settled once applied (or failed): until then the lines count against the stream's backlog
-        enqueue(() -> apply(batch, false).onFailure(err -> onFailure("event stream", err))
-            .andThen(ar -> settles.forEach(Runnable::run)));
-      });
-    }
+    streamed.add(event, settle);
+  }
+
+  /** Lines that arrived together, applied together ({@link StreamedLines}). */
+  private void applyStreamed(List<CpEvent> batch, List<Runnable> settles) {
+    status.success();
+    // Settled once applied (or failed): until then the lines count against the stream's backlog
+    enqueue(() -> apply(batch, false).onFailure(err -> onFailure("event stream", err))
+        .andThen(ar -> settles.forEach(Runnable::run)));
   }
 
   private void onStreamEnded(EventStream s, Throwable err, long t) {
@@ -774,13 +527,13 @@ public final class SyncVerticle extends VerticleBase {
       return;
     }
     stream = null;
-    if (stopped) {
+    if (steps.stopped()) {
       return;
     }
     onFailure("event stream", err);
     status.mode(SyncStatus.Mode.POLLING);
     streamFailures++;
-    long delay = backoff(settings.pollInterval().toMillis(), streamFailures);
+    long delay = PollSchedule.backoff(settings.pollInterval().toMillis(), streamFailures);
     vertx.setTimer(delay, id -> openStream(t));
   }
 
@@ -794,15 +547,7 @@ public final class SyncVerticle extends VerticleBase {
     if (state.routes().isEmpty() || !published) {
       return Future.succeededFuture(); // before the first table, the feed's first complete read fetches them all
     }
-    int slice = nextSlice;
-    nextSlice = (slice + 1) % slices;
-    ControlPlaneState from = state;
-    return grouped(from).compose(byGroup -> {
-      if (slice == 0) {
-        groups.retain(byGroup.keySet()); // forgets the groups no route names any more
-      }
-      return fetchGroups(from, GroupSets.slice(byGroup, slice, slices), Set.of());
-    }).compose(next -> publishIfChanged(next, "backends"));
+    return backends.refreshSlice(state, slices).compose(next -> publishIfChanged(next, "backends"));
   }
 
   /** Replays the whole feed into a fresh state; swaps only if the result differs from what is served. */
@@ -818,8 +563,8 @@ public final class SyncVerticle extends VerticleBase {
 
   /** The feed replayed from event 0 with every route's instances fetched. */
   private Future<ControlPlaneState> replayFromZero() {
-    return replay(ControlPlaneState.EMPTY, 0)
-        .compose(rebuilt -> fetchBackends(rebuilt, () -> GroupSets.byGroup(rebuilt, rebuilt.routes().keySet()),
+    return feed.replay(ControlPlaneState.EMPTY, 0)
+        .compose(rebuilt -> backends.fetch(rebuilt, () -> GroupSets.byGroup(rebuilt, rebuilt.routes().keySet()),
             Set.of()))
         // A failed fetch keeps that route's previous set (contract §2), in a replay too
         .map(fetched -> fetched.withBackendsFrom(state));
@@ -856,7 +601,7 @@ public final class SyncVerticle extends VerticleBase {
   /** Also writes the state not yet in the file: a clean stop loses nothing. */
   @Override
   public Future<?> stop() {
-    stopped = true;
+    steps.stop();
     standby.stop();
     if (stream != null) {
       stream.close();
