@@ -100,16 +100,8 @@ class KilledLeaderIT {
         () -> chaos.fleetView(1) + " / " + chaos.fleetView(2) + " sync " + syncState(1) + "/" + syncState(2));
     onSurvivors.forEach(s -> s.awaitMoreRoundTrips("after the kill", 5));
     onLeader.forEach(s -> s.awaitCut(ChaosFleet.CONVERGED));
-    List<String> dropped = new ArrayList<>();
-    for (StreamingTlsSession s : onSurvivors) {
-      try {
-        s.finish();
-      } catch (Exception | AssertionError e) {
-        dropped.add(String.valueOf(e));
-      }
-    }
-    System.out.println("[KilledLeaderIT] sessions through the survivors: " + onSurvivors.size() + ", dropped "
-        + dropped.size() + "; round trips " + onSurvivors.stream().mapToLong(StreamingTlsSession::roundTrips).sum());
+    List<String> dropped = StreamingTlsSession.finishAll(onSurvivors,
+        "KilledLeaderIT", "sessions through the survivors");
     assertThat(dropped).as("sessions through the survivors that dropped").isEmpty();
   }
 

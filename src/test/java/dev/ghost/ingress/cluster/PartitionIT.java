@@ -120,16 +120,8 @@ class PartitionIT {
       assertThat(watch.violations()).isEmpty();
     }
     sessions.forEach(s -> s.awaitMoreRoundTrips("after the merge", 5));
-    List<String> dropped = new ArrayList<>();
-    for (StreamingTlsSession s : sessions) {
-      try {
-        s.finish();
-      } catch (Exception | AssertionError e) {
-        dropped.add(String.valueOf(e));
-      }
-    }
-    System.out.println("[PartitionIT] sessions through the majority's nodes: " + sessions.size() + ", dropped "
-        + dropped.size() + "; round trips " + sessions.stream().mapToLong(StreamingTlsSession::roundTrips).sum());
+    List<String> dropped = StreamingTlsSession.finishAll(sessions,
+        "PartitionIT", "sessions through the majority's nodes");
     assertThat(dropped).as("sessions through the majority's nodes that dropped").isEmpty();
   }
 }

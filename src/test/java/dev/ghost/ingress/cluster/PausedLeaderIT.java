@@ -150,16 +150,8 @@ class PausedLeaderIT {
           .anyMatch(l -> l.contains("fleet: no longer the oldest member; following"));
       assertThat(watch.violations()).isEmpty();
       sessions.forEach(s -> s.awaitMoreRoundTrips("after the merge", 5));
-      List<String> dropped = new ArrayList<>();
-      for (StreamingTlsSession s : sessions) {
-        try {
-          s.finish();
-        } catch (Exception | AssertionError e) {
-          dropped.add(String.valueOf(e));
-        }
-      }
-      System.out.println("[PausedLeaderIT] sessions through the healthy nodes: " + sessions.size() + ", dropped "
-          + dropped.size() + "; round trips " + sessions.stream().mapToLong(StreamingTlsSession::roundTrips).sum());
+      List<String> dropped = StreamingTlsSession.finishAll(sessions,
+          "PausedLeaderIT", "sessions through the healthy nodes");
       assertThat(dropped).as("sessions through the healthy nodes that dropped").isEmpty();
     } finally {
       // what the woken node did, as an operator reads it: its fleet and sync lines, and Hazelcast's merge

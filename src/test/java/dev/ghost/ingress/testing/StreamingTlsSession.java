@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLSocket;
@@ -104,6 +106,24 @@ public final class StreamingTlsSession implements AutoCloseable {
    * Stops pumping after the round trip in flight, checks that nothing broke, then closes the session properly
    * (TLS close_notify, then FIN).
    */
+  /**
+   * Finishes every session and prints how many of them dropped ({@code label} says which sessions, {@code test} who
+   * asks); returns each dropped session's failure, for the caller to assert empty.
+   */
+  public static List<String> finishAll(List<StreamingTlsSession> sessions, String test, String label) {
+    List<String> dropped = new ArrayList<>();
+    for (StreamingTlsSession s : sessions) {
+      try {
+        s.finish();
+      } catch (Exception | AssertionError e) {
+        dropped.add(String.valueOf(e));
+      }
+    }
+    System.out.println("[" + test + "] " + label + ": " + sessions.size() + ", dropped " + dropped.size()
+        + "; round trips " + sessions.stream().mapToLong(StreamingTlsSession::roundTrips).sum());
+    return dropped;
+  }
+
   public void finish() throws Exception {
     finishing = true;
     pump.join(Duration.ofSeconds(10).toMillis());
