@@ -25,36 +25,13 @@ OUT=${OUT:-$HERE/out/ab-$(date -u +%Y%m%dT%H%M%SZ)}
 FIX=$HERE/fixtures
 read -r -a JAVA_OPTS <<<"$INGRESS_JAVA_OPTS"
 
-log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { log "FATAL: $*"; exit 1; }
-for t in gcc haproxy java curl ss taskset; do command -v $t >/dev/null || die "needs $t"; done
+source "$HERE/lib.sh"
+need gcc haproxy java curl ss taskset
 [[ -f $JAR_A && -f $JAR_B ]] || die "no $JAR_A or $JAR_B"
 mkdir -p "$OUT"
 cd "$OUT"
-gcc -O2 -o connrate "$HERE/connrate.c" -lpthread && gcc -O2 -o hellobackend "$HERE/hellobackend.c" || die "cc"
-
-declare -A PID=()
-cleanup() {
-  set +e
-  for p in "${PID[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${PID[@]}"; do wait "$p" 2>/dev/null; done
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-declare -A TAKEN=()
-pick_port() {   # a port in 20000-31999 nobody listens on
-  local p used
-  used=" $(ss -Htanl | awk '{n=split($4,a,":"); printf "%s ", a[n]}') "
-  for _ in $(seq 500); do
-    p=$((20000 + RANDOM % 12000))
-    [[ $used == *" $p "* || -n ${TAKEN[$p]:-} ]] && continue
-    TAKEN[$p]=1; printf -v "$1" '%s' "$p"; return 0
-  done
-  die "no free port"
-}
+build_load_tools
 pick_port B1; pick_port B2; pick_port TA; pick_port TB; pick_port RA; pick_port RB; pick_port TH; pick_port AA; pick_port AB
-wait_for() { local end=$((SECONDS + 60)); until eval "$1"; do (( SECONDS < end )) || die "timed out: $1"; sleep 0.05; done; }
 
 taskset -c 0 ./hellobackend --hello "app1=$FIX/app1-openssl.bin" --hello "app2=$FIX/app2-chromium.bin" \
   --listen "app1=127.0.0.1:$B1" --listen "app2=127.0.0.1:$B2" >backend.log 2>&1 &
