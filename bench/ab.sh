@@ -33,70 +33,10 @@ cd "$OUT"
 build_load_tools
 pick_port B1; pick_port B2; pick_port TA; pick_port TB; pick_port RA; pick_port RB; pick_port TH; pick_port AA; pick_port AB
 
-taskset -c 0 ./hellobackend --hello "app1=$FIX/app1-openssl.bin" --hello "app2=$FIX/app2-chromium.bin" \
-  --listen "app1=127.0.0.1:$B1" --listen "app2=127.0.0.1:$B2" >backend.log 2>&1 &
-PID[backend]=$!
-ingress_toml() {   # ingress_toml TLS_PORT RAW_PORT ADMIN_PORT STATE
-  cat <<EOF
-[listen]
-ipv6 = []
-ipv4 = ["127.0.0.1:$1"]
-[admin]
-listen = "127.0.0.1:$3"
-[state]
-file = "$OUT/$4.json"
-[log]
-level = "warn"
-access = false
-[[env]]
-id = "bench"
-ipv4 = "127.0.0.1"
-[[route]]
-id = "app1"
-hostname = "app1.bench.internal"
-port = $1
-protocol = "tls_passthrough"
-proxy_protocol = "v2"
-backends = ["127.0.0.1:$B1"]
-env = "bench"
-[[route]]
-id = "app2"
-hostname = "app2.bench.internal"
-port = $1
-protocol = "tls_passthrough"
-proxy_protocol = "v2"
-backends = ["127.0.0.1:$B2"]
-env = "bench"
-[[route]]
-id = "raw"
-port = $2
-protocol = "tcp_raw"
-backends = ["127.0.0.1:$B1"]
-env = "bench"
-EOF
-}
+start_backend
 ingress_toml "$TA" "$RA" "$AA" a >a.toml
 ingress_toml "$TB" "$RB" "$AB" b >b.toml
-cat >haproxy.cfg <<EOF
-global
-  maxconn 4000
-  nbthread 1
-defaults
-  mode tcp
-  timeout connect 5s
-  timeout client 10m
-  timeout server 10m
-frontend tls
-  bind 127.0.0.1:$TH
-  tcp-request inspect-delay 5s
-  tcp-request content accept if { req_ssl_hello_type 1 }
-  use_backend be_app1 if { req_ssl_sni -i app1.bench.internal }
-  use_backend be_app2 if { req_ssl_sni -i app2.bench.internal }
-backend be_app1
-  server s1 127.0.0.1:$B1 send-proxy-v2
-backend be_app2
-  server s1 127.0.0.1:$B2 send-proxy-v2
-EOF
+write_haproxy_cfg
 for x in a b; do
   jar=$([[ $x == a ]] && echo "$JAR_A" || echo "$JAR_B")
   taskset -c 1 java "${JAVA_OPTS[@]}" -jar "$jar" --config $x.toml >$x.log 2>&1 &

@@ -34,3 +34,75 @@ pick_port() {   # pick_port VAR: a port in 20000-31999 nobody listens on (below 
 
 # wait_for 'CONDITION': polls a shell condition every 50 ms for up to 60 s
 wait_for() { local end=$((SECONDS + 60)); until eval "$1"; do (( SECONDS < end )) || die "timed out: $1"; sleep 0.05; done; }
+
+# the backends on CPU 0: hellobackend answers app1 on $B1 and app2 on $B2 (FIX: the captured hellos)
+start_backend() {
+  taskset -c 0 ./hellobackend --hello "app1=$FIX/app1-openssl.bin" --hello "app2=$FIX/app2-chromium.bin" \
+    --listen "app1=127.0.0.1:$B1" --listen "app2=127.0.0.1:$B2" >backend.log 2>&1 &
+  PID[backend]=$!
+}
+
+# the ingress's config: two TLS routes with PROXY v2 to $B1 and $B2 and one raw route, IPv4 on 127.0.0.1
+ingress_toml() {   # ingress_toml TLS_PORT RAW_PORT ADMIN_PORT STATE
+  cat <<EOF
+[listen]
+ipv6 = []
+ipv4 = ["127.0.0.1:$1"]
+[admin]
+listen = "127.0.0.1:$3"
+[state]
+file = "$OUT/$4.json"
+[log]
+level = "warn"
+access = false
+[[env]]
+id = "bench"
+ipv4 = "127.0.0.1"
+[[route]]
+id = "app1"
+hostname = "app1.bench.internal"
+port = $1
+protocol = "tls_passthrough"
+proxy_protocol = "v2"
+backends = ["127.0.0.1:$B1"]
+env = "bench"
+[[route]]
+id = "app2"
+hostname = "app2.bench.internal"
+port = $1
+protocol = "tls_passthrough"
+proxy_protocol = "v2"
+backends = ["127.0.0.1:$B2"]
+env = "bench"
+[[route]]
+id = "raw"
+port = $2
+protocol = "tcp_raw"
+backends = ["127.0.0.1:$B1"]
+env = "bench"
+EOF
+}
+
+# HAProxy 2.6's equivalent config on 127.0.0.1:$TH, one thread (haproxy.cfg in the current directory)
+write_haproxy_cfg() {
+  cat >haproxy.cfg <<EOF
+global
+  maxconn 4000
+  nbthread 1
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 10m
+  timeout server 10m
+frontend tls
+  bind 127.0.0.1:$TH
+  tcp-request inspect-delay 5s
+  tcp-request content accept if { req_ssl_hello_type 1 }
+  use_backend be_app1 if { req_ssl_sni -i app1.bench.internal }
+  use_backend be_app2 if { req_ssl_sni -i app2.bench.internal }
+backend be_app1
+  server s1 127.0.0.1:$B1 send-proxy-v2
+backend be_app2
+  server s1 127.0.0.1:$B2 send-proxy-v2
+EOF
+}

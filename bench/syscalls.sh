@@ -30,66 +30,9 @@ cd "$OUT"
 build_load_tools
 pick_port B1; pick_port B2; pick_port TI; pick_port RI; pick_port TH; pick_port ADMIN
 
-taskset -c 0 ./hellobackend --hello "app1=$FIX/app1-openssl.bin" --hello "app2=$FIX/app2-chromium.bin" \
-  --listen "app1=127.0.0.1:$B1" --listen "app2=127.0.0.1:$B2" >backend.log 2>&1 &
-PID[backend]=$!
-cat >ingress.toml <<EOF
-[listen]
-ipv6 = []
-ipv4 = ["127.0.0.1:$TI"]
-[admin]
-listen = "127.0.0.1:$ADMIN"
-[state]
-file = "$OUT/state.json"
-[log]
-level = "warn"
-access = false
-[[env]]
-id = "bench"
-ipv4 = "127.0.0.1"
-[[route]]
-id = "app1"
-hostname = "app1.bench.internal"
-port = $TI
-protocol = "tls_passthrough"
-proxy_protocol = "v2"
-backends = ["127.0.0.1:$B1"]
-env = "bench"
-[[route]]
-id = "app2"
-hostname = "app2.bench.internal"
-port = $TI
-protocol = "tls_passthrough"
-proxy_protocol = "v2"
-backends = ["127.0.0.1:$B2"]
-env = "bench"
-[[route]]
-id = "raw"
-port = $RI
-protocol = "tcp_raw"
-backends = ["127.0.0.1:$B1"]
-env = "bench"
-EOF
-cat >haproxy.cfg <<EOF
-global
-  maxconn 4000
-  nbthread 1
-defaults
-  mode tcp
-  timeout connect 5s
-  timeout client 10m
-  timeout server 10m
-frontend tls
-  bind 127.0.0.1:$TH
-  tcp-request inspect-delay 5s
-  tcp-request content accept if { req_ssl_hello_type 1 }
-  use_backend be_app1 if { req_ssl_sni -i app1.bench.internal }
-  use_backend be_app2 if { req_ssl_sni -i app2.bench.internal }
-backend be_app1
-  server s1 127.0.0.1:$B1 send-proxy-v2
-backend be_app2
-  server s1 127.0.0.1:$B2 send-proxy-v2
-EOF
+start_backend
+ingress_toml "$TI" "$RI" "$ADMIN" state >ingress.toml
+write_haproxy_cfg
 taskset -c 1 java "${JAVA_OPTS[@]}" -jar "$INGRESS_JAR" --config ingress.toml >ingress.log 2>&1 &
 PID[ingress]=$!
 taskset -c 1 haproxy -db -f haproxy.cfg >haproxy.log 2>&1 &
