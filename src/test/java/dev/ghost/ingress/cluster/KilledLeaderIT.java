@@ -44,13 +44,7 @@ class KilledLeaderIT {
 
   @AfterEach
   void stop() {
-    for (StreamingTlsSession s : sessions) {
-      try {
-        s.close();
-      } catch (java.io.IOException e) {
-        // closing a test client: nothing to do
-      }
-    }
+    StreamingTlsSession.closeAll(sessions);
     if (chaos != null) {
       chaos.close();
     }

@@ -50,13 +50,7 @@ class PausedLeaderIT {
 
   @AfterEach
   void stop() {
-    for (StreamingTlsSession s : sessions) {
-      try {
-        s.close();
-      } catch (java.io.IOException e) {
-        // closing a test client: nothing to do
-      }
-    }
+    StreamingTlsSession.closeAll(sessions);
     if (live != null) {
       live.close();
     }
