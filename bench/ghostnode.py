@@ -1,12 +1,14 @@
 """The jar as the bench scripts run it: a free loopback port, start, wait until ready, stop. Shared by
 fuzz-hellos.py and soak.py."""
 import asyncio
+import os
 import socket
 import subprocess
 import time
 import urllib.request
 
-JAVA_OPTS = ["-XX:+UseSerialGC", "-Xms16m", "-XX:MaxRAMPercentage=50"]
+# the node flags of docs/deployment.md that matter here; BENCH_JAVA_OPTS (space-separated) replaces them for an A/B
+JAVA_OPTS = os.environ.get("BENCH_JAVA_OPTS", "-XX:+UseSerialGC -Xms16m -XX:MaxRAMPercentage=50").split()
 
 
 def free_port():

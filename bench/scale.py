@@ -234,8 +234,37 @@ def node_env(cp_port, node_port, admin, state):
                 GHOST_SYNC_POLL_INTERVAL="1s")
 
 
+def gc_log_opt(log):
+    """The flag that logs every collection with the JVM's uptime beside the node's log (read by gc_pauses)."""
+    return f"-Xlog:gc:file={log}.gc:uptime"
+
+
+def vm_uptime(pid):
+    """The JVM's uptime in seconds (the GC log's clock), via jcmd; None when it does not answer."""
+    out = subprocess.run(["jcmd", str(pid), "VM.uptime"], capture_output=True, text=True, timeout=60).stdout
+    m = re.search(r"^([0-9.]+) s$", out, re.M)
+    return float(m.group(1)) if m else None
+
+
+def gc_pauses(log, since=0.0, until=float("inf")):
+    """Pause times in ms of the collections logged between two uptimes, the bench's own (jcmd GC.run) left out."""
+    try:
+        text = open(log + ".gc").read()
+    except OSError:
+        return []
+    return [float(ms) for at, cause, ms in
+            re.findall(r"^\[([0-9.]+)s\] GC\(\d+\) Pause \w+ \(([^)]*)\).* ([0-9.]+)ms$", text, re.M)
+            if since <= float(at) <= until and cause != "Diagnostic Command"]
+
+
+def gc_figures(pauses, key, r):
+    """Collections ≥ 50 ms (what the event-loop stall counter would also see) and the longest, into r."""
+    r[f"gc_pauses_50ms_{key}"] = sum(1 for ms in pauses if ms >= 50)
+    r[f"gc_pause_max_{key}_ms"] = round(max(pauses, default=0), 1)
+
+
 def start_node(args, env, log, jfr=None):
-    opts = list(JAVA_OPTS)
+    opts = [*JAVA_OPTS, gc_log_opt(log)]
     if jfr:
         opts.append("-XX:StartFlightRecording=settings=profile")
     return start(["java", *opts, "-jar", args.jar], env, log)
@@ -271,7 +300,7 @@ def run_size(args, n, ports, out):
     node = start_node(args, env, log, jfr)
     try:
         if time_to_ready(node, admin, node_port, n - 1, args.deadline, r, "cp"):
-            measure_synced(args, n, node, admin, cp_port, node_port, ports, state, r)
+            measure_synced(args, n, node, log, admin, cp_port, node_port, ports, state, r)
     finally:
         dump_jfr(node, jfr)
         stop(node)
@@ -293,7 +322,7 @@ def run_size(args, n, ports, out):
     return r
 
 
-def measure_synced(args, n, node, admin, cp_port, node_port, ports, state, r):
+def measure_synced(args, n, node, log, admin, cp_port, node_port, ports, state, r):
     r["cp_requests_at_served"] = json.loads(get(f"http://127.0.0.1:{cp_port}/bench/stats"))
     time.sleep(args.settle)  # let the start-up work settle before the idle figures
     r["lag_max_start_ms"] = round(1000 * (metric(admin, "ghost_event_loop_lag_max_seconds") or 0), 1)
@@ -307,8 +336,11 @@ def measure_synced(args, n, node, admin, cp_port, node_port, ports, state, r):
         r["heap_after_gc_mib"] = round(heap / 2**20, 1)
         r["heap_per_route_bytes"] = round(heap / n)
     stalls0 = int(metric(admin, "ghost_event_loop_stalls_total") or 0)
+    u0 = vm_uptime(node.pid)
     r.update(changes(args, n, cp_port, node_port, ports))
     r["stalls_changes"] = int(metric(admin, "ghost_event_loop_stalls_total") or 0) - stalls0
+    gc_figures(gc_pauses(log, 0, u0), "start", r)
+    gc_figures(gc_pauses(log, u0, vm_uptime(node.pid)), "changes", r)
     r["lag_max_ms"] = round(1000 * (metric(admin, "ghost_event_loop_lag_max_seconds") or 0), 1)
     r["rss_peak_mib"] = round(proc_status(node.pid, "VmHWM") / 2**20, 1)
     r["cp_requests"] = json.loads(get(f"http://127.0.0.1:{cp_port}/bench/stats"))
@@ -383,7 +415,9 @@ COLUMNS = [("routes", "N"), ("cp_readyz_s", "ready CP (readyz) s"), ("cp_served_
            ("rss_peak_mib", "peak RSS MiB"), ("rss_settled_mib", "settled RSS MiB"),
            ("heap_per_route_bytes", "heap/route B"), ("idle_cpu_pct", "idle CPU %"),
            ("lag_max_ms", "max loop lag ms"), ("stalls_start", "stalls ≥50ms (start)"),
-           ("stalls_changes", "stalls (changes)"), ("file_lag_max_ms", "max lag (file start) ms"), ("blocked_max_ms", "Vert.x blocked max ms"),
+           ("stalls_changes", "stalls (changes)"), ("gc_pauses_50ms_start", "GC pauses ≥50ms (start)"),
+           ("gc_pauses_50ms_changes", "GC pauses ≥50ms (changes)"),
+           ("gc_pause_max_changes_ms", "longest GC pause (changes) ms"), ("file_lag_max_ms", "max lag (file start) ms"), ("blocked_max_ms", "Vert.x blocked max ms"),
            ("state_file_bytes", "state file B"), ("change_p50_ms", "change→traffic p50 ms"),
            ("change_p99_ms", "p99 ms"), ("change_failed", "changes lost")]
 

@@ -256,7 +256,8 @@ def run_fleet_size(args, n, ports, out):
         t0 = time.monotonic()
         for nd in nodes:
             jfr = ["-XX:StartFlightRecording=settings=profile"] if args.jfr else []
-            nd.proc = start(["java", *opts, *jfr, "-jar", args.jar], nd.env(cp_port, name, members, secret), nd.log)
+            nd.proc = start(["java", *opts, scale.gc_log_opt(nd.log), *jfr, "-jar", args.jar],
+                            nd.env(cp_port, name, members, secret), nd.log)
         if await_served(nodes, n - 1, args.deadline, t0):
             r["leader"], r["members"] = fleet_view(nodes)
             r["cp_requests_at_served"] = json.loads(get(f"http://127.0.0.1:{cp_port}/bench/stats"))
@@ -309,6 +310,7 @@ def measure(args, n, cp_port, nodes, ports, r):
             nd.r["heap_per_route_bytes"] = round(heap / n)
         nd.r["stalls0"] = int(nd.metric("ghost_event_loop_stalls_total") or 0)
     logs0 = {nd.i: os.path.getsize(nd.log) for nd in nodes}
+    u0 = {nd.i: scale.vm_uptime(nd.proc.pid) for nd in nodes}
     per_node, lost, fleet, wire = changes(args, n, cp_port, nodes, ports, idle_rate, hz_ports)
     r.update(wire)
     r.update({"fleet_" + k: v for k, v in summary(fleet).items()})
@@ -317,6 +319,8 @@ def measure(args, n, cp_port, nodes, ports, r):
         nd.r["change_failed"] = lost[nd.i]
         nd.r["stalls_changes"] = int(nd.metric("ghost_event_loop_stalls_total") or 0) - nd.r.pop("stalls0")
         nd.r["lag_max_ms"] = round(1000 * (nd.metric("ghost_event_loop_lag_max_seconds") or 0), 1)
+        scale.gc_figures(scale.gc_pauses(nd.log, 0, u0[nd.i]), "start", nd.r)
+        scale.gc_figures(scale.gc_pauses(nd.log, u0[nd.i], scale.vm_uptime(nd.proc.pid)), "changes", nd.r)
         nd.r["rss_peak_mib"] = round(proc_status(nd.proc.pid, "VmHWM") / 2**20, 1)
         nd.r["bases_written"] = count_lines(nd.log, logs0[nd.i], b"fleet: base snapshot written")
         nd.r["deltas_applied"] = count_lines(nd.log, logs0[nd.i], b"fleet: cluster delta applied")
@@ -331,7 +335,9 @@ NODE_COLUMNS = [("cp_readyz_s", "ready (readyz) s"), ("cp_served_s", "ready (ser
                 ("rss_peak_mib", "peak RSS MiB"), ("rss_settled_mib", "settled RSS MiB"),
                 ("heap_per_route_bytes", "heap/route B"), ("idle_cpu_pct", "idle CPU %"),
                 ("lag_max_ms", "max loop lag ms"), ("stalls_start", "stalls ≥50ms (start)"),
-                ("stalls_changes", "stalls (changes)"), ("blocked_max_ms", "Vert.x blocked max ms"),
+                ("stalls_changes", "stalls (changes)"), ("gc_pauses_50ms_start", "GC pauses ≥50ms (start)"),
+                ("gc_pauses_50ms_changes", "GC pauses ≥50ms (changes)"),
+                ("gc_pause_max_changes_ms", "longest GC pause (changes) ms"), ("blocked_max_ms", "Vert.x blocked max ms"),
                 ("state_file_bytes", "state file B"), ("change_p50_ms", "change→traffic p50 ms"),
                 ("change_p99_ms", "p99 ms"), ("change_failed", "changes lost"),
                 ("deltas_applied", "deltas applied"), ("snapshots_applied", "snapshots applied"),
