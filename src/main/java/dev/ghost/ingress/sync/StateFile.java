@@ -1,5 +1,7 @@
 package dev.ghost.ingress.sync;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import dev.ghost.ingress.route.Backend;
 import dev.ghost.ingress.route.Protocol;
 import io.vertx.core.json.JsonArray;
@@ -179,6 +181,28 @@ public final class StateFile {
       return decode(json);
     } catch (Bad | IllegalArgumentException | NullPointerException | ClassCastException e) {
       return new Loaded.Corrupt(e.getMessage() == null ? e.toString() : e.getMessage());
+    }
+  }
+
+  /**
+   * Writes the JSON form {@link #toJson} makes to {@code g} entry by entry, without a tree of the whole state (a
+   * cluster snapshot at 100 000 routes). Blocking when {@code g} writes to a blocking sink.
+   */
+  public static void writeJson(JsonGenerator g, ControlPlaneState state, Instant writtenAt) throws IOException {
+    StateFileStream.write(g, state, writtenAt);
+  }
+
+  /**
+   * Reads the state object whose START_OBJECT is {@code p}'s current token, entry by entry, as {@link #read}
+   * reads a file; the parser is left on its END_OBJECT. Null when it is not a valid state of this format (decode
+   * it with {@link #fromJson} to learn why). Never throws.
+   */
+  public static Loaded.Ok readJson(JsonParser p) {
+    try {
+      return StateFileStream.readObject(p);
+    } catch (IOException | Bad | IllegalArgumentException | NullPointerException | ClassCastException
+        | DateTimeParseException e) {
+      return null;
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.ghost.ingress.sync;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.ghost.ingress.route.Backend;
@@ -9,6 +10,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -59,6 +61,16 @@ final class StateFileStream {
     if (p.nextToken() != JsonToken.START_OBJECT) {
       return null;
     }
+    StateFile.Loaded.Ok ok = readObject(p);
+    return ok != null && p.nextToken() == null ? ok : null;
+  }
+
+  /**
+   * The state object whose START_OBJECT is the parser's current token, read to its END_OBJECT (which stays the
+   * current token): the state file's content, or a cluster snapshot's {@code state}. Null as {@link #read} says;
+   * throws what the parser and the checks throw.
+   */
+  static StateFile.Loaded.Ok readObject(JsonParser p) throws IOException {
     StateFile.Parts parts = new StateFile.Parts();
     JsonObject head = new JsonObject();
     Set<String> seen = new HashSet<>();
@@ -80,13 +92,57 @@ final class StateFileStream {
         return null;
       }
     }
-    if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null
+    if (p.currentToken() != JsonToken.END_OBJECT
         || !StateFile.FORMAT.equals(head.getValue("format")) || !seen.contains("routes")
         || !seen.contains("backends")) {
       return null;
     }
     parts.head(head);
     return parts.finish(head);
+  }
+
+  /**
+   * Writes {@code state} as {@link StateFile#toJson} holds it, one entry at a time: the tree of a whole state (150 MB
+   * of small maps at 100 000 routes, most of them surviving a young collection while it was encoded) is never made.
+   * Each entry is the object {@link StateFile} makes for it, so the two forms cannot drift apart.
+   */
+  static void write(JsonGenerator g, ControlPlaneState state, Instant writtenAt) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("format", StateFile.FORMAT);
+    g.writeStringField("written_at", writtenAt.toString());
+    g.writeNumberField("cursor", state.cursor());
+    g.writeArrayFieldStart("routes");
+    for (CpRoute r : state.routes().values()) {
+      g.writeRawValue(StateFile.routeJson(r, state.fieldVersions().getOrDefault(r.routeId(), Map.of())).encode());
+    }
+    g.writeEndArray();
+    g.writeArrayFieldStart("env_ipv4");
+    for (EnvBinding b : state.envBindings().values()) {
+      g.writeRawValue(StateFile.envJson(b).encode());
+    }
+    g.writeEndArray();
+    g.writeObjectFieldStart("backends");
+    for (Map.Entry<String, List<Backend>> e : state.backends().entrySet()) {
+      g.writeFieldName(e.getKey());
+      g.writeRawValue(StateFile.backendsJson(e.getValue()).encode());
+    }
+    g.writeEndObject();
+    writeIds(g, "env_event_ids", state.envEventIds());
+    writeIds(g, "deleted_routes", state.tombstones());
+    g.writeArrayFieldStart("applied_event_ids");
+    for (long id : state.appliedIds()) {
+      g.writeNumber(id);
+    }
+    g.writeEndArray();
+    g.writeEndObject();
+  }
+
+  private static void writeIds(JsonGenerator g, String field, Map<String, Long> ids) throws IOException {
+    g.writeObjectFieldStart(field);
+    for (Map.Entry<String, Long> e : ids.entrySet()) {
+      g.writeNumberField(e.getKey(), e.getValue());
+    }
+    g.writeEndObject();
   }
 
   /** {@code routes}: an array of route objects, each decoded as soon as it is read. */

@@ -3,10 +3,13 @@ package dev.ghost.ingress.cluster;
 import static dev.ghost.ingress.cluster.FleetValues.served;
 import static dev.ghost.ingress.cluster.FleetValues.state;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ghost.ingress.sync.ControlPlaneState;
+import dev.ghost.ingress.sync.StateFile;
 import dev.ghost.ingress.sync.SyncVerticle.Served;
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -24,6 +27,42 @@ class FleetSnapshotTest {
     assertThat(snap.publishedAtMs()).isEqualTo(1234);
     assertThat(snap.controlPlaneState()).isEqualTo(s);
     assertThat(FleetSnapshot.decode(null)).isNull();
+  }
+
+  @Test
+  void theEncodedStateIsTheStateFilesJsonAndAReadSnapshotEncodesToItsText() {
+    ControlPlaneState s = state(7, "rt_a");
+    String encoded = FleetSnapshot.of(served(s), "node-0", 1234).encode();
+    JsonObject json = new JsonObject(encoded);
+    assertThat(json.getJsonObject("state")).isEqualTo(StateFile.toJson(s, Instant.ofEpochMilli(1234)));
+    assertThat(json.fieldNames()).containsExactly("cursor", "hash", "published_at_ms", "leader", "state");
+    assertThat(FleetSnapshot.decode(encoded).encode()).isEqualTo(encoded);
+  }
+
+  @Test
+  void aValueWithoutItsVersionOrStateIsRefusedWhenDecoded() {
+    JsonObject good = new JsonObject(FleetSnapshot.of(served(state(7, "rt_a")), "node-0", 1).encode());
+    for (String field : List.of("cursor", "hash", "published_at_ms", "leader", "state")) {
+      JsonObject missing = good.copy();
+      missing.remove(field);
+      assertThatThrownBy(() -> FleetSnapshot.decode(missing.encode())).as(field)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThatThrownBy(() -> FleetSnapshot.decode(good.copy().put("cursor", "7").encode()))
+        .isInstanceOf(IllegalArgumentException.class);
+    String text = good.encode();
+    assertThatThrownBy(() -> FleetSnapshot.decode(text.substring(0, text.length() - 2)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aSnapshotWhoseStateIsNotValidSaysSoWhenItsStateIsAsked() {
+    JsonObject json = new JsonObject(FleetSnapshot.of(served(state(7, "rt_a")), "node-0", 1).encode());
+    json.getJsonObject("state").remove("routes");
+    FleetSnapshot snap = FleetSnapshot.decode(json.encode());
+    assertThat(snap.cursor()).isEqualTo(7);
+    assertThatThrownBy(snap::controlPlaneState).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("routes");
   }
 
   @Test
