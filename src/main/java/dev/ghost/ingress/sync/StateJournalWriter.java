@@ -1,0 +1,106 @@
+package dev.ghost.ingress.sync;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+
+/**
+ * Writes the state file as a base and a journal ({@link StateJournal}; docs/control-plane.md, "Last-known-good"):
+ * each state is appended to the journal as the change from the last state written, fsynced, so a change costs its
+ * own bytes; a new base (and an empty journal naming it) is written first, when the cursor goes back (a replay from
+ * event 0), and when the journal would grow past {@link #JOURNAL_SHARE} of the base's bytes or
+ * {@value #MAX_RECORDS} records. Bytes written per change are therefore at most about three times the change's
+ * record (the record, plus the base amortised over the records it takes to reach half of it), whatever the table
+ * size, and a read replays at most half a base of changes.
+ *
+ * <p>Crash safety, step by step: the base is replaced atomically (temp file, fsync, rename), then the new journal
+ * the same way; a crash between the two leaves the old journal, whose header names the old base, so it is ignored.
+ * An append is one write of a whole line then an fsync; a crash mid-append leaves a torn last line, which a read
+ * drops. After a failed write nothing more is appended to that journal: the next write starts a new base.
+ *
+ * <p>Blocking I/O, one write at a time ({@link StateFileWriter} calls it from worker threads, one in flight).
+ */
+final class StateJournalWriter {
+
+  /** A new base is written before the journal grows past this share of the base's bytes. */
+  static final double JOURNAL_SHARE = 0.5;
+  /** ... or past this many records, which bounds a read's replay when changes are tiny. */
+  static final int MAX_RECORDS = 20_000;
+
+  /** What was written, for the meters. */
+  interface Written {
+    /** {@code bytes} written as a new base (with its journal's header) or as one journal record. */
+    void bytes(StateFilePart part, long bytes);
+  }
+
+  private final Path file;
+  private final Path journal;
+  private final Written written;
+  /** The last state written (base plus journal), or null: the next write is a base. */
+  private ControlPlaneState last;
+  private long baseBytes;
+  private long journalBytes;
+  private int records;
+
+  /**
+   * @param file    the state file (the base); the journal is {@link StateJournal#of} it
+   * @param written told of each write's bytes
+   */
+  StateJournalWriter(Path file, Written written) {
+    this.file = file;
+    this.journal = StateJournal.of(file);
+    this.written = written;
+  }
+
+  /** Writes {@code state}: a record of the change since the last state written, or a new base. */
+  synchronized void write(ControlPlaneState state) throws IOException {
+    if (last == null || state.cursor() < last.cursor()) {
+      writeBase(state);
+      return;
+    }
+    StateDelta delta = StateDelta.diff(last, state);
+    if (delta.isEmpty() && delta.cursor() == last.cursor()) {
+      last = state; // nothing the file holds changed (e.g. only patches held for routes not created yet)
+      return;
+    }
+    byte[] record = StateJournal.record(delta, state.contentHash(), Instant.now());
+    if (records >= MAX_RECORDS || journalBytes + record.length > baseBytes * JOURNAL_SHARE) {
+      writeBase(state);
+      return;
+    }
+    append(record);
+    last = state;
+    journalBytes += record.length;
+    records++;
+    written.bytes(StateFilePart.JOURNAL, record.length);
+  }
+
+  private void writeBase(ControlPlaneState state) throws IOException {
+    last = null; // until both files are written, whatever fails
+    Instant at = Instant.now();
+    long bytes = StateFile.write(file, state, at);
+    byte[] header = StateJournal.header(state, at);
+    StateFile.replace(journal, header);
+    last = state;
+    baseBytes = bytes;
+    journalBytes = header.length;
+    records = 0;
+    written.bytes(StateFilePart.BASE, bytes + header.length);
+  }
+
+  private void append(byte[] record) throws IOException {
+    try (FileChannel ch = FileChannel.open(journal, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+      ByteBuffer buf = ByteBuffer.wrap(record);
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
+      ch.force(false);
+    } catch (IOException e) {
+      last = null; // a torn line may be left: never append after it
+      throw e;
+    }
+  }
+}
