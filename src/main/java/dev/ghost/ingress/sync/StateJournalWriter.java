@@ -39,20 +39,29 @@ final class StateJournalWriter {
   private final Path file;
   private final Path journal;
   private final Written written;
+  private final int maxRecords;
   /** The last state written (base plus journal), or null: the next write is a base. */
   private ControlPlaneState last;
   private long baseBytes;
   private long journalBytes;
   private int records;
+  /** The chain value of the journal's last line ({@link StateJournal#CHECK}). */
+  private int chain;
 
   /**
    * @param file    the state file (the base); the journal is {@link StateJournal#of} it
    * @param written told of each write's bytes
    */
   StateJournalWriter(Path file, Written written) {
+    this(file, written, MAX_RECORDS);
+  }
+
+  /** Like the other constructor, with another bound on the records of a journal (tests). */
+  StateJournalWriter(Path file, Written written, int maxRecords) {
     this.file = file;
     this.journal = StateJournal.of(file);
     this.written = written;
+    this.maxRecords = maxRecords;
   }
 
   /** Writes {@code state}: a record of the change since the last state written, or a new base. */
@@ -66,29 +75,32 @@ final class StateJournalWriter {
       last = state; // nothing the file holds changed (e.g. only patches held for routes not created yet)
       return;
     }
-    byte[] record = StateJournal.record(delta, state.contentHash(), Instant.now());
-    if (records >= MAX_RECORDS || journalBytes + record.length > baseBytes * JOURNAL_SHARE) {
+    StateJournal.Line record = StateJournal.record(delta, state.contentHash(), Instant.now(), chain);
+    int length = record.bytes().length;
+    if (records >= maxRecords || journalBytes + length > baseBytes * JOURNAL_SHARE) {
       writeBase(state);
       return;
     }
-    append(record);
+    append(record.bytes());
     last = state;
-    journalBytes += record.length;
+    chain = record.chain();
+    journalBytes += length;
     records++;
-    written.bytes(StateFilePart.JOURNAL, record.length);
+    written.bytes(StateFilePart.JOURNAL, length);
   }
 
   private void writeBase(ControlPlaneState state) throws IOException {
     last = null; // until both files are written, whatever fails
     Instant at = Instant.now();
     long bytes = StateFile.write(file, state, at);
-    byte[] header = StateJournal.header(state, at);
-    StateFile.replace(journal, header);
+    StateJournal.Line header = StateJournal.header(state, at);
+    StateFile.replace(journal, header.bytes());
     last = state;
+    chain = header.chain();
     baseBytes = bytes;
-    journalBytes = header.length;
+    journalBytes = header.bytes().length;
     records = 0;
-    written.bytes(StateFilePart.BASE, bytes + header.length);
+    written.bytes(StateFilePart.BASE, bytes + journalBytes);
   }
 
   private void append(byte[] record) throws IOException {
