@@ -11,10 +11,12 @@ import java.time.Instant;
  * Writes the state file as a base and a journal ({@link StateJournal}; docs/control-plane.md, "Last-known-good"):
  * each state is appended to the journal as the change from the last state written, fsynced, so a change costs its
  * own bytes; a new base (and an empty journal naming it) is written first, when the cursor goes back (a replay from
- * event 0), and when the journal would grow past {@link #JOURNAL_SHARE} of the base's bytes or
- * {@value #MAX_RECORDS} records. Bytes written per change are therefore at most about three times the change's
- * record (the record, plus the base amortised over the records it takes to reach half of it), whatever the table
- * size, and a read replays at most half a base of changes.
+ * event 0), after a failed write, and when the journal would grow past {@link #JOURNAL_SHARE} of the base's bytes
+ * (or {@value #JOURNAL_FLOOR_BYTES} bytes, if more) or {@value #MAX_RECORDS} records. While the share bounds it,
+ * the bytes written per change are at most about three times the change's record (the record, plus the base
+ * amortised over the records it takes to reach half of it), whatever the table size; the record bound, which keeps
+ * a read's replay short, adds the base's bytes over {@value #MAX_RECORDS} changes (5 kB a change at 100 000
+ * routes).
  *
  * <p>Crash safety, step by step: the base is replaced atomically (temp file, fsync, rename), then the new journal
  * the same way; a crash between the two leaves the old journal, whose header names the old base, so it is ignored.
@@ -25,10 +27,15 @@ import java.time.Instant;
  */
 final class StateJournalWriter {
 
-  /** A new base is written before the journal grows past this share of the base's bytes. */
+  /** A new base is written before the journal grows past this share of the base's bytes ... */
   static final double JOURNAL_SHARE = 0.5;
-  /** ... or past this many records, which bounds a read's replay when changes are tiny. */
-  static final int MAX_RECORDS = 20_000;
+  /** ... or past this many bytes when that is more: a small table's base is not rewritten at every change ... */
+  static final long JOURNAL_FLOOR_BYTES = 64 * 1024;
+  /**
+   * ... or past this many records, which bounds a read's replay (about 40 µs a record): at 100 000 routes a change's
+   * record is about 1 kB, so this bound comes first there, and a base (54 MB) is written every 10 000 changes.
+   */
+  static final int MAX_RECORDS = 10_000;
 
   /** What was written, for the meters. */
   interface Written {
@@ -39,6 +46,7 @@ final class StateJournalWriter {
   private final Path file;
   private final Path journal;
   private final Written written;
+  private final long floorBytes;
   private final int maxRecords;
   /** The last state written (base plus journal), or null: the next write is a base. */
   private ControlPlaneState last;
@@ -53,14 +61,15 @@ final class StateJournalWriter {
    * @param written told of each write's bytes
    */
   StateJournalWriter(Path file, Written written) {
-    this(file, written, MAX_RECORDS);
+    this(file, written, JOURNAL_FLOOR_BYTES, MAX_RECORDS);
   }
 
-  /** Like the other constructor, with another bound on the records of a journal (tests). */
-  StateJournalWriter(Path file, Written written, int maxRecords) {
+  /** Like the other constructor, with other bounds on a journal (tests). */
+  StateJournalWriter(Path file, Written written, long floorBytes, int maxRecords) {
     this.file = file;
     this.journal = StateJournal.of(file);
     this.written = written;
+    this.floorBytes = floorBytes;
     this.maxRecords = maxRecords;
   }
 
@@ -77,7 +86,7 @@ final class StateJournalWriter {
     }
     StateJournal.Line record = StateJournal.record(delta, state.contentHash(), Instant.now(), chain);
     int length = record.bytes().length;
-    if (records >= maxRecords || journalBytes + length > baseBytes * JOURNAL_SHARE) {
+    if (records >= maxRecords || journalBytes + length > Math.max(baseBytes * JOURNAL_SHARE, floorBytes)) {
       writeBase(state);
       return;
     }

@@ -146,6 +146,8 @@ class StateJournalTest {
   @Test
   void aNewBaseIsWrittenOnceTheJournalWouldPassHalfTheBase() throws IOException {
     open();
+    writer = new StateJournalWriter(file, (part, n) -> writes.merge(part, 1, Integer::sum), 0,
+        StateJournalWriter.MAX_RECORDS);
     List<ControlPlaneState> states = writeChanges(StateFileTest.sample(), 40);
     long base = Files.size(file);
 
@@ -245,7 +247,8 @@ class StateJournalTest {
   @Test
   void aJournalOfAtMostTheRecordBoundIsKept() throws IOException {
     file = dir.resolve("state.json");
-    writer = new StateJournalWriter(file, (part, n) -> writes.merge(part, 1, Integer::sum), 3);
+    writer = new StateJournalWriter(file, (part, n) -> writes.merge(part, 1, Integer::sum),
+        StateJournalWriter.JOURNAL_FLOOR_BYTES, 3);
     List<ControlPlaneState> states = writeChanges(7);
 
     // base, 3 records, base, 3 records
