@@ -230,6 +230,26 @@ final class StateFileStream {
     return true;
   }
 
+  /**
+   * One JSON object from {@code bytes[from, from + length)}, as {@code new JsonObject(String)} would decode it but
+   * without interning its field names (a journal's records are keyed by route ids and event ids read once); throws
+   * {@link IllegalArgumentException} when those bytes are not exactly one JSON object.
+   */
+  static JsonObject object(byte[] bytes, int from, int length) {
+    try (JsonParser p = JSON.createParser(bytes, from, length)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new IllegalArgumentException("not a JSON object");
+      }
+      JsonObject o = object(p);
+      if (p.nextToken() != null) {
+        throw new IllegalArgumentException("more than one JSON value");
+      }
+      return o;
+    } catch (IOException | StateFile.Bad e) {
+      throw new IllegalArgumentException("not a JSON object", e);
+    }
+  }
+
   /** The value at the current token, as the tree decoder would hold it. */
   private static Object value(JsonParser p) throws IOException {
     return switch (p.currentToken()) {

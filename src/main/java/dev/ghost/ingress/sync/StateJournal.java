@@ -176,7 +176,7 @@ final class StateJournal {
     int applied = 0;
     while (lines.next()) {
       boolean checked = checksumOk(bytes, lines.from, lines.length, chain);
-      Step step = checked ? apply(state, lines.text())
+      Step step = checked ? apply(state, bytes, lines.from, lines.length)
           : Step.failed(JournalOutcome.BAD_RECORD, "checksum differs or missing");
       if (step.failure != null) {
         return new StateFile.Loaded.Ok(state, writtenAt,
@@ -223,9 +223,9 @@ final class StateJournal {
     }
   }
 
-  private static Step apply(ControlPlaneState state, String line) {
+  private static Step apply(ControlPlaneState state, byte[] bytes, int from, int length) {
     try {
-      JsonObject json = new JsonObject(line);
+      JsonObject json = StateFileStream.object(bytes, from, length);
       String hash = StateFile.text(json, "content_hash", true);
       Instant writtenAt = Instant.parse(StateFile.text(json, "written_at", true));
       StateDelta delta = StateDelta.fromJson(json);
@@ -237,8 +237,6 @@ final class StateJournal {
         return Step.failed(JournalOutcome.HASH_MISMATCH, "content hash differs");
       }
       return new Step(next, writtenAt, null, null);
-    } catch (DecodeException e) {
-      return Step.failed(JournalOutcome.BAD_RECORD, "not a JSON object"); // the message may quote the bytes
     } catch (DateTimeParseException e) {
       return Step.failed(JournalOutcome.BAD_RECORD, "written_at is not an ISO-8601 instant");
     } catch (RuntimeException e) {

@@ -12,11 +12,12 @@ import java.time.Instant;
  * each state is appended to the journal as the change from the last state written, fsynced, so a change costs its
  * own bytes; a new base (and an empty journal naming it) is written first, when the cursor goes back (a replay from
  * event 0), after a failed write, and when the journal would grow past {@link #JOURNAL_SHARE} of the base's bytes
- * (or {@value #JOURNAL_FLOOR_BYTES} bytes, if more) or {@value #MAX_RECORDS} records. While the share bounds it,
- * the bytes written per change are at most about three times the change's record (the record, plus the base
- * amortised over the records it takes to reach half of it), whatever the table size; the record bound, which keeps
- * a read's replay short, adds the base's bytes over {@value #MAX_RECORDS} changes (5 kB a change at 100 000
- * routes).
+ * (or {@value #JOURNAL_FLOOR_BYTES} bytes, if more), past {@value #JOURNAL_MAX_BYTES} bytes or past
+ * {@value #MAX_RECORDS} records. While the share bounds it, the bytes written per change are at most about three
+ * times the change's record (the record, plus the base amortised over the records it takes to reach half of it),
+ * whatever the table size; the fixed bounds, which keep a start's replay short, add the base's bytes over
+ * {@value #MAX_RECORDS} changes above about 15 000 routes (13 kB a change at 100 000 routes, against 54 MB a write
+ * before the journal).
  *
  * <p>Crash safety, step by step: the base is replaced atomically (temp file, fsync, rename), then the new journal
  * the same way; a crash between the two leaves the old journal, whose header names the old base, so it is ignored.
@@ -32,10 +33,13 @@ final class StateJournalWriter {
   /** ... or past this many bytes when that is more: a small table's base is not rewritten at every change ... */
   static final long JOURNAL_FLOOR_BYTES = 64 * 1024;
   /**
-   * ... or past this many records, which bounds a read's replay (about 40 µs a record): at 100 000 routes a change's
-   * record is about 1 kB, so this bound comes first there, and a base (54 MB) is written every 10 000 changes.
+   * ... and in any case past this many bytes or {@link #MAX_RECORDS} records, which bound a start's replay whatever
+   * the table size: a record costs 40-200 µs to replay (warm and quiet to cold and loaded; JournalReadBench), so
+   * half of a 100 000-route base (27 000 records of 1 kB) would have added seconds to a 3 s start.
    */
-  static final int MAX_RECORDS = 10_000;
+  static final long JOURNAL_MAX_BYTES = 8 * 1024 * 1024;
+  /** See {@link #JOURNAL_MAX_BYTES}: at 100 000 routes this bound comes first, a 54 MB base every 4 096 changes. */
+  static final int MAX_RECORDS = 4096;
 
   /** What was written, for the meters. */
   interface Written {
@@ -86,7 +90,7 @@ final class StateJournalWriter {
     }
     StateJournal.Line record = StateJournal.record(delta, state.contentHash(), Instant.now(), chain);
     int length = record.bytes().length;
-    if (records >= maxRecords || journalBytes + length > Math.max(baseBytes * JOURNAL_SHARE, floorBytes)) {
+    if (records >= maxRecords || journalBytes + length > bound()) {
       writeBase(state);
       return;
     }
@@ -96,6 +100,11 @@ final class StateJournalWriter {
     journalBytes += length;
     records++;
     written.bytes(StateFilePart.JOURNAL, length);
+  }
+
+  /** The bytes the journal may reach (its header included) before a new base is written. */
+  private double bound() {
+    return Math.min(Math.max(baseBytes * JOURNAL_SHARE, floorBytes), JOURNAL_MAX_BYTES);
   }
 
   private void writeBase(ControlPlaneState state) throws IOException {

@@ -16,7 +16,8 @@ import java.util.Set;
  * reports the write time and bytes per change, then the time to read the base alone and the base with its journal
  * (best of three each, after one warm-up read).
  * {@code java -XX:+UseSerialGC -cp target/ingress.jar:target/test-classes dev.ghost.ingress.sync.JournalReadBench DIR
- * [N] [CHANGES]} (CHANGES: stop earlier).
+ * [N] [CHANGES]} (CHANGES: stop earlier); {@code ... DIR --cold-read} times one read of what is there, in a fresh
+ * JVM as a node's start does it.
  */
 public final class JournalReadBench {
 
@@ -24,6 +25,10 @@ public final class JournalReadBench {
 
   public static void main(String[] args) throws Exception {
     Path file = Path.of(args[0]).resolve("bench-state.json");
+    if (args.length > 1 && args[1].equals("--cold-read")) {
+      coldRead(file);
+      return;
+    }
     int n = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
     int maxChanges = args.length > 2 ? Integer.parseInt(args[2]) : Integer.MAX_VALUE;
     ControlPlaneState state = table(n);
@@ -76,6 +81,17 @@ public final class JournalReadBench {
     System.out.printf("read: base alone %.0f ms, base + journal %.0f ms (%s, %d records); same state: %s%n",
         base, whole, ok.journal().outcome().label(), ok.journal().records(),
         ok.state().contentHash().equals(state.contentHash()) && ok.state().cursor() == state.cursor());
+  }
+
+  /** One read in a fresh JVM, as a node's start does it: the base, then the journal's replay, each timed. */
+  private static void coldRead(Path file) {
+    long r0 = System.nanoTime();
+    StateFile.Loaded.Ok base = (StateFile.Loaded.Ok) StateFile.readBase(file);
+    long r1 = System.nanoTime();
+    StateFile.Loaded.Ok ok = StateJournal.replay(file, base);
+    long r2 = System.nanoTime();
+    System.out.printf("cold read: base %.0f ms, replay %.0f ms (%s, %d records)%n", (r1 - r0) / 1e6,
+        (r2 - r1) / 1e6, ok.journal().outcome().label(), ok.journal().records());
   }
 
   private static ControlPlaneState table(int n) {
