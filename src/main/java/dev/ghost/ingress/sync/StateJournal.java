@@ -20,8 +20,10 @@ import java.util.zip.CRC32C;
  * <p>The first line names the base the journal extends; each further line is one {@link StateDelta} with the
  * content hash of the state after it, the time it was written and a checksum chained from the line before:
  * <pre>{@code
- * {"format":"ghost-ingress-journal/1","base_cursor":44,"base_content_hash":"9f…","base_written_at":"2025-12-20T10:00:00Z"}
- * {"cursor":45,"routes":{…},"removed_routes":[…],…,"content_hash":"3b…","written_at":"2025-12-20T10:00:01Z","crc32c":"1c2d3e4f"}
+ * {"format":"ghost-ingress-journal/1","base_cursor":44,"base_content_hash":"9f…",
+ *  "base_written_at":"2025-12-20T10:00:00Z"}
+ * {"cursor":45,"routes":{…},"removed_routes":[…],…,"content_hash":"3b…",
+ *  "written_at":"2025-12-20T10:00:01Z","crc32c":"1c2d3e4f"}
  * }</pre>
  * A journal is replayed onto its base only: one whose header names another base (a crash after a new base and
  * before its journal) is ignored. The records are applied in order, each checked (its chained checksum, a delta
@@ -29,9 +31,10 @@ import java.util.zip.CRC32C;
  * that fails, or a last line cut short by a crash mid-append, ends the replay and the records before it are served:
  * never more than the writer wrote, never a record applied to a state it was not written against.
  *
- * <p>Blocking I/O: call from a worker thread.
+ * (Each is one line in the file, wrapped here.) Public for {@link Replay} only, which {@link StateFile.Loaded.Ok}
+ * carries; blocking I/O: call from a worker thread.
  */
-final class StateJournal {
+public final class StateJournal {
 
   /** The value of the header's {@code format} field this version writes and reads. */
   static final String FORMAT = "ghost-ingress-journal/1";
@@ -39,7 +42,7 @@ final class StateJournal {
   static final String SUFFIX = ".journal";
   /**
    * A journal larger than its base by more than this is refused unread: the writer starts a new base before the
-   * journal reaches half the base ({@link StateJournalWriter}), so only something else could have made it.
+   * journal reaches half the base or 64 KiB ({@link StateJournalWriter}), so only something else could have made it.
    */
   static final long SIZE_SLACK_BYTES = 1 << 20;
 
