@@ -11,7 +11,9 @@ Per N: a generated control plane (bench/scalecp.py: N routes over N/100 envs, 2 
   per route, idle CPU over 5 s;
 - the longest event-loop stall: ghost_event_loop_lag_max_seconds and ghost_event_loop_stalls_total (>= 50 ms)
   from /metrics, plus Vert.x blocked-thread warnings in the node's log;
-- state-file bytes;
+- state-file bytes; over the change phase, the node's CPU seconds (/proc/PID/stat), its bytes written to storage
+  (/proc/PID/io write_bytes: state file and log) and the state file's own bytes
+  (ghost_state_file_written_bytes_total, base and journal), each per change;
 - route change -> traffic: --changes changes (a random route's backend_port toggled between two backend ports,
   each after a random 0..200 ms pause); per change, from the control plane accepting the change to the first new
   TCP connection through the node (a real ClientHello with the route's SNI) answered by the new backend;
@@ -214,6 +216,21 @@ def metric(admin, name):
     return float(m.group(1)) if m else None
 
 
+def metric_sum(admin, name):
+    """The sum of every series of a metric (all label values), or None when the node does not export it."""
+    text = get(f"http://127.0.0.1:{admin}/metrics", timeout=30)
+    values = re.findall(rf"^{name}(?:{{[^}}]*}})? ([0-9.eE+-]+)$", text, re.M)
+    return sum(float(v) for v in values) if values else None
+
+
+def io_write_bytes(pid):
+    """Bytes the process caused to be written to storage (/proc/PID/io write_bytes): state file and log."""
+    for line in open(f"/proc/{pid}/io"):
+        if line.startswith("write_bytes:"):
+            return int(line.split()[1])
+    return None
+
+
 def blocked_warnings(log):
     ms = [int(x) for x in re.findall(r"has been blocked for (\d+) ms", open(log).read())]
     return len(ms), max(ms, default=0)
@@ -337,7 +354,15 @@ def measure_synced(args, n, node, log, admin, cp_port, node_port, ports, state, 
         r["heap_per_route_bytes"] = round(heap / n)
     stalls0 = int(metric(admin, "ghost_event_loop_stalls_total") or 0)
     u0 = vm_uptime(node.pid)
+    cpu0, io0 = cpu_seconds(node.pid), io_write_bytes(node.pid)
+    written0 = metric_sum(admin, "ghost_state_file_written_bytes_total")
     r.update(changes(args, n, cp_port, node_port, ports))
+    made = r["change_n"] + r["change_failed"] + 3  # the warm-up changes too
+    r["changes_cpu_s"] = round(cpu_seconds(node.pid) - cpu0, 2)
+    r["io_write_bytes_per_change"] = round((io_write_bytes(node.pid) - io0) / made)
+    written = metric_sum(admin, "ghost_state_file_written_bytes_total")
+    if written0 is not None and written is not None:
+        r["state_file_bytes_per_change"] = round((written - written0) / made)
     r["stalls_changes"] = int(metric(admin, "ghost_event_loop_stalls_total") or 0) - stalls0
     gc_figures(gc_pauses(log, 0, u0), "start", r)
     gc_figures(gc_pauses(log, u0, vm_uptime(node.pid)), "changes", r)
@@ -417,8 +442,11 @@ COLUMNS = [("routes", "N"), ("cp_readyz_s", "ready CP (readyz) s"), ("cp_served_
            ("lag_max_ms", "max loop lag ms"), ("stalls_start", "stalls ≥50ms (start)"),
            ("stalls_changes", "stalls (changes)"), ("gc_pauses_50ms_start", "GC pauses ≥50ms (start)"),
            ("gc_pauses_50ms_changes", "GC pauses ≥50ms (changes)"),
-           ("gc_pause_max_changes_ms", "longest GC pause (changes) ms"), ("file_lag_max_ms", "max lag (file start) ms"), ("blocked_max_ms", "Vert.x blocked max ms"),
-           ("state_file_bytes", "state file B"), ("change_p50_ms", "change→traffic p50 ms"),
+           ("gc_pause_max_changes_ms", "longest GC pause (changes) ms"), ("file_lag_max_ms", "max lag (file start) ms"),
+           ("blocked_max_ms", "Vert.x blocked max ms"),
+           ("state_file_bytes", "state file B"), ("changes_cpu_s", "CPU s (changes)"),
+           ("state_file_bytes_per_change", "state file B/change"), ("io_write_bytes_per_change", "disk B/change"),
+           ("change_p50_ms", "change→traffic p50 ms"),
            ("change_p99_ms", "p99 ms"), ("change_failed", "changes lost")]
 
 

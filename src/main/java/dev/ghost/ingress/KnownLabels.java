@@ -12,7 +12,9 @@ import dev.ghost.ingress.observe.IngressMetrics;
 import dev.ghost.ingress.observe.MetricNames;
 import dev.ghost.ingress.proxy.ProxyLabels;
 import dev.ghost.ingress.sync.InstanceDropReason;
+import dev.ghost.ingress.sync.JournalOutcome;
 import dev.ghost.ingress.sync.StateFileOutcome;
+import dev.ghost.ingress.sync.StateFilePart;
 import dev.ghost.ingress.sync.SyncEventOutcome;
 import dev.ghost.ingress.sync.SyncFailure;
 import java.util.Arrays;
@@ -36,6 +38,9 @@ final class KnownLabels {
     metrics.zero(MetricNames.SYNC_INSTANCES_DROPPED, "reason",
         labels(InstanceDropReason.values(), InstanceDropReason::label));
     metrics.zero(MetricNames.STATE_FILE_LOADS, "outcome", labels(StateFileOutcome.values(), StateFileOutcome::label));
+    metrics.zero(MetricNames.STATE_FILE_JOURNAL_REPLAYS, "outcome",
+        labels(JournalOutcome.values(), JournalOutcome::label));
+    metrics.zero(MetricNames.STATE_FILE_WRITTEN_BYTES, "part", labels(StateFilePart.values(), StateFilePart::label));
     metrics.zero(MetricNames.DRAINS_FILE_LOADS, "outcome",
         labels(DrainsFileOutcome.values(), DrainsFileOutcome::label));
     metrics.zero(MetricNames.HEALTH_PROBES, "result", labels(ProbeResult.values(), ProbeResult::label));

@@ -47,6 +47,7 @@ public final class IngressMetrics {
     // the counters without labels: shown at 0 from start, like every closed label value (KnownLabels)
     counter(MetricNames.SYNC_TABLES);
     counter(MetricNames.STATE_FILE_WRITE_FAILURES);
+    counter(MetricNames.STATE_FILE_JOURNAL_RECORDS);
     counter(MetricNames.DRAINS_FILE_WRITE_FAILURES);
   }
 
@@ -248,6 +249,17 @@ public final class IngressMetrics {
         gaugeOf(MetricNames.CONFIG_APPLIED_TIMESTAMP, appliedAtMillis, s -> s.getAsLong() / 1000.0);
       }
     };
+  }
+
+  /** How the state file's journal was replayed at start ({@code sync.JournalOutcome} label), and its records. */
+  public void stateFileJournalReplay(String outcome, int records) {
+    counter(MetricNames.STATE_FILE_JOURNAL_REPLAYS, "outcome", outcome).increment();
+    counter(MetricNames.STATE_FILE_JOURNAL_RECORDS).increment(records);
+  }
+
+  /** Bytes of the state file written, by {@code sync.StateFilePart} label; called from worker threads. */
+  public void stateFileWritten(String part, long bytes) {
+    counter(MetricNames.STATE_FILE_WRITTEN_BYTES, "part", part).increment(bytes);
   }
 
   public void stateFileWriteFailure() {

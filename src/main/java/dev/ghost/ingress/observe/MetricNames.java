@@ -108,6 +108,14 @@ public final class MetricNames {
           + "large, and an age alert fires, until one succeeds).");
   public static final String STATE_FILE_LOADS = metric("ghost.state_file.loads",
       "Counter {outcome}: state file loads at start: ok, missing, corrupt, foreign_version, too_many_routes.");
+  public static final String STATE_FILE_JOURNAL_REPLAYS = metric("ghost.state_file.journal_replays",
+      "Counter {outcome}: state file journal replays at start, by outcome: none, replayed, other_base, bad_header, "
+          + "too_large, unreadable, torn_tail, bad_record, cursor_backwards, hash_mismatch.");
+  public static final String STATE_FILE_JOURNAL_RECORDS = metric("ghost.state_file.journal_records",
+      "Counter: state file journal records applied at start (the changes written since the base).");
+  public static final String STATE_FILE_WRITTEN_BYTES = metric("ghost.state_file.written.bytes",
+      "Counter {part}: state file bytes written, by part: base (the whole state, with its journal's "
+          + "header) or journal (one record per change).");
   public static final String STATE_FILE_WRITE_FAILURES = metric("ghost.state_file.write_failures",
       "Counter: state file writes that failed (unwritable path, full disk); the node keeps serving.");
   public static final String STATE_FILE_WRITTEN_TIMESTAMP = metric("ghost.state_file.written_timestamp_seconds",

@@ -46,7 +46,10 @@ final class LastKnownGood {
     this.cap = cap;
     this.status = status;
     this.metrics = metrics;
-    this.writer = new StateFileWriter(context, file, StateFile::write, status::stateWritten, this::writeFailed);
+    StateJournalWriter journal = new StateJournalWriter(file,
+        (part, bytes) -> metrics.stateFileWritten(part.label(), bytes));
+    this.writer = new StateFileWriter(context, file, (f, state) -> journal.write(state), status::stateWritten,
+        this::writeFailed);
   }
 
   /**
@@ -61,8 +64,7 @@ final class LastKnownGood {
         loaded(StateFileOutcome.TOO_MANY_ROUTES, null);
       } else if (loaded instanceof StateFile.Loaded.Ok ok) {
         loaded(StateFileOutcome.OK, ok.writtenAt());
-        LOG.atInfo().addKeyValue("path", file.toString()).addKeyValue("cursor", ok.state().cursor())
-            .addKeyValue("routes", ok.state().routes().size()).log("serving last-known-good state");
+        served(ok);
         return serve.apply(ok.state());
       } else if (loaded instanceof StateFile.Loaded.Missing) {
         loaded(StateFileOutcome.MISSING, null);
@@ -92,6 +94,23 @@ final class LastKnownGood {
   /** Writes the state not yet in the file now: a clean stop loses nothing. */
   Future<Void> flush() {
     return writer.flush();
+  }
+
+  /**
+   * The one line saying what is served, with how the journal's replay went: a warning when records written for
+   * this base are not served (a torn or bad record ends the replay; the sync replays the rest from the cursor).
+   */
+  private void served(StateFile.Loaded.Ok ok) {
+    StateJournal.Replay replay = ok.journal();
+    metrics.stateFileJournalReplay(replay.outcome().label(), replay.records());
+    var line = replay.outcome().lostRecords() ? LOG.atWarn() : LOG.atInfo();
+    line = line.addKeyValue("path", file.toString()).addKeyValue("cursor", ok.state().cursor())
+        .addKeyValue("routes", ok.state().routes().size()).addKeyValue("journal", replay.outcome().label())
+        .addKeyValue("journal_records", replay.records());
+    if (replay.detail() != null) {
+      line = line.addKeyValue("journal_detail", replay.detail());
+    }
+    line.log("serving last-known-good state");
   }
 
   /** How the state file at start turned out, on /v1/status and in its metric. */

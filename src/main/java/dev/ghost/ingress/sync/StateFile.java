@@ -30,6 +30,8 @@ import java.util.Map;
  * their creation event ids, env IPv4 bindings with their ranks, backend sets, and the bookkeeping that keeps a
  * resumed sync idempotent (per-field patch versions, per-env last event ids, route tombstones, the remembered
  * applied event ids). Patches held for routes not yet created are not persisted; a full rebuild recovers them.
+ * This file is the base; the changes written since are appended to its journal ({@link StateJournal},
+ * {@link StateJournalWriter}), which {@link #read} replays onto it.
  *
  * <p>Blocking I/O: call from a worker thread. Human-readable (pretty-printed JSON):
  * <pre>{@code
@@ -52,8 +54,19 @@ public final class StateFile {
 
   /** What {@link #read(Path)} found. */
   public sealed interface Loaded {
-    /** A valid file of this format. */
-    record Ok(ControlPlaneState state, Instant writtenAt) implements Loaded {}
+    /**
+     * A valid file of this format: the base with its journal's records applied ({@link StateJournal}).
+     *
+     * @param state     the state served
+     * @param writtenAt when that state was written: the base's time, or the last record's applied
+     * @param journal   how the journal's replay went
+     */
+    record Ok(ControlPlaneState state, Instant writtenAt, StateJournal.Replay journal) implements Loaded {
+      /** A base without a journal. */
+      public Ok(ControlPlaneState state, Instant writtenAt) {
+        this(state, writtenAt, StateJournal.Replay.NONE);
+      }
+    }
 
     /** No file at that path. */
     record Missing() implements Loaded {}
@@ -65,9 +78,19 @@ public final class StateFile {
     record ForeignVersion(String version) implements Loaded {}
   }
 
-  /** Writes the state stamped with the current time; see {@link #write(Path, ControlPlaneState, Instant)}. */
-  public static void write(Path file, ControlPlaneState state) throws IOException {
-    write(file, state, Instant.now());
+  /**
+   * Writes the state as a base stamped with the current time; see {@link #write(Path, ControlPlaneState, Instant)}.
+   * A journal beside it names another base, so it is no longer replayed.
+   */
+  public static long write(Path file, ControlPlaneState state) throws IOException {
+    return write(file, state, Instant.now());
+  }
+
+  /** Writes the base atomically ({@link #replace}); returns the bytes written. */
+  public static long write(Path file, ControlPlaneState state, Instant writtenAt) throws IOException {
+    byte[] bytes = toJson(state, writtenAt).encodePrettily().getBytes(StandardCharsets.UTF_8);
+    replace(file, bytes);
+    return bytes.length;
   }
 
   /**
@@ -75,8 +98,7 @@ public final class StateFile {
    * {@link StandardCopyOption#ATOMIC_MOVE atomic rename} over {@code file} (and a best-effort fsync of the
    * directory). Readers see the old file or the new one, never a partial one. The temp file is removed on failure.
    */
-  public static void write(Path file, ControlPlaneState state, Instant writtenAt) throws IOException {
-    byte[] bytes = toJson(state, writtenAt).encodePrettily().getBytes(StandardCharsets.UTF_8);
+  static void replace(Path file, byte[] bytes) throws IOException {
     Path target = file.toAbsolutePath();
     Path dir = target.getParent();
     Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
@@ -113,10 +135,18 @@ public final class StateFile {
   }
 
   /**
-   * Reads a state file. Never throws: a missing file is {@link Loaded.Missing}, an unreadable or malformed one
-   * {@link Loaded.Corrupt}, another format {@link Loaded.ForeignVersion}.
+   * Reads a state file: the base, then its journal's records ({@link StateJournal#replay}). Never throws: a missing
+   * base is {@link Loaded.Missing} (a journal without its base is ignored), an unreadable or malformed one
+   * {@link Loaded.Corrupt}, another format {@link Loaded.ForeignVersion}; a valid base is {@link Loaded.Ok} whatever
+   * its journal holds, with the records that apply.
    */
   public static Loaded read(Path file) {
+    Loaded base = readBase(file);
+    return base instanceof Loaded.Ok ok ? StateJournal.replay(file, ok) : base;
+  }
+
+  /** Reads the base alone, like {@link #read} without the journal. */
+  static Loaded readBase(Path file) {
     try (InputStream in = Files.newInputStream(file)) {
       Loaded.Ok ok = StateFileStream.read(in);
       if (ok != null) {

@@ -11,12 +11,13 @@ import java.util.function.Consumer;
 /**
  * Writes the state file behind the changes (docs/control-plane-contract.md, "Start, readiness and the state file"):
  * at most one write in flight, and the newest state submitted meanwhile written after it, so a burst of changes
- * costs one or two writes instead of one each. The file is the whole state (55 MB at 100 000 routes, over a second
- * to encode and write), so writing it once per change made a change's cost grow with the table.
+ * costs one or two writes instead of one each. A write is usually one journal record, the change's own bytes
+ * ({@link StateJournalWriter}); now and then it is a new base, the whole state (55 MB at 100 000 routes, over a
+ * second to encode and write).
  *
  * <p>An idle writer starts at once; after a write the next one waits as long as that write took (at least
  * {@value #MIN_GAP_MS} ms), which keeps the writer's thread busy half the time at most while changes keep coming.
- * A crash therefore loses the last few changes at most (the node replays them from the file's cursor);
+ * A crash therefore loses the changes of the last pause or write at most (the node replays them from the cursor);
  * {@link #flush()} writes what is pending at once and is called when the sync stops.
  *
  * <p>Confined to one context: every method is called on it, and the writes run on worker threads.
@@ -26,7 +27,7 @@ final class StateFileWriter {
   /** The shortest pause between two writes, to coalesce the changes that follow a write. */
   static final long MIN_GAP_MS = 200;
 
-  /** The blocking write of one state (worker thread); {@link StateFile#write(Path, ControlPlaneState)} in use. */
+  /** The blocking write of one state (worker thread); {@link StateJournalWriter#write} in use. */
   @FunctionalInterface
   interface Write {
     void write(Path file, ControlPlaneState state) throws IOException;

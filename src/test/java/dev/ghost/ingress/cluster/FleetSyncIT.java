@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ghost.ingress.devcp.DevControlPlane;
 import dev.ghost.ingress.devcp.DevState;
+import dev.ghost.ingress.sync.StateFile;
 import dev.ghost.ingress.testing.Await;
 import dev.ghost.ingress.testing.ClientHellos;
 import dev.ghost.ingress.testing.Clients;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -165,7 +167,9 @@ class FleetSyncIT {
     awaitRoute("rt_a", List.of(0, 1, 2));
     fleet.kill(2);
     fleet.awaitMembers(2, Duration.ofSeconds(10));
-    JsonObject file = new JsonObject(Files.readString(fleet.stateFile(2)));
+    // the state node-2's file holds (its base and journal), rewritten as a base: its journal names another base
+    JsonObject file = StateFile.toJson(((StateFile.Loaded.Ok) StateFile.read(fleet.stateFile(2))).state(),
+        Instant.now());
     file.put("cursor", file.getLong("cursor") + 1_000_000);
     JsonArray routes = new JsonArray(file.getJsonArray("routes").stream()
         .filter(r -> !"rt_a".equals(((JsonObject) r).getString("route_id"))).toList());
@@ -192,7 +196,8 @@ class FleetSyncIT {
           DevState.TLS_PASSTHROUGH, "web", backend.actualPort(), DevState.PROXY_OFF, false)));
       awaitRoute("rt_c", List.of(0, 1));
       Await.until("node-1's state file holds rt_c", CONVERGED,
-          () -> read(fleet.stateFile(1)).contains("\"rt_c\""), () -> "state file of node-1");
+          () -> (read(fleet.stateFile(1)) + read(journal(fleet.stateFile(1)))).contains("\"rt_c\""),
+          () -> "state file of node-1");
       cp.close().await();
       for (int i = 0; i < fleet.size(); i++) {
         fleet.kill(i);
@@ -235,6 +240,11 @@ class FleetSyncIT {
     } catch (IOException e) {
       return "";
     }
+  }
+
+  /** The journal beside a state file (docs/control-plane.md, "Last-known-good"). */
+  private static Path journal(Path stateFile) {
+    return stateFile.resolveSibling(stateFile.getFileName() + ".journal");
   }
 
   private static void writeAtomically(Path file, String content) throws IOException {

@@ -107,6 +107,50 @@ class ControlPlaneOutageIT {
     }
   }
 
+  /**
+   * A node stopped uncleanly after a change starts from the base and the journal its writer left: the files are
+   * copied while it runs, once the change is in the journal (records are fsynced one by one, so the copy is what a
+   * SIGKILL would leave), and a second node started on the copy with the control plane down serves the change.
+   */
+  @Test
+  void restartedAfterAnUncleanStopServesTheChangesInTheJournal() throws Exception {
+    Path stateFile = dir.resolve("node-state.json");
+    Path journal = StateJournal.of(stateFile);
+    TestNode.Spec spec = SyncFixture.spec(SyncFixture.url(cp), true).set("state.file", stateFile.toString());
+    Path crashed = dir.resolve("crashed-state.json");
+    try (TestNode node = TestNode.start(spec)) {
+      Await.until(() -> TestTls.TENANT_A.equals(cn(node, TestTls.MYAPP)));
+      cp.edit(s -> s.withRoute(SyncFixture.withBackendPort(route, backendB.actualPort())));
+      Await.until(() -> TestTls.TENANT_B.equals(cn(node, TestTls.MYAPP)));
+      Await.until("the change in the journal", () -> lastRecordCursor(journal) == cp.lastEventId(),
+          () -> String.valueOf(lastRecordCursor(journal)));
+      Files.copy(stateFile, crashed);
+      Files.copy(journal, StateJournal.of(crashed));
+      assertThat(Files.readString(crashed)).as("the base still routes to A").contains(
+          "\"backend_port\" : " + backendA.actualPort());
+    }
+    cp.pause(DevControlPlane.PauseMode.REFUSE).await();
+    try (TestNode node = TestNode.start(SyncFixture.spec(SyncFixture.url(cp), true)
+        .set("state.file", crashed.toString()))) {
+      Await.until("ready from the state file", () -> serving(node), () -> node.node().state().phase().name());
+      assertThat(cn(node, TestTls.MYAPP)).isEqualTo(TestTls.TENANT_B);
+      Await.until("state file load counted", () -> loads(node, "ok") == 1, () -> "");
+      assertThat(Probe.counter(node, MetricNames.STATE_FILE_JOURNAL_REPLAYS, "outcome", "replayed")).isEqualTo(1);
+      assertThat(Probe.counter(node, MetricNames.STATE_FILE_JOURNAL_RECORDS)).isPositive();
+      assertThat(node.node().syncStatus().cursor()).isEqualTo(cp.lastEventId());
+    }
+  }
+
+  /** The cursor of the journal's last complete record, or -1. */
+  private static long lastRecordCursor(Path journal) {
+    try {
+      java.util.List<String> lines = Files.readAllLines(journal);
+      return lines.size() < 2 ? -1 : new JsonObject(lines.get(lines.size() - 1)).getLong("cursor");
+    } catch (java.io.IOException e) {
+      return -1; // not written yet
+    }
+  }
+
   @Test
   void garbageStateFileIgnored() throws Exception {
     corruptFileIgnored("\u0000\u0001 not json at all", "corrupt");

@@ -20,7 +20,9 @@ import net.jqwik.api.Provide;
  * encodings), instance pages, and the state file, each as arbitrary JSON built from the contract's own field names
  * (so the decoders get past their first checks) and as real documents with a random part replaced. The decoders
  * answer with their typed results (a rejected event, a corrupt state file, an {@link IllegalArgumentException} for
- * a body that is not a page) and never throw anything else. Tries and generation as in
+ * a body that is not a page) and never throw anything else. The state file's journal, as arbitrary bytes and as a
+ * real journal cut, overwritten or with lines dropped, repeated or swapped ({@link JournalSample}), replays to a
+ * state its writer wrote: the base or the state after one of its records, never another. Tries and generation as in
  * {@code ClientHelloParserFuzzTest}.
  */
 class SyncInputFuzzTest {
@@ -92,6 +94,32 @@ class SyncInputFuzzTest {
       assertThat(tree).isEqualTo(streamed);
     }
     assertThat(StateFile.parse(text)).isEqualTo(tree);
+  }
+
+  @Property
+  void journalBytesReplayToTheBaseOrStop(@ForAll("bytes") byte[] bytes, @ForAll boolean afterAHeader) {
+    byte[] journal = afterAHeader ? concat(JournalSample.HEADER, bytes) : bytes;
+    StateFile.Loaded.Ok ok = StateJournal.replay(journal, JournalSample.BASE);
+    assertThat(ok.state()).isEqualTo(JournalSample.BASE.state());
+    assertThat(ok.journal().records()).isZero();
+  }
+
+  @Property
+  void aDamagedJournalServesAStateItsWriterWrote(@ForAll("damagedJournals") byte[] journal) {
+    StateFile.Loaded.Ok ok = StateJournal.replay(journal, JournalSample.BASE);
+    assertThat(JournalSample.WRITTEN).contains(ok.state());
+    assertThat(ok.state()).isEqualTo(JournalSample.WRITTEN.get(ok.journal().records()));
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  @Provide
+  Arbitrary<byte[]> damagedJournals() {
+    return FuzzValues.from(r -> JournalSample.damaged(r, JournalSample.JOURNAL));
   }
 
   @Provide
