@@ -1,14 +1,20 @@
 package dev.ghost.ingress.sync;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import dev.ghost.ingress.route.Backend;
 import dev.ghost.ingress.route.Protocol;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -50,6 +56,10 @@ public final class StateFile {
   /** The value of the {@code format} field this version writes and reads. */
   public static final String FORMAT = "ghost-ingress-state/1";
 
+  /** The base's writer: a generator that does not close the stream it writes to (the caller forces it first). */
+  private static final JsonFactory PRETTY = JsonFactory.builder()
+      .disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build();
+
   private StateFile() {}
 
   /** What {@link #read(Path)} found. */
@@ -86,30 +96,50 @@ public final class StateFile {
     return write(file, state, Instant.now());
   }
 
-  /** Writes the base atomically ({@link #replace}); returns the bytes written. */
+  /**
+   * Writes the base atomically ({@link #replace}), streamed entry by entry ({@link StateFileStream#write}): a JSON
+   * tree of 100 000 routes was several times the file's 55 MB in short-lived maps, and the collections it set off
+   * stalled the event loops. One route, env or backend set per line. Returns the bytes written.
+   */
   public static long write(Path file, ControlPlaneState state, Instant writtenAt) throws IOException {
-    byte[] bytes = toJson(state, writtenAt).encodePrettily().getBytes(StandardCharsets.UTF_8);
-    replace(file, bytes);
-    return bytes.length;
+    return replace(file, out -> {
+      try (JsonGenerator g = PRETTY.createGenerator(out)) {
+        g.setPrettyPrinter(new DefaultPrettyPrinter().withArrayIndenter(DefaultIndenter.SYSTEM_LINEFEED_INSTANCE));
+        StateFileStream.write(g, state, writtenAt);
+      }
+    });
+  }
+
+  /** The bytes of a file {@link #replace} writes, written to the stream it is given (which it need not close). */
+  @FunctionalInterface
+  interface Content {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  /** {@link #replace(Path, Content)} with bytes already made. */
+  static long replace(Path file, byte[] bytes) throws IOException {
+    return replace(file, out -> out.write(bytes));
   }
 
   /**
    * Writes atomically: a temp file in the same directory, {@link FileChannel#force(boolean) fsync}, then an
    * {@link StandardCopyOption#ATOMIC_MOVE atomic rename} over {@code file} (and a best-effort fsync of the
    * directory). Readers see the old file or the new one, never a partial one. The temp file is removed on failure.
+   * Returns the bytes written.
    */
-  static void replace(Path file, byte[] bytes) throws IOException {
+  static long replace(Path file, Content content) throws IOException {
     Path target = file.toAbsolutePath();
     Path dir = target.getParent();
     Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
     boolean moved = false;
+    long size;
     try {
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
+        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+        content.writeTo(out);
+        out.flush(); // not closed: that would close the channel before it is forced
         ch.force(true);
+        size = ch.size();
       }
       try {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -123,6 +153,7 @@ public final class StateFile {
         Files.deleteIfExists(tmp);
       }
     }
+    return size;
   }
 
   /** Makes the rename durable where the platform allows opening a directory; otherwise a no-op. */
