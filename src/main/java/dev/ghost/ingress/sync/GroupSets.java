@@ -138,6 +138,7 @@ final class GroupSets {
         sets.put(id, shared.computeIfAbsent(route.backendPort(), p -> route.backendsFor(instances.readyIpv6())));
       }
     });
-    return new Merged(from.withBackends(sets), dropped);
+    // Nothing changed (the usual refresh): no edit, which would set up a digest to change nothing
+    return new Merged(sets.isEmpty() ? from : from.withBackends(sets), dropped);
   }
 }
