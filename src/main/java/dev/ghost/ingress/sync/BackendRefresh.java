@@ -13,10 +13,11 @@ import java.util.function.Supplier;
 /**
  * A state's routes given their instance groups' ready instances: fetched for the routes a change names, retried for
  * the groups whose fetch failed, and refreshed a slice of groups at a time (at most
- * {@value GroupSets#MAX_GROUPS_PER_SLICE} groups a slice, so the idle request rate does not grow with the groups). Apart from the verticle because the
- * grouping, the slices, the retry timer and the refresh-all throttle are bookkeeping of the backends, not wiring;
- * the verticle decides when, and puts the result in force. Confined to the sync verticle's event loop; grouping and
- * merging walk every route asked, so they run on a worker.
+ * {@value GroupSets#MAX_GROUPS_PER_SLICE} groups a slice, so the idle request rate does not grow with the groups).
+ * Apart from the verticle because the grouping, the slices, the retry timer and the refresh-all throttle are
+ * bookkeeping of the backends, not wiring; the verticle decides when, and puts the result in force. Confined to the
+ * sync verticle's event loop; grouping, cutting into slices and merging walk every route or group asked, so they run
+ * on a worker.
  */
 final class BackendRefresh {
 
@@ -89,9 +90,9 @@ final class BackendRefresh {
   }
 
   /**
-   * {@code from} with the next slice of its groups fetched: every group is asked once per round, a round being
-   * {@code slices} slices (one per {@code backend_sync_interval}), or more when a slice would otherwise ask more
-   * than {@value GroupSets#MAX_GROUPS_PER_SLICE} groups ({@link GroupSets#slicesPerRound}).
+   * {@code from} with the next slice of its groups fetched: every group is asked once per round, a round being the
+   * {@code slices} slices of one {@code backend_sync_interval}, or more when a slice would otherwise ask more than
+   * {@value GroupSets#MAX_GROUPS_PER_SLICE} groups ({@link GroupSets#slicesPerRound}).
    */
   Future<ControlPlaneState> refreshSlice(ControlPlaneState from, int slices) {
     return grouped(from).compose(byGroup -> sliced(byGroup, slices).compose(round -> {
