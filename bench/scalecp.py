@@ -3,7 +3,7 @@
 (control-plane-contract.md) without the dev control plane's per-scan diff of a TOML file, so 100 000 routes load in
 a second.
 
-    scalecp.py --routes N --listen-port P --ports A,B [--org ORG] [--token T]
+    scalecp.py --routes N --listen-port P --ports A,B [--org ORG] [--token T] [--distinct-instances]
 
 - N routes `rt_NNNNNNNN` over ceil(N/100) environments (`env_NNNNNN`, app `app_NNNNNN`, process type `web`), host
   name `rNNNNNNNN.eNNNNNN.scale.test`, listen port 443, tls_passthrough, PROXY protocol off, backend port A; one
@@ -43,8 +43,9 @@ def host_of(i):
 
 
 class Plane:
-    def __init__(self, n, backend_port, org):
+    def __init__(self, n, backend_port, org, distinct=False):
         self.org = org
+        self.distinct = distinct
         self.ids = []          # event ids, ascending
         self.items = []        # feed item JSON bytes
         self.lines = []        # stream line JSON bytes
@@ -90,8 +91,17 @@ class Plane:
     def instances(self, env):
         items = [{"id": f"inst_{env}_{k}", "env_id": env, "process_type": "web", "node_id": "node_bench",
                   "generation": 1, "status": "ready", "last_transition_at": STAMP, "overlay_ipv6": ip,
-                  "created_at": STAMP} for k, ip in enumerate(INSTANCES)]
+                  "created_at": STAMP} for k, ip in enumerate(instance_addresses(env, self.distinct))]
         return json.dumps({"items": items, "next_cursor": None}).encode()
+
+
+def instance_addresses(env, distinct):
+    """The two instances of `env` ("env_NNNNNN"): INSTANCES, or with --distinct-instances its own pair,
+    ::ffff:127.1.x.y and ::ffff:127.2.x.y where x.y is the env's number (so N/100 envs have N/50 backends)."""
+    if not distinct:
+        return INSTANCES
+    e = int(env.rsplit("_", 1)[1])
+    return tuple(f"::ffff:127.{k}.{e >> 8}.{e & 255}/128" for k in (1, 2))
 
 
 def respond(writer, status, body, ctype="application/json"):
@@ -167,9 +177,11 @@ async def main():
     ap.add_argument("--backend-port", type=int, required=True)
     ap.add_argument("--org", default="org_01JFW0000000000000000000")
     ap.add_argument("--token", default="bench-token")
+    ap.add_argument("--distinct-instances", action="store_true",
+                    help="each env its own 2 instance addresses (instance_addresses) instead of the shared pair")
     a = ap.parse_args()
     t0 = time.monotonic()
-    plane = Plane(a.routes, a.backend_port, a.org)
+    plane = Plane(a.routes, a.backend_port, a.org, a.distinct_instances)
     server = await asyncio.start_server(lambda r, w: handle(plane, a.token, r, w), "127.0.0.1", a.listen_port,
                                         limit=1 << 16, backlog=1024)
     print(f"listening 127.0.0.1:{a.listen_port} routes={a.routes} generated_in={time.monotonic() - t0:.2f}s",

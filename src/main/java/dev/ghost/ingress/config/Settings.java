@@ -88,7 +88,8 @@ public enum Settings {
   SYNC_STREAM("GHOST_SYNC_STREAM", "control_plane.stream", Type.BOOL, "true", null,
       "prefer the NDJSON event stream; false: poll only"),
   BACKEND_SYNC_INTERVAL("GHOST_BACKEND_SYNC_INTERVAL", "control_plane.backend_sync_interval", Type.DURATION, "5s",
-      null, "period of the full refresh of every route's instances"),
+      null, "period of the refresh of every route's instances, asked in slices of at most 10 groups, one every "
+          + "max(500ms, this / 10): past 100 groups a round takes longer"),
   SYNC_REBUILD_INTERVAL("GHOST_SYNC_REBUILD_INTERVAL", "control_plane.rebuild_interval", Type.DURATION_OR_ZERO,
       "1h", null, "period of the full rebuild (replay from 0, swapped only if different); 0 = never"),
   SYNC_REQUEST_TIMEOUT("GHOST_SYNC_REQUEST_TIMEOUT", "control_plane.request_timeout", Type.DURATION, "5s", null,

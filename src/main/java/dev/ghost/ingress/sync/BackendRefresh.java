@@ -12,10 +12,12 @@ import java.util.function.Supplier;
 
 /**
  * A state's routes given their instance groups' ready instances: fetched for the routes a change names, retried for
- * the groups whose fetch failed, and refreshed a slice of groups at a time. Apart from the verticle because the
- * grouping, the slices, the retry timer and the refresh-all throttle are bookkeeping of the backends, not wiring;
- * the verticle decides when, and puts the result in force. Confined to the sync verticle's event loop; grouping and
- * merging walk every route asked, so they run on a worker.
+ * the groups whose fetch failed, and refreshed a slice of groups at a time (at most
+ * {@value GroupSets#MAX_GROUPS_PER_SLICE} groups a slice, so the idle request rate does not grow with the groups).
+ * Apart from the verticle because the grouping, the slices, the retry timer and the refresh-all throttle are
+ * bookkeeping of the backends, not wiring; the verticle decides when, and puts the result in force. Confined to the
+ * sync verticle's event loop; grouping, cutting into slices and merging walk every route or group asked, so they run
+ * on a worker.
  */
 final class BackendRefresh {
 
@@ -30,12 +32,16 @@ final class BackendRefresh {
   /** The timer of the next retry of failing groups, -1 when none is set, and when it fires. */
   private long retryTimer = -1;
   private long retryTimerAt;
-  /** The slice of groups the periodic refresh asks next. */
+  /** The slice of the round the periodic refresh asks next. */
   private int nextSlice;
   private long lastRefreshAll;
-  /** {@link #grouped}: the state last grouped (weakly: not kept for this) and its routes by group (read-only). */
-  private WeakReference<ControlPlaneState> groupedState = new WeakReference<>(null);
+  /** {@link #grouped}: the route map last grouped (weakly: not kept for this) and its routes by group (read-only). */
+  private WeakReference<Map<String, CpRoute>> groupedOf = new WeakReference<>(null);
   private Map<InstanceGroup, List<CpRoute>> groupedRoutes;
+  /** {@link #sliced}: the grouping last cut, for how many slices per period, and its slices (one round). */
+  private Map<InstanceGroup, List<CpRoute>> slicesOf;
+  private int slicesPerPeriod;
+  private List<Map<InstanceGroup, List<CpRoute>>> roundSlices = List.of();
 
   /**
    * @param vertx            for workers and the retry timer
@@ -84,17 +90,33 @@ final class BackendRefresh {
   }
 
   /**
-   * {@code from} with the next of {@code slices} slices of its groups fetched ({@link GroupSets#slices}): every
-   * group is asked once per {@code backend_sync_interval}, a slice of them at a time.
+   * {@code from} with the next slice of its groups fetched: every group is asked once per round, a round being the
+   * {@code slices} slices of one {@code backend_sync_interval}, or more when a slice would otherwise ask more than
+   * {@value GroupSets#MAX_GROUPS_PER_SLICE} groups ({@link GroupSets#slicesPerRound}).
    */
   Future<ControlPlaneState> refreshSlice(ControlPlaneState from, int slices) {
-    int slice = nextSlice;
-    nextSlice = (slice + 1) % slices;
-    return grouped(from).compose(byGroup -> {
+    return grouped(from).compose(byGroup -> sliced(byGroup, slices).compose(round -> {
+      int slice = nextSlice % round.size();
+      nextSlice = (slice + 1) % round.size();
       if (slice == 0) {
         groups.retain(byGroup.keySet()); // forgets the groups no route names any more
       }
-      return fetchGroups(from, GroupSets.slice(byGroup, slice, slices), Set.of());
+      return fetchGroups(from, round.get(slice), Set.of());
+    }));
+  }
+
+  /** {@code byGroup} cut into the slices of a round, on a worker once per grouping (it sorts every group). */
+  private Future<List<Map<InstanceGroup, List<CpRoute>>>> sliced(Map<InstanceGroup, List<CpRoute>> byGroup,
+      int perPeriod) {
+    if (byGroup == slicesOf && perPeriod == slicesPerPeriod) {
+      return Future.succeededFuture(roundSlices);
+    }
+    int count = GroupSets.slicesPerRound(byGroup.size(), perPeriod);
+    return vertx.executeBlocking(() -> GroupSets.partition(byGroup, count), false).map(cut -> {
+      slicesOf = byGroup;
+      slicesPerPeriod = perPeriod;
+      roundSlices = cut;
+      return cut;
     });
   }
 
@@ -130,15 +152,17 @@ final class BackendRefresh {
   }
 
   /**
-   * Every route of {@code from} by instance group, grouped on a worker once per state: with the control plane
-   * down, each failing group's retry would otherwise walk every route again (1 000 retries of 100 000 routes).
+   * Every route of {@code from} by instance group, grouped on a worker once per route map (a change of backends
+   * only keeps it): with the control plane down, each failing group's retry would otherwise walk every route again
+   * (1 000 retries of 100 000 routes), and so would every slice of the periodic refresh after a backend change.
    */
   private Future<Map<InstanceGroup, List<CpRoute>>> grouped(ControlPlaneState from) {
-    if (from == groupedState.get()) {
+    Map<String, CpRoute> routes = from.routes();
+    if (routes == groupedOf.get()) {
       return Future.succeededFuture(groupedRoutes);
     }
-    return vertx.executeBlocking(() -> GroupSets.byGroup(from, from.routes().keySet()), false).map(byGroup -> {
-      groupedState = new WeakReference<>(from);
+    return vertx.executeBlocking(() -> GroupSets.byGroup(from, routes.keySet()), false).map(byGroup -> {
+      groupedOf = new WeakReference<>(routes);
       groupedRoutes = byGroup;
       return byGroup;
     });

@@ -34,6 +34,8 @@ final class GroupFetcher {
   private final LongSupplier clockMs;
   private final Failures failures;
   private final Map<InstanceGroup, GroupState> groups = new HashMap<>();
+  /** How many of {@link #groups} failed their last fetch: with none, nothing walks the groups after a fetch. */
+  private int failingCount;
 
   /** What is known of one group. */
   private static final class GroupState {
@@ -110,11 +112,17 @@ final class GroupFetcher {
           out.unchanged().add(g);
         }
         s.lastGood = ar.result();
+        if (s.failures > 0) {
+          failingCount--;
+        }
         s.failures = 0;
         s.retryAt = 0;
         out.sets().put(g, ar.result());
       } else {
         SyncException e = ControlPlaneClient.classify(ar.cause(), null);
+        if (s.failures == 0) {
+          failingCount++;
+        }
         s.failures++;
         // retryable: false still retries (the set may change back), but only at the cap
         s.retryAt = clockMs.getAsLong() + PollSchedule.backoff(baseBackoffMs, e.retryable() ? s.failures : 16);
@@ -135,11 +143,15 @@ final class GroupFetcher {
   /** Forgets groups no route names any more. */
   void retain(Set<InstanceGroup> live) {
     groups.keySet().retainAll(live);
+    failingCount = (int) groups.values().stream().filter(s -> s.failures > 0).count();
   }
 
   /** The groups whose last fetch failed; their retries are due at {@link #nextRetryAt()}. */
   Set<InstanceGroup> failing() {
     Set<InstanceGroup> out = new LinkedHashSet<>();
+    if (failingCount == 0) {
+      return out;
+    }
     groups.forEach((g, s) -> {
       if (s.failures > 0) {
         out.add(g);
@@ -150,6 +162,9 @@ final class GroupFetcher {
 
   /** The earliest time (ms of the clock) a failing group may be asked again; -1 when none is failing. */
   long nextRetryAt() {
+    if (failingCount == 0) {
+      return -1;
+    }
     return groups.values().stream().filter(s -> s.failures > 0).mapToLong(s -> s.retryAt).min().orElse(-1);
   }
 }

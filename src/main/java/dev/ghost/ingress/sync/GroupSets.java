@@ -3,6 +3,7 @@ package dev.ghost.ingress.sync;
 import dev.ghost.ingress.route.Backend;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -19,10 +20,21 @@ final class GroupSets {
   /** A state with fetched sets merged in, and the dropped instances to report (route id, instance). */
   record Merged(ControlPlaneState state, List<Map.Entry<String, InstancePage.Dropped>> dropped) {}
 
-  /** Most slices of a periodic refresh. */
+  /** Most slices per period of a periodic refresh, when every group fits in them. */
   static final int MAX_SLICES = 10;
   /** Shortest time between two slices of a periodic refresh. */
   static final long SLICE_MIN_MS = 500;
+  /**
+   * Most groups one slice of the periodic refresh asks: at most this many requests per {@value #SLICE_MIN_MS} ms
+   * whatever the number of groups. Measured at 100 000 routes (1 000 groups, bench/RESULTS.md "Idle node"): the
+   * refresh of every group each 5 s made 200 requests a second, most of an idle node's CPU; this bound makes it
+   * 20, and the refresh of 1 000 groups takes 50 s instead of 5 s. Hinted fetches (changed routes, an
+   * {@code instance.status_changed}, retries of failing groups) are not in slices and keep their immediacy.
+   */
+  static final int MAX_GROUPS_PER_SLICE = 10;
+
+  private static final Comparator<InstanceGroup> BY_NAME = Comparator.comparing(InstanceGroup::appId)
+      .thenComparing(InstanceGroup::envId).thenComparing(InstanceGroup::processType);
 
   private GroupSets() {}
 
@@ -39,30 +51,42 @@ final class GroupSets {
   }
 
   /**
-   * Into how many slices the periodic refresh of every group is cut, for a refresh period {@code periodMs}: one per
-   * {@value #SLICE_MIN_MS} ms, at most {@value #MAX_SLICES}. Each group is still asked once per period, but at
-   * 1 000 groups a period asks 100 of them every half second instead of all 1 000 at once (a burst that queued a
-   * thousand responses on the event loop and a merge over every route).
+   * How many slice timers a refresh period {@code periodMs} has: one per {@value #SLICE_MIN_MS} ms, at most
+   * {@value #MAX_SLICES}. At 100 groups a period of 5 s asks 10 of them every half second instead of all 100 at
+   * once (a burst that queued every response on the event loop and a merge over every route).
    */
   static int slices(long periodMs) {
     return (int) Math.max(1, Math.min(MAX_SLICES, periodMs / SLICE_MIN_MS));
   }
 
-  /** The entries of {@code byGroup} in slice {@code slice} of {@code slices}: each group is in exactly one. */
-  static Map<InstanceGroup, List<CpRoute>> slice(Map<InstanceGroup, List<CpRoute>> byGroup, int slice, int slices) {
-    Map<InstanceGroup, List<CpRoute>> out = new HashMap<>();
-    byGroup.forEach((g, routes) -> {
-      if (Math.floorMod(spread(g.hashCode()), slices) == slice) {
-        out.put(g, routes);
-      }
-    });
-    return out;
+  /**
+   * Into how many slices a round of the periodic refresh of {@code groups} groups is cut, given {@code perPeriod}
+   * slice timers per period ({@link #slices(long)}): that many while no slice has more than
+   * {@value #MAX_GROUPS_PER_SLICE} groups (each group asked once per period), else as many as that bound needs
+   * (the round then lasts longer than the period: the request rate stays the same whatever the number of groups).
+   */
+  static int slicesPerRound(int groups, int perPeriod) {
+    return Math.max(perPeriod, (groups + MAX_GROUPS_PER_SLICE - 1) / MAX_GROUPS_PER_SLICE);
   }
 
-  /** A hash's bits mixed: a record's hash of similar ids falls into few residues of a small modulus. */
-  private static int spread(int h) {
-    int x = h * 0x9E3779B9;
-    return x ^ (x >>> 16);
+  /**
+   * {@code byGroup} cut into {@code slices} slices: each group in exactly one, in the order of the groups' names
+   * (so a group keeps its place while the others stay), the sizes differing by at most one.
+   */
+  static List<Map<InstanceGroup, List<CpRoute>>> partition(Map<InstanceGroup, List<CpRoute>> byGroup, int slices) {
+    List<InstanceGroup> ordered = new ArrayList<>(byGroup.keySet());
+    ordered.sort(BY_NAME);
+    List<Map<InstanceGroup, List<CpRoute>>> out = new ArrayList<>(slices);
+    for (int s = 0; s < slices; s++) {
+      Map<InstanceGroup, List<CpRoute>> slice = new HashMap<>();
+      int from = (int) ((long) s * ordered.size() / slices);
+      int to = (int) ((long) (s + 1) * ordered.size() / slices);
+      for (InstanceGroup g : ordered.subList(from, to)) {
+        slice.put(g, byGroup.get(g));
+      }
+      out.add(slice);
+    }
+    return out;
   }
 
   /** The entries of {@code byGroup} for {@code groups} (those it has). */
@@ -114,6 +138,7 @@ final class GroupSets {
         sets.put(id, shared.computeIfAbsent(route.backendPort(), p -> route.backendsFor(instances.readyIpv6())));
       }
     });
-    return new Merged(from.withBackends(sets), dropped);
+    // Nothing changed (the usual refresh): no edit, which would set up a digest to change nothing
+    return new Merged(sets.isEmpty() ? from : from.withBackends(sets), dropped);
   }
 }

@@ -540,8 +540,9 @@ public final class SyncVerticle extends VerticleBase {
   // ---- backends and rebuild -------------------------------------------------------------------------------
 
   /**
-   * The next slice of the periodic refresh ({@link GroupSets#slices}): every group is asked once per
-   * {@code backend_sync_interval}, a slice of them at a time.
+   * The next slice of the periodic refresh ({@link BackendRefresh#refreshSlice}): every group is asked once per
+   * round, at most {@value GroupSets#MAX_GROUPS_PER_SLICE} a slice, so a round lasts {@code backend_sync_interval}
+   * or, with more groups than its slices hold, longer.
    */
   private Future<Void> refreshBackends(int slices) {
     if (state.routes().isEmpty() || !published) {

@@ -154,5 +154,16 @@ class GroupFetcherTest {
     pending.remove(0).fail(unavailable(true));
     f.retain(Set.of(group(2)));
     assertThat(f.failing()).containsExactly(group(2));
+
+    // the count of failing groups that spares a walk of every group follows forgetting, success and failure
+    clock.addAndGet(f.nextRetryAt() - clock.get());
+    f.fetch(List.of(group(2)));
+    answerAll(ready("fd00::1"));
+    assertThat(f.failing()).isEmpty();
+    assertThat(f.nextRetryAt()).isEqualTo(-1);
+    f.fetch(List.of(group(3)));
+    pending.remove(0).fail(unavailable(true));
+    assertThat(f.failing()).containsExactly(group(3));
+    assertThat(f.nextRetryAt()).isGreaterThan(clock.get());
   }
 }

@@ -2,6 +2,7 @@ package dev.ghost.ingress.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -10,8 +11,9 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The periodic refresh in slices: every group in exactly one slice, so a whole period asks each group once, and
- * at 1 000 groups no slice asks for much more than its share (a burst of all groups at once is what it replaces).
+ * The periodic refresh in slices: every group in exactly one slice, so a round asks each group once; no slice is a
+ * burst of them all; and no slice asks more than {@value GroupSets#MAX_GROUPS_PER_SLICE} groups, however many
+ * there are (the round lasts longer instead).
  */
 class GroupSetsSliceTest {
 
@@ -24,22 +26,52 @@ class GroupSetsSliceTest {
   }
 
   @Test
-  void everyGroupIsAskedExactlyOncePerPeriodAndNoSliceIsABurstOfThemAll() {
-    Map<InstanceGroup, List<CpRoute>> byGroup = new HashMap<>();
-    for (int i = 0; i < 1_000; i++) {
-      byGroup.put(new InstanceGroup("app_" + i, "env_" + i, "web"), List.of());
-    }
-    int slices = GroupSets.slices(5_000);
-    Set<InstanceGroup> seen = new HashSet<>();
-    int largest = 0;
-    for (int s = 0; s < slices; s++) {
-      Map<InstanceGroup, List<CpRoute>> slice = GroupSets.slice(byGroup, s, slices);
-      for (InstanceGroup g : slice.keySet()) {
-        assertThat(seen.add(g)).as(g + " in two slices").isTrue();
+  void aRoundHasTheSlicesOfAPeriodUntilTheyWouldAskTooManyGroups() {
+    int k = GroupSets.MAX_GROUPS_PER_SLICE;
+    assertThat(GroupSets.slicesPerRound(0, 10)).isEqualTo(10);
+    assertThat(GroupSets.slicesPerRound(10 * k, 10)).as("every group once per period").isEqualTo(10);
+    assertThat(GroupSets.slicesPerRound(10 * k + 1, 10)).isEqualTo(11);
+    assertThat(GroupSets.slicesPerRound(1_000, 10)).isEqualTo(Math.max(10, 1_000 / k));
+    assertThat(GroupSets.slicesPerRound(1_000, 1)).isEqualTo(1_000 / k);
+  }
+
+  @Test
+  void everyGroupIsAskedExactlyOncePerRoundAndNoSliceAsksMoreThanTheBound() {
+    for (int n : new int[] {7, 100, 1_000, 10_001}) {
+      Map<InstanceGroup, List<CpRoute>> byGroup = groups(n);
+      int slices = GroupSets.slicesPerRound(n, GroupSets.slices(5_000));
+      List<Map<InstanceGroup, List<CpRoute>>> round = GroupSets.partition(byGroup, slices);
+      Set<InstanceGroup> seen = new HashSet<>();
+      int largest = 0;
+      int smallest = Integer.MAX_VALUE;
+      for (Map<InstanceGroup, List<CpRoute>> slice : round) {
+        for (InstanceGroup g : slice.keySet()) {
+          assertThat(seen.add(g)).as(g + " in two slices").isTrue();
+          assertThat(slice.get(g)).isSameAs(byGroup.get(g));
+        }
+        largest = Math.max(largest, slice.size());
+        smallest = Math.min(smallest, slice.size());
       }
-      largest = Math.max(largest, slice.size());
+      assertThat(round).hasSize(slices);
+      assertThat(seen).isEqualTo(byGroup.keySet());
+      assertThat(largest).as("largest slice of %d groups", n).isLessThanOrEqualTo(GroupSets.MAX_GROUPS_PER_SLICE);
+      assertThat(largest - smallest).as("slices of %d groups are even", n).isLessThanOrEqualTo(1);
     }
-    assertThat(seen).isEqualTo(byGroup.keySet());
-    assertThat(largest).as("largest slice of 1 000 groups in " + slices).isLessThan(2 * 1_000 / slices);
+  }
+
+  @Test
+  void aGroupKeepsItsSliceWhenTheGroupsAreTheSame() {
+    Map<InstanceGroup, List<CpRoute>> byGroup = groups(1_000);
+    int slices = GroupSets.slicesPerRound(1_000, 10);
+    assertThat(GroupSets.partition(new HashMap<>(byGroup), slices))
+        .isEqualTo(GroupSets.partition(byGroup, slices));
+  }
+
+  static Map<InstanceGroup, List<CpRoute>> groups(int n) {
+    Map<InstanceGroup, List<CpRoute>> byGroup = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      byGroup.put(new InstanceGroup("app_" + i, "env_" + i, "web"), new ArrayList<>());
+    }
+    return byGroup;
   }
 }
