@@ -243,12 +243,13 @@ def pct(s, p):
 
 # ---- one size
 
-def node_env(cp_port, node_port, admin, state):
+def node_env(cp_port, node_port, admin, state, polling=False):
+    """The node's settings; polling=True turns the event stream off, so changes arrive by the 1 s poll alone."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("GHOST_")}
     return dict(base, GHOST_CONTROL_PLANE_URL=f"http://127.0.0.1:{cp_port}", GHOST_API_TOKEN=TOKEN,
                 GHOST_ORG_ID=ORG, GHOST_LISTEN_ADDR_IPV6="[::1]:443", GHOST_PORT_MAP=f"443={node_port}",
                 GHOST_ADMIN_ADDR=f"127.0.0.1:{admin}", GHOST_STATE_FILE=state, GHOST_ACCESS_LOG="false",
-                GHOST_SYNC_POLL_INTERVAL="1s")
+                GHOST_SYNC_POLL_INTERVAL="1s", GHOST_SYNC_STREAM="false" if polling else "true")
 
 
 def gc_log_opt(log):
@@ -311,7 +312,7 @@ def run_size(args, n, ports, out):
                os.path.join(out, f"cp-{n}.log"))
     if not wait_for(lambda: "listening" in open(os.path.join(out, f"cp-{n}.log")).read(), args.deadline):
         raise SystemExit(f"control plane for {n} did not start")
-    env = node_env(cp_port, node_port, admin, state)
+    env = node_env(cp_port, node_port, admin, state, args.polling)
     log = os.path.join(out, f"node-{n}.log")
     jfr = os.path.join(out, f"node-{n}.jfr") if args.jfr else None
     node = start_node(args, env, log, jfr)
@@ -456,6 +457,7 @@ def parser():
     ap.add_argument("--sizes", default="100,1000,10000,100000")
     ap.add_argument("--max", type=int, default=None, help="skip sizes above this")
     ap.add_argument("--changes", type=int, default=50)
+    ap.add_argument("--polling", action="store_true", help="the node polls every 1 s instead of reading the stream")
     ap.add_argument("--deadline", type=float, default=180, help="seconds per wait (ready, served)")
     ap.add_argument("--settle", type=float, default=10)
     ap.add_argument("--file-only", action="store_true",
@@ -476,7 +478,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     sizes = [int(x) for x in args.sizes.split(",") if args.max is None or int(x) <= args.max]
     ports = {"A": backend_pair(b"A\n"), "B": backend_pair(b"B\n")}
-    results = {"machine": machine(), "sizes": []}
+    results = {"machine": machine(), "sync": "poll 1s" if args.polling else "stream", "sizes": []}
     for n in sizes:
         r = (run_file_only if args.file_only else run_size)(args, n, ports, args.out)
         print(json.dumps(r), flush=True)

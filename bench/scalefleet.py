@@ -73,8 +73,8 @@ class Node:
         self.proc = None
         self.r = {"node": self.node_id}
 
-    def env(self, cp_port, name, members, secret):
-        e = scale.node_env(cp_port, self.route_port, self.admin, self.state)
+    def env(self, cp_port, name, members, secret, polling=False):
+        e = scale.node_env(cp_port, self.route_port, self.admin, self.state, polling)
         return dict(e, GHOST_NODE_ID=self.node_id, GHOST_CLUSTER_MEMBERS=members, GHOST_CLUSTER_HOST="127.0.0.1",
                     GHOST_CLUSTER_PORT=str(self.cluster_port), GHOST_EVENTBUS_PORT=str(self.bus_port),
                     GHOST_CLUSTER_NAME=name, GHOST_CLUSTER_SECRET_FILE=secret)
@@ -257,7 +257,7 @@ def run_fleet_size(args, n, ports, out):
         for nd in nodes:
             jfr = ["-XX:StartFlightRecording=settings=profile"] if args.jfr else []
             nd.proc = start(["java", *opts, scale.gc_log_opt(nd.log), *jfr, "-jar", args.jar],
-                            nd.env(cp_port, name, members, secret), nd.log)
+                            nd.env(cp_port, name, members, secret, args.polling), nd.log)
         if await_served(nodes, n - 1, args.deadline, t0):
             r["leader"], r["members"] = fleet_view(nodes)
             r["cp_requests_at_served"] = json.loads(get(f"http://127.0.0.1:{cp_port}/bench/stats"))
@@ -377,7 +377,8 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     sizes = [int(x) for x in args.sizes.split(",") if args.max is None or int(x) <= args.max]
     ports = {"A": scale.backend_pair(b"A\n"), "B": scale.backend_pair(b"B\n")}
-    results = {"machine": scale.machine(), "mode": f"fleet of {args.nodes}", "sizes": []}
+    results = {"machine": scale.machine(), "mode": f"fleet of {args.nodes}",
+               "sync": "poll 1s" if args.polling else "stream", "sizes": []}
     for n in sizes:
         r = run_fleet_size(args, n, ports, args.out)
         print(json.dumps(r), flush=True)
