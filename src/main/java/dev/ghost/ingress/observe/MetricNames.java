@@ -90,6 +90,13 @@ public final class MetricNames {
       "Gauge {route}: backends configured for a route.");
   public static final String ROUTE_BACKENDS_EJECTED = metric("ghost.route.backends.ejected",
       "Gauge {route}: backends of a route currently ejected by passive health.");
+  public static final String ROUTE_SERIES_OMITTED = metric("ghost.route.series.omitted",
+      "Gauge: routes whose per-route series (ghost_route_backends, ghost_route_backends_ejected, "
+          + "ghost_backend_eligible) are not exported because the table holds more routes than the per-route cap; "
+          + "0 at or below it.");
+  public static final String ROUTES_WITHOUT_ELIGIBLE = metric("ghost.routes.without.eligible.backend",
+      "Gauge: routes of the table none of whose backends is offered to new connections (none configured, or all "
+          + "drained, ejected or probe-down); exported whatever the table's size.");
 
   public static final String SYNC_ERRORS = metric("ghost.sync.errors",
       "Counter {kind}: control-plane sync failures (unreachable, timeout, unauthorized, server_error, ...).");

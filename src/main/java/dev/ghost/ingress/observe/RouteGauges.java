@@ -26,14 +26,26 @@ import java.util.List;
  * (id, tags, gauge, registry entries), which made these three gauges, at two backends a route, more than half the
  * heap of a node serving 100 000 routes, and registering them on every table swap a large part of its start-up. The
  * series are the same, and they leave with the route or backend as before, since each scrape reads the current table.
+ *
+ * <p>Above {@value #MAX_ROUTES} routes the per-route series are not exported at all ({@link
+ * MetricNames#ROUTE_SERIES_OMITTED} says how many routes that leaves out): at 100 000 routes they were 400 000 series,
+ * 40 MB of text and several hundred MB of objects per scrape, whose collections stalled the node's event loops at
+ * every scrape, and more series than a Prometheus server takes from one target. All or none, so a dashboard never
+ * shows some routes as if they were all. {@link MetricNames#ROUTES_WITHOUT_ELIGIBLE} is exported at any size: the
+ * alert those series served. The per-route detail stays on {@code /v1/routes}.
  */
 public final class RouteGauges implements MultiCollector {
+
+  /** The most routes whose per-route series are exported (three series a route, one of them per backend). */
+  public static final int MAX_ROUTES = 10_000;
 
   private final RouteTableRef tables;
   private final BackendHealth health;
   private final MetricMetadata backends = metadata(MetricNames.ROUTE_BACKENDS);
   private final MetricMetadata ejected = metadata(MetricNames.ROUTE_BACKENDS_EJECTED);
   private final MetricMetadata eligible = metadata(MetricNames.BACKEND_ELIGIBLE);
+  private final MetricMetadata omitted = metadata(MetricNames.ROUTE_SERIES_OMITTED);
+  private final MetricMetadata unserved = metadata(MetricNames.ROUTES_WITHOUT_ELIGIBLE);
 
   RouteGauges(RouteTableRef tables, BackendHealth health) {
     this.tables = tables;
@@ -58,6 +70,12 @@ public final class RouteGauges implements MultiCollector {
   public MetricSnapshots collect() {
     RouteTable table = tables.current();
     long now = health.now();
+    int routes = table.routes().size();
+    GaugeSnapshot cap = new GaugeSnapshot(omitted, List.of(point(routes > MAX_ROUTES ? routes : 0, Labels.EMPTY)));
+    GaugeSnapshot noEligible = new GaugeSnapshot(unserved, List.of(point(withoutEligible(table, now), Labels.EMPTY)));
+    if (routes > MAX_ROUTES) {
+      return new MetricSnapshots(cap, noEligible);
+    }
     List<GaugeDataPointSnapshot> perRoute = new ArrayList<>(table.routes().size());
     List<GaugeDataPointSnapshot> perRouteEjected = new ArrayList<>(table.routes().size());
     List<GaugeDataPointSnapshot> perBackend = new ArrayList<>(table.routes().size() * 2);
@@ -75,7 +93,26 @@ public final class RouteGauges implements MultiCollector {
       perRouteEjected.add(point(out, route));
     }
     return new MetricSnapshots(new GaugeSnapshot(backends, perRoute), new GaugeSnapshot(ejected, perRouteEjected),
-        new GaugeSnapshot(eligible, perBackend));
+        new GaugeSnapshot(eligible, perBackend), cap, noEligible);
+  }
+
+  private int withoutEligible(RouteTable table, long now) {
+    int count = 0;
+    for (Route r : table.routes()) {
+      if (!anyEligible(r, now)) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  private boolean anyEligible(Route r, long now) {
+    for (Backend b : r.backends()) {
+      if (health.state(b, now) == BackendState.ELIGIBLE) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static GaugeDataPointSnapshot point(double value, Labels labels) {
@@ -84,6 +121,7 @@ public final class RouteGauges implements MultiCollector {
 
   @Override
   public List<String> getPrometheusNames() {
-    return List.of(backends.getPrometheusName(), ejected.getPrometheusName(), eligible.getPrometheusName());
+    return List.of(backends.getPrometheusName(), ejected.getPrometheusName(), eligible.getPrometheusName(),
+        omitted.getPrometheusName(), unserved.getPrometheusName());
   }
 }

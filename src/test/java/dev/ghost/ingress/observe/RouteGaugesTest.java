@@ -79,9 +79,36 @@ class RouteGaugesTest {
   void theFamiliesCarryTheirDeclaredHelp() {
     PrometheusText scrape = scrape();
     for (String name : List.of(MetricNames.ROUTE_BACKENDS, MetricNames.ROUTE_BACKENDS_EJECTED,
-        MetricNames.BACKEND_ELIGIBLE)) {
+        MetricNames.BACKEND_ELIGIBLE, MetricNames.ROUTE_SERIES_OMITTED, MetricNames.ROUTES_WITHOUT_ELIGIBLE)) {
       assertThat(scrape.families().get(name.replace('.', '_')).help()).isEqualTo(MetricNames.help().get(name));
     }
+  }
+
+  @Test
+  void aboveTheCapNoPerRouteSeriesIsExportedAndTheOmissionIsCounted() {
+    assertThat(scrape().value("ghost_route_series_omitted")).as("within the cap").isZero();
+    Route[] many = new Route[RouteGauges.MAX_ROUTES + 1];
+    for (int i = 0; i < many.length; i++) {
+      many[i] = i == 0 ? route("r0") : route("r" + i, A, B);
+    }
+    tables.swap(table(4, many));
+    PrometheusText scrape = scrape();
+    assertThat(scrape.value("ghost_route_series_omitted")).isEqualTo(many.length);
+    for (String family : List.of("ghost_route_backends", "ghost_route_backends_ejected", "ghost_backend_eligible")) {
+      assertThat(scrape.samples(family)).as(family).isEmpty();
+    }
+    assertThat(scrape.value("ghost_routes_without_eligible_backend")).as("r0 has no backend").isEqualTo(1);
+    health.drains().set(A, true, "node");
+    health.drains().set(B, true, "node");
+    assertThat(scrape().value("ghost_routes_without_eligible_backend")).isEqualTo(many.length);
+  }
+
+  @Test
+  void routesWithoutAnEligibleBackendAreCountedWithinTheCapToo() {
+    assertThat(scrape().value("ghost_routes_without_eligible_backend")).isZero();
+    health.connectFailed(B, clock.get());
+    assertThat(scrape().value("ghost_routes_without_eligible_backend")).as("blog's only backend ejected")
+        .isEqualTo(1);
   }
 
   @Test
