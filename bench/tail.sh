@@ -34,11 +34,13 @@ pick_port B1; pick_port B2; pick_port TI; pick_port RI; pick_port ADMIN
 
 start_backend
 ingress_toml "$TI" "$RI" "$ADMIN" state >ingress.toml
-# timenanos (tn) is CLOCK_MONOTONIC, connrate's clock; the safepoint lines carry every pause, GC or not
-taskset -c 1 java "${JAVA_OPTS[@]}" "-Xlog:gc,safepoint:file=$OUT/jvm.log:tn,um" -jar "$INGRESS_JAR" \
+# timenanos (tn) is CLOCK_MONOTONIC, connrate's clock; the safepoint lines carry every pause, GC or not;
+# trimnative: TrimNativeHeapInterval's trims, when they ran and how long
+taskset -c 1 java "${JAVA_OPTS[@]}" "-Xlog:gc,safepoint,trimnative:file=$OUT/jvm.log:tn,um" -jar "$INGRESS_JAR" \
   --config ingress.toml >ingress.log 2>&1 &
 PID[ingress]=$!
 wait_for "curl -fs http://127.0.0.1:$ADMIN/readyz >/dev/null 2>&1"
+log "ingress ready, $(grep VmRSS "/proc/${PID[ingress]}/status" | tr -s ' ')"
 
 load() {   # load ARGS...: connrate on CPU 0, both hellos
   taskset -c 0 ./connrate -q -c "$CONCURRENCY" -H "app1=$FIX/app1-openssl.bin" -H "app2=$FIX/app2-chromium.bin" \
