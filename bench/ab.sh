@@ -9,6 +9,7 @@
 #
 #   JAR_A=/tmp/before.jar JAR_B=/tmp/after.jar bench/ab.sh
 #   ROUNDS=7 SECS=5 WARM_SECS=10 CONCURRENCY=64 ... bench/ab.sh
+#   JAR_A=x.jar JAR_B=x.jar INGRESS_JAVA_OPTS_B="$FLAGS -Xmn12m" bench/ab.sh   # one flag against the documented ones
 #
 # NGINX=auto (default: with nginx when `nginx` and its stream module are installed), 0 (without) or 1 (required).
 # Needs gcc, haproxy, java, curl, ss, taskset (and nginx with its stream module).
@@ -26,7 +27,9 @@ NGINX=${NGINX:-auto}
 INGRESS_JAVA_OPTS=${INGRESS_JAVA_OPTS:--XX:+UseSerialGC -Xms16m -XX:MaxRAMPercentage=50 -XX:TrimNativeHeapInterval=1000 -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,java/lang/invoke/*.*,20.0 -Dio.netty.jfr.enabled=false}
 OUT=${OUT:-$HERE/out/ab-$(date -u +%Y%m%dT%H%M%SZ)}
 FIX=$HERE/fixtures
-read -r -a JAVA_OPTS <<<"$INGRESS_JAVA_OPTS"
+INGRESS_JAVA_OPTS_B=${INGRESS_JAVA_OPTS_B:-$INGRESS_JAVA_OPTS}   # B's flags: the same unless a flag is what is compared
+read -r -a JAVA_OPTS_A <<<"$INGRESS_JAVA_OPTS"
+read -r -a JAVA_OPTS_B <<<"$INGRESS_JAVA_OPTS_B"
 
 source "$HERE/lib.sh"
 need gcc haproxy java curl ss taskset
@@ -46,8 +49,8 @@ ingress_toml "$TB" "$RB" "$AB" b >b.toml
 write_haproxy_cfg
 write_nginx_conf
 for x in a b; do
-  jar=$([[ $x == a ]] && echo "$JAR_A" || echo "$JAR_B")
-  taskset -c 1 java "${JAVA_OPTS[@]}" -jar "$jar" --config $x.toml >$x.log 2>&1 &
+  if [[ $x == a ]]; then jar=$JAR_A opts=("${JAVA_OPTS_A[@]}"); else jar=$JAR_B opts=("${JAVA_OPTS_B[@]}"); fi
+  taskset -c 1 java "${opts[@]}" -jar "$jar" --config $x.toml >$x.log 2>&1 &
   PID[$x]=$!
 done
 taskset -c 1 haproxy -db -f haproxy.cfg >haproxy.log 2>&1 &
