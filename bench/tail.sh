@@ -35,8 +35,8 @@ pick_port B1; pick_port B2; pick_port TI; pick_port RI; pick_port ADMIN
 start_backend
 ingress_toml "$TI" "$RI" "$ADMIN" state >ingress.toml
 # timenanos (tn) is CLOCK_MONOTONIC, connrate's clock; the safepoint lines carry every pause, GC or not;
-# trimnative: TrimNativeHeapInterval's trims, when they ran and how long
-taskset -c 1 java "${JAVA_OPTS[@]}" "-Xlog:gc,safepoint,trimnative:file=$OUT/jvm.log:tn,um" -jar "$INGRESS_JAR" \
+# trimnative: TrimNativeHeapInterval's trims, when and how long; jit+compilation: every compilation started
+taskset -c 1 java "${JAVA_OPTS[@]}" "-Xlog:gc,safepoint,trimnative=debug,jit+compilation=debug:file=$OUT/jvm.log:tn,um" -jar "$INGRESS_JAR" \
   --config ingress.toml >ingress.log 2>&1 &
 PID[ingress]=$!
 wait_for "curl -fs http://127.0.0.1:$ADMIN/readyz >/dev/null 2>&1"
