@@ -63,5 +63,6 @@ for r in $(seq "$ROUNDS"); do
   done
   traces+=("trace-$r.txt")
 done
+log "ingress after the rounds, $(grep VmRSS "/proc/${PID[ingress]}/status" | tr -s ' ')"
 python3 "$HERE/tail.py" jvm.log "${traces[@]}" | tee tail.txt
 log "output in $OUT (uptime: $(uptime))"
