@@ -98,20 +98,20 @@ for r, p, *vals in rows:
     by.setdefault(p, {})[int(r)] = tuple(float(v) for v in vals)
 names = [p for p in ("a", "b", "haproxy", "nginx") if p in by]
 label = lambda p: p.upper() if len(p) == 1 else p
-def fmt(xs):
-    d = 0 if min(xs) >= 100 else 3   # rates and microseconds whole, ratios and milliseconds with decimals
+def fmt(xs, d=3):
     return f"{statistics.median(xs):.{d}f} ({min(xs):.{d}f}-{max(xs):.{d}f})"
 def ratio(num, den, i): return [by[num][r][i] / by[den][r][i] for r in sorted(by[num]) if r in by[den]]
-figures = ((0, "conn/s"), (1, "CPU ms per 1000 connections"), (2, "p50 us"), (3, "p99 us"), (4, "p99.9 us"))
+figures = ((0, "conn/s", 0), (1, "CPU ms per 1000 connections", 1), (2, "p50 us", 0), (3, "p99 us", 0),
+           (4, "p99.9 us", 0))
 print("| figure, median (min-max) | " + " | ".join(label(p) for p in names) + " |")
 print("|---" * (len(names) + 1) + "|")
-for i, name in figures:
-    print(f"| {name} | " + " | ".join(fmt([v[i] for v in by[p].values()]) for p in names) + " |")
+for i, name, d in figures:
+    print(f"| {name} | " + " | ".join(fmt([v[i] for v in by[p].values()], d) for p in names) + " |")
 print()
 pairs = [("b", "a"), ("a", "haproxy"), ("b", "haproxy")] + [(x, "nginx") for x in ("a", "b", "haproxy") if "nginx" in by]
 print("| ratio, per round: median (min-max) | conn/s | CPU per connection | p50 | p99 | p99.9 |")
 print("|---|---|---|---|---|---|")
 for num, den in pairs:
-    print(f"| {label(num)} / {label(den)} | " + " | ".join(fmt(ratio(num, den, i)) for i, _ in figures) + " |")
+    print(f"| {label(num)} / {label(den)} | " + " | ".join(fmt(ratio(num, den, i)) for i, _, _ in figures) + " |")
 PY
 log "output in $OUT"
