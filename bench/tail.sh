@@ -49,9 +49,15 @@ load() {   # load ARGS...: connrate on CPU 0, both hellos
 metric() {   # metric FILE NAME: the sum of a Prometheus metric's samples
   awk -v n="$2" '$1 == n || index($0, n "{") == 1 { s += $NF } END { printf "%.0f", s }' "$1"   # labels may hold spaces
 }
+threads() {   # threads FILE: "name ticks" per thread of the ingress (utime + stime; comm may hold spaces)
+  for t in /proc/${PID[ingress]}/task/*; do
+    sed -E 's/^[0-9]+ \((.*)\) [A-Za-z] (.*)$/\1\t\2/' "$t/stat" | awk -F'\t' '{split($2, f, " "); print $1 "\t" f[11] + f[12]}'
+  done >"$1"
+}
 log "warm-up ${WARM_SECS}s"
 load -d "$WARM_SECS" >warm.txt
 traces=()
+threads threads-before.tsv
 for r in $(seq "$ROUNDS"); do
   curl -fs "http://127.0.0.1:$ADMIN/metrics" >metrics-$r-before.txt
   load -d "$SECS" --trace "trace-$r.txt" >round-$r.txt
@@ -64,5 +70,25 @@ for r in $(seq "$ROUNDS"); do
   traces+=("trace-$r.txt")
 done
 log "ingress after the rounds, $(grep VmRSS "/proc/${PID[ingress]}/status" | tr -s ' ')"
+threads threads-after.tsv
+# CPU by thread over the rounds (the JIT's and the GC's share of the proxy's one core beside the event loop's)
+n=0
+for f in round-*.txt; do n=$((n + $(sed -n 's/.* ok=\([0-9]*\) .*/\1/p' "$f"))); done
+python3 - threads-before.tsv threads-after.tsv "$n" "$(getconf CLK_TCK)" <<'PY' | tee threads.txt
+import sys
+from collections import Counter
+def read(path):
+    c = Counter()
+    for line in open(path):
+        name, ticks = line.rstrip('\n').rsplit('\t', 1)
+        c[name.rstrip('0123456789')] += int(ticks)   # "C2 CompilerThread0", "vert.x-eventloop-thread-0": by kind
+    return c
+before, after, n, hz = read(sys.argv[1]), read(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+total = sum(after.values()) - sum(before.values())
+print(f"CPU by thread over the rounds ({n} connections; ms per 1000 connections, share of the process):")
+for name, ticks in sorted(((k, after[k] - before[k]) for k in after), key=lambda x: -x[1]):
+    if ticks > 0:
+        print(f"  {name:32} {ticks * 1000 / hz / n * 1000:7.1f}  {100 * ticks / max(1, total):5.1f} %")
+PY
 python3 "$HERE/tail.py" jvm.log "${traces[@]}" | tee tail.txt
 log "output in $OUT (uptime: $(uptime))"
