@@ -31,6 +31,10 @@
  *       --hold N               hold mode: open N connections (CONCURRENCY at a time) and keep each one open after
  *                              its answer was checked (the backend must run with --hold); print "held=..." once
  *                              all are open, then idle until SIGTERM/SIGINT or --hold-secs (default 120)
+ *       --trace FILE           also write one line per checked connection to FILE: "T0_NS ANSWER_NS", both
+ *                              CLOCK_MONOTONIC nanoseconds (connect() and the complete answer), to line slow
+ *                              connections up against the proxy's own events: the JVM's -Xlog decorator
+ *                              `timenanos` (tn) is the same clock (bench/tail.py)
  *
  * Output: one line of key=value on stdout (conn_per_s, ok, p50_us/p99_us/p999_us from a log-linear histogram,
  * failures by kind, own CPU time, per-second counts), a human summary on stderr.  Failure kinds: connect (the
@@ -72,7 +76,8 @@ typedef struct {
 } hello_t;
 
 static struct {
-  const char *host, *port;
+  const char *host, *port, *trace_path;
+  FILE *trace;
   double duration;
   int concurrency, threads, timeout_ms, proxy_header, per_second, quiet, bye;
   long max_conns, hold_n;
@@ -208,6 +213,7 @@ static void succeed(worker_t *w, conn_t *c) {
   w->ok++;
   w->ok_by_hello[c->hello]++;
   hist_add(&w->hist, (c->t_answer - c->t0) / 1000);
+  if (cfg.trace) fprintf(cfg.trace, "%lu %lu\n", c->t0, c->t_answer); /* stdio locks: whole lines per thread */
   if (t <= w->t_stop_launch) w->ok_window++;
   int s = (int)((t - w->t_start) / 1000000000u);
   if (s < w->nsec) w->persec[s]++;
@@ -568,7 +574,7 @@ static int run_hold(void) {
 
 static void usage(void) {
   fprintf(stderr, "usage: connrate [-d SECS] [-c N] [-t N] [-T MS] [-n N] [-x] [-s] [-q] [--bye]\n"
-                  "                [--hold N [--hold-secs S]]\n"
+                  "                [--hold N [--hold-secs S]] [--trace FILE]\n"
                   "                -H ROUTE=FILE [-H ...] [-P ROUTE=PORT ...] HOST PORT\n");
   exit(2);
 }
@@ -613,7 +619,7 @@ static void parse_args(int argc, char **argv) {
       {"hello", 1, 0, 'H'},       {"duration", 1, 0, 'd'},   {"concurrency", 1, 0, 'c'}, {"threads", 1, 0, 't'},
       {"timeout-ms", 1, 0, 'T'},  {"max-conns", 1, 0, 'n'},  {"proxy-header", 0, 0, 'x'}, {"route-port", 1, 0, 'P'},
       {"per-second", 0, 0, 's'},  {"quiet", 0, 0, 'q'},      {"hold", 1, 0, 'h'},         {"hold-secs", 1, 0, 'S'},
-      {"bye", 0, 0, 'b'},         {0, 0, 0, 0}};
+      {"bye", 0, 0, 'b'},         {"trace", 1, 0, 'r'},      {0, 0, 0, 0}};
   static char *overrides[MAX_HELLOS];
   int nover = 0, o;
   while ((o = getopt_long(argc, argv, "H:d:c:t:T:n:xP:sq", opts, NULL)) != -1) {
@@ -631,6 +637,7 @@ static void parse_args(int argc, char **argv) {
     case 'h': cfg.hold_n = atol(optarg); break;
     case 'S': cfg.hold_secs = atof(optarg); break;
     case 'b': cfg.bye = 1; break;
+    case 'r': cfg.trace_path = optarg; break;
     default: usage();
     }
   }
@@ -645,6 +652,7 @@ static void parse_args(int argc, char **argv) {
     exit(2);
   }
   resolve_destinations(overrides, nover);
+  if (cfg.trace_path && !(cfg.trace = fopen(cfg.trace_path, "w"))) { perror(cfg.trace_path); exit(2); }
 }
 
 int main(int argc, char **argv) {
@@ -653,5 +661,7 @@ int main(int argc, char **argv) {
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
-  return cfg.hold_n ? run_hold() : run_rate();
+  int rc = cfg.hold_n ? run_hold() : run_rate();
+  if (cfg.trace && fclose(cfg.trace) != 0) { perror(cfg.trace_path); return 2; }
+  return rc;
 }

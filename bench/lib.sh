@@ -106,3 +106,23 @@ backend be_app2
   server s1 127.0.0.1:$B2 send-proxy-v2
 EOF
 }
+
+# nginx stream's equivalent config on 127.0.0.1:$TN, one worker (nginx.conf in the current directory); nginx can only
+# send PROXY protocol v1 (text), which hellobackend accepts and counts apart
+NGX_STREAM=/usr/lib/nginx/modules/ngx_stream_module.so
+write_nginx_conf() {
+  cat >nginx.conf <<EOF
+load_module $NGX_STREAM;
+worker_processes 1; daemon off; pid $PWD/nginx.pid;
+error_log $PWD/nginx-error.log warn;
+events { worker_connections 4000; }
+stream {
+  map \$ssl_preread_server_name \$upstream {
+    app1.bench.internal 127.0.0.1:$B1;
+    app2.bench.internal 127.0.0.1:$B2;
+    default "";
+  }
+  server { listen 127.0.0.1:$TN; ssl_preread on; proxy_pass \$upstream; proxy_protocol on; }
+}
+EOF
+}

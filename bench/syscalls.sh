@@ -17,7 +17,7 @@ N=${N:-4000}
 CONCURRENCY=${CONCURRENCY:-16}
 WARM_SECS=${WARM_SECS:-10}
 INGRESS_JAR=${INGRESS_JAR:-$ROOT/target/ingress.jar}
-INGRESS_JAVA_OPTS=${INGRESS_JAVA_OPTS:--XX:+UseSerialGC -Xms16m -XX:MaxRAMPercentage=50 -XX:TrimNativeHeapInterval=1000 -Dio.netty.jfr.enabled=false}
+INGRESS_JAVA_OPTS=${INGRESS_JAVA_OPTS:--XX:+UseSerialGC -Xms16m -XX:MaxRAMPercentage=50 -XX:TrimNativeHeapInterval=1000 -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,java/lang/invoke/*.*,20.0 -Dio.netty.jfr.enabled=false}
 OUT=${OUT:-$HERE/out/syscalls-$(date -u +%Y%m%dT%H%M%SZ)}
 FIX=$HERE/fixtures
 read -r -a JAVA_OPTS <<<"$INGRESS_JAVA_OPTS"

@@ -28,6 +28,13 @@ abstract class BareSocket implements EpollIoHandle {
   static final int EPOLLHUP = 0x010;
 
   private static final IntConsumer NOTHING = ops -> { };
+  /**
+   * The interests asked for that combine flags, made once: Netty caches single flags only and builds a new
+   * {@link EpollIoOps} (and its event) for every other mask, a few times per connection.
+   */
+  private static final EpollIoOps READ = EpollIoOps.valueOf(Native.EPOLLIN | Native.EPOLLRDHUP);
+  private static final EpollIoOps READ_WRITE =
+      EpollIoOps.valueOf(Native.EPOLLIN | Native.EPOLLRDHUP | Native.EPOLLOUT);
 
   protected final Socket socket;
   protected final IoEventLoop loop;
@@ -87,8 +94,17 @@ abstract class BareSocket implements EpollIoHandle {
   final void want(int ops) {
     if (ops != interest && registration != null && registration.isValid()) {
       interest = ops;
-      registration.submit(EpollIoOps.valueOf(ops == 0 ? Native.EPOLLERR : ops));
+      registration.submit(interestOps(ops));
     }
+  }
+
+  private static EpollIoOps interestOps(int ops) {
+    if (ops == READ.value()) {
+      return READ;
+    } else if (ops == READ_WRITE.value()) {
+      return READ_WRITE;
+    }
+    return EpollIoOps.valueOf(ops == 0 ? Native.EPOLLERR : ops);
   }
 
   final Socket socket() {

@@ -63,7 +63,7 @@ public final class ListenerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     loop = context;
-    proxy = new ProxyContext(new Dialer(vertx), services, open, new Pipes());
+    proxy = new ProxyContext(new Dialer(vertx), services, open, new Pipes(), new SniffScratch());
     IoEventLoop epoll = Sockets.epollLoop(context);
     Listening.Binder binder = epoll != null
         ? new NativeBinder(vertx, epoll, reusePort, proxy)

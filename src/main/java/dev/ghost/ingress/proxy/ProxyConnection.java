@@ -14,12 +14,14 @@ import dev.ghost.ingress.route.Route;
 import dev.ghost.ingress.route.RouteTable;
 import dev.ghost.ingress.route.Scope;
 import dev.ghost.ingress.sni.ClientHelloParser;
+import dev.ghost.ingress.sni.SniResult;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -164,8 +166,7 @@ final class ProxyConnection {
     if (state != State.SNIFFING) {
       ReferenceCountUtil.release(msg);
     } else if (msg instanceof ByteBuf buf) {
-      keep(buf);
-      act(routing.onHello(ClientHelloParser.parse(sniffed, sniffedLength, settings.maxSniffBytes())));
+      act(routing.onHello(keepAndParse(buf)));
     } else if (msg == InputShutdown.FIN) {
       clientFin = true;
       act(routing.onFin(sniffedLength > 0));
@@ -174,20 +175,36 @@ final class ProxyConnection {
     }
   }
 
-  /** Keeps the buffer to forward later and copies what fits under the cap for the parser. */
-  private void keep(ByteBuf buf) {
+  /**
+   * Keeps the buffer to forward later and parses everything received so far (what fits under the cap). A first read
+   * is parsed in the loop's scratch array; only a hello that needs another read gets an array of its own, so the
+   * usual connection copies its hello once and allocates nothing for it.
+   */
+  private SniResult keepAndParse(ByteBuf buf) {
     received.add(buf);
     int n = buf.readableBytes();
     receivedBytes += n;
     int cap = settings.maxSniffBytes();
     int copy = Math.min(n, cap - sniffedLength);
+    if (sniffedLength == 0) {
+      byte[] scratch = ctx.scratch().atLeast(copy);
+      buf.getBytes(buf.readerIndex(), scratch, 0, copy);
+      sniffedLength = copy;
+      SniResult result = ClientHelloParser.parse(scratch, copy, cap);
+      if (result instanceof SniResult.NeedMore && copy > 0) {
+        // the next read parses all of it again: the scratch array will hold another connection's bytes by then
+        sniffed = Arrays.copyOf(scratch, copy);
+      }
+      return result;
+    }
     if (copy > 0) {
       if (sniffed.length < sniffedLength + copy) {
-        sniffed = java.util.Arrays.copyOf(sniffed, Math.min(cap, Math.max(sniffedLength + copy, sniffed.length * 2)));
+        sniffed = Arrays.copyOf(sniffed, Math.min(cap, Math.max(sniffedLength + copy, sniffed.length * 2)));
       }
       buf.getBytes(buf.readerIndex(), sniffed, sniffedLength, copy);
       sniffedLength += copy;
     }
+    return ClientHelloParser.parse(sniffed, sniffedLength, cap);
   }
 
   /** Acts on a routing decision: counts the sniff outcome, then routes, closes, or keeps waiting. */

@@ -64,7 +64,11 @@ public final class ClientHelloParser {
     return result;
   }
 
-  /** One pass over the records in {@code data[0..limit)}, copying handshake fragments into one buffer. */
+  /**
+   * One pass over the records in {@code data[0..limit)}. The handshake bytes are read where they are while they come
+   * from one record (the usual hello: no copy, nothing allocated per connection); from a second record on they are
+   * joined in a copy.
+   */
   private static final class RecordWalk {
 
     private final byte[] data;
@@ -72,8 +76,12 @@ public final class ClientHelloParser {
     private final int maxBytes;
 
     // Reassembly state
-    /** Handshake bytes received so far, concatenated across records. */
-    private final byte[] handshake;
+    /**
+     * Handshake bytes received so far, {@code handshake[handshakeOffset..+handshakeLength)}: {@code data} itself while
+     * they are one record's fragment, else a copy concatenated across records; null before the first fragment.
+     */
+    private byte[] handshake;
+    private int handshakeOffset;
     private int handshakeLength;
     /** Handshake bytes announced by the record headers seen so far (received or not). */
     private int announced;
@@ -84,7 +92,6 @@ public final class ClientHelloParser {
       this.data = data;
       this.limit = limit;
       this.maxBytes = maxBytes;
-      this.handshake = new byte[limit];
     }
 
     /** A final result, or {@link #NEED_MORE_STARTED} when the bytes run out first. */
@@ -151,7 +158,7 @@ public final class ClientHelloParser {
       if (handshakeLength < 1) {
         return null; // no handshake byte yet (a record header alone)
       }
-      int type = handshake[0] & 0xff;
+      int type = handshake[handshakeOffset] & 0xff;
       if (type != HANDSHAKE_CLIENT_HELLO) {
         // RFC 8446 §4.1.2: the client's first handshake message is a ClientHello.
         return malformed("first handshake message has type " + type + ", not ClientHello");
@@ -159,7 +166,7 @@ public final class ClientHelloParser {
       if (handshakeLength < HANDSHAKE_HEADER_LENGTH) {
         return null; // the 24-bit message length is incomplete, so its size is unknown
       }
-      int messageLength = HANDSHAKE_HEADER_LENGTH + u24(handshake, 1);
+      int messageLength = HANDSHAKE_HEADER_LENGTH + u24(handshake, handshakeOffset + 1);
       if (bytesNeeded(messageLength) > maxBytes) {
         // Known early from the handshake length: no need to wait for the cap to fill up.
         return TOO_LARGE;
@@ -168,7 +175,8 @@ public final class ClientHelloParser {
         return null; // fits the cap but not all here yet
       }
       // Bytes after the hello in the same record (there should be none) do not matter for routing.
-      return HelloMessageParser.parse(handshake, HANDSHAKE_HEADER_LENGTH, messageLength - HANDSHAKE_HEADER_LENGTH);
+      return HelloMessageParser.parse(handshake, handshakeOffset + HANDSHAKE_HEADER_LENGTH,
+          messageLength - HANDSHAKE_HEADER_LENGTH);
     }
 
     /**
@@ -185,7 +193,19 @@ public final class ClientHelloParser {
     }
 
     private void append(int from, int to) {
-      System.arraycopy(data, from, handshake, handshakeLength, to - from);
+      if (handshake == null) {
+        handshake = data;
+        handshakeOffset = from;
+      } else {
+        if (handshake == data) {
+          // a second record: its fragment is not adjacent to the first one's in data
+          byte[] joined = new byte[limit];
+          System.arraycopy(data, handshakeOffset, joined, 0, handshakeLength);
+          handshake = joined;
+          handshakeOffset = 0;
+        }
+        System.arraycopy(data, from, handshake, handshakeLength, to - from);
+      }
       handshakeLength += to - from;
     }
 

@@ -53,14 +53,26 @@ public final class SniHostName {
     return true;
   }
 
+  /** {@code s} itself when it has no upper-case letter (clients send lower case): one name fewer per connection. */
   private static String toLowerAscii(String s) {
+    int first = 0;
+    while (first < s.length() && !isUpperAscii(s.charAt(first))) {
+      first++;
+    }
+    if (first == s.length()) {
+      return s;
+    }
     char[] out = s.toCharArray();
-    for (int i = 0; i < out.length; i++) {
-      if (out[i] >= 'A' && out[i] <= 'Z') {
+    for (int i = first; i < out.length; i++) {
+      if (isUpperAscii(out[i])) {
         out[i] = (char) (out[i] + ('a' - 'A'));
       }
     }
     return new String(out);
+  }
+
+  private static boolean isUpperAscii(char c) {
+    return c >= 'A' && c <= 'Z';
   }
 
   /** Every dot-separated label is 1..63 LDH characters and neither starts nor ends with a hyphen. */

@@ -99,14 +99,19 @@ class ProxyConnectionTest {
     ProxyServices services = new ProxyServices(settings, new RoundRobinSelector(),
         new BackendHealth(settings.ejectBase(), settings.ejectMax(), System::nanoTime),
         new ConnectionLimits(1000, 0, 0), new ConnectionIds(), metrics, new AccessLog(true), drains);
-    return new ProxyContext(dialer, services, open, new Pipes());
+    return new ProxyContext(dialer, services, open, new Pipes(), new SniffScratch());
   }
 
   /** Accepts the client on {@code [::1]:443} under {@code table} and starts its connection. */
   private ProxyConnection accept(RouteTable table) {
-    client.freezeTime(); // the connection's timers run on this clock: it moves only when a test moves it
-    client.pipeline().addLast(Dialer.PLACEHOLDER);
-    ProxyConnection connection = new ProxyConnection(context(), Peer.connected(client),
+    return accept(table, context(), client);
+  }
+
+  /** Accepts {@code channel} as a client of the listener instance whose context is {@code instance}. */
+  private ProxyConnection accept(RouteTable table, ProxyContext instance, TcpLikeChannel channel) {
+    channel.freezeTime(); // the connection's timers run on this clock: it moves only when a test moves it
+    channel.pipeline().addLast(Dialer.PLACEHOLDER);
+    ProxyConnection connection = new ProxyConnection(instance, Peer.connected(channel),
         new ProxyConnection.Listener(LISTENER, 443, metrics.listener(LISTENER)), table);
     connection.start();
     return connection;
@@ -280,6 +285,34 @@ class ProxyConnectionTest {
     assertThat(written(backend)).isEqualTo(ClientHellos.concat(ProxyHeaderV2.encode(CLIENT, REACHED), hello));
     assertThat(connection.state()).isEqualTo(State.RELAYING);
     backend.finishAndReleaseAll();
+  }
+
+  /**
+   * The connections of one listener instance parse first reads in one scratch array: a hello split over two reads
+   * keeps its first part apart, so another connection's hello parsed in between (shorter, so it lands in the same
+   * array) changes nothing.
+   */
+  @Test
+  void aHelloSplitOverReadsIsRoutedOnItsOwnBytesWhenAnotherHelloIsParsedInBetween() {
+    RouteTable table = twoRoutes(ProxyProtocol.OFF, B1);
+    ProxyContext instance = context();
+    ProxyConnection split = accept(table, instance, client);
+    client.writeInbound(Unpooled.wrappedBuffer(hello, 0, hello.length - 1));
+    assertThat(split.state()).isEqualTo(State.SNIFFING);
+
+    byte[] shorter = ClientHellos.jdk("o.example.com", "TLSv1.3");
+    assertThat(shorter.length).isLessThan(hello.length - 1);
+    TcpLikeChannel otherClient = new TcpLikeChannel(REACHED, new InetSocketAddress("2001:db8::2", 50001));
+    ProxyConnection other = accept(table, instance, otherClient);
+    otherClient.writeInbound(Unpooled.wrappedBuffer(shorter));
+    assertThat(other.state()).isEqualTo(State.CLOSED);
+    assertThat(closed("no_route", IngressMetrics.UNROUTED)).as("parsed: its name has no route").isEqualTo(1);
+
+    client.writeInbound(Unpooled.wrappedBuffer(hello, hello.length - 1, 1));
+    assertThat(split.state()).isEqualTo(State.DIALING);
+    assertThat(split.route().id()).isEqualTo("app");
+    assertThat(dialer.dialled()).containsExactly(B1);
+    otherClient.finishAndReleaseAll();
   }
 
   @Test

@@ -13,6 +13,8 @@ class SniHostNameTest {
   @CsvSource({
       "example.com,         example.com",
       "EXAMPLE.Com,         example.com",
+      "example.coM,         example.com",
+      "app.Example.com.,    app.example.com",
       "example.com.,        example.com",
       "a,                   a",
       "xn--bcher-kva.ch,    xn--bcher-kva.ch",
