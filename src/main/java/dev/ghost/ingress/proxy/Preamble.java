@@ -4,7 +4,6 @@ import dev.ghost.ingress.route.ProxyProtocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.net.InetSocketAddress;
-import java.util.List;
 
 /**
  * What a backend receives before the relay starts: the PROXY v2 header when the route asks for one, then the bytes
@@ -46,22 +45,19 @@ final class Preamble {
   }
 
   /**
-   * {@code header} then every readable byte of {@code received}, copied into one pooled direct buffer: one write,
+   * {@code header} then every readable byte of {@code received} (null: none), copied into one pooled direct buffer: one write,
    * one segment, and an address the native write takes as is. Null when there is nothing to send. The caller still
    * owns (and releases) {@code received}.
    */
-  static ByteBuf compose(ByteBufAllocator alloc, byte[] header, List<ByteBuf> received) {
-    int length = header.length;
-    for (ByteBuf buf : received) {
-      length += buf.readableBytes();
-    }
+  static ByteBuf compose(ByteBufAllocator alloc, byte[] header, ByteBuf received) {
+    int length = header.length + (received == null ? 0 : received.readableBytes());
     if (length == 0) {
       return null;
     }
     ByteBuf preamble = alloc.directBuffer(length);
     preamble.writeBytes(header);
-    for (ByteBuf buf : received) {
-      preamble.writeBytes(buf, buf.readerIndex(), buf.readableBytes());
+    if (received != null) {
+      preamble.writeBytes(received, received.readerIndex(), received.readableBytes());
     }
     return preamble;
   }

@@ -20,7 +20,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -71,7 +70,13 @@ final class ProxyConnection {
 
   private State state = State.SNIFFING;
   private SniRouting routing;
-  private final ArrayList<ByteBuf> received = new ArrayList<>(2);
+  /**
+   * The bytes read while sniffing, kept to forward: the first read as it came (the usual hello is one read), later
+   * reads copied into one buffer of their own size ({@link #hold}). Null when nothing is held.
+   */
+  private ByteBuf held;
+  /** Whether {@link #held} is that copy, which later reads are appended to, rather than a read buffer. */
+  private boolean heldIsCopy;
   private byte[] sniffed = NOTHING_SNIFFED;
   private int sniffedLength;
   private long receivedBytes;
@@ -181,7 +186,6 @@ final class ProxyConnection {
    * usual connection copies its hello once and allocates nothing for it.
    */
   private SniResult keepAndParse(ByteBuf buf) {
-    received.add(buf);
     int n = buf.readableBytes();
     receivedBytes += n;
     int cap = settings.maxSniffBytes();
@@ -189,6 +193,7 @@ final class ProxyConnection {
     if (sniffedLength == 0) {
       byte[] scratch = ctx.scratch().atLeast(copy);
       buf.getBytes(buf.readerIndex(), scratch, 0, copy);
+      hold(buf);
       sniffedLength = copy;
       SniResult result = ClientHelloParser.parse(scratch, copy, cap);
       if (result instanceof SniResult.NeedMore && copy > 0) {
@@ -204,7 +209,33 @@ final class ProxyConnection {
       buf.getBytes(buf.readerIndex(), sniffed, sniffedLength, copy);
       sniffedLength += copy;
     }
+    hold(buf); // last: it may release buf
     return ClientHelloParser.parse(sniffed, sniffedLength, cap);
+  }
+
+  /**
+   * Keeps {@code buf}'s bytes until routing. Each read comes in a buffer of the read's size class (4 KiB), so a
+   * client sending its hello a few bytes per segment would hold a buffer per segment, up to
+   * {@code proxy.max_sniff_bytes} of them, each for up to the sniff timeout: 32 MiB per connection at the default cap.
+   * From the second read on the bytes are copied into one buffer that grows with them, and the read is released, so
+   * a connection holds about what it sent.
+   */
+  private void hold(ByteBuf buf) {
+    if (held == null) {
+      held = buf;
+      return;
+    }
+    int n = buf.readableBytes();
+    if (!heldIsCopy || held.writableBytes() < n) {
+      int size = held.readableBytes() + n;
+      ByteBuf copy = client.alloc().heapBuffer(heldIsCopy ? Math.max(size, 2 * held.readableBytes()) : size);
+      copy.writeBytes(held, held.readerIndex(), held.readableBytes());
+      held.release();
+      held = copy;
+      heldIsCopy = true;
+    }
+    held.writeBytes(buf, buf.readerIndex(), n);
+    buf.release();
   }
 
   /** Acts on a routing decision: counts the sniff outcome, then routes, closes, or keeps waiting. */
@@ -339,18 +370,16 @@ final class ProxyConnection {
   private ByteBuf preamble() {
     ProxyProtocol pp = route.proxyProtocol();
     byte[] header = Preamble.header(pp, clientAddress, reached, sni, Preamble.wantsUniqueId(pp) ? id() : null);
-    ByteBuf preamble = Preamble.compose(client.alloc(), header, received);
-    releaseReceived();
+    ByteBuf preamble = Preamble.compose(client.alloc(), header, held);
+    releaseHeld();
     return preamble;
   }
 
-  private void releaseReceived() {
-    for (ByteBuf buf : received) {
-      buf.release();
+  private void releaseHeld() {
+    if (held != null) {
+      held.release();
+      held = null;
     }
-    received.clear();
-    // the connection may live for hours: keep no array behind the emptied list
-    received.trimToSize();
   }
 
   private Duration idleTimeout() {
@@ -449,7 +478,7 @@ final class ProxyConnection {
     }
     state = State.CLOSED;
     cancelSniffTimer();
-    releaseReceived();
+    releaseHeld();
     client.refuse(reason.action());
     account(reason, 0, 0);
   }

@@ -38,6 +38,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.HashMap;
@@ -283,6 +284,31 @@ class ProxyConnectionTest {
     assertThat(sniffed("found")).as("counted once").isEqualTo(1);
     TcpLikeChannel backend = dialer.connectNext();
     assertThat(written(backend)).isEqualTo(ClientHellos.concat(ProxyHeaderV2.encode(CLIENT, REACHED), hello));
+    assertThat(connection.state()).isEqualTo(State.RELAYING);
+    backend.finishAndReleaseAll();
+  }
+
+  /**
+   * A hello sent a byte per segment holds its bytes, not a read buffer per segment: each read comes in a buffer of
+   * the read size class (4 KiB here), and holding them all would make a client's hello cost 4 KiB a byte until the
+   * sniff timeout. Every read after the first is released as soon as its bytes are copied.
+   */
+  @Test
+  void aHelloSentAByteAtATimeHoldsItsBytesNotABufferPerRead() {
+    ProxyConnection connection = accept(twoRoutes(ProxyProtocol.OFF, B1));
+    List<ByteBuf> reads = new ArrayList<>();
+    for (int i = 0; i < hello.length - 1; i++) {
+      ByteBuf read = Unpooled.directBuffer(4096).writeByte(hello[i]);
+      reads.add(read);
+      client.writeInbound(read);
+    }
+    assertThat(connection.state()).as("one byte short").isEqualTo(State.SNIFFING);
+    assertThat(reads.subList(1, reads.size())).as("reads after the first, released").allMatch(b -> b.refCnt() == 0);
+    assertThat(reads.get(0).refCnt()).as("the first read's buffer, copied on the second read").isZero();
+
+    client.writeInbound(Unpooled.wrappedBuffer(new byte[] {hello[hello.length - 1]}));
+    TcpLikeChannel backend = dialer.connectNext();
+    assertThat(written(backend)).as("forwarded whole").isEqualTo(hello);
     assertThat(connection.state()).isEqualTo(State.RELAYING);
     backend.finishAndReleaseAll();
   }
