@@ -1,13 +1,9 @@
 package dev.ghost.ingress.sync;
 
 import dev.ghost.ingress.route.Backend;
-import dev.ghost.ingress.route.Protocol;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * A bench main (not a test): what the journal costs at N routes. Writes a base of N routes (as
@@ -31,7 +27,7 @@ public final class JournalReadBench {
     }
     int n = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
     int maxChanges = args.length > 2 ? Integer.parseInt(args[2]) : Integer.MAX_VALUE;
-    ControlPlaneState state = table(n);
+    ControlPlaneState state = ScaleStateFile.state(n, 9443);
     long[] bases = new long[1];
     long[] journal = new long[2];
     StateJournalWriter writer = new StateJournalWriter(file, (part, bytes) -> {
@@ -92,18 +88,5 @@ public final class JournalReadBench {
     long r2 = System.nanoTime();
     System.out.printf("cold read: base %.0f ms, replay %.0f ms (%s, %d records)%n", (r1 - r0) / 1e6,
         (r2 - r1) / 1e6, ok.journal().outcome().label(), ok.journal().records());
-  }
-
-  private static ControlPlaneState table(int n) {
-    Map<String, CpRoute> routes = new HashMap<>();
-    Map<String, List<Backend>> backends = new HashMap<>();
-    for (int i = 0; i < n; i++) {
-      String id = String.format("rt_%08d", i);
-      String env = String.format("%06d", i / 100);
-      routes.put(id, new CpRoute(id, "app_" + env, "env_" + env, String.format("r%08d.e%s.scale.test", i, env),
-          443, Protocol.TLS_PASSTHROUGH, "web", 9443, false, false, false, null, i + 1));
-      backends.put(id, List.of(new Backend("::ffff:127.0.0.2", 9443), new Backend("::ffff:127.0.0.3", 9443)));
-    }
-    return ControlPlaneState.restore(n, routes, Map.of(), backends, Map.of(), Map.of(), Map.of(), Set.of());
   }
 }

@@ -20,9 +20,11 @@ public final class ScaleStateFile {
   private ScaleStateFile() {}
 
   public static void main(String[] args) throws Exception {
-    Path file = Path.of(args[0]);
-    int n = Integer.parseInt(args[1]);
-    int port = Integer.parseInt(args[2]);
+    StateFile.write(Path.of(args[0]), state(Integer.parseInt(args[1]), Integer.parseInt(args[2])));
+  }
+
+  /** The state of {@code n} routes as {@code bench/scalecp.py} serves them, on backend port {@code port}. */
+  static ControlPlaneState state(int n, int port) {
     Map<String, CpRoute> routes = new HashMap<>();
     Map<String, List<Backend>> backends = new HashMap<>();
     for (int i = 0; i < n; i++) {
@@ -32,7 +34,6 @@ public final class ScaleStateFile {
           443, Protocol.TLS_PASSTHROUGH, "web", port, false, false, false, null, i + 1));
       backends.put(id, List.of(new Backend("::ffff:127.0.0.2", port), new Backend("::ffff:127.0.0.3", port)));
     }
-    StateFile.write(file, ControlPlaneState.restore(n, routes, Map.of(), backends, Map.of(), Map.of(), Map.of(),
-        Set.of()));
+    return ControlPlaneState.restore(n, routes, Map.of(), backends, Map.of(), Map.of(), Map.of(), Set.of());
   }
 }
