@@ -110,18 +110,24 @@ class AdminConnectionsIT {
     Await.until("both counted", () -> refused("request_timeout") == 2, () -> "" + refused("request_timeout"));
   }
 
+  /**
+   * A keep-alive connection left idle after an answer is closed at the head deadline, quietly: a scraper that polls
+   * less often than the deadline is no refusal. An unanswered request is one.
+   */
   @Test
-  void anIdleKeepAliveConnectionIsCutAndAnUnansweredRequestToo() throws Exception {
+  void anIdleKeepAliveConnectionIsClosedQuietlyAndAnUnansweredRequestIsRefused() throws Exception {
     serve(FAST);
     Socket keepAlive = connect();
     assertThat(get(keepAlive)).isEqualTo("HTTP/1.1 200 OK");
     assertThat(get(keepAlive)).as("served again within the deadline").isEqualTo("HTTP/1.1 200 OK");
     assertThat(Wire.readToEnd(keepAlive, Duration.ofSeconds(5)).end()).isNotEqualTo(Wire.End.NONE);
+    // a refusal is counted before its connection is closed: none by the time the client saw the end
+    assertThat(refused("request_timeout")).as("the idle keep-alive is not a refusal").isZero();
     Socket slow = connect();
     Wire.send(slow, "GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
     Wire.Ending ending = Wire.readToEnd(slow, Duration.ofSeconds(5));
     assertThat(ending.end()).isNotEqualTo(Wire.End.NONE);
     assertThat(ending.bytes()).isEmpty();
-    Await.until("both counted", () -> refused("request_timeout") == 2, () -> "" + refused("request_timeout"));
+    Await.until("the request counted", () -> refused("request_timeout") == 1, () -> "" + refused("request_timeout"));
   }
 }
