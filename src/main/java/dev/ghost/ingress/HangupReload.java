@@ -6,6 +6,7 @@ import dev.ghost.ingress.config.ConfigReloader;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * SIGHUP re-reads the config file, as nginx and HAProxy operators expect: the same path as the admin
@@ -27,10 +28,18 @@ final class HangupReload {
     this.log = log;
   }
 
-  /** Installs the SIGHUP handler (replacing the JVM's default, which exits). */
+  /**
+   * Installs the SIGHUP handler (replacing the JVM's default, which exits). A process started with SIGHUP ignored
+   * (under {@code nohup}, say) keeps it ignored: the JVM will not replace an ignored disposition, so a HUP would
+   * silently do nothing; that is said once at start instead.
+   */
   void trap() {
     try {
-      Signal.handle(new Signal("HUP"), sig -> onHangup());
+      SignalHandler previous = Signal.handle(new Signal("HUP"), sig -> onHangup());
+      if (previous == SignalHandler.SIG_IGN) {
+        log.atWarn().addKeyValue("signal", "HUP")
+            .log("SIGHUP was ignored when the node started (nohup?), so it cannot reload; use admin reload");
+      }
     } catch (IllegalArgumentException unavailable) {
       // -Xrs or a platform without SIGHUP: reload stays available through the admin API
       log.atWarn().addKeyValue("signal", "HUP").log("SIGHUP cannot be trapped; use admin reload");

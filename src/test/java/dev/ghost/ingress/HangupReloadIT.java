@@ -35,8 +35,12 @@ class HangupReloadIT {
   @RegisterExtension
   final JarProcesses jars = new JarProcesses();
 
+  /**
+   * The node with SIGHUP at its default disposition whatever the build was started under: a JVM keeps a signal its
+   * parent ignored (a build run under {@code nohup}), and then no HUP would reach the node.
+   */
   private JarProcess jar(String... args) throws Exception {
-    return jars.start(Map.of(), args);
+    return jars.startVia(List.of("env", "--default-signal=HUP"), Map.of(), args);
   }
 
   private String config(int backendPort, String... hostnames) {
@@ -119,6 +123,25 @@ class HangupReloadIT {
     assertThat(node.awaitExit(Duration.ofSeconds(20))).as(node.describe()).isZero();
     assertThat(JarProcess.stackTraceLines(node.stdout())).as(node.describe()).isEmpty();
     assertThat(JarProcess.stackTraceLines(node.stderr())).as(node.describe()).isEmpty();
+  }
+
+  /**
+   * Started under {@code nohup}, the JVM keeps SIGHUP ignored and the node cannot reload on it: it says so once at
+   * start, and a HUP neither reloads nor stops it.
+   */
+  @Test
+  void aNodeStartedWithHangupIgnoredSaysSoAndSurvivesAHangup() throws Exception {
+    JarProcess workload = jar("sample-workload", "--listen", "[::1]:0");
+    int backendPort = workload.awaitLog("sample workload listening", j -> true, DEADLINE).getInteger("port");
+    Path file = JarProcess.write(dir, "ingress.toml", config(backendPort, "other.example.com"));
+    JarProcess node = jars.startVia(List.of("nohup"), Map.of(), "--config", file.toString());
+    node.awaitLog("SIGHUP was ignored when the node started (nohup?), so it cannot reload; use admin reload",
+        j -> "HUP".equals(j.getString("signal")) && "WARN".equals(j.getString("level")), DEADLINE);
+    node.awaitLog("ingress ready", j -> true, DEADLINE);
+    hangup(node);
+    node.sigterm(); // a HUP handled after this would find the node draining; one that reloaded would log first
+    assertThat(node.awaitExit(Duration.ofSeconds(20))).as(node.describe()).isZero();
+    assertThat(node.stdout()).as("no reload").noneMatch(l -> l.contains("config reload requested"));
   }
 
   @Test

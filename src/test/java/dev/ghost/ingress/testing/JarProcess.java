@@ -85,7 +85,16 @@ public final class JarProcess implements AutoCloseable {
    */
   public static JarProcess start(String java, List<String> jvmArgs, Path jar, Map<String, String> env, Path workDir,
       String... args) throws IOException {
-    List<String> command = new ArrayList<>();
+    return start(List.of(), java, jvmArgs, jar, env, workDir, args);
+  }
+
+  /**
+   * {@link #start(String, List, Path, Map, Path, String...)} run through {@code launcher} (a command that execs the
+   * rest, such as {@code env --default-signal=HUP} or {@code nohup}; empty: none).
+   */
+  public static JarProcess start(List<String> launcher, String java, List<String> jvmArgs, Path jar,
+      Map<String, String> env, Path workDir, String... args) throws IOException {
+    List<String> command = new ArrayList<>(launcher);
     command.add(java);
     command.addAll(jvmArgs);
     command.addAll(List.of("-jar", jar.toString()));

@@ -22,6 +22,15 @@ public final class JarProcesses implements AfterEachCallback {
     return p;
   }
 
+  /** Like {@link #start(Map, String...)}, run through {@code launcher} ({@link JarProcess#start(List, String, List,
+   * java.nio.file.Path, Map, java.nio.file.Path, String...)}). */
+  public JarProcess startVia(List<String> launcher, Map<String, String> env, String... args) throws IOException {
+    JarProcess p = JarProcess.start(launcher, JarProcess.currentJava(), List.of(), JarProcess.builtJar(), env, null,
+        args);
+    started.add(p);
+    return p;
+  }
+
   @Override
   public void afterEach(ExtensionContext context) {
     started.forEach(JarProcess::close);
