@@ -3,10 +3,10 @@ package dev.ghost.ingress.sync;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ghost.ingress.testing.Await;
+import dev.ghost.ingress.testing.OnContext;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -39,12 +39,7 @@ class StreamedLinesTest {
   }
 
   private void onContext(Runnable action) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    context.runOnContext(v -> {
-      action.run();
-      done.complete(null);
-    });
-    done.join();
+    OnContext.run(context, action);
   }
 
   private void add(long eventId) {
