@@ -48,8 +48,7 @@ final class LastKnownGood {
     this.metrics = metrics;
     StateJournalWriter journal = new StateJournalWriter(file,
         (part, bytes) -> metrics.stateFileWritten(part.label(), bytes));
-    this.writer = new StateFileWriter(context, file, (f, state) -> journal.write(state), status::stateWritten,
-        this::writeFailed);
+    this.writer = new StateFileWriter(context, journal::write, status::stateWritten, this::writeFailed);
   }
 
   /**

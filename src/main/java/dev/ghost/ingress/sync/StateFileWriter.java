@@ -4,7 +4,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.function.Consumer;
 
@@ -30,11 +29,10 @@ final class StateFileWriter {
   /** The blocking write of one state (worker thread); {@link StateJournalWriter#write} in use. */
   @FunctionalInterface
   interface Write {
-    void write(Path file, ControlPlaneState state) throws IOException;
+    void write(ControlPlaneState state) throws IOException;
   }
 
   private final Context context;
-  private final Path file;
   private final Write write;
   private final Consumer<Instant> onWritten;
   private final Consumer<Throwable> onFailed;
@@ -46,15 +44,13 @@ final class StateFileWriter {
 
   /**
    * @param context   the context every call comes from, and where the callbacks run
-   * @param file      the state file
    * @param write     the blocking write
    * @param onWritten after each successful write, with the time it finished
    * @param onFailed  after each failed write (the next submitted state is tried again)
    */
-  StateFileWriter(Context context, Path file, Write write, Consumer<Instant> onWritten,
+  StateFileWriter(Context context, Write write, Consumer<Instant> onWritten,
       Consumer<Throwable> onFailed) {
     this.context = context;
-    this.file = file;
     this.write = write;
     this.onWritten = onWritten;
     this.onFailed = onFailed;
@@ -95,7 +91,7 @@ final class StateFileWriter {
     writing = true;
     long started = System.nanoTime();
     context.executeBlocking(() -> {
-      write.write(file, state);
+      write.write(state);
       return Instant.now();
     }, false).onComplete(ar -> {
       writing = false;

@@ -7,6 +7,7 @@ import dev.ghost.ingress.config.IngressConfig;
 import dev.ghost.ingress.observe.IngressMetrics;
 import dev.ghost.ingress.route.RouteTableRef;
 import dev.ghost.ingress.testing.Await;
+import dev.ghost.ingress.testing.OnContext;
 import dev.ghost.ingress.testing.TestNode;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Context;
@@ -47,7 +48,7 @@ class StateFileWriterTest {
   void start() {
     vertx = Vertx.vertx();
     context = vertx.getOrCreateContext();
-    writer = new StateFileWriter(context, dir.resolve("state.json"), this::heldWrite, at -> { }, err -> { });
+    writer = new StateFileWriter(context, this::heldWrite, at -> { }, err -> { });
   }
 
   @AfterEach
@@ -56,13 +57,13 @@ class StateFileWriterTest {
     vertx.close().await();
   }
 
-  private void heldWrite(Path file, ControlPlaneState state) throws IOException {
+  private void heldWrite(ControlPlaneState state) throws IOException {
     maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
     try {
       if (written.isEmpty()) {
         release.join();
       }
-      StateFile.write(file, state);
+      StateFile.write(dir.resolve("state.json"), state);
       written.add(state.cursor());
     } finally {
       inFlight.decrementAndGet();
@@ -74,12 +75,7 @@ class StateFileWriterTest {
   }
 
   private void onContext(Runnable action) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    context.runOnContext(v -> {
-      action.run();
-      done.complete(null);
-    });
-    done.join();
+    OnContext.run(context, action);
   }
 
   @Test
