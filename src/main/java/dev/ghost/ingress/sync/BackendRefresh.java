@@ -23,6 +23,7 @@ final class BackendRefresh {
 
   /** An event asking every group to be refreshed is honoured at most once per this many milliseconds. */
   private static final long REFRESH_ALL_MIN_GAP_MS = 1_000;
+  private static final long NEVER = Long.MIN_VALUE;
 
   private final Vertx vertx;
   private final GroupFetcher groups;
@@ -34,7 +35,8 @@ final class BackendRefresh {
   private long retryTimerAt;
   /** The slice of the round the periodic refresh asks next. */
   private int nextSlice;
-  private long lastRefreshAll;
+  /** When the last refresh of every group was granted ({@code clockMs}), or {@link #NEVER}. */
+  private long lastRefreshAll = NEVER;
   /** {@link #grouped}: the route map last grouped (weakly: not kept for this) and its routes by group (read-only). */
   private WeakReference<Map<String, CpRoute>> groupedOf = new WeakReference<>(null);
   private Map<InstanceGroup, List<CpRoute>> groupedRoutes;
@@ -65,9 +67,10 @@ final class BackendRefresh {
    * {@value #REFRESH_ALL_MIN_GAP_MS} ms, so a burst of such events costs one round of fetches.
    */
   boolean refreshAllNow(boolean asked) {
-    boolean all = asked && System.currentTimeMillis() - lastRefreshAll >= REFRESH_ALL_MIN_GAP_MS;
+    long now = clockMs.getAsLong();
+    boolean all = asked && (lastRefreshAll == NEVER || now - lastRefreshAll >= REFRESH_ALL_MIN_GAP_MS);
     if (all) {
-      lastRefreshAll = System.currentTimeMillis();
+      lastRefreshAll = now;
     }
     return all;
   }
