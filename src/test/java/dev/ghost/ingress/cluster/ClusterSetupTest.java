@@ -196,6 +196,8 @@ class ClusterSetupTest {
     TcpIpConfig tcp = net.getJoin().getTcpIpConfig();
     assertThat(tcp.isEnabled()).isTrue();
     assertThat(tcp.getMembers()).containsExactly("10.0.0.4:5801", "10.0.0.5:5801", "[fd00::6]:5801");
+    assertThat(tcp.getConnectionTimeoutSeconds()).as("members started together wait this long for a master")
+        .isEqualTo(2);
     assertThat(c.getProperty("hazelcast.socket.bind.any")).isEqualTo("false");
     assertThat(c.getProperty("hazelcast.phone.home.enabled")).isEqualTo("false");
     assertThat(c.getProperty("hazelcast.heartbeat.interval.seconds")).isEqualTo("1");
