@@ -1,6 +1,7 @@
 package dev.ghost.ingress.sync;
 
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,14 +22,17 @@ final class FeedReader {
 
   private final ControlPlaneClient client;
   private final RouteCap cap;
+  private final Vertx vertx;
 
   /**
    * @param client the control plane's HTTP client
    * @param cap    held against every round of a replay
+   * @param vertx  a replay folds its batches (up to 16 MiB of events each) on a worker, not on the event loop
    */
-  FeedReader(ControlPlaneClient client, RouteCap cap) {
+  FeedReader(ControlPlaneClient client, RouteCap cap, Vertx vertx) {
     this.client = client;
     this.cap = cap;
+    this.vertx = vertx;
   }
 
   /**
@@ -74,10 +78,9 @@ final class FeedReader {
    * held at once; fails with {@code too_many_routes} when a round exceeds the cap.
    */
   Future<ControlPlaneState> replay(ControlPlaneState acc, long after) {
-    return read(after).compose(batch -> {
-      ControlPlaneState next = cap.check(acc.apply(batch.events()).next());
-      return batch.complete() || batch.nextAfter() <= after ? Future.succeededFuture(next)
-          : replay(next, batch.nextAfter());
-    });
+    return read(after).compose(batch -> vertx
+        .executeBlocking(() -> cap.check(acc.apply(batch.events()).next()), false)
+        .compose(next -> batch.complete() || batch.nextAfter() <= after ? Future.succeededFuture(next)
+            : replay(next, batch.nextAfter())));
   }
 }
