@@ -100,6 +100,7 @@ record NodeVertx(Vertx vertx, PrometheusMeterRegistry registry, ClusterManager m
     builder.with(options).withClusterManager(manager);
     if (trust.secured()) {
       builder.withTransport(WatchedTransport.forEventBus(options, trust)); // counts failed event-bus handshakes
+      trust.prepareTlsInBackground();
     }
     long t0 = System.nanoTime();
     Duration deadline = JoinDeadline.configured();

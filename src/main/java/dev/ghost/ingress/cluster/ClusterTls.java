@@ -54,6 +54,20 @@ final class ClusterTls {
 
   private ClusterTls() {}
 
+  /**
+   * Initialises Netty's JDK server TLS context class on the calling thread. Its static initialiser probes the JDK
+   * with a password-protected PKCS#12 key store (key derivation in code not yet compiled): 1-2 s of CPU measured
+   * here, which otherwise lands on the event loop that accepts the first event-bus connection, a stall at every
+   * clustered start.
+   */
+  static void initServerContextClass() {
+    try {
+      Class.forName("io.netty.handler.ssl.JdkSslServerContext", true, ClusterTls.class.getClassLoader());
+    } catch (ClassNotFoundException | LinkageError e) {
+      // not fatal: the first event-bus connection initialises it, or fails with the real cause
+    }
+  }
+
   /** {@code options} with TLS, client authentication required, this node's certificate and the derived CA. */
   static EventBusOptions secure(EventBusOptions options, ClusterTrust trust) {
     if (!trust.secured()) {

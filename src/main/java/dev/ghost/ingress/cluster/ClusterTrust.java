@@ -180,6 +180,18 @@ public final class ClusterTrust {
     return mode == Mode.SECRET;
   }
 
+  /**
+   * When {@link #secured()}: prepares the event bus's TLS on a thread of its own, concurrently with the join, so
+   * that none of its one-time cost runs on an event loop ({@link ClusterTls#initServerContextClass}).
+   */
+  public void prepareTlsInBackground() {
+    if (secured()) {
+      Thread t = new Thread(ClusterTls::initServerContextClass, "ghost-tls-prepare");
+      t.setDaemon(true);
+      t.start();
+    }
+  }
+
   /** The key {@link ClusterTls} binds certificates with; null without a secret. */
   byte[] tlsKey() {
     return tlsKey;
