@@ -569,11 +569,15 @@ public final class SyncVerticle extends VerticleBase {
   /** Replays the whole feed into a fresh state; swaps only if the result differs from what is served. */
   private Future<Void> rebuild() {
     return replayFromZero().compose(rebuilt -> {
-      if (rebuilt.sameContent(state)) {
-        return Future.<Void>succeededFuture();
-      }
-      LOG.atWarn().addKeyValue("cursor", rebuilt.cursor()).log("full rebuild differs from the served state");
-      return publish(rebuilt, "rebuild");
+      ControlPlaneState served = state;
+      // equal digests compare the maps themselves: O(routes), so off the event loop
+      return vertx.executeBlocking(() -> rebuilt.sameContent(served), false).compose(same -> {
+        if (same) {
+          return Future.<Void>succeededFuture();
+        }
+        LOG.atWarn().addKeyValue("cursor", rebuilt.cursor()).log("full rebuild differs from the served state");
+        return publish(rebuilt, "rebuild");
+      });
     }).onFailure(err -> onFailure("rebuild", err));
   }
 
@@ -582,8 +586,11 @@ public final class SyncVerticle extends VerticleBase {
     return feed.replay(ControlPlaneState.EMPTY, 0)
         .compose(rebuilt -> backends.fetch(rebuilt, () -> GroupSets.byGroup(rebuilt, rebuilt.routes().keySet()),
             Set.of()))
-        // A failed fetch keeps that route's previous set (contract §2), in a replay too
-        .map(fetched -> fetched.withBackendsFrom(state));
+        // A failed fetch keeps that route's previous set (contract §2), in a replay too; a walk of every route
+        .compose(fetched -> {
+          ControlPlaneState previous = state;
+          return vertx.executeBlocking(() -> fetched.withBackendsFrom(previous), false);
+        });
   }
 
   /**
