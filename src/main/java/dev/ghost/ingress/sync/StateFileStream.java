@@ -212,11 +212,26 @@ final class StateFileStream {
     static final Set<String> SHARED = Set.of("app_id", "env_id", "protocol", "backend_process_type",
         "proxy_protocol", "env_ipv4_address");
     private static final boolean[] SHARED_AT = new boolean[TEXTS.size()];
+    private static final boolean[] OPTIONAL_AT = new boolean[TEXTS.size()];
+    /** Each known field's slot: texts, then numbers, then flags (each below its end), then the field versions. */
+    private static final Map<String, Integer> SLOTS = new java.util.HashMap<>();
+    private static final int TEXT_END = TEXTS.size();
+    private static final int NUMBER_END = TEXT_END + NUMBERS.size();
+    private static final int FLAG_END = NUMBER_END + FLAGS.size();
 
     static {
       for (int i = 0; i < TEXTS.size(); i++) {
         SHARED_AT[i] = SHARED.contains(TEXTS.get(i));
+        OPTIONAL_AT[i] = OPTIONAL.contains(TEXTS.get(i));
+        SLOTS.put(TEXTS.get(i), i);
       }
+      for (int i = 0; i < NUMBERS.size(); i++) {
+        SLOTS.put(NUMBERS.get(i), TEXT_END + i);
+      }
+      for (int i = 0; i < FLAGS.size(); i++) {
+        SLOTS.put(FLAGS.get(i), NUMBER_END + i);
+      }
+      SLOTS.put("field_versions", FLAG_END);
     }
 
     RouteFields(Dedup dedup) {
@@ -235,29 +250,29 @@ final class StateFileStream {
     }
 
     boolean read(String name, JsonToken t, JsonParser p) throws IOException {
-      int i;
-      if ((i = TEXTS.indexOf(name)) >= 0) {
-        if (!first(i) || (t != JsonToken.VALUE_STRING && !(t == JsonToken.VALUE_NULL && OPTIONAL.contains(name)))) {
+      Integer slot = SLOTS.get(name); // one probe: the parser hands the same name string for every route
+      int i = slot == null ? -1 : slot;
+      if (i < 0) {
+        p.skipChildren(); // the tree decoder ignores other fields too
+      } else if (i < TEXT_END) {
+        if (!first(i) || (t != JsonToken.VALUE_STRING && !(t == JsonToken.VALUE_NULL && OPTIONAL_AT[i]))) {
           return false;
         }
         texts[i] = t == JsonToken.VALUE_NULL ? null
             : SHARED_AT[i] ? dedup.text(p.getTextCharacters(), p.getTextOffset(), p.getTextLength()) : p.getText();
-      } else if ((i = NUMBERS.indexOf(name)) >= 0) {
+      } else if (i < NUMBER_END) {
         long n = wholeNumber(t, p);
-        if (!first(TEXTS.size() + i) || n < 0 || (i < 2 && n > Integer.MAX_VALUE)) {
+        if (!first(i) || n < 0 || (i < TEXT_END + 2 && n > Integer.MAX_VALUE)) {
           return false;
         }
-        numbers[i] = n;
-      } else if ((i = FLAGS.indexOf(name)) >= 0) {
-        if (!first(TEXTS.size() + NUMBERS.size() + i)
-            || (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE)) {
+        numbers[i - TEXT_END] = n;
+      } else if (i < FLAG_END) {
+        if (!first(i) || (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE)) {
           return false;
         }
-        flags[i] = t == JsonToken.VALUE_TRUE;
-      } else if (name.equals("field_versions")) {
-        return !versionsRead && t == JsonToken.START_OBJECT && readVersions(p);
+        flags[i - NUMBER_END] = t == JsonToken.VALUE_TRUE;
       } else {
-        p.skipChildren(); // the tree decoder ignores other fields too
+        return !versionsRead && t == JsonToken.START_OBJECT && readVersions(p);
       }
       return true;
     }
