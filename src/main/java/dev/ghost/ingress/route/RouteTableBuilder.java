@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -248,7 +249,11 @@ public final class RouteTableBuilder {
       host = HostNames.normalizeRouteHost(c.hostname());
       allowNonTls = c.allowNonTls();
     }
-    return new Route(c.id(), c.protocol(), host, c.port(), blankToNull(c.envId()), c.proxyProtocol(),
+    String envId = blankToNull(c.envId());
+    if (Objects.equals(host, c.hostname()) && Objects.equals(envId, c.envId()) && allowNonTls == c.allowNonTls()) {
+      return c; // already normal (every control-plane route in practice): a copy per route is garbage at 100 000
+    }
+    return new Route(c.id(), c.protocol(), host, c.port(), envId, c.proxyProtocol(),
         c.backends(), allowNonTls, c.idleTimeout(), c.drainTimeout(), c.maxConnections(), c.origin(), c.rank());
   }
 
