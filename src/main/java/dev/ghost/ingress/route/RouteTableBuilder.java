@@ -181,8 +181,15 @@ public final class RouteTableBuilder {
           envPorts.put(scope.getKey().envId(), TreePSet.fromSortedSet(scopePorts));
         }
       }
+      Map<Backend, int[]> counts = new HashMap<>(); // counted in place: a boxed count per backend per route
+      for (Route route : applied.values()) {
+        List<Backend> backends = route.backends();
+        for (int i = 0; i < backends.size(); i++) {
+          counts.computeIfAbsent(backends.get(i), b -> new int[1])[0]++;
+        }
+      }
       Map<Backend, Integer> refs = new HashMap<>();
-      applied.values().forEach(route -> route.backends().forEach(b -> refs.merge(b, 1, Integer::sum)));
+      counts.forEach((backend, n) -> refs.put(backend, n[0]));
       // placed oldest first, so already in seniority order: the persistent set is built in linear time
       List<Route> appliedSorted = List.copyOf(applied.values());
       TableParts parts = new TableParts(HashTreePMap.from(index), owners, TreePMap.from(envs),

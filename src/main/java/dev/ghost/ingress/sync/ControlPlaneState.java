@@ -699,9 +699,16 @@ public final class ControlPlaneState {
     builder.addStatic(staticEnvs == null ? List.of() : staticEnvs,
         staticRoutes == null ? List.of() : staticRoutes);
     envBindings.values().forEach(b -> builder.env(b.envId(), b.ipv4(), Origin.CONTROL_PLANE, b.enabledEventId()));
+    // both maps are sorted by route id: each route's set is found walking the sets once, not searched for
+    Iterator<Map.Entry<String, List<Backend>>> sets = backends.entrySet().iterator();
+    Map.Entry<String, List<Backend>> set = sets.hasNext() ? sets.next() : null;
     for (CpRoute r : routes.values()) {
+      while (set != null && set.getKey().compareTo(r.routeId()) < 0) {
+        set = sets.hasNext() ? sets.next() : null;
+      }
+      List<Backend> of = set != null && set.getKey().equals(r.routeId()) ? set.getValue() : List.of();
       try {
-        builder.add(written(r, backends));
+        builder.add(written(r, of));
       } catch (IllegalArgumentException e) {
         builder.reject(r.routeId(), e.getMessage());
       }
@@ -749,10 +756,10 @@ public final class ControlPlaneState {
   }
 
   /** A control-plane route as the table takes it: with its backend set (none yet: empty), rank = created id. */
-  private static Route written(CpRoute r, Map<String, List<Backend>> sets) {
+  private static Route written(CpRoute r, List<Backend> set) {
     return new Route(r.routeId(), r.protocol(), r.protocol() == Protocol.TCP_RAW ? null : r.hostname(),
         r.listenPort(), r.envId(), r.proxyV2() ? ProxyProtocol.V2 : ProxyProtocol.OFF,
-        sets.getOrDefault(r.routeId(), List.of()), false, null, null, 0, Origin.CONTROL_PLANE, r.createdEventId());
+        set, false, null, null, 0, Origin.CONTROL_PLANE, r.createdEventId());
   }
 
   /** A control-plane route that cannot even be put together as a {@link Route}, and why. */
@@ -764,7 +771,7 @@ public final class ControlPlaneState {
       return null;
     }
     try {
-      return written(r, sets);
+      return written(r, sets.getOrDefault(r.routeId(), List.of()));
     } catch (IllegalArgumentException e) {
       return new Unbuildable(e.getMessage());
     }
