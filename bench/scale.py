@@ -276,9 +276,12 @@ def gc_pauses(log, since=0.0, until=float("inf")):
 
 
 def gc_figures(pauses, key, r):
-    """Collections ≥ 50 ms (what the event-loop stall counter would also see) and the longest, into r."""
+    """Collections ≥ 50 ms (what the event-loop stall counter would also see) and the longest, into r; with all
+    collections (count and total ms) too."""
     r[f"gc_pauses_50ms_{key}"] = sum(1 for ms in pauses if ms >= 50)
     r[f"gc_pause_max_{key}_ms"] = round(max(pauses, default=0), 1)
+    r[f"gc_n_{key}"] = len(pauses)
+    r[f"gc_total_{key}_ms"] = round(sum(pauses), 1)
 
 
 def start_node(args, env, log, jfr=None):
@@ -295,6 +298,7 @@ def time_to_ready(node, admin, node_port, last, deadline, r, key, expect="A"):
         r[key] = "did not finish"
         return False
     r[key + "_readyz_s"] = round(time.monotonic() - t0, 2)
+    r[key + "_cpu_s"] = round(cpu_seconds(node.pid), 2)  # the node's CPU to ready: less load-bound than the wall
     ok = wait_for(lambda: answer_via(node_port, host_of(last)) == expect, deadline, 0.05)
     if not ok:
         r[key] = "readyz but the last route never answered"
@@ -389,6 +393,7 @@ def run_file_only(args, n, ports, out):
             r["file_rss_peak_mib"] = round(proc_status(node.pid, "VmHWM") / 2**20, 1)
             r["file_lag_max_ms"] = round(1000 * (metric(admin, "ghost_event_loop_lag_max_seconds") or 0), 1)
             r["file_stalls"] = int(metric(admin, "ghost_event_loop_stalls_total") or 0)
+            gc_figures(gc_pauses(log, 0, vm_uptime(node.pid)), "file", r)
             time.sleep(args.settle)
             r["rss_settled_mib"] = round(proc_status(node.pid, "VmRSS") / 2**20, 1)
             heap = heap_used_after_gc(node.pid)
@@ -444,6 +449,8 @@ COLUMNS = [("routes", "N"), ("cp_readyz_s", "ready CP (readyz) s"), ("cp_served_
            ("stalls_changes", "stalls (changes)"), ("gc_pauses_50ms_start", "GC pauses ≥50ms (start)"),
            ("gc_pauses_50ms_changes", "GC pauses ≥50ms (changes)"),
            ("gc_pause_max_changes_ms", "longest GC pause (changes) ms"), ("file_lag_max_ms", "max lag (file start) ms"),
+           ("file_cpu_s", "CPU s to ready (file)"), ("gc_pauses_50ms_file", "GC pauses ≥50ms (file start)"),
+           ("gc_n_file", "GCs (file start)"), ("gc_total_file_ms", "GC ms (file start)"),
            ("blocked_max_ms", "Vert.x blocked max ms"),
            ("state_file_bytes", "state file B"), ("changes_cpu_s", "CPU s (changes)"),
            ("state_file_bytes_per_change", "state file B/change"), ("io_write_bytes_per_change", "disk B/change"),

@@ -1,7 +1,6 @@
 package dev.ghost.ingress.route;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import org.pcollections.HashPMap;
 import org.pcollections.HashTreePMap;
@@ -39,18 +38,15 @@ public final class PortRoutes {
   /**
    * What a {@link Slot} fed every candidate of the port resolved to.
    *
-   * @param slot the port's slot, every candidate placed
+   * @param slot the port's slot, every candidate placed; nothing is placed in it afterwards
    */
   static PortRoutes of(Slot slot) {
     Route rawWinner = null;
-    HashMap<String, Route> hosts = new HashMap<>();
     List<Route> rawCandidates = new ArrayList<>(1);
     for (Route r : slot.routes) {
       if (r.isRaw()) {
         rawWinner = r;
         rawCandidates.add(r);
-      } else {
-        hosts.put(r.hostname(), r);
       }
     }
     HashPMap<String, TreePSet<Route>> losers = HashTreePMap.empty();
@@ -63,7 +59,8 @@ public final class PortRoutes {
             .plus(r));
       }
     }
-    return new PortRoutes(rawWinner, LayeredMap.of(hosts), TreePSet.from(Route.SENIORITY, rawCandidates),
+    // the slot's own map of the host names placed: a copy of it was one more map entry per route at 100 000
+    return new PortRoutes(rawWinner, LayeredMap.of(slot.hostsPlaced()), TreePSet.from(Route.SENIORITY, rawCandidates),
         losers);
   }
 

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -180,8 +181,15 @@ public final class RouteTableBuilder {
           envPorts.put(scope.getKey().envId(), TreePSet.fromSortedSet(scopePorts));
         }
       }
+      Map<Backend, int[]> counts = new HashMap<>(); // counted in place: a boxed count per backend per route
+      for (Route route : applied.values()) {
+        List<Backend> backends = route.backends();
+        for (int i = 0; i < backends.size(); i++) {
+          counts.computeIfAbsent(backends.get(i), b -> new int[1])[0]++;
+        }
+      }
       Map<Backend, Integer> refs = new HashMap<>();
-      applied.values().forEach(route -> route.backends().forEach(b -> refs.merge(b, 1, Integer::sum)));
+      counts.forEach((backend, n) -> refs.put(backend, n[0]));
       // placed oldest first, so already in seniority order: the persistent set is built in linear time
       List<Route> appliedSorted = List.copyOf(applied.values());
       TableParts parts = new TableParts(HashTreePMap.from(index), owners, TreePMap.from(envs),
@@ -248,7 +256,11 @@ public final class RouteTableBuilder {
       host = HostNames.normalizeRouteHost(c.hostname());
       allowNonTls = c.allowNonTls();
     }
-    return new Route(c.id(), c.protocol(), host, c.port(), blankToNull(c.envId()), c.proxyProtocol(),
+    String envId = blankToNull(c.envId());
+    if (Objects.equals(host, c.hostname()) && Objects.equals(envId, c.envId()) && allowNonTls == c.allowNonTls()) {
+      return c; // already normal (every control-plane route in practice): a copy per route is garbage at 100 000
+    }
+    return new Route(c.id(), c.protocol(), host, c.port(), envId, c.proxyProtocol(),
         c.backends(), allowNonTls, c.idleTimeout(), c.drainTimeout(), c.maxConnections(), c.origin(), c.rank());
   }
 

@@ -3,7 +3,6 @@ package dev.ghost.ingress.route;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The conflict rule of one (scope, port), applied to routes fed oldest first: the first route placed holds the
@@ -24,7 +23,7 @@ final class Slot {
 
   final List<Route> routes = new ArrayList<>(2);
   final List<Loss> losses = new ArrayList<>(0);
-  private final Map<String, Route> byHost = new HashMap<>();
+  private final HashMap<String, Route> byHost = new HashMap<>();
 
   /** Places {@code route} (younger than every route placed so far); returns false when an older one blocks it. */
   boolean place(Route route) {
@@ -38,6 +37,14 @@ final class Slot {
       byHost.put(route.hostname(), route);
     }
     return true;
+  }
+
+  /**
+   * The placed tls_passthrough routes by host name, handed over: the caller keeps the map as it is (a port's
+   * table holds it) and places nothing here again.
+   */
+  HashMap<String, Route> hostsPlaced() {
+    return byHost;
   }
 
   /** The already placed (hence older) route that keeps {@code route} out, or null. */

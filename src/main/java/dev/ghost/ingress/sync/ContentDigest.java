@@ -1,16 +1,16 @@
 package dev.ghost.ingress.sync;
 
 import dev.ghost.ingress.route.Backend;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The routing content's digest kept up to date entry by entry: the sum, modulo 2<sup>256</sup>, of the SHA-256 of
@@ -32,12 +32,22 @@ final class ContentDigest {
   private static final byte ROUTE = 'R';
   private static final byte ENV = 'E';
   private static final byte BACKENDS = 'B';
+  /** Backend texts remembered at most (the distinct backends of a fleet's groups are far fewer at 100 000 routes). */
+  private static final int MAX_BACKEND_TEXTS = 65_536;
 
   /** Four 64-bit limbs, least significant first. */
   private final long[] sum = new long[4];
   private final MessageDigest sha = sha256();
-  private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(256);
-  private final DataOutputStream out = new DataOutputStream(buffer);
+  /**
+   * An entry's canonical bytes, written in place and reused (with the digest's 32 bytes and a backend's text): at
+   * 100 000 routes a stream, a copy of its bytes, a digest array and a buffer per entry were about 1 kB of garbage
+   * per route at start, most of what the young collections of a start from the state file were spent on.
+   */
+  private byte[] buffer = new byte[256];
+  private int length;
+  private final byte[] entryDigest = new byte[32];
+  /** The canonical text of the backends seen, each written once (a group's backends recur in every route of it). */
+  private final Map<Backend, String> backendTexts = new HashMap<>();
   /** Entry digests computed by this accumulator: the work a change did (tests count it). */
   private long entriesHashed;
 
@@ -89,88 +99,140 @@ final class ContentDigest {
     return HexFormat.of().formatHex(sha256().digest(bytes.array()));
   }
 
-  // ---- canonical bytes: a tag, then every field in a fixed order, strings length-prefixed (null: -1)
+  // ---- canonical bytes: a tag, then every field in a fixed order, strings length-prefixed (null: -1), numbers
+  // big-endian (what a DataOutputStream writes: the bytes, so the hash, are those of every earlier version)
 
   private byte[] routeDigest(CpRoute r) {
-    try {
-      out.writeByte(ROUTE);
-      text(r.routeId());
-      text(r.appId());
-      text(r.envId());
-      text(r.hostname());
-      out.writeInt(r.listenPort());
-      text(r.protocol().configName());
-      text(r.processType());
-      out.writeInt(r.backendPort());
-      out.writeBoolean(r.proxyV2());
-      out.writeBoolean(r.backendExpectsProxyProtocol());
-      out.writeBoolean(r.ipv4Required());
-      text(r.envIpv4AtCreation());
-      out.writeLong(r.createdEventId());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
-    }
+    writeByte(ROUTE);
+    text(r.routeId());
+    text(r.appId());
+    text(r.envId());
+    text(r.hostname());
+    writeInt(r.listenPort());
+    text(r.protocol().configName());
+    text(r.processType());
+    writeInt(r.backendPort());
+    writeByte(r.proxyV2() ? 1 : 0);
+    writeByte(r.backendExpectsProxyProtocol() ? 1 : 0);
+    writeByte(r.ipv4Required() ? 1 : 0);
+    text(r.envIpv4AtCreation());
+    writeLong(r.createdEventId());
     return digestBuffer();
   }
 
   private byte[] envDigest(EnvBinding b) {
-    try {
-      out.writeByte(ENV);
-      text(b.envId());
-      text(b.appId());
-      text(b.ipv4());
-      out.writeLong(b.enabledEventId());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    writeByte(ENV);
+    text(b.envId());
+    text(b.appId());
+    text(b.ipv4());
+    writeLong(b.enabledEventId());
     return digestBuffer();
   }
 
   private byte[] backendsDigest(String routeId, List<Backend> set) {
-    try {
-      out.writeByte(BACKENDS);
-      text(routeId);
-      out.writeInt(set.size());
-      for (Backend b : set) {
-        text(b.toString());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    writeByte(BACKENDS);
+    text(routeId);
+    writeInt(set.size());
+    for (int i = 0; i < set.size(); i++) {
+      text(backendText(set.get(i))); // indexed: no iterator per set
     }
     return digestBuffer();
   }
 
-  private void text(String s) throws IOException {
+  /** {@link Backend#toString()}, made once per distinct backend (bounded: a change sees a few). */
+  private String backendText(Backend b) {
+    String text = backendTexts.get(b);
+    if (text == null) {
+      if (backendTexts.size() >= MAX_BACKEND_TEXTS) {
+        backendTexts.clear();
+      }
+      text = b.toString();
+      backendTexts.put(b, text);
+    }
+    return text;
+  }
+
+  /** A string as a length-prefixed UTF-8 run; ASCII (every id, name and address in practice) without a copy. */
+  private void text(String s) {
     if (s == null) {
-      out.writeInt(-1);
+      writeInt(-1);
       return;
     }
-    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-    out.writeInt(bytes.length);
-    out.write(bytes);
+    int n = s.length();
+    if (!ascii(s, n)) {
+      byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+      writeInt(bytes.length);
+      ensure(bytes.length);
+      System.arraycopy(bytes, 0, buffer, length, bytes.length);
+      length += bytes.length;
+      return;
+    }
+    writeInt(n);
+    ensure(n);
+    for (int i = 0; i < n; i++) {
+      buffer[length++] = (byte) s.charAt(i);
+    }
+  }
+
+  private static boolean ascii(String s, int n) {
+    for (int i = 0; i < n; i++) {
+      if (s.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void writeByte(int v) {
+    ensure(1);
+    buffer[length++] = (byte) v;
+  }
+
+  private void writeInt(int v) {
+    ensure(4);
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      buffer[length++] = (byte) (v >>> shift);
+    }
+  }
+
+  private void writeLong(long v) {
+    ensure(8);
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      buffer[length++] = (byte) (v >>> shift);
+    }
+  }
+
+  private void ensure(int more) {
+    if (length + more > buffer.length) {
+      buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, length + more));
+    }
   }
 
   private byte[] digestBuffer() {
     entriesHashed++;
-    byte[] d = sha.digest(buffer.toByteArray());
-    buffer.reset();
-    return d;
+    sha.update(buffer, 0, length);
+    length = 0;
+    try {
+      sha.digest(entryDigest, 0, entryDigest.length);
+    } catch (DigestException e) {
+      throw new IllegalStateException("a SHA-256 digest is 32 bytes", e);
+    }
+    return entryDigest;
   }
 
-  /** Adds ({@code sign} 1) or subtracts ({@code sign} -1) a 32-byte digest, modulo 2^256. */
+  /** Adds ({@code sign} 1) or subtracts ({@code sign} -1) a 32-byte big-endian digest, modulo 2^256. */
   private void add(byte[] digest, int sign) {
-    ByteBuffer b = ByteBuffer.wrap(digest);
-    long[] d = new long[4];
-    for (int i = 3; i >= 0; i--) {
-      d[i] = b.getLong();
-    }
-    if (sign < 0) {
-      negate(d);
-    }
     long carry = 0;
+    long negateCarry = 1;
     for (int i = 0; i < 4; i++) {
+      long d = bigEndianLong(digest, (3 - i) * 8);
+      if (sign < 0) {
+        // two's complement over 256 bits, limb by limb, least significant first: ~d plus the carry of the +1
+        d = ~d + negateCarry;
+        negateCarry = negateCarry == 1 && d == 0 ? 1 : 0;
+      }
       long a = sum[i];
-      long s = a + d[i];
+      long s = a + d;
       long c1 = Long.compareUnsigned(s, a) < 0 ? 1 : 0;
       long s2 = s + carry;
       long c2 = Long.compareUnsigned(s2, s) < 0 ? 1 : 0;
@@ -179,15 +241,12 @@ final class ContentDigest {
     }
   }
 
-  /** Two's complement over 256 bits. */
-  private static void negate(long[] d) {
-    long carry = 1;
-    for (int i = 0; i < 4; i++) {
-      long inv = ~d[i];
-      long s = inv + carry;
-      carry = (carry == 1 && s == 0) ? 1 : 0;
-      d[i] = s;
+  private static long bigEndianLong(byte[] b, int from) {
+    long v = 0;
+    for (int i = from; i < from + 8; i++) {
+      v = (v << 8) | (b[i] & 0xffL);
     }
+    return v;
   }
 
   private static MessageDigest sha256() {

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Objects;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.pcollections.TreePMap;
@@ -181,24 +182,25 @@ public final class ControlPlaneState {
         throw new IllegalArgumentException("route key " + e.getKey() + " != route_id " + e.getValue().routeId());
       }
     }
-    for (String id : backends.keySet()) {
-      if (!routes.containsKey(id)) {
-        throw new IllegalArgumentException("backend set for unknown route " + id);
-      }
+    String stray = firstKeyNotIn(backends, routes);
+    if (stray != null) {
+      throw new IllegalArgumentException("backend set for unknown route " + stray);
     }
-    for (String id : fieldVersions.keySet()) {
-      if (!routes.containsKey(id)) {
-        throw new IllegalArgumentException("field versions for unknown route " + id);
-      }
+    stray = firstKeyNotIn(fieldVersions, routes);
+    if (stray != null) {
+      throw new IllegalArgumentException("field versions for unknown route " + stray);
     }
     // each map built once, sorted, then turned into a persistent one in linear time
     ContentDigest d = new ContentDigest();
     routes.values().forEach(d::addRoute);
     envBindings.values().forEach(d::addEnv);
-    TreeMap<String, List<Backend>> sets = new TreeMap<>();
+    SortedMap<String, List<Backend>> sets = SortedEntries.naturallySorted(backends) ? new SortedEntries<>()
+        : new TreeMap<>();
     backends.forEach((id, set) -> {
       List<Backend> normalised = normalise(set);
-      sets.put(id, normalised);
+      if (!(sets instanceof SortedEntries<List<Backend>> run && run.append(id, normalised))) {
+        sets.put(id, normalised);
+      }
       d.addBackends(id, normalised);
     });
     TreeMap<String, Map<RoutePatch.Field, Long>> versions = new TreeMap<>();
@@ -216,7 +218,37 @@ public final class ControlPlaneState {
         TreePSet.fromSortedSet(ids), d.limbs(), d.entriesHashed(), null);
   }
 
+  /**
+   * The first key of {@code part} that {@code all} does not hold, or null: both walked once side by side when both
+   * are sorted by key (the state file's routes and sets), one lookup per key otherwise.
+   */
+  private static String firstKeyNotIn(Map<String, ?> part, Map<String, ?> all) {
+    if (!SortedEntries.naturallySorted(part) || !SortedEntries.naturallySorted(all)) {
+      for (String id : part.keySet()) {
+        if (!all.containsKey(id)) {
+          return id;
+        }
+      }
+      return null;
+    }
+    Iterator<String> each = all.keySet().iterator();
+    String at = null;
+    for (String id : part.keySet()) {
+      while ((at == null || at.compareTo(id) < 0) && each.hasNext()) {
+        at = each.next();
+      }
+      if (at == null || !at.equals(id)) {
+        return id;
+      }
+    }
+    return null;
+  }
+
+  /** A persistent copy of {@code map}: built straight from it when it is sorted already, else sorted first. */
   private static <V> TreePMap<String, V> sorted(Map<String, V> map) {
+    if (SortedEntries.naturallySorted(map)) {
+      return TreePMap.fromSortedMap((SortedMap<String, V>) map);
+    }
     return TreePMap.fromSortedMap(new TreeMap<>(map));
   }
 
@@ -667,9 +699,16 @@ public final class ControlPlaneState {
     builder.addStatic(staticEnvs == null ? List.of() : staticEnvs,
         staticRoutes == null ? List.of() : staticRoutes);
     envBindings.values().forEach(b -> builder.env(b.envId(), b.ipv4(), Origin.CONTROL_PLANE, b.enabledEventId()));
+    // both maps are sorted by route id: each route's set is found walking the sets once, not searched for
+    Iterator<Map.Entry<String, List<Backend>>> sets = backends.entrySet().iterator();
+    Map.Entry<String, List<Backend>> set = sets.hasNext() ? sets.next() : null;
     for (CpRoute r : routes.values()) {
+      while (set != null && set.getKey().compareTo(r.routeId()) < 0) {
+        set = sets.hasNext() ? sets.next() : null;
+      }
+      List<Backend> of = set != null && set.getKey().equals(r.routeId()) ? set.getValue() : List.of();
       try {
-        builder.add(written(r, backends));
+        builder.add(written(r, of));
       } catch (IllegalArgumentException e) {
         builder.reject(r.routeId(), e.getMessage());
       }
@@ -717,10 +756,10 @@ public final class ControlPlaneState {
   }
 
   /** A control-plane route as the table takes it: with its backend set (none yet: empty), rank = created id. */
-  private static Route written(CpRoute r, Map<String, List<Backend>> sets) {
+  private static Route written(CpRoute r, List<Backend> set) {
     return new Route(r.routeId(), r.protocol(), r.protocol() == Protocol.TCP_RAW ? null : r.hostname(),
         r.listenPort(), r.envId(), r.proxyV2() ? ProxyProtocol.V2 : ProxyProtocol.OFF,
-        sets.getOrDefault(r.routeId(), List.of()), false, null, null, 0, Origin.CONTROL_PLANE, r.createdEventId());
+        set, false, null, null, 0, Origin.CONTROL_PLANE, r.createdEventId());
   }
 
   /** A control-plane route that cannot even be put together as a {@link Route}, and why. */
@@ -732,7 +771,7 @@ public final class ControlPlaneState {
       return null;
     }
     try {
-      return written(r, sets);
+      return written(r, sets.getOrDefault(r.routeId(), List.of()));
     } catch (IllegalArgumentException e) {
       return new Unbuildable(e.getMessage());
     }

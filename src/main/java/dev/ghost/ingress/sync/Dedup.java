@@ -13,13 +13,52 @@ import java.util.Map;
  */
 final class Dedup {
 
+  /** Slots of {@link #recent}: a power of two, above the apps and envs of 100 000 routes. */
+  private static final int RECENT_SLOTS = 1 << 12;
+
   private final Map<String, String> texts = new HashMap<>();
+  /**
+   * The texts last made from characters, by their hash: a repeated value read by a parser (an env's app, env and
+   * process type, a backend's address: most of a route's texts) is found without making a string to look it up.
+   */
+  private final String[] recent = new String[RECENT_SLOTS];
   private final Map<String, Backend> backends = new HashMap<>();
   private final Map<List<Backend>, List<Backend>> sets = new HashMap<>();
 
   /** The first equal string seen; null stays null. */
   String text(String s) {
     return s == null ? null : texts.computeIfAbsent(s, k -> k);
+  }
+
+  /**
+   * The first equal string seen for {@code chars[offset, offset + length)} (a parser's buffer, say), made into a
+   * string only when no equal one was made recently.
+   */
+  String text(char[] chars, int offset, int length) {
+    int hash = 0;
+    for (int i = offset; i < offset + length; i++) {
+      hash = 31 * hash + chars[i];
+    }
+    int slot = (hash ^ (hash >>> 16)) & (RECENT_SLOTS - 1);
+    String seen = recent[slot];
+    if (seen != null && equal(seen, chars, offset, length)) {
+      return seen;
+    }
+    String made = text(new String(chars, offset, length));
+    recent[slot] = made;
+    return made;
+  }
+
+  private static boolean equal(String s, char[] chars, int offset, int length) {
+    if (s.length() != length) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      if (s.charAt(i) != chars[offset + i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The backend written as {@code text}, parsed once per distinct text. */
@@ -32,8 +71,13 @@ final class Dedup {
     return b;
   }
 
-  /** The first equal backend set seen, as an unmodifiable list. */
+  /** The first equal backend set seen, as an unmodifiable list ({@code set} itself may be reused by the caller). */
   List<Backend> set(List<Backend> set) {
-    return sets.computeIfAbsent(List.copyOf(set), k -> k);
+    List<Backend> seen = sets.get(set); // looked up as it is: a copy only for a set not seen yet
+    if (seen == null) {
+      seen = List.copyOf(set);
+      sets.put(seen, seen);
+    }
+    return seen;
   }
 }

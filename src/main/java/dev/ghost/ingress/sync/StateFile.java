@@ -354,9 +354,10 @@ public final class StateFile {
    */
   static final class Parts {
     final Dedup dedup = new Dedup();
-    private final Map<String, CpRoute> routes = new LinkedHashMap<>();
+    // kept in arrival order while it is ascending, as the file lists them (SortedEntries), hashed otherwise
+    private Map<String, CpRoute> routes = new SortedEntries<>();
     private final Map<String, Map<RoutePatch.Field, Long>> versions = new LinkedHashMap<>();
-    private final Map<String, List<Backend>> backends = new LinkedHashMap<>();
+    private Map<String, List<Backend>> backends = new SortedEntries<>();
     private Instant writtenAt;
     private long cursor;
 
@@ -377,8 +378,11 @@ public final class StateFile {
 
     /** One decoded element of {@code routes}: the route and its field versions. */
     void route(CpRoute route, Map<RoutePatch.Field, Long> fv) {
-      if (routes.put(route.routeId(), route) != null) {
-        throw new Bad("duplicate route " + route.routeId());
+      if (!(routes instanceof SortedEntries<CpRoute> run && run.append(route.routeId(), route))) {
+        routes = SortedEntries.anyOrder(routes);
+        if (routes.put(route.routeId(), route) != null) {
+          throw new Bad("duplicate route " + route.routeId());
+        }
       }
       if (!fv.isEmpty()) {
         versions.put(route.routeId(), fv);
@@ -387,8 +391,14 @@ public final class StateFile {
 
     /** One entry of {@code backends}. */
     void backends(String id, List<Backend> set) {
-      CpRoute owner = routes.get(id); // its id string, not the parse's second copy of it
-      backends.put(owner == null ? id : owner.routeId(), dedup.set(set));
+      // its id string, not the parse's second copy of it (found walking the routes when both come in order)
+      CpRoute owner = routes instanceof SortedEntries<CpRoute> run ? run.seek(id) : routes.get(id);
+      String key = owner == null ? id : owner.routeId();
+      List<Backend> shared = dedup.set(set);
+      if (!(backends instanceof SortedEntries<List<Backend>> run && run.append(key, shared))) {
+        backends = SortedEntries.anyOrder(backends);
+        backends.put(key, shared); // a key twice: the last wins, as in the tree
+      }
     }
 
     /** The state, with the small parts read from {@code json}; call {@link #head} first. */

@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
@@ -158,8 +159,9 @@ final class StateFileStream {
     if (p.currentToken() != JsonToken.START_ARRAY) {
       return false;
     }
+    RouteFields fields = new RouteFields(parts.dedup); // one for all routes: its arrays are per route otherwise
     while (p.nextToken() == JsonToken.START_OBJECT) {
-      if (!route(p, parts)) {
+      if (!route(p, parts, fields.reset())) {
         return false;
       }
     }
@@ -171,8 +173,7 @@ final class StateFileStream {
    * 100 000-route read): each field of the type {@link StateFile#route(JsonObject)} requires, or false (a field
    * twice, a null, a wrong type or range, one missing), and the tree decides.
    */
-  private static boolean route(JsonParser p, StateFile.Parts parts) throws IOException {
-    RouteFields f = new RouteFields();
+  private static boolean route(JsonParser p, StateFile.Parts parts, RouteFields f) throws IOException {
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String name = p.currentName();
       JsonToken t = p.nextToken();
@@ -184,19 +185,22 @@ final class StateFileStream {
       return false;
     }
     String[] t = f.texts;
-    parts.route(new CpRoute(t[0], parts.dedup.text(t[1]), parts.dedup.text(t[2]), t[3], (int) f.numbers[0],
-        Protocol.parse(t[4]), parts.dedup.text(t[5]), (int) f.numbers[1], StateFile.proxy(t[6]), f.flags[0],
-        f.flags[1], t[7], f.numbers[2]), f.versions);
+    parts.route(new CpRoute(t[0], t[1], t[2], t[3], (int) f.numbers[0], Protocol.parse(t[4]), t[5],
+        (int) f.numbers[1], StateFile.proxy(t[6]), f.flags[0], f.flags[1], t[7], f.numbers[2]),
+        f.versions == null ? Map.of() : f.versions);
     return true;
   }
 
-  /** The fields of one route as read. */
+  /** The fields of one route as read; reused from route to route ({@link #reset}). */
   private static final class RouteFields {
     final String[] texts = new String[TEXTS.size()];
-    final long[] numbers = {-1, -1, -1};
+    final long[] numbers = new long[3];
     final Boolean[] flags = new Boolean[2];
+    /** The field versions, null while there are none (most routes). */
     Map<RoutePatch.Field, Long> versions;
+    boolean versionsRead;
     int seen;
+    private final Dedup dedup;
 
     static final List<String> TEXTS = List.of("route_id", "app_id", "env_id", "hostname", "protocol",
         "backend_process_type", "proxy_protocol", "env_ipv4_address");
@@ -204,30 +208,71 @@ final class StateFileStream {
     static final List<String> FLAGS = List.of("backend_expects_proxy_protocol", "ipv4_required");
     /** Texts that may be null (the others are required). */
     static final Set<String> OPTIONAL = Set.of("hostname", "env_ipv4_address");
+    /** Texts every route of an env or group repeats: shared, and found without making a string ({@link Dedup}). */
+    static final Set<String> SHARED = Set.of("app_id", "env_id", "protocol", "backend_process_type",
+        "proxy_protocol", "env_ipv4_address");
+    private static final boolean[] SHARED_AT = new boolean[TEXTS.size()];
+    private static final boolean[] OPTIONAL_AT = new boolean[TEXTS.size()];
+    /** Each known field's slot: texts, then numbers, then flags (each below its end), then the field versions. */
+    private static final Map<String, Integer> SLOTS = new java.util.HashMap<>();
+    private static final int TEXT_END = TEXTS.size();
+    private static final int NUMBER_END = TEXT_END + NUMBERS.size();
+    private static final int FLAG_END = NUMBER_END + FLAGS.size();
+
+    static {
+      for (int i = 0; i < TEXTS.size(); i++) {
+        SHARED_AT[i] = SHARED.contains(TEXTS.get(i));
+        OPTIONAL_AT[i] = OPTIONAL.contains(TEXTS.get(i));
+        SLOTS.put(TEXTS.get(i), i);
+      }
+      for (int i = 0; i < NUMBERS.size(); i++) {
+        SLOTS.put(NUMBERS.get(i), TEXT_END + i);
+      }
+      for (int i = 0; i < FLAGS.size(); i++) {
+        SLOTS.put(FLAGS.get(i), NUMBER_END + i);
+      }
+      SLOTS.put("field_versions", FLAG_END);
+    }
+
+    RouteFields(Dedup dedup) {
+      this.dedup = dedup;
+    }
+
+    /** Ready for the next route. */
+    RouteFields reset() {
+      Arrays.fill(texts, null);
+      Arrays.fill(numbers, -1);
+      Arrays.fill(flags, null);
+      versions = null;
+      versionsRead = false;
+      seen = 0;
+      return this;
+    }
 
     boolean read(String name, JsonToken t, JsonParser p) throws IOException {
-      int i;
-      if ((i = TEXTS.indexOf(name)) >= 0) {
-        if (!first(i) || (t != JsonToken.VALUE_STRING && !(t == JsonToken.VALUE_NULL && OPTIONAL.contains(name)))) {
-          return false;
-        }
-        texts[i] = t == JsonToken.VALUE_NULL ? null : p.getText();
-      } else if ((i = NUMBERS.indexOf(name)) >= 0) {
-        long n = wholeNumber(t, p);
-        if (!first(TEXTS.size() + i) || n < 0 || (i < 2 && n > Integer.MAX_VALUE)) {
-          return false;
-        }
-        numbers[i] = n;
-      } else if ((i = FLAGS.indexOf(name)) >= 0) {
-        if (!first(TEXTS.size() + NUMBERS.size() + i)
-            || (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE)) {
-          return false;
-        }
-        flags[i] = t == JsonToken.VALUE_TRUE;
-      } else if (name.equals("field_versions")) {
-        return versions == null && t == JsonToken.START_OBJECT && readVersions(p);
-      } else {
+      Integer slot = SLOTS.get(name); // one probe: the parser hands the same name string for every route
+      int i = slot == null ? -1 : slot;
+      if (i < 0) {
         p.skipChildren(); // the tree decoder ignores other fields too
+      } else if (i < TEXT_END) {
+        if (!first(i) || (t != JsonToken.VALUE_STRING && !(t == JsonToken.VALUE_NULL && OPTIONAL_AT[i]))) {
+          return false;
+        }
+        texts[i] = t == JsonToken.VALUE_NULL ? null
+            : SHARED_AT[i] ? dedup.text(p.getTextCharacters(), p.getTextOffset(), p.getTextLength()) : p.getText();
+      } else if (i < NUMBER_END) {
+        long n = wholeNumber(t, p);
+        if (!first(i) || n < 0 || (i < TEXT_END + 2 && n > Integer.MAX_VALUE)) {
+          return false;
+        }
+        numbers[i - TEXT_END] = n;
+      } else if (i < FLAG_END) {
+        if (!first(i) || (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE)) {
+          return false;
+        }
+        flags[i - NUMBER_END] = t == JsonToken.VALUE_TRUE;
+      } else {
+        return !versionsRead && t == JsonToken.START_OBJECT && readVersions(p);
       }
       return true;
     }
@@ -239,8 +284,11 @@ final class StateFileStream {
     }
 
     private boolean readVersions(JsonParser p) throws IOException {
-      versions = new EnumMap<>(RoutePatch.Field.class);
+      versionsRead = true;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
+        if (versions == null) {
+          versions = new EnumMap<>(RoutePatch.Field.class);
+        }
         RoutePatch.Field field = RoutePatch.Field.byWireName(p.currentName());
         long n = wholeNumber(p.nextToken(), p);
         if (n < 0) {
@@ -259,7 +307,7 @@ final class StateFileStream {
         }
       }
       return numbers[0] >= 0 && numbers[1] >= 0 && numbers[2] >= 0 && flags[0] != null && flags[1] != null
-          && versions != null;
+          && versionsRead;
     }
   }
 
@@ -277,14 +325,15 @@ final class StateFileStream {
     if (p.currentToken() != JsonToken.START_OBJECT) {
       return false;
     }
+    List<Backend> set = new ArrayList<>(2);
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String id = p.currentName();
       if (p.nextToken() != JsonToken.START_ARRAY) {
         return false;
       }
-      List<Backend> set = new ArrayList<>(2);
+      set.clear(); // one list for all: Parts keeps a shared copy of it
       while (p.nextToken() == JsonToken.VALUE_STRING) {
-        set.add(parts.dedup.backend(p.getText()));
+        set.add(parts.dedup.backend(parts.dedup.text(p.getTextCharacters(), p.getTextOffset(), p.getTextLength())));
       }
       if (p.currentToken() != JsonToken.END_ARRAY) {
         return false;

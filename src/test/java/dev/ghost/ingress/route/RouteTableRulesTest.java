@@ -32,6 +32,20 @@ class RouteTableRulesTest {
   }
 
   @Test
+  void aRouteWrittenInNormalFormIsKeptAsWrittenOthersAsNormalised() {
+    Route normal = tls("n", "shop.example", 443, 1);
+    Route upper = tls("u", "Other.Example.", 443, 2);
+    Route blankEnv = tls("b", "blank.example", 443, 3).withEnv(" ");
+    RouteTable t = build(List.of(normal, upper, blankEnv));
+
+    // a table of 100 000 control-plane routes kept a second copy of each (all already normal) as garbage
+    assertThat(t.route("n")).isSameAs(normal);
+    assertThat(t.route("u").hostname()).isEqualTo("other.example");
+    assertThat(t.route("b")).isNotSameAs(blankEnv);
+    assertThat(t.route("b").envId()).isNull();
+  }
+
+  @Test
   void denylistDoesNotApplyToTlsRoutes() {
     RouteTable t = build(List.of(tls("t", "a.example", 25, 1), raw("r", 24, 2), raw("r2", 140, 3)));
 
