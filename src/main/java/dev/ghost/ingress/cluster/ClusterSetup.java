@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
+import java.util.function.Supplier;
 
 /**
  * Builds the Hazelcast member configuration of a clustered node: {@code cluster/hazelcast.xml} (classpath, or the
@@ -28,6 +29,8 @@ public final class ClusterSetup {
   public static final String CONFIG_PROPERTY = "ghost.hazelcast.config";
   /** The classpath copy of {@code cluster/hazelcast.xml}. */
   public static final String RESOURCE = "cluster/hazelcast.xml";
+  /** Hazelcast's switch for checking a configuration file against its XML schema (on unless set to false). */
+  static final String SCHEMA_CHECK_PROPERTY = "hazelcast.config.schema.validation.enabled";
 
   private ClusterSetup() {}
 
@@ -62,9 +65,27 @@ public final class ClusterSetup {
       if (in == null) {
         throw new IllegalStateException("classpath resource " + RESOURCE + " is missing");
       }
-      return new XmlConfigBuilder(in).build();
+      return withoutSchemaCheck(() -> new XmlConfigBuilder(in).build());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Builds the built-in file without checking it against Hazelcast's XML schema: the check costs ≈ 300 ms of CPU at
+   * every clustered start (JFR: the main thread's largest part before the join), and the file it would check is
+   * the one in this jar, checked by {@code ClusterSetupTest}. An operator's file is still checked. Hazelcast reads
+   * the switch from the system properties only, at start, on one thread; an operator's own setting wins.
+   */
+  private static Config withoutSchemaCheck(Supplier<Config> build) {
+    if (System.getProperty(SCHEMA_CHECK_PROPERTY) != null) {
+      return build.get();
+    }
+    System.setProperty(SCHEMA_CHECK_PROPERTY, "false");
+    try {
+      return build.get();
+    } finally {
+      System.clearProperty(SCHEMA_CHECK_PROPERTY);
     }
   }
 

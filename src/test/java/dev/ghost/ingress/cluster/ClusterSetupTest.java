@@ -251,6 +251,29 @@ class ClusterSetupTest {
   }
 
   @Test
+  void theBuiltInXmlPassesHazelcastsSchemaCheckThatStartSkips() throws IOException {
+    assertThat(System.getProperty(ClusterSetup.SCHEMA_CHECK_PROPERTY)).as("the check is on in this JVM").isNull();
+    try (InputStream in = getClass().getClassLoader().getResourceAsStream(ClusterSetup.RESOURCE)) {
+      Config checked = new com.hazelcast.config.XmlConfigBuilder(in).build();
+      assertThat(checked.getNetworkConfig().getJoin().getTcpIpConfig().isEnabled()).isTrue();
+    }
+    ClusterSetup.loadXml(null);
+    assertThat(System.getProperty(ClusterSetup.SCHEMA_CHECK_PROPERTY)).as("left as it was").isNull();
+  }
+
+  @Test
+  void anOperatorsFileIsStillCheckedAgainstTheSchema(@TempDir Path dir) throws IOException {
+    String xml;
+    try (InputStream in = getClass().getClassLoader().getResourceAsStream(ClusterSetup.RESOURCE)) {
+      xml = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    Path file = Files.writeString(dir.resolve("hz.xml"), xml.replace("<properties>", "<properties><bogus/>"));
+    assertThatThrownBy(() -> ClusterSetup.loadXml(file.toString()))
+        .isInstanceOf(com.hazelcast.config.InvalidConfigurationException.class)
+        .hasMessageContaining("cvc-"); // the schema's finding: without the check the element is ignored
+  }
+
+  @Test
   void theOperatorCopyAndTheClasspathCopyAreIdentical() throws IOException {
     try (InputStream in = getClass().getClassLoader().getResourceAsStream(ClusterSetup.RESOURCE)) {
       assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
