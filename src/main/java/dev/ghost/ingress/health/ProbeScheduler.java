@@ -90,7 +90,7 @@ public final class ProbeScheduler extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    prober = new TcpProber(vertx);
+    prober = new TcpProber(context);
     IngressConfig.Health h = settings.get();
     enabled = h.enabled();
     LOG.atInfo().addKeyValue("node_id", nodeId).addKeyValue("enabled", enabled)
