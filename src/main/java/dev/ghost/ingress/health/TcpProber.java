@@ -75,7 +75,10 @@ public final class TcpProber {
     }
     connect.addListener((ChannelFuture f) -> {
       if (f.isSuccess()) {
-        f.channel().close();
+        // after the connect's own completion has run: closed from inside it, Netty fails the connect promise it
+        // still holds with a new exception, a stack trace per probe
+        Channel ch = f.channel();
+        ch.eventLoop().execute(ch::close);
         result.complete(ProbeResult.SUCCESS);
       } else {
         result.complete(classify(f.cause()));
