@@ -11,11 +11,13 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -25,8 +27,11 @@ import org.slf4j.LoggerFactory;
  * One per node: probes every backend of the current route table with a plain TCP connect and records the rise/fall
  * verdict in {@link BackendHealth#probes()}, where the selector reads it.
  *
- * <p>Each backend has its own timer: the first probe at a hashed offset within the interval, then every interval
- * ±10% ({@link ProbeSchedule}). At most {@link #maxInFlight} probes run at once; the others wait in a queue. Backends
+ * <p>Each backend has its own due time: the first probe at a hashed offset within the interval, then every interval
+ * ±10% ({@link ProbeSchedule}). One timer serves them all: it wakes for the earliest due time, but at most once per
+ * {@value #TICK_MS} ms, and starts every probe due by then, so thousands of backends cost a few wakeups a second
+ * instead of one timer (and one wakeup) per probe. At most {@link #maxInFlight} probes run at once; the others wait
+ * in a queue. Backends
  * added by a table swap start being probed (optimistic: eligible until {@code fall} probes fail); removed ones stop
  * and are forgotten, and a late result for them is dropped. A successful probe also ends a passive ejection.
  *
@@ -39,6 +44,8 @@ public final class ProbeScheduler extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ProbeScheduler.class);
   /** Default bound on probes in flight at once. */
   public static final int DEFAULT_MAX_IN_FLIGHT = 256;
+  /** Shortest time between two wakeups of the probe timer; a probe starts at most this much after it is due. */
+  static final long TICK_MS = 50;
 
   private final String nodeId;
   private final Supplier<IngressConfig.Health> settings;
@@ -48,6 +55,11 @@ public final class ProbeScheduler extends VerticleBase {
   private final int maxInFlight;
   private final Map<Backend, Tracked> tracked = new HashMap<>();
   private final ArrayDeque<Tracked> pending = new ArrayDeque<>();
+  /** Backends waiting for their next probe, earliest first; a forgotten one is skipped when it comes up. */
+  private final PriorityQueue<Tracked> waiting = new PriorityQueue<>(Comparator.comparingLong(t -> t.dueAtMs));
+  private long timerId = -1;
+  private long timerAtMs = Long.MAX_VALUE;
+  private long lastTickMs = Long.MIN_VALUE / 2;
   private TcpProber prober;
   private Runnable unsubscribe;
   /** The table the probes were last reconciled with (the event loop's only). */
@@ -59,7 +71,7 @@ public final class ProbeScheduler extends VerticleBase {
   private static final class Tracked {
     final Backend backend;
     ProbeState state = ProbeState.initial();
-    long timerId = -1;
+    long dueAtMs;
     boolean gone;
 
     Tracked(Backend backend) {
@@ -131,8 +143,7 @@ public final class ProbeScheduler extends VerticleBase {
       return;
     }
     tracked.remove(b);
-    t.gone = true;
-    cancel(t);
+    t.gone = true; // skipped when its due time comes
     health.probes().set(t.backend, ProbeStatus.UNKNOWN);
   }
 
@@ -145,17 +156,47 @@ public final class ProbeScheduler extends VerticleBase {
   }
 
   private void schedule(Tracked t, long delayMs) {
-    t.timerId = vertx.setTimer(delayMs, id -> {
-      t.timerId = -1;
-      due(t);
+    t.dueAtMs = nowMs() + delayMs;
+    waiting.add(t);
+    arm();
+  }
+
+  /** Sets the timer for the earliest due backend, no sooner than {@link #TICK_MS} after the last wakeup. */
+  private void arm() {
+    Tracked first = waiting.peek();
+    if (first == null) {
+      return;
+    }
+    long at = Math.max(first.dueAtMs, lastTickMs + TICK_MS);
+    if (timerId >= 0) {
+      if (timerAtMs <= at) {
+        return;
+      }
+      vertx.cancelTimer(timerId);
+    }
+    timerAtMs = at;
+    timerId = vertx.setTimer(Math.max(1, at - nowMs()), id -> {
+      timerId = -1;
+      timerAtMs = Long.MAX_VALUE;
+      tick();
     });
   }
 
-  private void cancel(Tracked t) {
-    if (t.timerId >= 0) {
-      vertx.cancelTimer(t.timerId);
-      t.timerId = -1;
+  /** Starts every probe that is due. */
+  private void tick() {
+    long now = nowMs();
+    lastTickMs = now;
+    while (!waiting.isEmpty() && waiting.peek().dueAtMs <= now) {
+      Tracked t = waiting.poll();
+      if (!t.gone) {
+        due(t);
+      }
     }
+    arm();
+  }
+
+  private static long nowMs() {
+    return System.nanoTime() / 1_000_000;
   }
 
   private void due(Tracked t) {
@@ -243,12 +284,14 @@ public final class ProbeScheduler extends VerticleBase {
     if (unsubscribe != null) {
       unsubscribe.run();
     }
-    tracked.values().forEach(t -> {
-      t.gone = true;
-      cancel(t);
-    });
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+      timerId = -1;
+    }
+    tracked.values().forEach(t -> t.gone = true);
     tracked.clear();
     pending.clear();
+    waiting.clear();
     return prober == null ? Future.succeededFuture() : prober.close();
   }
 }
