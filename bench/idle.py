@@ -135,7 +135,8 @@ def main():
     s1 = json.loads(get(f"http://127.0.0.1:{cp_port}/bench/stats"))
     window = time.monotonic() - w0
     if args.distinct_instances:
-        r["backend_connections_in_window"] = ACCEPTED[0] - a0
+        r["backend_connections_in_window"] = ACCEPTED[0] - a0  # the node's health probes
+        r["probes_per_s"] = round((ACCEPTED[0] - a0) / window, 1)
     if args.jfr:
         subprocess.run(["jcmd", str(node.pid), "JFR.dump", "name=idle", f"filename={jfr}"], capture_output=True,
                        timeout=120)
