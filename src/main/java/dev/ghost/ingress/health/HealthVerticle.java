@@ -39,7 +39,7 @@ public final class HealthVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HealthVerticle.class);
   /** Period of the snapshot diff. */
   public static final long POLL_MS = 500;
-  /** Period of the full view. */
+  /** Period of the view sent regardless of changes (full or compact: {@link HealthViews}). */
   public static final long PERIODIC_MS = 2_000;
   /** Backends in the order the view lists them. */
   private static final Comparator<Backend> BY_ADDRESS = Comparator.comparing(Backend::toString);
@@ -49,9 +49,9 @@ public final class HealthVerticle extends VerticleBase {
   private final RouteTableRef tables;
   private final ClusterManager cluster;
   private final HealthMatrix matrix;
+  private final HealthViews views;
   private MessageConsumer<JsonObject> consumer;
   private Map<Backend, Status> last = Map.of();
-  private final HealthViews views;
   private RouteTable backendsOf;
 
   /**
