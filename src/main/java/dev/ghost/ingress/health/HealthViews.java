@@ -23,7 +23,7 @@ import java.util.TreeMap;
  * (so none is {@code unknown}) and the set is the one of the last full view; a full view goes out otherwise, and every
  * {@value #FULL_EVERY}th view regardless, so a node that missed one (or just joined a fleet whose route tables
  * differ) is complete again within that many periods. At 2 000 healthy backends a compact view is a few hundred bytes
- * instead of ≈ 180 kB, and neither building nor merging it walks the backends. Single-threaded (the verticle's
+ * instead of ≈ 190 kB, and neither building nor merging it walks the backends. Single-threaded (the verticle's
  * context).
  */
 final class HealthViews {
