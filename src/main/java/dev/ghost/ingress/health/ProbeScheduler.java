@@ -178,13 +178,18 @@ public final class ProbeScheduler extends VerticleBase {
     timerId = vertx.setTimer(Math.max(1, at - nowMs()), id -> {
       timerId = -1;
       timerAtMs = Long.MAX_VALUE;
-      tick();
+      tick(at);
     });
   }
 
-  /** Starts every probe that is due. */
-  private void tick() {
-    long now = nowMs();
+  /**
+   * Starts every probe that is due.
+   *
+   * @param plannedMs when the timer was meant to fire: what was due then runs now, even if the millisecond clock reads
+   *                  a little earlier (the timer's delay was rounded)
+   */
+  private void tick(long plannedMs) {
+    long now = Math.max(nowMs(), plannedMs);
     lastTickMs = now;
     while (!waiting.isEmpty() && waiting.peek().dueAtMs <= now) {
       Tracked t = waiting.poll();
