@@ -11,13 +11,11 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -55,11 +53,10 @@ public final class ProbeScheduler extends VerticleBase {
   private final int maxInFlight;
   private final Map<Backend, Tracked> tracked = new HashMap<>();
   private final ArrayDeque<Tracked> pending = new ArrayDeque<>();
-  /** Backends waiting for their next probe, earliest first; a forgotten one is skipped when it comes up. */
-  private final PriorityQueue<Tracked> waiting = new PriorityQueue<>(Comparator.comparingLong(t -> t.dueAtMs));
+  /** Backends waiting for their next probe; a forgotten one is skipped when it comes up. */
+  private final ProbeTimeline<Tracked> waiting = new ProbeTimeline<>(TICK_MS);
   private long timerId = -1;
   private long timerAtMs = Long.MAX_VALUE;
-  private long lastTickMs = Long.MIN_VALUE / 2;
   private TcpProber prober;
   private Runnable unsubscribe;
   /** The table the probes were last reconciled with (the event loop's only). */
@@ -71,7 +68,6 @@ public final class ProbeScheduler extends VerticleBase {
   private static final class Tracked {
     final Backend backend;
     ProbeState state = ProbeState.initial();
-    long dueAtMs;
     boolean gone;
 
     Tracked(Backend backend) {
@@ -156,48 +152,31 @@ public final class ProbeScheduler extends VerticleBase {
   }
 
   private void schedule(Tracked t, long delayMs) {
-    t.dueAtMs = nowMs() + delayMs;
-    waiting.add(t);
+    waiting.add(t, nowMs() + delayMs);
     arm();
   }
 
-  /** Sets the timer for the earliest due backend, no sooner than {@link #TICK_MS} after the last wakeup. */
+  /** Sets the timer for the next wakeup of the timeline, unless it is already set for that time or sooner. */
   private void arm() {
-    Tracked first = waiting.peek();
-    if (first == null) {
+    long at = waiting.nextWakeMs();
+    if (at == Long.MAX_VALUE || (timerId >= 0 && timerAtMs <= at)) {
       return;
     }
-    long at = Math.max(first.dueAtMs, lastTickMs + TICK_MS);
     if (timerId >= 0) {
-      if (timerAtMs <= at) {
-        return;
-      }
       vertx.cancelTimer(timerId);
     }
     timerAtMs = at;
     timerId = vertx.setTimer(Math.max(1, at - nowMs()), id -> {
       timerId = -1;
       timerAtMs = Long.MAX_VALUE;
-      tick(at);
+      // what was due at the planned time runs now, even if the clock reads a little earlier (the delay was rounded)
+      waiting.wake(Math.max(nowMs(), at)).forEach(t -> {
+        if (!t.gone) {
+          due(t);
+        }
+      });
+      arm();
     });
-  }
-
-  /**
-   * Starts every probe that is due.
-   *
-   * @param plannedMs when the timer was meant to fire: what was due then runs now, even if the millisecond clock reads
-   *                  a little earlier (the timer's delay was rounded)
-   */
-  private void tick(long plannedMs) {
-    long now = Math.max(nowMs(), plannedMs);
-    lastTickMs = now;
-    while (!waiting.isEmpty() && waiting.peek().dueAtMs <= now) {
-      Tracked t = waiting.poll();
-      if (!t.gone) {
-        due(t);
-      }
-    }
-    arm();
   }
 
   private static long nowMs() {
