@@ -10,7 +10,8 @@ jar, the flags of bench/scale.py), waits until /readyz is 200 and the last route
 over --window seconds measures:
 - the node's CPU (utime + stime of /proc/PID/stat) as % of one core, and per thread (/proc/PID/task/*/stat, threads
   grouped by name with digits dropped) to see where it goes;
-- the control plane's requests by kind (/bench/stats) in that window: what the node asks while nothing changes.
+- the control plane's requests by kind (/bench/stats) in that window: what the node asks while nothing changes;
+- the node's health probes per second (ghost_health_probes_total, scraped just outside the CPU window).
 With --jfr the window is also recorded (JFR, settings=profile) into $OUT/idle-N.jfr. Loopback only; every process
 started is stopped at exit. Output: one JSON line on stdout and $OUT/idle-N.json.
 """
@@ -28,8 +29,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import scale  # noqa: E402
-from scale import (ORG, TOKEN, backend_pair, cpu_seconds, free_port, get, machine, node_env, start, start_node,  # noqa: E402
-                   stop, stop_all, time_to_ready)
+from scale import (ORG, TOKEN, backend_pair, cpu_seconds, free_port, get, machine, metric_sum, node_env, start,  # noqa: E402
+                   start_node, stop, stop_all, time_to_ready)
 from scalecp import instance_addresses  # noqa: E402
 
 ACCEPTED = [0]  # connections the distinct backends accepted (the node's health probes, while idle)
@@ -128,14 +129,18 @@ def main():
     if args.jfr:
         subprocess.run(["jcmd", str(node.pid), "JFR.start", "settings=profile", "name=idle"], capture_output=True,
                        timeout=60)
+    p0 = metric_sum(admin, "ghost_health_probes_total") or 0  # scraped outside the CPU window
     s0, c0, t0 = json.loads(get(f"http://127.0.0.1:{cp_port}/bench/stats")), cpu_seconds(node.pid), thread_cpu(node.pid)
     a0, w0 = ACCEPTED[0], time.monotonic()
     time.sleep(args.window)
     c1, t1 = cpu_seconds(node.pid), thread_cpu(node.pid)
     s1 = json.loads(get(f"http://127.0.0.1:{cp_port}/bench/stats"))
     window = time.monotonic() - w0
+    r["node_probes_per_s"] = round(((metric_sum(admin, "ghost_health_probes_total") or 0) - p0) / window, 1)
     if args.distinct_instances:
+        # the node's health probes as the backends saw them (a CPU-starved bench thread may count late)
         r["backend_connections_in_window"] = ACCEPTED[0] - a0
+        r["probes_per_s"] = round((ACCEPTED[0] - a0) / window, 1)
     if args.jfr:
         subprocess.run(["jcmd", str(node.pid), "JFR.dump", "name=idle", f"filename={jfr}"], capture_output=True,
                        timeout=120)

@@ -71,6 +71,16 @@ public final class ProbeVerdicts {
     }
   }
 
+  /** The backends probe-down right now (a copy; as small as the number of failing backends). */
+  public Set<Backend> down() {
+    return down.isEmpty() ? Set.of() : Set.copyOf(down);
+  }
+
+  /** How many backends have a verdict (up or down); without copying them. */
+  public int size() {
+    return verdicts.size();
+  }
+
   /** Every backend with a verdict. */
   public Map<Backend, ProbeStatus> snapshot() {
     return Map.copyOf(verdicts);

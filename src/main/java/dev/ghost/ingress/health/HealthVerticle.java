@@ -13,10 +13,9 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
-import java.util.HashSet;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,31 +25,34 @@ import org.slf4j.LoggerFactory;
  * {@link BusAddresses#HEALTH_VIEW} (clustered event bus, or the local one standalone) and keeps the latest view of
  * every node for {@code GET /v1/fleet/health}.
  *
- * <p>It polls {@link BackendHealth#snapshot()} every {@value #POLL_MS} ms and publishes the full view when a
- * backend was ejected or restored (or the route table changed); a probe verdict change is published at once (the
- * prober's change listener triggers the same diff). The full view also goes out every {@value #PERIODIC_MS} ms
- * regardless, so a lost message heals. The view
- * lists every backend of the current route table (eligible, 0 failures, unless the snapshot says otherwise) plus any
- * backend still in the snapshot. Everything runs on this verticle's context; nothing blocks (the member list of the
- * cluster manager is a local read).
+ * <p>It diffs the backends that are ejected or probe-down against the last view every {@value #POLL_MS} ms and
+ * publishes when a backend was ejected or restored (or the route table changed); a probe verdict change is published
+ * at once (the prober's change listener triggers the same diff). A view also goes out every {@value #PERIODIC_MS} ms
+ * regardless, so a lost message heals. A view lists every backend of the current route table plus any backend still
+ * in the ejection state, or, compact, only those that are not healthy and the digest of the rest
+ * ({@link HealthViews}): while all is healthy, neither the diff nor the periodic view grows with the number of
+ * backends. Everything runs on this verticle's context; nothing blocks (the member list of the cluster manager is a
+ * local read).
  */
 public final class HealthVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(HealthVerticle.class);
   /** Period of the snapshot diff. */
   public static final long POLL_MS = 500;
-  /** Period of the full view. */
+  /** Period of the view sent regardless of changes (full or compact: {@link HealthViews}). */
   public static final long PERIODIC_MS = 2_000;
+  /** Backends in the order the view lists them. */
+  private static final Comparator<Backend> BY_ADDRESS = Comparator.comparing(Backend::toString);
 
   private final String nodeId;
   private final BackendHealth health;
   private final RouteTableRef tables;
   private final ClusterManager cluster;
   private final HealthMatrix matrix;
+  private final HealthViews views;
   private MessageConsumer<JsonObject> consumer;
-  private Map<String, Status> last = Map.of();
+  private Map<Backend, Status> last = Map.of();
   private RouteTable backendsOf;
-  private Set<Backend> tableBackends = Set.of();
 
   /**
    * @param nodeId  {@code GHOST_NODE_ID}
@@ -64,11 +66,15 @@ public final class HealthVerticle extends VerticleBase {
     this.tables = tables;
     this.cluster = cluster;
     this.matrix = new HealthMatrix(nodeId);
+    this.views = new HealthViews(nodeId);
   }
 
   @Override
   public Future<?> start() {
     consumer = vertx.eventBus().consumer(BusAddresses.HEALTH_VIEW, msg -> {
+      if (msg.body() != null && nodeId.equals(msg.body().getValue("node_id"))) {
+        return; // our own, taken when it was published
+      }
       if (!matrix.accept(msg.body(), System.currentTimeMillis())) {
         LOG.atDebug().log("health: view ignored (malformed or older)");
       }
@@ -86,19 +92,20 @@ public final class HealthVerticle extends VerticleBase {
 
   /**
    * Diffs ejection and probe-down state against the last view; publishes at once when a backend was ejected,
-   * restored, or went probe-down or up.
+   * restored, or went probe-down or up. Only backends that are not healthy are looked at (the ejected and the probe-down
+   * now, and those of the last view), so the diff costs nothing that grows with the healthy backends.
    */
   private void poll() {
-    Map<String, Status> now = statusNow();
+    Map<Backend, Status> now = statusNow();
     JsonArray changed = new JsonArray();
     now.forEach((b, st) -> {
       if (!st.equals(last.getOrDefault(b, Status.HEALTHY))) {
-        changed.add(st.change(b));
+        changed.add(st.change(b.toString()));
       }
     });
     last.forEach((b, st) -> {
-      if (!st.equals(Status.HEALTHY) && !now.containsKey(b)) {
-        changed.add(Status.HEALTHY.change(b)); // forgotten with its route
+      if (!now.containsKey(b)) {
+        changed.add(Status.HEALTHY.change(b.toString(), probeLabel(b))); // restored, or forgotten with its route
       }
     });
     if (!changed.isEmpty()) {
@@ -123,42 +130,39 @@ public final class HealthVerticle extends VerticleBase {
     }
 
     JsonObject change(String backend) {
-      return new JsonObject().put("backend", backend).put("ejected", ejected).put("probe", probe);
+      return change(backend, probe);
+    }
+
+    JsonObject change(String backend, String probeLabel) {
+      return new JsonObject().put("backend", backend).put("ejected", ejected).put("probe", probeLabel);
     }
   }
 
-  /** Backends that are ejected or have a probe verdict, by address. */
-  private Map<String, Status> statusNow() {
-    Map<Backend, BackendHealth.Status> snapshot = health.snapshot();
-    Map<Backend, ProbeStatus> probes = health.probes().snapshot();
-    Set<Backend> all = new HashSet<>(snapshot.keySet());
-    all.addAll(probes.keySet());
-    Map<String, Status> out = new TreeMap<>();
-    for (Backend b : all) {
-      BackendHealth.Status s = snapshot.get(b);
-      ProbeStatus p = probes.getOrDefault(b, ProbeStatus.UNKNOWN);
-      out.put(b.toString(), new Status(s != null && s.ejected(), p == ProbeStatus.DOWN, p.label()));
+  /** Backends that are ejected or probe-down, by address: the only ones a view says are not healthy. */
+  private Map<Backend, Status> statusNow() {
+    Map<Backend, Status> out = new TreeMap<>(BY_ADDRESS);
+    health.snapshot().forEach((b, s) -> {
+      if (s.ejected()) {
+        out.put(b, new Status(true, false, probeLabel(b)));
+      }
+    });
+    for (Backend b : health.probes().down()) {
+      out.put(b, new Status(out.containsKey(b), true, ProbeStatus.DOWN.label()));
     }
     return out;
   }
 
+  /** The backend's probe verdict as the view labels it. */
+  private String probeLabel(Backend backend) {
+    return health.probes().status(backend).label();
+  }
+
   private void publish(String reason, List<?> changed) {
-    Map<Backend, BackendHealth.Status> snapshot = health.snapshot();
-    Map<String, JsonObject> rows = new TreeMap<>();
-    for (Backend b : backends()) {
-      rows.put(b.toString(), row(b, false, 0));
-    }
-    snapshot.forEach((b, s) -> rows.put(b.toString(), row(b, s.ejected(), s.consecutiveFailures())));
-    health.probes().snapshot().forEach((b, p) -> {
-      JsonObject r = rows.computeIfAbsent(b.toString(), k -> row(b, false, 0));
-      r.put("probe", p.label());
-    });
+    refreshTable();
     last = statusNow();
-    JsonObject view = new JsonObject().put("node_id", nodeId).put("member", member())
-        .put("at", System.currentTimeMillis()).put("reason", reason)
-        .put("backends", new JsonArray(List.copyOf(rows.values())))
-        .put("changed", new JsonArray(List.copyOf(changed)));
-    matrix.accept(view, System.currentTimeMillis()); // our own view does not depend on the bus
+    long at = System.currentTimeMillis();
+    JsonObject view = views.view(reason, changed, member(), at, health.snapshot(), health.probes());
+    matrix.accept(view, at); // our own view does not depend on the bus
     vertx.eventBus().publish(BusAddresses.HEALTH_VIEW, view);
     if (!changed.isEmpty()) {
       LOG.atInfo().addKeyValue("node_id", nodeId).addKeyValue("changed", view.getJsonArray("changed").encode())
@@ -166,19 +170,13 @@ public final class HealthVerticle extends VerticleBase {
     }
   }
 
-  private static JsonObject row(Backend b, boolean ejected, int failures) {
-    return new JsonObject().put("backend", b.toString()).put("ejected", ejected)
-        .put("consecutive_failures", failures).put("probe", ProbeStatus.UNKNOWN.label());
-  }
-
-  /** The backends of the current table, recomputed only when the table changed. */
-  private Set<Backend> backends() {
+  /** Tells the view builder about the current table's backends when the table changed since the last view. */
+  private void refreshTable() {
     RouteTable table = tables.current();
     if (table != backendsOf) {
-      tableBackends = table.backends(); // kept by the table as routes change: no walk of its routes
+      views.table(table.backends()); // kept by the table as routes change: no walk of its routes
       backendsOf = table;
     }
-    return tableBackends;
   }
 
   private String member() {

@@ -25,8 +25,11 @@ import org.slf4j.LoggerFactory;
  * One per node: probes every backend of the current route table with a plain TCP connect and records the rise/fall
  * verdict in {@link BackendHealth#probes()}, where the selector reads it.
  *
- * <p>Each backend has its own timer: the first probe at a hashed offset within the interval, then every interval
- * ±10% ({@link ProbeSchedule}). At most {@link #maxInFlight} probes run at once; the others wait in a queue. Backends
+ * <p>Each backend has its own due time: the first probe at a hashed offset within the interval, then every interval
+ * ±10% ({@link ProbeSchedule}). One timer serves them all: it wakes for the earliest due time, but at most once per
+ * {@value #TICK_MS} ms, and starts every probe due by then, so thousands of backends cost a few wakeups a second
+ * instead of one timer (and one wakeup) per probe. At most {@link #maxInFlight} probes run at once; the others wait
+ * in a queue. Backends
  * added by a table swap start being probed (optimistic: eligible until {@code fall} probes fail); removed ones stop
  * and are forgotten, and a late result for them is dropped. A successful probe also ends a passive ejection.
  *
@@ -39,6 +42,8 @@ public final class ProbeScheduler extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ProbeScheduler.class);
   /** Default bound on probes in flight at once. */
   public static final int DEFAULT_MAX_IN_FLIGHT = 256;
+  /** Shortest time between two wakeups of the probe timer; a probe starts at most this much after it is due. */
+  static final long TICK_MS = 50;
 
   private final String nodeId;
   private final Supplier<IngressConfig.Health> settings;
@@ -48,6 +53,10 @@ public final class ProbeScheduler extends VerticleBase {
   private final int maxInFlight;
   private final Map<Backend, Tracked> tracked = new HashMap<>();
   private final ArrayDeque<Tracked> pending = new ArrayDeque<>();
+  /** Backends waiting for their next probe; a forgotten one is skipped when it comes up. */
+  private final ProbeTimeline<Tracked> waiting = new ProbeTimeline<>(TICK_MS);
+  private long timerId = -1;
+  private long timerAtMs = Long.MAX_VALUE;
   private TcpProber prober;
   private Runnable unsubscribe;
   /** The table the probes were last reconciled with (the event loop's only). */
@@ -59,7 +68,6 @@ public final class ProbeScheduler extends VerticleBase {
   private static final class Tracked {
     final Backend backend;
     ProbeState state = ProbeState.initial();
-    long timerId = -1;
     boolean gone;
 
     Tracked(Backend backend) {
@@ -90,7 +98,7 @@ public final class ProbeScheduler extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    prober = new TcpProber(vertx);
+    prober = new TcpProber(context);
     IngressConfig.Health h = settings.get();
     enabled = h.enabled();
     LOG.atInfo().addKeyValue("node_id", nodeId).addKeyValue("enabled", enabled)
@@ -131,8 +139,7 @@ public final class ProbeScheduler extends VerticleBase {
       return;
     }
     tracked.remove(b);
-    t.gone = true;
-    cancel(t);
+    t.gone = true; // skipped when its due time comes
     health.probes().set(t.backend, ProbeStatus.UNKNOWN);
   }
 
@@ -145,17 +152,35 @@ public final class ProbeScheduler extends VerticleBase {
   }
 
   private void schedule(Tracked t, long delayMs) {
-    t.timerId = vertx.setTimer(delayMs, id -> {
-      t.timerId = -1;
-      due(t);
+    waiting.add(t, nowMs() + delayMs);
+    arm();
+  }
+
+  /** Sets the timer for the next wakeup of the timeline, unless it is already set for that time or sooner. */
+  private void arm() {
+    long at = waiting.nextWakeMs();
+    if (at == Long.MAX_VALUE || (timerId >= 0 && timerAtMs <= at)) {
+      return;
+    }
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+    }
+    timerAtMs = at;
+    timerId = vertx.setTimer(Math.max(1, at - nowMs()), id -> {
+      timerId = -1;
+      timerAtMs = Long.MAX_VALUE;
+      // what was due at the planned time runs now, even if the clock reads a little earlier (the delay was rounded)
+      waiting.wake(Math.max(nowMs(), at)).forEach(t -> {
+        if (!t.gone) {
+          due(t);
+        }
+      });
+      arm();
     });
   }
 
-  private void cancel(Tracked t) {
-    if (t.timerId >= 0) {
-      vertx.cancelTimer(t.timerId);
-      t.timerId = -1;
-    }
+  private static long nowMs() {
+    return System.nanoTime() / 1_000_000;
   }
 
   private void due(Tracked t) {
@@ -243,12 +268,14 @@ public final class ProbeScheduler extends VerticleBase {
     if (unsubscribe != null) {
       unsubscribe.run();
     }
-    tracked.values().forEach(t -> {
-      t.gone = true;
-      cancel(t);
-    });
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+      timerId = -1;
+    }
+    tracked.values().forEach(t -> t.gone = true);
     tracked.clear();
     pending.clear();
+    waiting.clear();
     return prober == null ? Future.succeededFuture() : prober.close();
   }
 }

@@ -9,11 +9,14 @@ public final class BusAddresses {
   private BusAddresses() {}
 
   /**
-   * Published by every node's {@code HealthVerticle}: its full health view (passive ejection and active probe
+   * Published by every node's {@code HealthVerticle}: its health view (passive ejection and active probe
    * verdict), on every status change ({@code "reason":"change"}, with the changed backends in {@code "changed"}), on a
    * route-table change ({@code "table"}) and every 2 s
    * ({@code "reason":"periodic"}). Body: {@code {"node_id", "member", "at", "reason", "backends": [{"backend",
-   * "ejected", "consecutive_failures", "probe"}], "changed": [{"backend", "ejected", "probe"}]}}; {@code probe} is
+   * "ejected", "consecutive_failures", "probe"}], "changed": [{"backend", "ejected", "probe"}]}} plus either
+   * {@code "digest"} (a full view: {@code backends} lists every backend) or {@code "healthy": {"digest", "count"}} (a
+   * compact view: {@code backends} lists only the unhealthy ones, every other backend of the set with that digest is
+   * eligible and probed up); {@code probe} is
    * {@code up}, {@code down} or {@code unknown} (not probed yet, or probing off); {@code at} is the sender's wall clock
    * in epoch milliseconds, {@code member} its cluster node id (null standalone). Each message replaces the sender's
    * previous view, so a lost one heals with the next and duplicates are harmless.

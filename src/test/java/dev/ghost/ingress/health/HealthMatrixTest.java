@@ -106,4 +106,39 @@ class HealthMatrixTest {
     assertThat(cell(m.render(), A, "node-1")).isEqualTo("probe_down");
     assertThat(cell(m.render(), B, "node-1")).isEqualTo("eligible");
   }
+
+  /** A compact view: only the listed backends, the rest being the healthy set of that digest. */
+  private static JsonObject compact(String node, long at, String digest, int count, Object... backendEjected) {
+    return view(node, "u-" + node, at, backendEjected).put("healthy",
+        new JsonObject().put("digest", digest).put("count", count));
+  }
+
+  @Test
+  void aCompactViewIsExpandedWithTheSetOfAnyHeldViewOfItsDigest() {
+    HealthMatrix m = new HealthMatrix("node-1");
+    m.accept(view("node-1", "u-node-1", 100, A, false, B, false).put("digest", "2-ab"), 0);
+    m.accept(compact("node-2", 100, "2-ab", 2, A, true), 0); // node-2 holds the same table as node-1
+    JsonObject r = m.render();
+    assertThat(cell(r, A, "node-2")).isEqualTo("ejected");
+    assertThat(cell(r, B, "node-2")).isEqualTo("eligible");
+    m.accept(compact("node-2", 200, "2-ab", 2), 0); // A restored
+    assertThat(cell(m.render(), A, "node-2")).isEqualTo("eligible");
+  }
+
+  @Test
+  void aCompactViewOfAnUnknownSetShowsOnlyWhatItListsUntilAFullView() {
+    HealthMatrix m = new HealthMatrix("node-1");
+    m.accept(view("node-1", "u-node-1", 100, A, false).put("digest", "1-aa"), 0);
+    m.accept(compact("node-2", 100, "2-ab", 2, A, true), 0);
+    JsonObject r = m.render();
+    assertThat(cell(r, A, "node-2")).isEqualTo("ejected");
+    assertThat(cell(r, B, "node-2")).isNull(); // nobody reports B yet
+    m.accept(compact("node-2", 150, "1-aa", 2), 0); // a digest held, but of another size: not trusted
+    assertThat(cell(m.render(), A, "node-2")).isEqualTo("unknown");
+    m.accept(view("node-2", "u-node-2", 200, A, true, B, false).put("digest", "2-ab"), 0);
+    m.accept(compact("node-2", 300, "2-ab", 2), 0);
+    assertThat(cell(m.render(), A, "node-2")).isEqualTo("eligible");
+    assertThat(cell(m.render(), B, "node-2")).isEqualTo("eligible");
+    assertThat(cell(m.render(), B, "node-1")).isEqualTo("unknown");
+  }
 }
