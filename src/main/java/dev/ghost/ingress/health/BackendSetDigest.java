@@ -1,5 +1,6 @@
 package dev.ghost.ingress.health;
 
+import dev.ghost.ingress.route.Backend;
 import java.util.Collection;
 
 /**
@@ -16,13 +17,13 @@ record BackendSetDigest(int count, long sum) {
   /** The digest of the empty set. */
   static final BackendSetDigest EMPTY = new BackendSetDigest(0, 0);
 
-  /** The digest of the given addresses (each once). */
-  static BackendSetDigest of(Collection<String> addresses) {
+  /** The digest of the given backends' addresses (each once). */
+  static BackendSetDigest of(Collection<Backend> backends) {
     long sum = 0;
-    for (String a : addresses) {
-      sum += hash(a);
+    for (Backend b : backends) {
+      sum += hash(b.toString());
     }
-    return new BackendSetDigest(addresses.size(), sum);
+    return new BackendSetDigest(backends.size(), sum);
   }
 
   /** This digest with one more address (not already in the set). */

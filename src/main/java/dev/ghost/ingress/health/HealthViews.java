@@ -45,11 +45,7 @@ final class HealthViews {
   /** The route table's backends changed: digests them once (a walk per table change, not per view). */
   void table(Set<Backend> backends) {
     table = backends;
-    BackendSetDigest d = BackendSetDigest.EMPTY;
-    for (Backend b : backends) {
-      d = d.plus(b.toString());
-    }
-    tableDigest = d;
+    tableDigest = BackendSetDigest.of(backends);
   }
 
   /**

@@ -104,11 +104,6 @@ public final class TcpProber {
     return err instanceof java.net.ConnectException ? ProbeResult.REFUSED : ProbeResult.ERROR;
   }
 
-  /** Nothing to release: every probe channel closes itself; kept so the scheduler's stop reads the same. */
-  public Future<Void> close() {
-    return Future.succeededFuture();
-  }
-
   @ChannelHandler.Sharable
   private static final class Nothing extends ChannelInboundHandlerAdapter {}
 }
