@@ -84,11 +84,13 @@ class PausedLeaderIT {
 
     try (ChaosWatch watch = new ChaosWatch(chaos)) {
       long t0 = System.nanoTime();
+      long stoppedAtMs = System.currentTimeMillis();
       watch.pause(0);
       chaos.signal(0, "STOP");
       watch.deleted("rt_gone", PORT_GONE, TestTls.TENANT_A);
       Await.until("the survivors see 2 members", ChaosFleet.CONVERGED,
-          () -> chaos.fleet.members(1) == 2 && chaos.fleet.members(2) == 2, () -> "");
+          () -> chaos.fleet.members(1) == 2 && chaos.fleet.members(2) == 2,
+          () -> survivorsSince(stoppedAtMs));
       chaos.deleteRoute("rt_gone");
       chaos.addRoute("rt_new", TestTls.TENANT_B, PORT_NEW, fresh.port());
       Await.until("the survivors agree on a new leader, serve rt_new and dropped rt_gone", ChaosFleet.CONVERGED,
@@ -153,6 +155,19 @@ class PausedLeaderIT {
           || l.contains("\"logger\":\"sync.") || l.contains("clock jump") || l.contains("is merging"))
           .forEach(l -> System.out.println("[PausedLeaderIT] node-0: " + l));
     }
+  }
+
+  /**
+   * What the survivors say when they do not agree on 2 members in time: their member counts, then their membership
+   * and fleet lines and every warning since node-0 stopped (a blocked event loop answers no admin request).
+   */
+  private String survivorsSince(long stoppedAtMs) {
+    List<LogTimeline.Entry> lines = LogTimeline.since(chaos, stoppedAtMs, List.of(1, 2),
+        j -> LogTimeline.failoverLine(j) || !"INFO".equals(j.getString("level")));
+    // one line, the latest 30 entries cut to 240 characters: the build's failure summary shows it whole
+    return "members node-1=" + chaos.fleet.members(1) + " node-2=" + chaos.fleet.members(2) + " | "
+        + String.join(" | ", lines.subList(Math.max(0, lines.size() - 30), lines.size()).stream()
+            .map(e -> e.toString().substring(0, Math.min(240, e.toString().length()))).toList());
   }
 
   /** The leader every node names, if they all name the same one. */
