@@ -4,6 +4,7 @@ import dev.ghost.ingress.devcp.DevControlPlane;
 import dev.ghost.ingress.devcp.DevState;
 import dev.ghost.ingress.testing.Await;
 import dev.ghost.ingress.testing.DevPlanes;
+import dev.ghost.ingress.testing.StreamingTlsSession;
 import dev.ghost.ingress.testing.TestFleet;
 import dev.ghost.ingress.testing.TestTls;
 import io.vertx.core.Vertx;
@@ -42,6 +43,11 @@ final class ChaosFleet implements AutoCloseable {
   static final List<Integer> ROUTE_PORTS = List.of(18443, 18444, 18445);
   /** Generous deadline for a change or a merge to show; the real times are printed. */
   static final Duration CONVERGED = Duration.ofSeconds(40);
+  /**
+   * Between two round trips of a chaos test's streaming session: ten sessions at full speed saturated both cores of
+   * the CI machine while the members' heartbeats were due.
+   */
+  static final Duration SESSION_GAP = Duration.ofMillis(20);
 
   final Vertx vertx;
   final Path dir;
@@ -173,6 +179,11 @@ final class ChaosFleet implements AutoCloseable {
   }
 
   /** What each node says, for a failed wait's message. */
+  /** A streaming TLS session (paced by {@link #SESSION_GAP}) through node {@code i}'s bind of route port {@code port}. */
+  StreamingTlsSession stream(int i, int port, String sni) throws java.io.IOException {
+    return StreamingTlsSession.open("::1", bindPort(i, port), sni, SESSION_GAP);
+  }
+
   String describe(ChaosWatch watch) {
     return "violations " + watch.violations() + "\n" + java.util.stream.IntStream.range(0, 3).mapToObj(i -> "node-"
         + i + " members=" + fleet.members(i) + " sync=" + sync(i) + " fleet=" + fleetView(i) + " routes="

@@ -107,7 +107,7 @@ class KilledLeaderIT {
   private List<StreamingTlsSession> open(int node, int n) throws Exception {
     List<StreamingTlsSession> opened = new ArrayList<>();
     for (int k = 0; k < n; k++) {
-      StreamingTlsSession s = StreamingTlsSession.open("::1", chaos.bindPort(node, PORT_LIVE), TestTls.TENANT_A);
+      StreamingTlsSession s = chaos.stream(node, PORT_LIVE, TestTls.TENANT_A);
       sessions.add(s);
       opened.add(s);
     }

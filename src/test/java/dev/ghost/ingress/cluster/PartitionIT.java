@@ -74,7 +74,7 @@ class PartitionIT {
         () -> majority.stream().allMatch(i -> chaos.serves(i, PORT_LIVE, TestTls.TENANT_A)), () -> "");
     for (int node : majority) {
       for (int k = 0; k < SESSIONS_PER_NODE; k++) {
-        sessions.add(StreamingTlsSession.open("::1", chaos.bindPort(node, PORT_LIVE), TestTls.TENANT_A));
+        sessions.add(chaos.stream(node, PORT_LIVE, TestTls.TENANT_A));
       }
     }
     sessions.forEach(s -> s.awaitMoreRoundTrips("before the cut", 5));

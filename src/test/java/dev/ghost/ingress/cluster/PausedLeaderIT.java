@@ -75,7 +75,7 @@ class PausedLeaderIT {
             && chaos.serves(i, PORT_LIVE, TestTls.TENANT_A)), () -> "");
     for (int node : List.of(1, 2)) {
       for (int k = 0; k < SESSIONS_PER_NODE; k++) {
-        sessions.add(StreamingTlsSession.open("::1", chaos.bindPort(node, PORT_LIVE), TestTls.TENANT_A));
+        sessions.add(chaos.stream(node, PORT_LIVE, TestTls.TENANT_A));
       }
     }
     sessions.forEach(s -> s.awaitMoreRoundTrips("before the pause", 5));

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLSocket;
 
 /**
@@ -24,20 +25,31 @@ public final class StreamingTlsSession implements AutoCloseable {
   private static final int CHUNK = 4096;
 
   private final SSLSocket socket;
+  private final long gapNanos;
   private final Thread pump;
   private final AtomicLong roundTrips = new AtomicLong();
   private volatile boolean finishing;
   private volatile Throwable failure;
 
-  private StreamingTlsSession(SSLSocket socket) {
+  private StreamingTlsSession(SSLSocket socket, Duration gap) {
     this.socket = socket;
+    this.gapNanos = gap.toNanos();
     this.pump = new Thread(this::pump, "streaming-tls-session");
     pump.setDaemon(true);
   }
 
   /** Connects with TLS 1.3 and SNI {@code sni}, completes one round trip, then keeps pumping in the background. */
   public static StreamingTlsSession open(String host, int port, String sni) throws IOException {
-    StreamingTlsSession session = new StreamingTlsSession(TestTls.connect(host, port, sni, "TLSv1.3"));
+    return open(host, port, sni, Duration.ZERO);
+  }
+
+  /**
+   * Like {@link #open(String, int, String)}, with {@code gap} between round trips: a fleet test's sessions keep
+   * streaming without taking the cores its members need for their heartbeats (ten unpaced sessions saturate two
+   * cores).
+   */
+  public static StreamingTlsSession open(String host, int port, String sni, Duration gap) throws IOException {
+    StreamingTlsSession session = new StreamingTlsSession(TestTls.connect(host, port, sni, "TLSv1.3"), gap);
     session.roundTrip();
     session.pump.start();
     return session;
@@ -47,6 +59,9 @@ public final class StreamingTlsSession implements AutoCloseable {
     try {
       while (!finishing) {
         roundTrip();
+        if (gapNanos > 0) {
+          LockSupport.parkNanos(gapNanos);
+        }
       }
     } catch (IOException | RuntimeException | AssertionError e) {
       failure = e; // the socket is closed only after the pump stopped, so this is never our own close
