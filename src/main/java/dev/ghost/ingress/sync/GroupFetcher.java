@@ -1,6 +1,7 @@
 package dev.ghost.ingress.sync;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -97,11 +98,24 @@ final class GroupFetcher {
 
   /** One lane: fetches queued groups one after another until none is left. */
   private Future<Void> drain(Deque<InstanceGroup> due, Answers out) {
-    InstanceGroup g = due.poll();
-    if (g == null) {
-      return Future.succeededFuture();
+    Promise<Void> done = Promise.promise();
+    drainFrom(due, out, done);
+    return done.future();
+  }
+
+  /**
+   * Loops over the answers that are complete at once (a composed continuation would run inside the previous one
+   * and nest one stack frame chain per group), and resumes from a pending answer's completion.
+   */
+  private void drainFrom(Deque<InstanceGroup> due, Answers out, Promise<Void> done) {
+    for (InstanceGroup g = due.poll(); g != null; g = due.poll()) {
+      Future<Void> fetched = fetchOne(g, out);
+      if (!fetched.isComplete()) {
+        fetched.onComplete(ar -> drainFrom(due, out, done));
+        return;
+      }
     }
-    return fetchOne(g, out).compose(v -> drain(due, out));
+    done.complete();
   }
 
   private Future<Void> fetchOne(InstanceGroup g, Answers out) {

@@ -69,6 +69,24 @@ class GroupFetcherTest {
   }
 
   @Test
+  void answersThatAreAlreadyCompleteAreTakenInALoopNotARecursion() {
+    // a source may answer at once (a cached or refused request): 200 000 groups in one lane must not nest 200 000
+    // continuations on the stack
+    int n = 200_000;
+    GroupFetcher f = new GroupFetcher(g -> Future.succeededFuture(ready("fd00::1")), 1, BASE, clock::get,
+        (g, e) -> failures.add(g.toString()));
+    List<InstanceGroup> groups = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      groups.add(group(i));
+    }
+
+    Future<GroupFetcher.Answers> done = f.fetch(groups);
+
+    assertThat(done.succeeded()).isTrue();
+    assertThat(done.result().sets()).hasSize(n);
+  }
+
+  @Test
   void failedGroupKeepsItsLastGoodSetAndIsNotAskedAgainWhileBackingOff() {
     GroupFetcher f = fetcher(4);
     f.fetch(List.of(group(1), group(2)));
