@@ -12,6 +12,8 @@ import com.hazelcast.map.listener.EntryRemovedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import com.hazelcast.spi.properties.ClusterProperty;
 import com.hazelcast.spi.properties.HazelcastProperties;
+import dev.ghost.ingress.config.ConfigException;
+import dev.ghost.ingress.config.Settings;
 import dev.ghost.ingress.sync.SyncVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -19,6 +21,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -101,6 +104,10 @@ public final class FleetCoordinator extends VerticleBase {
   private boolean takingOver;
   /** Member UUIDs whose proof verified (a UUID names one member for its lifetime); on this verticle's context. */
   private final Set<UUID> trusted = new HashSet<>();
+  /** The node id each trusted member's proof names; on this verticle's context. */
+  private final Map<UUID, String> trustedNodeIds = new HashMap<>();
+  /** Members named in an error for sharing this node's id: logged once each. */
+  private final Set<UUID> sameIdMembers = new HashSet<>();
   /** Members whose refused proof was counted already: re-checked every period, counted once. */
   private final Set<UUID> refusedMembers = new HashSet<>();
   /** The routing log (head, deltas, base snapshot); created at start. */
@@ -147,14 +154,15 @@ public final class FleetCoordinator extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.executeBlocking(this::register).compose(v -> refreshTrust()).onSuccess(v -> {
-      pauseFence = newPauseFence();
-      memberUuid = hz.getCluster().getLocalMember().getUuid();
-      vertx.setPeriodic(BEAT_MS, t -> beat());
-      elect();
-      vertx.setPeriodic(CHECK_MS, t -> tick());
-      tick();
-    });
+    return vertx.executeBlocking(this::register).compose(v -> refreshTrust()).compose(v -> refuseTakenNodeId())
+        .onSuccess(v -> {
+          pauseFence = newPauseFence();
+          memberUuid = hz.getCluster().getLocalMember().getUuid();
+          vertx.setPeriodic(BEAT_MS, t -> beat());
+          elect();
+          vertx.setPeriodic(CHECK_MS, t -> tick());
+          tick();
+        });
   }
 
   /** Worker thread: map proxies, listeners and this member's proof, written before anyone elects (remote calls). */
@@ -177,6 +185,7 @@ public final class FleetCoordinator extends VerticleBase {
       public void memberRemoved(MembershipEvent e) {
         context.runOnContext(v -> {
           trusted.remove(e.getMember().getUuid());
+          trustedNodeIds.remove(e.getMember().getUuid());
           refusedMembers.remove(e.getMember().getUuid());
           elect();
         });
@@ -304,6 +313,8 @@ public final class FleetCoordinator extends VerticleBase {
       // signed by a secret holder, but for this member? (a proof copied from another member's key is not)
       if (key.equals(body.getString("member")) && m.getAddress().toString().equals(body.getString("address"))) {
         trusted.add(m.getUuid());
+        trustedNodeIds.put(m.getUuid(), String.valueOf(body.getString("node_id")));
+        warnIfSameNodeId(m);
         return;
       }
       refusal = TrustRefusal.MISMATCH;
@@ -311,6 +322,41 @@ public final class FleetCoordinator extends VerticleBase {
     if (refusedMembers.add(m.getUuid())) {
       String claimed = m.getAttribute(ClusterPlan.NODE_ID_ATTRIBUTE);
       trust.refused(TrustChannel.MEMBER_ENTRY, refusal, claimed != null ? claimed : key);
+    }
+  }
+
+  /**
+   * At start: another trusted member already names itself with this node's id. Two nodes under one id overwrite
+   * each other's fleet entry and health view, and an admin command for that id reaches only one of them, so the
+   * newcomer refuses to start (exit code 2, like a bad setting) and the member already serving stays.
+   */
+  private Future<Void> refuseTakenNodeId() {
+    Member other = memberWithThisNodeId();
+    if (other == null) {
+      return Future.succeededFuture();
+    }
+    sameIdMembers.add(other.getUuid());
+    return Future.failedFuture(new ConfigException(ConfigException.ENVIRONMENT, Settings.NODE_ID.envVar(),
+        "node id '" + nodeId + "' is taken by the fleet member at " + other.getAddress() + "; give every node its "
+            + "own (" + Settings.NODE_ID.envVar() + " or " + Settings.NODE_ID.key() + "); a previous run of this "
+            + "node that died without leaving is removed once the fleet has not heard from it for "
+            + "hazelcast.max.no.heartbeat.seconds"));
+  }
+
+  /** A trusted member other than this one whose proof names this node's id, or null (a local read). */
+  private Member memberWithThisNodeId() {
+    UUID self = hz.getCluster().getLocalMember().getUuid();
+    return hz.getCluster().getMembers().stream().filter(m -> !m.getUuid().equals(self)
+        && nodeId.equals(trustedNodeIds.get(m.getUuid()))).findFirst().orElse(null);
+  }
+
+  /** Running: a member that joined later under this node's id (both started at once) is an error, logged once. */
+  private void warnIfSameNodeId(Member m) {
+    if (memberUuid != null && !m.getUuid().equals(memberUuid) && nodeId.equals(trustedNodeIds.get(m.getUuid()))
+        && sameIdMembers.add(m.getUuid())) {
+      LOG.atError().addKeyValue("member", m.getUuid().toString()).addKeyValue("address", m.getAddress().toString())
+          .log("fleet: another member uses this node's id; fleet entries, health views and admin commands "
+              + "for it are ambiguous until one of them gets its own");
     }
   }
 

@@ -335,33 +335,7 @@ public final class TestFleet implements AutoCloseable {
   private void launch(int i, List<Node> members) throws Exception {
     Node node = nodes.get(i);
     for (int attempt = 0; ; attempt++) {
-      Map<String, String> env = new HashMap<>();
-      env.put("GHOST_CLUSTER_MEMBERS", members.stream().map(n -> n.clusterHost + ":" + n.clusterPort)
-          .collect(Collectors.joining(",")));
-      if (!LOOPBACK.equals(node.clusterHost)) {
-        env.put("GHOST_CLUSTER_HOST", node.clusterHost);
-      }
-      if (!LOOPBACK.equals(node.adminHost)) {
-        env.put("GHOST_ADMIN_ADDR", node.adminHost + ":0");
-      }
-      env.put("GHOST_CLUSTER_PORT", String.valueOf(node.clusterPort));
-      env.put("GHOST_CLUSTER_NAME", clusterName);
-      env.put("GHOST_EVENTBUS_PORT", "0");
-      env.put("GHOST_NODE_ID", node.nodeId);
-      env.put("GHOST_STATE_FILE", stateFile(i).toString());
-      env.put("GHOST_CLUSTER_SECRET_FILE", secretFile.toString());
-      env.putAll(options.env.apply(i));
-      List<String> jvm = new ArrayList<>(TEST_JVM_FLAGS);
-      FAST_HAZELCAST.forEach((k, v) -> jvm.add("-D" + k + "=" + v));
-      jvm.addAll(options.jvmArgs);
-      String java = JarProcess.currentJava();
-      List<String> launcher = options.launcher.apply(i);
-      if (!launcher.isEmpty()) { // the prefix runs java: "ip netns exec NAME java flags -jar ..."
-        jvm.add(0, java);
-        jvm.addAll(0, launcher.subList(1, launcher.size()));
-        java = launcher.get(0);
-      }
-      JarProcess p = JarProcess.start(java, jvm, JarProcess.builtJar(), env, null, "--config", configFile.toString());
+      JarProcess p = startProcess(i, node, members, stateFile(i), Map.of());
       node.process = p;
       try {
         JsonObject admin = p.awaitLog("listening", j -> "admin".equals(j.getString("listener")), START_DEADLINE);
@@ -378,6 +352,53 @@ public final class TestFleet implements AutoCloseable {
         node.clusterPort = freePort(new HashSet<>(nodes.stream().map(Node::clusterPort).toList()));
       }
     }
+  }
+
+  /**
+   * Starts one node more, as the fleet starts its own, with id {@code nodeId}, a free cluster port and the fleet's
+   * members before its own, plus {@code env}; not waited for, and not the fleet's to close: the caller closes it.
+   */
+  public JarProcess startNewcomer(String nodeId, Map<String, String> env) throws IOException {
+    int i = nodes.size();
+    Node newcomer = new Node(i, nodeId, freePort(new HashSet<>(nodes.stream().map(Node::clusterPort).toList())),
+        options.clusterHost.apply(i), options.adminHost.apply(i));
+    List<Node> members = new ArrayList<>(nodes);
+    members.add(newcomer);
+    // its own state file even under a taken id
+    return startProcess(i, newcomer, members, dir.resolve("newcomer-" + i + "-state.json"), env);
+  }
+
+  /** Node {@code node}'s process (index {@code i} for the options), with {@code members} as its member list. */
+  private JarProcess startProcess(int i, Node node, List<Node> members, Path stateFile,
+      Map<String, String> extraEnv) throws IOException {
+    Map<String, String> env = new HashMap<>();
+    env.put("GHOST_CLUSTER_MEMBERS", members.stream().map(n -> n.clusterHost + ":" + n.clusterPort)
+        .collect(Collectors.joining(",")));
+    if (!LOOPBACK.equals(node.clusterHost)) {
+      env.put("GHOST_CLUSTER_HOST", node.clusterHost);
+    }
+    if (!LOOPBACK.equals(node.adminHost)) {
+      env.put("GHOST_ADMIN_ADDR", node.adminHost + ":0");
+    }
+    env.put("GHOST_CLUSTER_PORT", String.valueOf(node.clusterPort));
+    env.put("GHOST_CLUSTER_NAME", clusterName);
+    env.put("GHOST_EVENTBUS_PORT", "0");
+    env.put("GHOST_NODE_ID", node.nodeId);
+    env.put("GHOST_STATE_FILE", stateFile.toString());
+    env.put("GHOST_CLUSTER_SECRET_FILE", secretFile.toString());
+    env.putAll(options.env.apply(i));
+    env.putAll(extraEnv);
+    List<String> jvm = new ArrayList<>(TEST_JVM_FLAGS);
+    FAST_HAZELCAST.forEach((k, v) -> jvm.add("-D" + k + "=" + v));
+    jvm.addAll(options.jvmArgs);
+    String java = JarProcess.currentJava();
+    List<String> launcher = options.launcher.apply(i);
+    if (!launcher.isEmpty()) { // the prefix runs java: "ip netns exec NAME java flags -jar ..."
+      jvm.add(0, java);
+      jvm.addAll(0, launcher.subList(1, launcher.size()));
+      java = launcher.get(0);
+    }
+    return JarProcess.start(java, jvm, JarProcess.builtJar(), env, null, "--config", configFile.toString());
   }
 
   /** A port that was free a moment ago on 127.0.0.1 and is not in {@code taken} (which it joins). */
