@@ -8,7 +8,9 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAccumulator;
@@ -20,7 +22,9 @@ import java.util.concurrent.atomic.LongAccumulator;
  * set-up on the same loop.
  *
  * <p>Meters: {@link MetricNames#EVENT_LOOP_LAG_MAX} (the worst lag since start) and
- * {@link MetricNames#EVENT_LOOP_STALLS} (lags of at least {@link #STALL}). Cost: one timer task per loop per tick.
+ * {@link MetricNames#EVENT_LOOP_STALLS} (lags of at least {@link #STALL}) per {@link StallPhase}: a stall counts in
+ * the phase in force when the late task runs, {@link StallPhase#START} until {@link #serving()} is called. Cost: one
+ * timer task per loop per tick.
  */
 public final class EventLoopLag implements AutoCloseable {
 
@@ -32,11 +36,16 @@ public final class EventLoopLag implements AutoCloseable {
   private final long tickNanos = TICK.toNanos();
   private final long stallNanos = STALL.toNanos();
   private final LongAccumulator maxLagNanos = new LongAccumulator(Math::max, 0);
-  private final AtomicLong stalls = new AtomicLong();
+  private final Map<StallPhase, AtomicLong> stalls = new EnumMap<>(StallPhase.class);
+  private volatile StallPhase phase = StallPhase.START;
   private final List<ScheduledFuture<?>> scheduled = new ArrayList<>();
   private volatile boolean closed;
 
-  private EventLoopLag() {}
+  private EventLoopLag() {
+    for (StallPhase p : StallPhase.values()) {
+      stalls.put(p, new AtomicLong()); // filled once: read without a lock from every loop
+    }
+  }
 
   /** Starts sampling every loop of {@code loops}; with {@code registry} non-null its meters are registered. */
   public static EventLoopLag start(EventLoopGroup loops, MeterRegistry registry) {
@@ -47,7 +56,10 @@ public final class EventLoopLag implements AutoCloseable {
     if (registry != null) {
       Gauge.builder(MetricNames.EVENT_LOOP_LAG_MAX, lag, l -> l.maxLagNanos() / 1e9).baseUnit("seconds")
           .register(registry);
-      FunctionCounter.builder(MetricNames.EVENT_LOOP_STALLS, lag, EventLoopLag::stalls).register(registry);
+      for (StallPhase p : StallPhase.values()) {
+        FunctionCounter.builder(MetricNames.EVENT_LOOP_STALLS, lag, l -> l.stalls(p)).tag("phase", p.label())
+            .register(registry);
+      }
     }
     return lag;
   }
@@ -74,8 +86,21 @@ public final class EventLoopLag implements AutoCloseable {
     }
     maxLagNanos.accumulate(lagNanos);
     if (lagNanos >= stallNanos) {
-      stalls.incrementAndGet();
+      stalls.get(phase).incrementAndGet();
     }
+  }
+
+  /**
+   * The node is ready: stalls from now on count as {@link StallPhase#SERVING}. Called once, when {@code /readyz}
+   * first answers 200; a node that drains later stays in that phase.
+   */
+  public void serving() {
+    phase = StallPhase.SERVING;
+  }
+
+  /** The phase stalls are counted in now. */
+  public StallPhase phase() {
+    return phase;
   }
 
   /** The worst lag seen since start, in nanoseconds. */
@@ -83,9 +108,18 @@ public final class EventLoopLag implements AutoCloseable {
     return maxLagNanos.get();
   }
 
-  /** Lags of at least {@link #STALL} seen since start. */
+  /** Lags of at least {@link #STALL} seen since start, in every phase. */
   public long stalls() {
-    return stalls.get();
+    long sum = 0;
+    for (AtomicLong n : stalls.values()) {
+      sum += n.get();
+    }
+    return sum;
+  }
+
+  /** Lags of at least {@link #STALL} seen while {@code p} was in force. */
+  public long stalls(StallPhase p) {
+    return stalls.get(p).get();
   }
 
   @Override

@@ -8,7 +8,9 @@ import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.internal.VertxInternal;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,9 +45,62 @@ class EventLoopLagTest {
     });
     Await.until("the stall counted", () -> lag.stalls() >= 1, () -> "stalls " + lag.stalls());
     assertThat(lag.maxLagNanos()).isGreaterThanOrEqualTo(holdNanos - EventLoopLag.TICK.toNanos());
-    assertThat(registry.get(MetricNames.EVENT_LOOP_STALLS).functionCounter().count()).isGreaterThanOrEqualTo(1);
+    assertThat(stallsMeter(StallPhase.START)).isGreaterThanOrEqualTo(1);
     assertThat(registry.get(MetricNames.EVENT_LOOP_LAG_MAX).gauge().value())
         .isGreaterThanOrEqualTo((holdNanos - EventLoopLag.TICK.toNanos()) / 1e9);
+  }
+
+  /**
+   * Stalls before the node is first ready are the start's (class loading, the first table); after, they delay
+   * connections. Each counts in its own series, both present from start at 0 so an alert can watch
+   * {@code phase="serving"} alone.
+   */
+  @Test
+  void stallsCountInThePhaseInForceWhenTheyEnd() throws Exception {
+    assertThat(lag.phase()).isEqualTo(StallPhase.START);
+    assertThat(registry.find(MetricNames.EVENT_LOOP_STALLS).functionCounters())
+        .extracting(c -> c.getId().getTag("phase")).containsExactlyInAnyOrder("start", "serving");
+    assertThat(stallsMeter(StallPhase.SERVING)).isZero();
+
+    hold(vertx.getOrCreateContext());
+    Await.until("the start's stall counted", () -> lag.stalls(StallPhase.START) >= 1, () -> "stalls " + lag.stalls());
+    assertThat(lag.stalls(StallPhase.SERVING)).as("stalls while serving, before the node served").isZero();
+
+    lag.serving();
+    drainEveryLoop(); // a sampling task that read the phase before the switch has counted by now
+    long startStalls = lag.stalls(StallPhase.START);
+    hold(vertx.getOrCreateContext());
+    Await.until("the serving stall counted", () -> lag.stalls(StallPhase.SERVING) >= 1,
+        () -> "stalls " + lag.stalls());
+    assertThat(lag.phase()).isEqualTo(StallPhase.SERVING);
+    assertThat(lag.stalls(StallPhase.START)).as("start stalls once serving").isEqualTo(startStalls);
+    assertThat(stallsMeter(StallPhase.START)).isEqualTo(startStalls);
+    assertThat(stallsMeter(StallPhase.SERVING)).isEqualTo(lag.stalls(StallPhase.SERVING));
+    assertThat(lag.stalls()).isEqualTo(lag.stalls(StallPhase.START) + lag.stalls(StallPhase.SERVING));
+  }
+
+  /** Holds the loop of {@code context} for four stall lengths, the work a stall is made of. */
+  private static void hold(Context context) {
+    Promise<Void> held = Promise.promise();
+    context.runOnContext(v -> {
+      long end = System.nanoTime() + EventLoopLag.STALL.toNanos() * 4;
+      while (System.nanoTime() < end) {
+        Thread.onSpinWait();
+      }
+      held.complete();
+    });
+    held.future().await();
+  }
+
+  /** Runs an empty task on every event loop and waits for each: what was running on them has ended. */
+  private void drainEveryLoop() throws Exception {
+    for (EventExecutor loop : ((VertxInternal) vertx).eventLoopGroup()) {
+      loop.submit(() -> { }).get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private double stallsMeter(StallPhase phase) {
+    return registry.get(MetricNames.EVENT_LOOP_STALLS).tag("phase", phase.label()).functionCounter().count();
   }
 
   @Test
