@@ -2,6 +2,9 @@ package dev.ghost.ingress.observe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.ghost.ingress.testing.Await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Context;
@@ -10,10 +13,14 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.internal.VertxInternal;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 class EventLoopLagTest {
 
@@ -77,6 +84,60 @@ class EventLoopLagTest {
     assertThat(stallsMeter(StallPhase.START)).isEqualTo(startStalls);
     assertThat(stallsMeter(StallPhase.SERVING)).isEqualTo(lag.stalls(StallPhase.SERVING));
     assertThat(lag.stalls()).isEqualTo(lag.stalls(StallPhase.START) + lag.stalls(StallPhase.SERVING));
+  }
+
+  /**
+   * A stall's log line carries the phase of its counter; a burst is one line per phase per interval, with how many
+   * stalls it stands for; a phase change is said at once.
+   */
+  @Test
+  void stallLinesCarryThePhaseAndComeAtMostOncePerIntervalPerPhase() {
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    Logger logger = (Logger) LoggerFactory.getLogger(EventLoopLag.class);
+    logger.addAppender(logs);
+    ch.qos.logback.classic.Level level = logger.getLevel();
+    logger.setLevel(ch.qos.logback.classic.Level.INFO); // the start's lines are INFO
+    try {
+      EventLoopLag sampled = new EventLoopLag(); // not started: fed by hand
+      long stall = EventLoopLag.STALL.toNanos();
+      long interval = EventLoopLag.LOG_INTERVAL.toNanos();
+      long t0 = 1_000_000_000L;
+      sampled.record(stall - 1, t0); // a lag, not a stall
+      assertThat(logs.list).isEmpty();
+      sampled.record(stall, t0);
+      sampled.record(3 * stall, t0 + 1);
+      sampled.record(2 * stall, t0 + interval - 1);
+      assertThat(lines(logs)).containsExactly(Map.of("level", "INFO", "phase", "start", "stalls", "1",
+          "max_lag_ms", String.valueOf(stall / 1_000_000)));
+      sampled.serving();
+      sampled.record(stall, t0 + interval); // another phase: said at once, the start's burst is in the counter
+      sampled.record(4 * stall, t0 + 2 * interval);
+      assertThat(lines(logs)).hasSize(3).element(1).isEqualTo(Map.of("level", "WARN", "phase", "serving",
+          "stalls", "1", "max_lag_ms", String.valueOf(stall / 1_000_000)));
+      assertThat(lines(logs).get(2)).containsEntry("stalls", "1")
+          .containsEntry("max_lag_ms", String.valueOf(4 * stall / 1_000_000));
+      assertThat(sampled.stalls(StallPhase.START)).isEqualTo(3);
+      assertThat(sampled.stalls(StallPhase.SERVING)).isEqualTo(2);
+      assertThat(logs.list).allSatisfy(e -> {
+        assertThat(e.getFormattedMessage()).isEqualTo("event loop stalled");
+        assertThat(e.getKeyValuePairs()).anyMatch(kv -> kv.key.equals("loop"));
+      });
+    } finally {
+      logger.setLevel(level);
+      logger.detachAppender(logs);
+    }
+  }
+
+  /** Each line's level and key-value pairs but the loop's name (the test's thread here). */
+  private static List<Map<String, String>> lines(ListAppender<ILoggingEvent> logs) {
+    return logs.list.stream().<Map<String, String>>map(e -> {
+      Map<String, String> line = new TreeMap<>();
+      line.put("level", e.getLevel().toString());
+      e.getKeyValuePairs().stream().filter(kv -> !kv.key.equals("loop"))
+          .forEach(kv -> line.put(kv.key, String.valueOf(kv.value)));
+      return line;
+    }).toList();
   }
 
   /** Holds the loop of {@code context} for four stall lengths, the work a stall is made of. */
