@@ -337,7 +337,7 @@ def run_size(args, n, ports, out):
             if time_to_ready(node, admin, node_port, n - 1, args.deadline, r, "file", expect):
                 r["file_rss_peak_mib"] = round(proc_status(node.pid, "VmHWM") / 2**20, 1)
                 r["file_lag_max_ms"] = round(1000 * (metric(admin, "ghost_event_loop_lag_max_seconds") or 0), 1)
-                r["file_stalls"] = int(metric(admin, "ghost_event_loop_stalls_total") or 0)
+                r["file_stalls"] = int(metric_sum(admin, "ghost_event_loop_stalls_total") or 0)
         finally:
             stop(node)
     ROUTE_PORT.clear()
@@ -348,7 +348,7 @@ def measure_synced(args, n, node, log, admin, cp_port, node_port, ports, state, 
     r["cp_requests_at_served"] = json.loads(get(f"http://127.0.0.1:{cp_port}/bench/stats"))
     time.sleep(args.settle)  # let the start-up work settle before the idle figures
     r["lag_max_start_ms"] = round(1000 * (metric(admin, "ghost_event_loop_lag_max_seconds") or 0), 1)
-    r["stalls_start"] = int(metric(admin, "ghost_event_loop_stalls_total") or 0)
+    r["stalls_start"] = int(metric_sum(admin, "ghost_event_loop_stalls_total") or 0)
     c0 = cpu_seconds(node.pid)
     time.sleep(5)
     r["idle_cpu_pct"] = round(100 * (cpu_seconds(node.pid) - c0) / 5, 1)
@@ -357,7 +357,7 @@ def measure_synced(args, n, node, log, admin, cp_port, node_port, ports, state, 
     if heap:
         r["heap_after_gc_mib"] = round(heap / 2**20, 1)
         r["heap_per_route_bytes"] = round(heap / n)
-    stalls0 = int(metric(admin, "ghost_event_loop_stalls_total") or 0)
+    stalls0 = int(metric_sum(admin, "ghost_event_loop_stalls_total") or 0)
     u0 = vm_uptime(node.pid)
     cpu0, io0 = cpu_seconds(node.pid), io_write_bytes(node.pid)
     written0 = metric_sum(admin, "ghost_state_file_written_bytes_total")
@@ -368,7 +368,7 @@ def measure_synced(args, n, node, log, admin, cp_port, node_port, ports, state, 
     written = metric_sum(admin, "ghost_state_file_written_bytes_total")
     if written0 is not None and written is not None:
         r["state_file_bytes_per_change"] = round((written - written0) / made)
-    r["stalls_changes"] = int(metric(admin, "ghost_event_loop_stalls_total") or 0) - stalls0
+    r["stalls_changes"] = int(metric_sum(admin, "ghost_event_loop_stalls_total") or 0) - stalls0
     gc_figures(gc_pauses(log, 0, u0), "start", r)
     gc_figures(gc_pauses(log, u0, vm_uptime(node.pid)), "changes", r)
     r["lag_max_ms"] = round(1000 * (metric(admin, "ghost_event_loop_lag_max_seconds") or 0), 1)
@@ -392,7 +392,7 @@ def run_file_only(args, n, ports, out):
         if time_to_ready(node, admin, node_port, n - 1, args.deadline, r, "file"):
             r["file_rss_peak_mib"] = round(proc_status(node.pid, "VmHWM") / 2**20, 1)
             r["file_lag_max_ms"] = round(1000 * (metric(admin, "ghost_event_loop_lag_max_seconds") or 0), 1)
-            r["file_stalls"] = int(metric(admin, "ghost_event_loop_stalls_total") or 0)
+            r["file_stalls"] = int(metric_sum(admin, "ghost_event_loop_stalls_total") or 0)
             gc_figures(gc_pauses(log, 0, vm_uptime(node.pid)), "file", r)
             time.sleep(args.settle)
             r["rss_settled_mib"] = round(proc_status(node.pid, "VmRSS") / 2**20, 1)

@@ -342,6 +342,7 @@ public final class IngressNode {
   private void maybeReady() {
     if (listenersUp.get() && firstTable.get() && state.phase() == NodeState.Phase.STARTING) {
       state.phase(NodeState.Phase.SERVING);
+      eventLoopLag.serving(); // stalls from now on delay connections; those before were the start's own
       LOG.atInfo().addKeyValue("node_id", state.nodeId()).addKeyValue("table_version", tables.current().version())
           .log("ingress ready");
     }

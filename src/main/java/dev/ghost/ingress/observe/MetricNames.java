@@ -171,5 +171,6 @@ public final class MetricNames {
       "Gauge {version, commit}: always 1; the build's Maven version and git commit (\"unknown\" when built "
           + "outside a git work tree).");
   public static final String EVENT_LOOP_STALLS = metric("ghost.event_loop.stalls",
-      "Counter: event-loop lags of 50 ms or more (stalls: work that should run off the loops or in slices).");
+      "Counter {phase}: event-loop lags of 50 ms or more (stalls: work that should run off the loops or in "
+          + "slices); phase is start until the node is first ready, then serving.");
 }

@@ -15,8 +15,14 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import jdk.jfr.consumer.RecordedStackTrace;
+import jdk.jfr.consumer.RecordedThread;
+import jdk.jfr.consumer.RecordingStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -116,6 +122,75 @@ class TcpProberIT {
     Outcome o = probe("backend.invalid", 443, TIMEOUT);
     assertThat(o.result()).isEqualTo(ProbeResult.ERROR);
     assertThat(o.onContext()).isTrue();
+  }
+
+  /**
+   * A probe's channel is closed as a task of its own after the connect completed. Closed from inside the connect
+   * listener, Netty still holds the connect promise and fails it with a new ClosedChannelException: a stack trace
+   * filled per probe on the event loop, thrown away. Seen here as the JDK records it: JFR's exception event for
+   * every Throwable made on the prober's loop while 50 probes succeed, each connection ended at the backend. A
+   * marker exception made on that loop afterwards bounds the wait: once the recording shows it, it has shown
+   * everything that thread made before it. Every Netty close makes one {@value #STACKLESS} (its stack trace never
+   * filled): that one is the price of any close, not of closing too early.
+   */
+  @Test
+  void aProbeClosesItsChannelWithoutMakingAnException() throws Exception {
+    long loopThread = onContext(() -> Thread.currentThread().getId());
+    Map<String, Integer> madeOnLoop = new ConcurrentHashMap<>();
+    Map<String, String> whereMade = new ConcurrentHashMap<>();
+    try (RecordingStream recording = new RecordingStream(); RawServer backend = RawServer.capture(HOST)) {
+      recording.enable("jdk.JavaExceptionThrow").withStackTrace();
+      recording.onEvent("jdk.JavaExceptionThrow", e -> {
+        RecordedThread thread = e.getThread();
+        if (thread != null && thread.getJavaThreadId() == loopThread) {
+          String name = e.getClass("thrownClass").getName();
+          madeOnLoop.merge(name, 1, Integer::sum);
+          whereMade.computeIfAbsent(name, n -> frames(e.getStackTrace()));
+        }
+      });
+      // one probe before the recording: what a first use loads and links once is not what a probe costs
+      assertThat(probe(HOST, backend.port(), TIMEOUT).result()).isEqualTo(ProbeResult.SUCCESS);
+      recording.startAsync();
+      for (int i = 0; i < 50; i++) {
+        assertThat(probe(HOST, backend.port(), TIMEOUT).result()).isEqualTo(ProbeResult.SUCCESS);
+      }
+      Await.until("all 51 probe connections ended", () -> backend.connections().size() == 51
+          && backend.connections().stream().allMatch(RawServer.Recorded::eof));
+      onContext(ProbesDone::new);
+      Await.until("the recording showed the marker", () -> madeOnLoop.containsKey(ProbesDone.class.getName()),
+          madeOnLoop::toString);
+    }
+    madeOnLoop.remove(ProbesDone.class.getName());
+    madeOnLoop.remove(STACKLESS);
+    whereMade.keySet().retainAll(madeOnLoop.keySet());
+    assertThat(madeOnLoop).as("exceptions made on the prober's event loop by 50 probes, where: %s", whereMade)
+        .isEmpty();
+  }
+
+  /** What Netty's {@code AbstractUnsafe.close} makes at every close, without a stack trace. */
+  private static final String STACKLESS = "io.netty.channel.StacklessClosedChannelException";
+
+  /** The top frames of {@code trace}, for a failure message. */
+  private static String frames(RecordedStackTrace trace) {
+    if (trace == null) {
+      return "?";
+    }
+    return trace.getFrames().stream().limit(12).map(f -> f.getMethod().getType().getName() + "."
+        + f.getMethod().getName() + ":" + f.getLineNumber()).collect(Collectors.joining(" < "));
+  }
+
+  /** The marker: made (never thrown) on the prober's loop once the probes are done. */
+  private static final class ProbesDone extends RuntimeException {
+    ProbesDone() {
+      super("probes done", null, false, false);
+    }
+  }
+
+  /** {@code action}'s result, computed on the prober's context. */
+  private static <T> T onContext(java.util.function.Supplier<T> action) {
+    CompletableFuture<T> out = new CompletableFuture<>();
+    context.runOnContext(v -> out.complete(action.get()));
+    return out.orTimeout(10, TimeUnit.SECONDS).join();
   }
 
   @Test

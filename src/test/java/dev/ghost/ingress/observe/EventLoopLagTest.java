@@ -2,16 +2,25 @@ package dev.ghost.ingress.observe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.ghost.ingress.testing.Await;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.internal.VertxInternal;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 class EventLoopLagTest {
 
@@ -43,9 +52,116 @@ class EventLoopLagTest {
     });
     Await.until("the stall counted", () -> lag.stalls() >= 1, () -> "stalls " + lag.stalls());
     assertThat(lag.maxLagNanos()).isGreaterThanOrEqualTo(holdNanos - EventLoopLag.TICK.toNanos());
-    assertThat(registry.get(MetricNames.EVENT_LOOP_STALLS).functionCounter().count()).isGreaterThanOrEqualTo(1);
+    assertThat(stallsMeter(StallPhase.START)).isGreaterThanOrEqualTo(1);
     assertThat(registry.get(MetricNames.EVENT_LOOP_LAG_MAX).gauge().value())
         .isGreaterThanOrEqualTo((holdNanos - EventLoopLag.TICK.toNanos()) / 1e9);
+  }
+
+  /**
+   * Stalls before the node is first ready are the start's (class loading, the first table); after, they delay
+   * connections. Each counts in its own series, both present from start at 0 so an alert can watch
+   * {@code phase="serving"} alone.
+   */
+  @Test
+  void stallsCountInThePhaseInForceWhenTheyEnd() throws Exception {
+    assertThat(lag.phase()).isEqualTo(StallPhase.START);
+    assertThat(registry.find(MetricNames.EVENT_LOOP_STALLS).functionCounters())
+        .extracting(c -> c.getId().getTag("phase")).containsExactlyInAnyOrder("start", "serving");
+    assertThat(stallsMeter(StallPhase.SERVING)).isZero();
+
+    hold(vertx.getOrCreateContext());
+    Await.until("the start's stall counted", () -> lag.stalls(StallPhase.START) >= 1, () -> "stalls " + lag.stalls());
+    assertThat(lag.stalls(StallPhase.SERVING)).as("stalls while serving, before the node served").isZero();
+
+    lag.serving();
+    drainEveryLoop(); // a sampling task that read the phase before the switch has counted by now
+    long startStalls = lag.stalls(StallPhase.START);
+    hold(vertx.getOrCreateContext());
+    Await.until("the serving stall counted", () -> lag.stalls(StallPhase.SERVING) >= 1,
+        () -> "stalls " + lag.stalls());
+    assertThat(lag.phase()).isEqualTo(StallPhase.SERVING);
+    assertThat(lag.stalls(StallPhase.START)).as("start stalls once serving").isEqualTo(startStalls);
+    assertThat(stallsMeter(StallPhase.START)).isEqualTo(startStalls);
+    assertThat(stallsMeter(StallPhase.SERVING)).isEqualTo(lag.stalls(StallPhase.SERVING));
+    assertThat(lag.stalls()).isEqualTo(lag.stalls(StallPhase.START) + lag.stalls(StallPhase.SERVING));
+  }
+
+  /**
+   * A stall's log line carries the phase of its counter; a burst is one line per phase per interval, with how many
+   * stalls it stands for; a phase change is said at once.
+   */
+  @Test
+  void stallLinesCarryThePhaseAndComeAtMostOncePerIntervalPerPhase() {
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    Logger logger = (Logger) LoggerFactory.getLogger(EventLoopLag.class);
+    logger.addAppender(logs);
+    ch.qos.logback.classic.Level level = logger.getLevel();
+    logger.setLevel(ch.qos.logback.classic.Level.INFO); // the start's lines are INFO
+    try {
+      EventLoopLag sampled = new EventLoopLag(); // not started: fed by hand
+      long stall = EventLoopLag.STALL.toNanos();
+      long interval = EventLoopLag.LOG_INTERVAL.toNanos();
+      long t0 = 1_000_000_000L;
+      sampled.record(stall - 1, t0); // a lag, not a stall
+      assertThat(logs.list).isEmpty();
+      sampled.record(stall, t0);
+      sampled.record(3 * stall, t0 + 1);
+      sampled.record(2 * stall, t0 + interval - 1);
+      assertThat(lines(logs)).containsExactly(Map.of("level", "INFO", "phase", "start", "stalls", "1",
+          "max_lag_ms", String.valueOf(stall / 1_000_000)));
+      sampled.serving();
+      sampled.record(stall, t0 + interval); // another phase: said at once, the start's burst is in the counter
+      sampled.record(4 * stall, t0 + 2 * interval);
+      assertThat(lines(logs)).hasSize(3).element(1).isEqualTo(Map.of("level", "WARN", "phase", "serving",
+          "stalls", "1", "max_lag_ms", String.valueOf(stall / 1_000_000)));
+      assertThat(lines(logs).get(2)).containsEntry("stalls", "1")
+          .containsEntry("max_lag_ms", String.valueOf(4 * stall / 1_000_000));
+      assertThat(sampled.stalls(StallPhase.START)).isEqualTo(3);
+      assertThat(sampled.stalls(StallPhase.SERVING)).isEqualTo(2);
+      assertThat(logs.list).allSatisfy(e -> {
+        assertThat(e.getFormattedMessage()).isEqualTo("event loop stalled");
+        assertThat(e.getKeyValuePairs()).anyMatch(kv -> kv.key.equals("loop"));
+      });
+    } finally {
+      logger.setLevel(level);
+      logger.detachAppender(logs);
+    }
+  }
+
+  /** Each line's level and key-value pairs but the loop's name (the test's thread here). */
+  private static List<Map<String, String>> lines(ListAppender<ILoggingEvent> logs) {
+    return logs.list.stream().<Map<String, String>>map(e -> {
+      Map<String, String> line = new TreeMap<>();
+      line.put("level", e.getLevel().toString());
+      e.getKeyValuePairs().stream().filter(kv -> !kv.key.equals("loop"))
+          .forEach(kv -> line.put(kv.key, String.valueOf(kv.value)));
+      return line;
+    }).toList();
+  }
+
+  /** Holds the loop of {@code context} for four stall lengths, the work a stall is made of. */
+  private static void hold(Context context) {
+    Promise<Void> held = Promise.promise();
+    context.runOnContext(v -> {
+      long end = System.nanoTime() + EventLoopLag.STALL.toNanos() * 4;
+      while (System.nanoTime() < end) {
+        Thread.onSpinWait();
+      }
+      held.complete();
+    });
+    held.future().await();
+  }
+
+  /** Runs an empty task on every event loop and waits for each: what was running on them has ended. */
+  private void drainEveryLoop() throws Exception {
+    for (EventExecutor loop : ((VertxInternal) vertx).eventLoopGroup()) {
+      loop.submit(() -> { }).get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private double stallsMeter(StallPhase phase) {
+    return registry.get(MetricNames.EVENT_LOOP_STALLS).tag("phase", phase.label()).functionCounter().count();
   }
 
   @Test

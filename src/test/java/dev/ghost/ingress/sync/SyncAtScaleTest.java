@@ -18,6 +18,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,10 +28,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.pcollections.TreePMap;
 
 /**
  * Issue 11: at 10 000 routes the work that grows with the route count (building the table, the swap listeners,
@@ -125,6 +129,107 @@ class SyncAtScaleTest {
           .as("events folded in one go on an event loop").isLessThanOrEqualTo(ControlPlaneClient.PAGE);
     } finally {
       feed.close();
+    }
+  }
+
+  /**
+   * The periodic full rebuild replays the feed into a fresh state, carries the served backend sets over to routes
+   * whose fetch failed ({@link ControlPlaneState#withBackendsFrom}) and swaps only if the content differs
+   * ({@link ControlPlaneState#sameContent}, which compares every route when the digests agree). Both walks look up
+   * every route of the served state, so they run on a worker. Counted, not timed: the served state's maps count
+   * their key comparisons by thread, and a walk of 10 000 routes on an event loop makes more than 10 000.
+   */
+  @Test
+  void aTenThousandRouteRebuildWalksTheServedStateOffTheEventLoop() throws Exception {
+    FakeFeed feed = FakeFeed.start(vertx);
+    try {
+      for (int i = 0; i < N; i++) {
+        feed.add(i + 1, "route.created", FakeFeed.routeCreated("rt_" + i, "r" + i + ".scale.test", 9443));
+      }
+      // Nothing but the rebuild: no poll, no refresh while it runs
+      IngressConfig config = TestNode.config(SyncFixture.spec(feed.url(), false)
+          .set("state.file", dir.resolve("state.json").toString())
+          .set("control_plane.poll_interval", "1h")
+          .set("control_plane.backend_sync_interval", "1h")
+          .set("control_plane.rebuild_interval", "1s"));
+      RouteTableRef tables = new RouteTableRef(IngressNode.staticTable(config, 1));
+      AtomicInteger swaps = new AtomicInteger();
+      tables.onSwap(t -> swaps.incrementAndGet());
+      SyncVerticle sync = new SyncVerticle(config, tables, new AtomicLong(1),
+          new IngressMetrics(new SimpleMeterRegistry()), new SyncStatus(), () -> { }, false);
+      vertx.deployVerticle(sync).await();
+      // Served: what the feed holds (one ready instance on ::1 for the env), in maps that count comparisons
+      CountedKeys keys = new CountedKeys();
+      assertThat(sync.adopt(keys.rehome(feedContent(N, 9443)), served -> true).await()).isTrue();
+      sync.lead().await();
+      afterQueuedSteps(sync);
+
+      keys.reset();
+      int replays = feed.readsFromZero.get();
+      int swapsBefore = swaps.get();
+      Await.until("a full rebuild began", () -> feed.readsFromZero.get() > replays,
+          () -> "reads from 0: " + feed.readsFromZero.get());
+      afterQueuedSteps(sync);
+
+      assertThat(swaps.get()).as("the rebuild found the served content: nothing swapped").isEqualTo(swapsBefore);
+      assertThat(keys.onLoop()).as("comparisons on an event loop while a %d-route rebuild ran", N).isLessThan(N);
+      assertThat(keys.offLoop()).as("comparisons of the rebuild's walks, off the event loops")
+          .isGreaterThanOrEqualTo(N);
+    } finally {
+      feed.close();
+    }
+  }
+
+  /** What {@link FakeFeed} serves for {@code n} routes created as events 1..n: cursor n, every set [::1]:port. */
+  static ControlPlaneState feedContent(int n, int backendPort) {
+    Map<String, CpRoute> routes = new HashMap<>();
+    Map<String, List<Backend>> backends = new HashMap<>();
+    List<Long> applied = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String id = "rt_" + i;
+      routes.put(id, new CpRoute(id, SyncFixture.APP, SyncFixture.ENV, "r" + i + ".scale.test", 443,
+          Protocol.TLS_PASSTHROUGH, "web", backendPort, false, false, false, null, i + 1));
+      backends.put(id, List.of(new Backend("::1", backendPort)));
+      applied.add((long) i + 1);
+    }
+    return ControlPlaneState.restore(n, routes, Map.of(), backends, Map.of(), Map.of(), Map.of(), applied);
+  }
+
+  /** Completes once every step the sync queued before it has run (an adopt that takes nothing). */
+  private static void afterQueuedSteps(SyncVerticle sync) {
+    assertThat(sync.adopt(ControlPlaneState.EMPTY, served -> false).await()).isFalse();
+  }
+
+  /** A key order that counts its comparisons, on and off the event loops. */
+  static final class CountedKeys implements Comparator<String> {
+    private final LongAdder onLoop = new LongAdder();
+    private final LongAdder offLoop = new LongAdder();
+
+    @Override
+    public int compare(String a, String b) {
+      (Context.isOnEventLoopThread() ? onLoop : offLoop).increment();
+      return a.compareTo(b);
+    }
+
+    /** {@code s} with its routing content in maps ordered by this (same entries, same digest). */
+    ControlPlaneState rehome(ControlPlaneState s) {
+      return new ControlPlaneState(s.cursor(), TreePMap.from(this, s.routeMap()),
+          TreePMap.from(this, s.envMap()), TreePMap.from(this, s.backendMap()),
+          s.fieldVersionMap(), s.envEventIdMap(), s.tombstoneMap(), s.pendingPatches(), s.appliedIdSet(),
+          s.digestLimbs(), s.entriesHashed(), null);
+    }
+
+    void reset() {
+      onLoop.reset();
+      offLoop.reset();
+    }
+
+    long onLoop() {
+      return onLoop.sum();
+    }
+
+    long offLoop() {
+      return offLoop.sum();
     }
   }
 
