@@ -816,11 +816,23 @@ public final class ControlPlaneState {
    * that found the same content) compare the maps themselves.
    */
   public boolean sameContent(ControlPlaneState other) {
-    if (routes == other.routes && envBindings == other.envBindings && backends == other.backends) {
+    if (sharesContent(other)) {
       return true;
     }
     return Arrays.equals(digest, other.digest) && routes.equals(other.routes)
         && envBindings.equals(other.envBindings) && backends.equals(other.backends);
+  }
+
+  /**
+   * True when {@link #sameContent} has to walk every entry of both states (equal digests, other maps): O(routes),
+   * which a caller on an event loop runs elsewhere; otherwise it answers at once.
+   */
+  public boolean sameContentWalks(ControlPlaneState other) {
+    return !sharesContent(other) && Arrays.equals(digest, other.digest);
+  }
+
+  private boolean sharesContent(ControlPlaneState other) {
+    return routes == other.routes && envBindings == other.envBindings && backends == other.backends;
   }
 
   // ---- equality over everything, bookkeeping included

@@ -400,19 +400,31 @@ public final class SyncVerticle extends VerticleBase {
   }
 
   private Future<Void> publishIfChanged(ControlPlaneState next, String cause) {
-    boolean changed = !published || !next.sameContent(state);
-    boolean moved = next.cursor() != state.cursor();
-    state = next;
-    if (changed) {
-      return publish(next, cause);
-    }
-    status.cursor(next.cursor());
-    if (moved) {
-      // Nothing to route differently, but a restart should resume from here
-      stateFile.write(next);
-      return served(next, cause);
-    }
-    return Future.succeededFuture();
+    ControlPlaneState served = state;
+    Future<Boolean> same = published ? sameContent(next, served) : Future.succeededFuture(false);
+    return same.compose(unchanged -> {
+      state = next;
+      if (!unchanged) {
+        return publish(next, cause);
+      }
+      status.cursor(next.cursor());
+      if (next.cursor() != served.cursor()) {
+        // Nothing to route differently, but a restart should resume from here
+        stateFile.write(next);
+        return served(next, cause);
+      }
+      return Future.succeededFuture();
+    });
+  }
+
+  /**
+   * Whether {@code next} routes as {@code served} does. Equal digests over other maps (a rebuild, a cluster
+   * snapshot of the served content) compare every entry: O(routes), so on a worker, while the step queue keeps the
+   * state still.
+   */
+  private Future<Boolean> sameContent(ControlPlaneState next, ControlPlaneState served) {
+    return next.sameContentWalks(served) ? vertx.executeBlocking(() -> next.sameContent(served), false)
+        : Future.succeededFuture(next.sameContent(served));
   }
 
   private Future<Void> publish(ControlPlaneState next, String cause) {
@@ -569,9 +581,7 @@ public final class SyncVerticle extends VerticleBase {
   /** Replays the whole feed into a fresh state; swaps only if the result differs from what is served. */
   private Future<Void> rebuild() {
     return replayFromZero().compose(rebuilt -> {
-      ControlPlaneState served = state;
-      // equal digests compare the maps themselves: O(routes), so off the event loop
-      return vertx.executeBlocking(() -> rebuilt.sameContent(served), false).compose(same -> {
+      return sameContent(rebuilt, state).compose(same -> {
         if (same) {
           return Future.<Void>succeededFuture();
         }

@@ -180,6 +180,41 @@ class SyncAtScaleTest {
     }
   }
 
+  /**
+   * A follower adopting a cluster snapshot with the content it serves, in maps of its own (as after a start from its
+   * state file): deciding that nothing changed walks both states when their digests agree, which must not happen on
+   * the event loop at 10 000 routes.
+   */
+  @Test
+  void aSnapshotOfTheServedContentIsComparedOffTheEventLoop() throws Exception {
+    FakeFeed feed = FakeFeed.start(vertx);
+    try {
+      IngressConfig config = TestNode.config(SyncFixture.spec(feed.url(), false)
+          .set("state.file", dir.resolve("state.json").toString()));
+      RouteTableRef tables = new RouteTableRef(IngressNode.staticTable(config, 1));
+      AtomicInteger swaps = new AtomicInteger();
+      tables.onSwap(t -> swaps.incrementAndGet());
+      SyncVerticle sync = new SyncVerticle(config, tables, new AtomicLong(1),
+          new IngressMetrics(new SimpleMeterRegistry()), new SyncStatus(), () -> { }, false);
+      vertx.deployVerticle(sync).await();
+      CountedKeys keys = new CountedKeys();
+      assertThat(sync.adopt(keys.rehome(feedContent(N, 9443)), served -> true).await()).isTrue();
+      afterQueuedSteps(sync);
+      int swapsBefore = swaps.get();
+
+      keys.reset();
+      assertThat(sync.adopt(keys.rehome(feedContent(N, 9443)), served -> true).await()).isTrue();
+      afterQueuedSteps(sync);
+
+      assertThat(swaps.get()).as("the same content: nothing swapped").isEqualTo(swapsBefore);
+      assertThat(keys.onLoop()).as("comparisons on an event loop deciding a %d-route snapshot changed nothing", N)
+          .isLessThan(N);
+      assertThat(keys.offLoop()).as("comparisons of that walk, off the event loops").isGreaterThanOrEqualTo(N);
+    } finally {
+      feed.close();
+    }
+  }
+
   /** What {@link FakeFeed} serves for {@code n} routes created as events 1..n: cursor n, every set [::1]:port. */
   static ControlPlaneState feedContent(int n, int backendPort) {
     Map<String, CpRoute> routes = new HashMap<>();
