@@ -14,8 +14,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +52,8 @@ public final class HealthVerticle extends VerticleBase {
   private final ClusterManager cluster;
   private final HealthMatrix matrix;
   private final HealthViews views;
+  /** Members seen publishing under this node's id: logged once each. */
+  private final Set<String> sameIdMembers = new HashSet<>();
   private MessageConsumer<JsonObject> consumer;
   private Map<Backend, Status> last = Map.of();
   private RouteTable backendsOf;
@@ -73,6 +77,7 @@ public final class HealthVerticle extends VerticleBase {
   public Future<?> start() {
     consumer = vertx.eventBus().consumer(BusAddresses.HEALTH_VIEW, msg -> {
       if (msg.body() != null && nodeId.equals(msg.body().getValue("node_id"))) {
+        noticeSameId(msg.body().getValue("member"));
         return; // our own, taken when it was published
       }
       if (!matrix.accept(msg.body(), System.currentTimeMillis())) {
@@ -176,6 +181,19 @@ public final class HealthVerticle extends VerticleBase {
     if (table != backendsOf) {
       views.table(table.backends()); // kept by the table as routes change: no walk of its routes
       backendsOf = table;
+    }
+  }
+
+  /**
+   * A view under this node's id from another cluster member: two nodes share the id (a copied config), so the
+   * fleet's health matrix shows one of them; an ERROR once per such member, in a fleet with or without a control
+   * plane (the bus is the fleet's own: only a secret holder publishes on it).
+   */
+  private void noticeSameId(Object fromMember) {
+    String own = member();
+    if (fromMember instanceof String other && own != null && !other.equals(own) && sameIdMembers.add(other)) {
+      LOG.atError().addKeyValue("node_id", nodeId).addKeyValue("member", other)
+          .log("health: another member publishes health views under this node's id; give every node its own");
     }
   }
 

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * A node started under the id of a fleet member already serving (a copied config, a forgotten
  * {@code GHOST_NODE_ID}) would overwrite that member's fleet entry and health view and share its admin commands.
  * It refuses to start instead: one line naming the id, the member's address and the setting, exit code 2 (as for a
- * bad setting), no stack trace; the member serving keeps its place in the fleet.
+ * bad setting), no stack trace; the member serving keeps its place in the fleet. Without a control plane, two nodes
+ * under one id each log the other.
  */
 class TakenNodeIdIT {
 
@@ -46,6 +47,23 @@ class TakenNodeIdIT {
         return nodes != null && nodes.size() == 1 && "node-0".equals(nodes.getJsonObject(0).getString("node_id"));
       });
       assertThat(fleet.status(0).getString("phase")).isEqualTo("serving");
+    }
+  }
+
+  /**
+   * Without a control plane no proof map tells who uses an id, but the health views do: each node sees the other's
+   * views under its own id and logs one ERROR naming that member.
+   */
+  @Test
+  void twoNodesUnderOneIdInAFleetWithoutAControlPlaneEachNameTheOther() throws Exception {
+    try (TestFleet fleet = TestFleet.start(2, new TestFleet.Options().env(i -> Map.of("GHOST_NODE_ID", "twin")))) {
+      for (int i : new int[] {0, 1}) {
+        String other = fleet.status(1 - i).getJsonObject("cluster").getString("node_id");
+        JarProcess p = fleet.node(i).process();
+        p.awaitLog("health: another member publishes health views under this node's id; give every node its own",
+            j -> "ERROR".equals(j.getString("level")) && other.equals(j.getString("member")),
+            Duration.ofSeconds(30));
+      }
     }
   }
 
