@@ -106,8 +106,6 @@ public final class FleetCoordinator extends VerticleBase {
   private final Set<UUID> trusted = new HashSet<>();
   /** The node id each trusted member's proof names; on this verticle's context. */
   private final Map<UUID, String> trustedNodeIds = new HashMap<>();
-  /** Members named in an error for sharing this node's id: logged once each. */
-  private final Set<UUID> sameIdMembers = new HashSet<>();
   /** Members whose refused proof was counted already: re-checked every period, counted once. */
   private final Set<UUID> refusedMembers = new HashSet<>();
   /** The routing log (head, deltas, base snapshot); created at start. */
@@ -314,7 +312,6 @@ public final class FleetCoordinator extends VerticleBase {
       if (key.equals(body.getString("member")) && m.getAddress().toString().equals(body.getString("address"))) {
         trusted.add(m.getUuid());
         trustedNodeIds.put(m.getUuid(), String.valueOf(body.getString("node_id")));
-        warnIfSameNodeId(m);
         return;
       }
       refusal = TrustRefusal.MISMATCH;
@@ -328,14 +325,14 @@ public final class FleetCoordinator extends VerticleBase {
   /**
    * At start: another trusted member already names itself with this node's id. Two nodes under one id overwrite
    * each other's fleet entry and health view, and an admin command for that id reaches only one of them, so the
-   * newcomer refuses to start (exit code 2, like a bad setting) and the member already serving stays.
+   * newcomer refuses to start (exit code 2, like a bad setting) and the member already serving stays. (Two that
+   * start at once both pass; their health views name each other: see the health verticle.)
    */
   private Future<Void> refuseTakenNodeId() {
     Member other = memberWithThisNodeId();
     if (other == null) {
       return Future.succeededFuture();
     }
-    sameIdMembers.add(other.getUuid());
     return Future.failedFuture(new ConfigException(ConfigException.ENVIRONMENT, Settings.NODE_ID.envVar(),
         "node id '" + nodeId + "' is taken by the fleet member at " + other.getAddress() + "; give every node its "
             + "own (" + Settings.NODE_ID.envVar() + " or " + Settings.NODE_ID.key() + "); a previous run of this "
@@ -348,16 +345,6 @@ public final class FleetCoordinator extends VerticleBase {
     UUID self = hz.getCluster().getLocalMember().getUuid();
     return hz.getCluster().getMembers().stream().filter(m -> !m.getUuid().equals(self)
         && nodeId.equals(trustedNodeIds.get(m.getUuid()))).findFirst().orElse(null);
-  }
-
-  /** Running: a member that joined later under this node's id (both started at once) is an error, logged once. */
-  private void warnIfSameNodeId(Member m) {
-    if (memberUuid != null && !m.getUuid().equals(memberUuid) && nodeId.equals(trustedNodeIds.get(m.getUuid()))
-        && sameIdMembers.add(m.getUuid())) {
-      LOG.atError().addKeyValue("member", m.getUuid().toString()).addKeyValue("address", m.getAddress().toString())
-          .log("fleet: another member uses this node's id; fleet entries, health views and admin commands "
-              + "for it are ambiguous until one of them gets its own");
-    }
   }
 
   /**
