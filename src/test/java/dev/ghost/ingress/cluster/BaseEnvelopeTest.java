@@ -96,7 +96,7 @@ class BaseEnvelopeTest {
 
   /**
    * What a base costs a node beyond the value itself, at 20 000 routes (a 7.7 MB state, an 8.7 MB value): the
-   * leader's seal makes the envelope's bytes and its text (2.1 times the value), a follower's open one buffer of
+   * leader's seal makes the envelope's bytes and its text (2.2 times the value), a follower's open one buffer of
    * the body, and the header's decode scans the state without allocating (1.0 times). The generic path allocated
    * 6.7 and 6.6 times the value (chars copied for the parser and the escaper, the body as a String and its bytes
    * twice for the MAC), and a header decode that tokenizes the state 1.4 times;
