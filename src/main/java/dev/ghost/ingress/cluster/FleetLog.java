@@ -130,12 +130,15 @@ final class FleetLog {
     }, false);
   }
 
-  /** The base snapshot (read, verified and decoded on a worker thread: tens of MB at 100 000 routes). */
+  /**
+   * The base snapshot (read, verified and decoded on a worker thread: tens of MB at 100 000 routes; its body is
+   * unescaped straight into UTF-8 bytes and decoded from them, {@link BaseEnvelope}).
+   */
   Future<Read<FleetSnapshot>> base() {
     return context.owner().executeBlocking(() -> {
       String raw = routing.get(FleetCoordinator.SNAPSHOT_KEY);
-      return new Read<>(raw, open(TrustChannel.SNAPSHOT, FleetCoordinator.SNAPSHOT_KEY, raw, Integer.MAX_VALUE,
-          FleetSnapshot::decode));
+      return new Read<>(raw, openLarge(TrustChannel.SNAPSHOT, FleetCoordinator.SNAPSHOT_KEY, raw,
+          FleetSnapshot::decodeUtf8));
     }, false);
   }
 
@@ -160,12 +163,14 @@ final class FleetLog {
   }
 
   /**
-   * Compare-and-set of the base snapshot; encoding and sealing it run on the worker thread too. The sealed value's
-   * length, or -1 when the base had changed.
+   * Compare-and-set of the base snapshot; encoding and sealing it run on the worker thread too, the state as UTF-8
+   * bytes from the encoder to the envelope ({@link BaseEnvelope}). The sealed value's length, or -1 when the base
+   * had changed.
    */
   Future<Long> replaceBase(String expected, FleetSnapshot next) {
     return context.owner().executeBlocking(() -> {
-      String sealed = trust.seal(TrustChannel.SNAPSHOT, FleetCoordinator.SNAPSHOT_KEY, nodeId, next.encode());
+      String sealed = BaseEnvelope.seal(trust, TrustChannel.SNAPSHOT, FleetCoordinator.SNAPSHOT_KEY, nodeId,
+          next.encodeUtf8());
       return cas(FleetCoordinator.SNAPSHOT_KEY, expected, sealed) ? (long) sealed.length() : -1L;
     }, false);
   }
@@ -192,8 +197,32 @@ final class FleetLog {
     return Future.join(removals).transform(ar -> drop(last + 1, to));
   }
 
+  /** How a value is unsealed: its body (of type {@code B}) when it verifies, else why not. */
+  private interface Unsealer<B> {
+    Unsealed<B> unseal(String key, String raw);
+  }
+
+  /** A value unsealed: the body when it verifies (null when refused), the refusal, the sender it claims. */
+  private record Unsealed<B>(B body, TrustRefusal refusal, String from) {}
+
   /** The verified, decoded body of {@code raw}; null when absent or refused (a refusal counted once per value). */
   private <T> T open(TrustChannel channel, String key, String raw, int maxChars, Function<String, T> decode) {
+    return open(channel, key, raw, maxChars, (k, v) -> {
+      ClusterTrust.Opened o = trust.unseal(channel, k, v);
+      return new Unsealed<>(o.body(), o.refusal(), o.from());
+    }, decode);
+  }
+
+  /** A large value's verified, decoded body, its body kept as UTF-8 bytes ({@link BaseEnvelope}). */
+  private <T> T openLarge(TrustChannel channel, String key, String raw, Function<Utf8Text, T> decode) {
+    return open(channel, key, raw, Integer.MAX_VALUE, (k, v) -> {
+      BaseEnvelope.Opened o = BaseEnvelope.open(trust, channel, k, v);
+      return new Unsealed<>(o.body(), o.refusal(), o.from());
+    }, decode);
+  }
+
+  private <B, T> T open(TrustChannel channel, String key, String raw, int maxChars, Unsealer<B> unsealer,
+      Function<B, T> decode) {
     if (raw == null) {
       return null;
     }
@@ -203,7 +232,7 @@ final class FleetLog {
       refusal = TrustRefusal.OVERSIZED;
       from = null;
     } else {
-      ClusterTrust.Opened opened = trust.unseal(channel, key, raw);
+      Unsealed<B> opened = unsealer.unseal(key, raw);
       if (opened.refusal() == null) {
         try {
           return decode.apply(opened.body());

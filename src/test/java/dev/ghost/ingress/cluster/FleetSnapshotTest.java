@@ -56,6 +56,24 @@ class FleetSnapshotTest {
   }
 
   @Test
+  void aStateCutShortIsRefusedAndOneFollowedByMoreFieldsIsRead() {
+    ControlPlaneState s = state(7, "rt_a");
+    String text = FleetSnapshot.of(served(s), "node-0", 1).encode();
+    for (int cut : new int[] {text.length() / 2, text.indexOf("\"state\"") + 12, text.length() - 1}) {
+      assertThatThrownBy(() -> FleetSnapshot.decode(text.substring(0, cut))).as("cut at %d", cut)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThatThrownBy(() -> FleetSnapshot.decode(text + "}")).isInstanceOf(IllegalArgumentException.class);
+    String later = text.substring(0, text.length() - 1) + ",\"added_later\":{\"x\":[1,\"}\"]}}";
+    FleetSnapshot read = FleetSnapshot.decode(later);
+    assertThat(read.cursor()).isEqualTo(7);
+    assertThat(read.controlPlaneState()).isEqualTo(s);
+    String first = "{\"state\":" + new JsonObject(text).getJsonObject("state").encode() + ",\"cursor\":7,\"hash\":\""
+        + s.contentHash() + "\",\"published_at_ms\":1,\"leader\":\"node-0\"}";
+    assertThat(FleetSnapshot.decode(first).controlPlaneState()).as("the state before the version").isEqualTo(s);
+  }
+
+  @Test
   void aSnapshotWhoseStateIsNotValidSaysSoWhenItsStateIsAsked() {
     JsonObject json = new JsonObject(FleetSnapshot.of(served(state(7, "rt_a")), "node-0", 1).encode());
     json.getJsonObject("state").remove("routes");
