@@ -221,20 +221,7 @@ public final class ClusterTrust {
 
   /** Like {@link #verify(TrustChannel, String, String, String, String)} for a body held as UTF-8 bytes. */
   TrustRefusal verify(TrustChannel channel, String key, String from, byte[] body, int length, String mac) {
-    if (macKey == null) {
-      return null;
-    }
-    if (mac == null) {
-      return TrustRefusal.UNSIGNED;
-    }
-    byte[] given;
-    try {
-      given = HEX.parseHex(mac);
-    } catch (IllegalArgumentException e) {
-      return TrustRefusal.BAD_MAC;
-    }
-    return MessageDigest.isEqual(streamedMac(channel, key, from, body, length), given) ? null
-        : TrustRefusal.BAD_MAC;
+    return refusal(mac, () -> streamedMac(channel, key, from, body, length));
   }
 
   /** The HMAC of the {@link #canonical} bytes, fed field by field (the body last, as it is). */
@@ -257,6 +244,11 @@ public final class ClusterTrust {
 
   /** Null when {@code mac} proves the secret for this value (or there is no secret), else why not. */
   public TrustRefusal verify(TrustChannel channel, String key, String from, String body, String mac) {
+    return refusal(mac, () -> hmac(macKey, canonical(channel, key, from, body)));
+  }
+
+  /** Null when {@code mac} (hex) is the {@code expected} MAC, or there is no secret; else why not. */
+  private TrustRefusal refusal(String mac, java.util.function.Supplier<byte[]> expected) {
     if (macKey == null) {
       return null;
     }
@@ -269,8 +261,7 @@ public final class ClusterTrust {
     } catch (IllegalArgumentException e) {
       return TrustRefusal.BAD_MAC;
     }
-    byte[] expected = hmac(macKey, canonical(channel, key, from, body));
-    return MessageDigest.isEqual(expected, given) ? null : TrustRefusal.BAD_MAC;
+    return MessageDigest.isEqual(expected.get(), given) ? null : TrustRefusal.BAD_MAC;
   }
 
   /** Counts and (once per channel, reason and sender) logs a refusal. */

@@ -2,18 +2,12 @@ package dev.ghost.ingress.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ghost.ingress.route.Backend;
-import dev.ghost.ingress.route.Protocol;
 import dev.ghost.ingress.sync.ControlPlaneState;
-import dev.ghost.ingress.sync.CpEvent;
-import dev.ghost.ingress.sync.CpRoute;
 import dev.ghost.ingress.sync.SyncVerticle.Served;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -104,7 +98,7 @@ class BaseEnvelopeTest {
    */
   @Test
   void sealingAndOpeningABaseMakeNoWholeCopiesBeyondTheEnvelopesOwn() {
-    ControlPlaneState s = state(20_000);
+    ControlPlaneState s = FleetValues.routes(20_000);
     FleetSnapshot made = FleetSnapshot.of(new Served(s, s.contentHash(), true), "node-0", 1);
     Utf8Text state = made.encodeUtf8();
     assertThat(state.length()).isGreaterThan(7_000_000);
@@ -159,18 +153,5 @@ class BaseEnvelopeTest {
       }
     }
     return b.toString();
-  }
-
-  /** {@code n} routes over n/100 envs, two backends each (as the scale bench serves them). */
-  private static ControlPlaneState state(int n) {
-    List<CpEvent> created = new ArrayList<>(n);
-    Map<String, List<Backend>> backends = new HashMap<>();
-    for (int i = 0; i < n; i++) {
-      String id = "rt_" + i;
-      created.add(new CpEvent.RouteCreated(i + 1, new CpRoute(id, "app_" + i / 100, "env_" + i / 100,
-          "r" + i + ".scale.test", 443, Protocol.TLS_PASSTHROUGH, "web", 9443, false, false, false, null, i + 1)));
-      backends.put(id, List.of(new Backend("fd00::1", 9443), new Backend("fd00::2", 9443)));
-    }
-    return ControlPlaneState.EMPTY.apply(created).next().withBackends(backends);
   }
 }

@@ -10,10 +10,8 @@ import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import dev.ghost.ingress.config.IngressConfig;
 import dev.ghost.ingress.route.Backend;
-import dev.ghost.ingress.route.Protocol;
 import dev.ghost.ingress.sync.ControlPlaneState;
 import dev.ghost.ingress.sync.CpEvent;
-import dev.ghost.ingress.sync.CpRoute;
 import dev.ghost.ingress.sync.RoutePatch;
 import dev.ghost.ingress.sync.SyncVerticle.Served;
 import dev.ghost.ingress.testing.Await;
@@ -23,11 +21,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
@@ -130,7 +125,7 @@ class CompactionBytesIT {
     Counter counter = new Counter();
     routing.addEntryListener(counter, true);
     Context ctx = vertx.getOrCreateContext();
-    Holder leader = new Holder(state(n));
+    Holder leader = new Holder(FleetValues.routes(n));
     FleetReplication replication = new FleetReplication(vertx,
         new FleetLog(routing, fleet, TRUST, "node-0", ctx), leader, "node-0");
     on(ctx, () -> replication.check(true, true));
@@ -241,18 +236,6 @@ class CompactionBytesIT {
     return new Served(s, s.contentHash(), true);
   }
 
-  /** {@code n} routes over n/100 envs, two backends each. */
-  private static ControlPlaneState state(int n) {
-    List<CpEvent> created = new ArrayList<>(n);
-    Map<String, List<Backend>> backends = new HashMap<>();
-    for (int i = 0; i < n; i++) {
-      String id = "rt_" + i;
-      created.add(new CpEvent.RouteCreated(i + 1, new CpRoute(id, "app_" + i / 100, "env_" + i / 100,
-          "r" + i + ".scale.test", 443, Protocol.TLS_PASSTHROUGH, "web", 9443, false, false, false, null, i + 1)));
-      backends.put(id, List.of(new Backend("fd00::1", 9443), new Backend("fd00::2", 9443)));
-    }
-    return ControlPlaneState.EMPTY.apply(created).next().withBackends(backends);
-  }
 
   /** One route's backend port moved, and its backends refetched: a typical change. */
   private static ControlPlaneState change(ControlPlaneState s, String id, int port) {

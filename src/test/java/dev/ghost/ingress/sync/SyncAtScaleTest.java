@@ -147,17 +147,9 @@ class SyncAtScaleTest {
         feed.add(i + 1, "route.created", FakeFeed.routeCreated("rt_" + i, "r" + i + ".scale.test", 9443));
       }
       // Nothing but the rebuild: no poll, no refresh while it runs
-      IngressConfig config = TestNode.config(SyncFixture.spec(feed.url(), false)
-          .set("state.file", dir.resolve("state.json").toString())
-          .set("control_plane.poll_interval", "1h")
-          .set("control_plane.backend_sync_interval", "1h")
-          .set("control_plane.rebuild_interval", "1s"));
-      RouteTableRef tables = new RouteTableRef(IngressNode.staticTable(config, 1));
       AtomicInteger swaps = new AtomicInteger();
-      tables.onSwap(t -> swaps.incrementAndGet());
-      SyncVerticle sync = new SyncVerticle(config, tables, new AtomicLong(1),
-          new IngressMetrics(new SimpleMeterRegistry()), new SyncStatus(), () -> { }, false);
-      vertx.deployVerticle(sync).await();
+      SyncVerticle sync = followerOf(feed, swaps, spec -> spec.set("control_plane.poll_interval", "1h")
+          .set("control_plane.backend_sync_interval", "1h").set("control_plane.rebuild_interval", "1s"));
       // Served: what the feed holds (one ready instance on ::1 for the env), in maps that count comparisons
       CountedKeys keys = new CountedKeys();
       assertThat(sync.adopt(keys.rehome(feedContent(N, 9443)), served -> true).await()).isTrue();
@@ -189,14 +181,8 @@ class SyncAtScaleTest {
   void aSnapshotOfTheServedContentIsComparedOffTheEventLoop() throws Exception {
     FakeFeed feed = FakeFeed.start(vertx);
     try {
-      IngressConfig config = TestNode.config(SyncFixture.spec(feed.url(), false)
-          .set("state.file", dir.resolve("state.json").toString()));
-      RouteTableRef tables = new RouteTableRef(IngressNode.staticTable(config, 1));
       AtomicInteger swaps = new AtomicInteger();
-      tables.onSwap(t -> swaps.incrementAndGet());
-      SyncVerticle sync = new SyncVerticle(config, tables, new AtomicLong(1),
-          new IngressMetrics(new SimpleMeterRegistry()), new SyncStatus(), () -> { }, false);
-      vertx.deployVerticle(sync).await();
+      SyncVerticle sync = followerOf(feed, swaps, spec -> spec);
       CountedKeys keys = new CountedKeys();
       assertThat(sync.adopt(keys.rehome(feedContent(N, 9443)), served -> true).await()).isTrue();
       afterQueuedSteps(sync);
@@ -213,6 +199,22 @@ class SyncAtScaleTest {
     } finally {
       feed.close();
     }
+  }
+
+  /**
+   * A sync verticle on {@code feed}, deployed not leading, its state file in the test's directory and its settings
+   * edited by {@code settings}; {@code swaps} counts its table's swaps.
+   */
+  private SyncVerticle followerOf(FakeFeed feed, AtomicInteger swaps,
+      java.util.function.UnaryOperator<TestNode.Spec> settings) throws Exception {
+    IngressConfig config = TestNode.config(settings.apply(SyncFixture.spec(feed.url(), false)
+        .set("state.file", dir.resolve("state.json").toString())));
+    RouteTableRef tables = new RouteTableRef(IngressNode.staticTable(config, 1));
+    tables.onSwap(t -> swaps.incrementAndGet());
+    SyncVerticle sync = new SyncVerticle(config, tables, new AtomicLong(1),
+        new IngressMetrics(new SimpleMeterRegistry()), new SyncStatus(), () -> { }, false);
+    vertx.deployVerticle(sync).await();
+    return sync;
   }
 
   /** What {@link FakeFeed} serves for {@code n} routes created as events 1..n: cursor n, every set [::1]:port. */
