@@ -50,8 +50,11 @@ class EventLoopLagTest {
         Thread.onSpinWait(); // the work a stall is made of
       }
     });
-    Await.until("the stall counted", () -> lag.stalls() >= 1, () -> "stalls " + lag.stalls());
-    assertThat(lag.maxLagNanos()).isGreaterThanOrEqualTo(holdNanos - EventLoopLag.TICK.toNanos());
+    // waits for the held loop's own lag: a shorter stall of a busy machine may be counted first
+    Await.until("the held loop's stall measured",
+        () -> lag.maxLagNanos() >= holdNanos - EventLoopLag.TICK.toNanos(),
+        () -> "worst lag " + lag.maxLagNanos() + " ns, stalls " + lag.stalls());
+    assertThat(lag.stalls()).isGreaterThanOrEqualTo(1);
     assertThat(stallsMeter(StallPhase.START)).isGreaterThanOrEqualTo(1);
     assertThat(registry.get(MetricNames.EVENT_LOOP_LAG_MAX).gauge().value())
         .isGreaterThanOrEqualTo((holdNanos - EventLoopLag.TICK.toNanos()) / 1e9);
