@@ -251,7 +251,8 @@ public final class IngressNode {
         .compose(id -> deployDrainView())
         .compose(id -> deployWatcher())
         .compose(id -> vertx.deployVerticle(AdminCommandsVerticle.create(state.nodeId(), tables, bound, services,
-            state, syncStatus, config().state().file(), watcher == null ? null : () -> watcher.reloadNow(ConfigReloader.ADMIN), trust)))
+            state, syncStatus, config().state().file(),
+            watcher == null ? null : () -> watcher.reloadNow(ConfigReloader.ADMIN), trust)))
         .compose(id -> vertx.deployVerticle(admin))
         .compose(id -> deploySync(stateFile))
         .onSuccess(v -> {

@@ -26,7 +26,9 @@ final class BaseEnvelope {
 
   private BaseEnvelope() {}
 
-  /** {@code body} sealed for {@code key} on {@code channel} by {@code from}: the text {@link ClusterTrust#seal} writes. */
+  /**
+   * {@code body} sealed for {@code key} on {@code channel} by {@code from}: the text {@link ClusterTrust#seal} writes.
+   */
   static String seal(ClusterTrust trust, TrustChannel channel, String key, String from, Utf8Text body) {
     String mac = trust.mac(channel, key, from, body.bytes(), body.length());
     Out out = new Out(body.length() + body.length() / 3 + 256);

@@ -97,8 +97,8 @@ public final class HealthVerticle extends VerticleBase {
 
   /**
    * Diffs ejection and probe-down state against the last view; publishes at once when a backend was ejected,
-   * restored, or went probe-down or up. Only backends that are not healthy are looked at (the ejected and the probe-down
-   * now, and those of the last view), so the diff costs nothing that grows with the healthy backends.
+   * restored, or went probe-down or up. Only backends that are not healthy are looked at (the ejected and the
+   * probe-down now, and those of the last view), so the diff costs nothing that grows with the healthy backends.
    */
   private void poll() {
     Map<Backend, Status> now = statusNow();

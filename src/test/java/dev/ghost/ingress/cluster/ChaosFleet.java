@@ -179,7 +179,7 @@ final class ChaosFleet implements AutoCloseable {
   }
 
   /** What each node says, for a failed wait's message. */
-  /** A streaming TLS session (paced by {@link #SESSION_GAP}) through node {@code i}'s bind of route port {@code port}. */
+  /** A streaming TLS session, paced by {@link #SESSION_GAP}, through node {@code i}'s bind of route {@code port}. */
   StreamingTlsSession stream(int i, int port, String sni) throws java.io.IOException {
     return StreamingTlsSession.open("::1", bindPort(i, port), sni, SESSION_GAP);
   }

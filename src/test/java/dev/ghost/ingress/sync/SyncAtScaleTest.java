@@ -123,7 +123,8 @@ class SyncAtScaleTest {
           status, () -> { }, true);
       vertx.deployVerticle(sync).await();
       Await.until("the feed served", () -> tables.current().routes().size() == N,
-          () -> tables.current().routes().size() + " routes, feed reads " + feed.feedReads.get() + ", instance reads " + feed.instanceReads.get() + ", sync " + status.syncJson());
+          () -> tables.current().routes().size() + " routes, feed reads " + feed.feedReads.get()
+              + ", instance reads " + feed.instanceReads.get() + ", sync " + status.syncJson());
       assertThat(counts.total(MetricNames.SYNC_EVENTS)).isEqualTo(N);
       assertThat(counts.largestOnEventLoop(MetricNames.SYNC_EVENTS))
           .as("events folded in one go on an event loop").isLessThanOrEqualTo(ControlPlaneClient.PAGE);
