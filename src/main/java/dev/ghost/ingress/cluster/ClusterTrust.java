@@ -201,10 +201,8 @@ public final class ClusterTrust {
 
   /** The MAC (lowercase hex) of one value; null without a secret. */
   public String mac(TrustChannel channel, String key, String from, String body) {
-    if (macKey == null) {
-      return null;
-    }
-    return HEX.formatHex(hmac(macKey, canonical(channel, key, from, body)));
+    byte[] b = utf8(body);
+    return mac(channel, key, from, b, b.length);
   }
 
   /**
@@ -224,7 +222,10 @@ public final class ClusterTrust {
     return refusal(mac, () -> streamedMac(channel, key, from, body, length));
   }
 
-  /** The HMAC of the {@link #canonical} bytes, fed field by field (the body last, as it is). */
+  /**
+   * The HMAC of a value's canonical bytes, fed field by field (the body last, as it is): the domain tag, then the
+   * channel, key, sender and body, each prefixed by its length, so no two different values share them.
+   */
   private byte[] streamedMac(TrustChannel channel, String key, String from, byte[] body, int length) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
@@ -244,7 +245,8 @@ public final class ClusterTrust {
 
   /** Null when {@code mac} proves the secret for this value (or there is no secret), else why not. */
   public TrustRefusal verify(TrustChannel channel, String key, String from, String body, String mac) {
-    return refusal(mac, () -> hmac(macKey, canonical(channel, key, from, body)));
+    byte[] b = utf8(body);
+    return verify(channel, key, from, b, b.length, mac);
   }
 
   /** Null when {@code mac} (hex) is the {@code expected} MAC, or there is no secret; else why not. */
@@ -267,20 +269,6 @@ public final class ClusterTrust {
   /** Counts and (once per channel, reason and sender) logs a refusal. */
   public void refused(TrustChannel channel, TrustRefusal reason, String sender) {
     refusals.refused(channel, reason, sender);
-  }
-
-  /** Length-prefixed fields after the domain tag: no two different values share canonical bytes. */
-  static byte[] canonical(TrustChannel channel, String key, String from, String body) {
-    byte[][] fields = {channel.label().getBytes(StandardCharsets.UTF_8), utf8(key), utf8(from), utf8(body)};
-    int size = DOMAIN.length;
-    for (byte[] f : fields) {
-      size += 4 + f.length;
-    }
-    ByteBuffer out = ByteBuffer.allocate(size).put(DOMAIN);
-    for (byte[] f : fields) {
-      out.putInt(f.length).put(f);
-    }
-    return out.array();
   }
 
   private static byte[] utf8(String s) {
