@@ -17,6 +17,7 @@ import dev.ghost.ingress.config.Settings;
 import dev.ghost.ingress.sync.SyncVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -74,6 +75,8 @@ public final class FleetCoordinator extends VerticleBase {
   public static final String SNAPSHOT_KEY = "snapshot";
   /** Cluster map of {@link FleetEntry} by node id. */
   public static final String FLEET_MAP = "ghost.fleet";
+  /** Field of a membership proof: the base forms besides the plain one that its member reads. */
+  static final String READS = "reads";
   /** Cluster map of membership proofs by member UUID: who may be elected. */
   public static final String MEMBERS_MAP = "ghost.members";
   /** Period of the snapshot check and the fleet-entry refresh. */
@@ -106,6 +109,8 @@ public final class FleetCoordinator extends VerticleBase {
   private final Set<UUID> trusted = new HashSet<>();
   /** The node id each trusted member's proof names; on this verticle's context. */
   private final Map<UUID, String> trustedNodeIds = new HashMap<>();
+  /** Trusted members whose proof says they read {@link FleetSnapshot.Form#ZLIB} bases; on this verticle's context. */
+  private final Set<UUID> readZlib = new HashSet<>();
   /** Members whose refused proof was counted already: re-checked every period, counted once. */
   private final Set<UUID> refusedMembers = new HashSet<>();
   /** The routing log (head, deltas, base snapshot); created at start. */
@@ -171,7 +176,7 @@ public final class FleetCoordinator extends VerticleBase {
     trusted.add(hz.getCluster().getLocalMember().getUuid());
     members.set(localUuid(), memberProof(), ENTRY_TTL_SECONDS, TimeUnit.SECONDS);
     replication = new FleetReplication(vertx, new FleetLog(routing, fleet, trust, nodeId, context),
-        Replica.of(sync), nodeId);
+        Replica.of(sync), nodeId, this::fleetReads);
     routing.addEntryListener(new RoutingListener(), false);
     hz.getCluster().addMembershipListener(new MembershipListener() {
       @Override
@@ -184,6 +189,7 @@ public final class FleetCoordinator extends VerticleBase {
         context.runOnContext(v -> {
           trusted.remove(e.getMember().getUuid());
           trustedNodeIds.remove(e.getMember().getUuid());
+          readZlib.remove(e.getMember().getUuid());
           refusedMembers.remove(e.getMember().getUuid());
           elect();
         });
@@ -274,11 +280,15 @@ public final class FleetCoordinator extends VerticleBase {
     return hz.getCluster().getLocalMember().getUuid().toString();
   }
 
-  /** This member's proof: its UUID, node id and address, sealed under its UUID. */
+  /**
+   * This member's proof: its UUID, node id and address, and the base forms it reads besides the plain one
+   * ({@value #READS}), sealed under its UUID.
+   */
   private String memberProof() {
     Member local = hz.getCluster().getLocalMember();
     String body = new JsonObject().put("member", local.getUuid().toString()).put("node_id", nodeId)
-        .put("address", local.getAddress().toString()).encode();
+        .put("address", local.getAddress().toString()).put(READS, new JsonArray().add(FleetSnapshot.Form.ZLIB.field()))
+        .encode();
     return trust.seal(TrustChannel.MEMBER_ENTRY, local.getUuid().toString(), nodeId, body);
   }
 
@@ -312,6 +322,9 @@ public final class FleetCoordinator extends VerticleBase {
       if (key.equals(body.getString("member")) && m.getAddress().toString().equals(body.getString("address"))) {
         trusted.add(m.getUuid());
         trustedNodeIds.put(m.getUuid(), String.valueOf(body.getString("node_id")));
+        if (body.getValue(READS) instanceof JsonArray reads && reads.contains(FleetSnapshot.Form.ZLIB.field())) {
+          readZlib.add(m.getUuid());
+        }
         return;
       }
       refusal = TrustRefusal.MISMATCH;
@@ -338,6 +351,19 @@ public final class FleetCoordinator extends VerticleBase {
             + "own (" + Settings.NODE_ID.envVar() + " or " + Settings.NODE_ID.key() + "); a previous run of this "
             + "node that died without leaving is removed once the fleet has not heard from it for "
             + "hazelcast.max.no.heartbeat.seconds"));
+  }
+
+  /**
+   * The form of base every trusted member reads: {@link FleetSnapshot.Form#ZLIB} unless a trusted member's proof
+   * does not list it (a node of an older version). Members not trusted are not asked: they are not served.
+   */
+  private FleetSnapshot.Form fleetReads() {
+    for (Member m : hz.getCluster().getMembers()) { // a local read
+      if (!m.localMember() && trusted.contains(m.getUuid()) && !readZlib.contains(m.getUuid())) {
+        return FleetSnapshot.Form.PLAIN;
+      }
+    }
+    return FleetSnapshot.Form.ZLIB;
   }
 
   /** A trusted member other than this one whose proof names this node's id, or null (a local read). */

@@ -163,14 +163,14 @@ final class FleetLog {
   }
 
   /**
-   * Compare-and-set of the base snapshot; encoding and sealing it run on the worker thread too, the state as UTF-8
-   * bytes from the encoder to the envelope ({@link BaseEnvelope}). The sealed value's length, or -1 when the base
-   * had changed.
+   * Compare-and-set of the base snapshot, its state in {@code form}; encoding and sealing it run on the worker
+   * thread too, the state as UTF-8 bytes from the encoder to the envelope ({@link BaseEnvelope}). The sealed
+   * value's length, or -1 when the base had changed.
    */
-  Future<Long> replaceBase(String expected, FleetSnapshot next) {
+  Future<Long> replaceBase(String expected, FleetSnapshot next, FleetSnapshot.Form form) {
     return context.owner().executeBlocking(() -> {
       String sealed = BaseEnvelope.seal(trust, TrustChannel.SNAPSHOT, FleetCoordinator.SNAPSHOT_KEY, nodeId,
-          next.encodeUtf8());
+          next.encodeUtf8(form));
       return cas(FleetCoordinator.SNAPSHOT_KEY, expected, sealed) ? (long) sealed.length() : -1L;
     }, false);
   }

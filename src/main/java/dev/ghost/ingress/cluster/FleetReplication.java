@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Compaction:</b> the base is rewritten when the deltas since the last one add up to half its size, or
  * long after it, or 30 s after it while a follower computes other content hashes ({@link Compaction}), or when
  * its value, or a delta's, was changed by anyone but the leader (then it is rewritten from the leader's periodic
- * check). Deltas older than the previous base are removed then (and
+ * check), or when a member that reads only {@link FleetSnapshot.Form#PLAIN} bases (an older version) is in the
+ * fleet and the base may be in another form. Deltas older than the previous base are removed then (and
  * expire after {@value FleetLog#DELTA_TTL_SECONDS} s anyway), so a node a little behind still catches up by deltas.
  * A node behind reads the deltas it misses {@value FleetLog#DELTA_BATCH} per call: together they are smaller than
  * half the base, so reading them beats reading the base.
@@ -52,6 +53,8 @@ final class FleetReplication {
   private final FleetLog log;
   private final Replica replica;
   private final String nodeId;
+  /** The form every trusted member reads, asked when a base is written (on the coordinator's context). */
+  private final Supplier<FleetSnapshot.Form> fleetReads;
   private Future<Void> tail = Future.succeededFuture();
   private Known known;
   private FleetHead lastHead;
@@ -59,16 +62,21 @@ final class FleetReplication {
   private boolean baseSuspect;
   /** A delta in use was changed or removed by someone else: the leader's periodic check writes a new base. */
   private boolean logSuspect;
+  /** The form of the base this node last read or wrote (null: none yet). */
+  private FleetSnapshot.Form baseForm;
   /** When the leader last read the fleet entries for a follower with other hashes (wall clock ms). */
   private long entriesReadAtMs;
   private String publishedHash;
   private long publishedAtMs;
 
-  FleetReplication(Vertx vertx, FleetLog log, Replica replica, String nodeId) {
+  /** @param fleetReads the form of base every trusted member reads now ({@link FleetCoordinator}) */
+  FleetReplication(Vertx vertx, FleetLog log, Replica replica, String nodeId,
+      Supplier<FleetSnapshot.Form> fleetReads) {
     this.vertx = vertx;
     this.log = log;
     this.replica = replica;
     this.nodeId = nodeId;
+    this.fleetReads = fleetReads;
   }
 
   /**
@@ -111,7 +119,7 @@ final class FleetReplication {
     if (writer != null && trusted.test(writer)) {
       return; // the leader's compaction: a node needs the base only when the head says it is behind
     }
-    serial(() -> log.base().map(base -> {
+    serial(() -> base().map(base -> {
       FleetSnapshot b = base.value();
       FleetHead h = lastHead;
       if (b == null || h == null || b.cursor() != h.baseCursor() || !b.hash().equals(h.baseHash())) {
@@ -218,7 +226,7 @@ final class FleetReplication {
   private Future<Void> compactIfDue(FleetLog.Read<FleetHead> read, SyncVerticle.Served own, boolean periodic) {
     FleetHead h = read.value();
     long now = System.currentTimeMillis();
-    if (baseSuspect || logSuspect || Compaction.due(h, now)) {
+    if (baseSuspect || logSuspect || Compaction.due(h, now) || unreadableBase()) {
       return writeBase(read, own, h.seq(), h.publishedAtMs());
     }
     if (!periodic || !Compaction.mayBeDueForOtherHashes(h, now)
@@ -230,6 +238,20 @@ final class FleetReplication {
         ? writeBase(read, own, h.seq(), h.publishedAtMs()) : Future.succeededFuture());
   }
 
+  /** A member reads only plain bases, and the base may be in another form: it could not catch up from it. */
+  private boolean unreadableBase() {
+    return baseForm != FleetSnapshot.Form.PLAIN && fleetReads.get() == FleetSnapshot.Form.PLAIN;
+  }
+
+  /** The base, its form remembered. */
+  private Future<FleetLog.Read<FleetSnapshot>> base() {
+    return log.base().onSuccess(b -> {
+      if (b.value() != null) {
+        baseForm = b.value().form();
+      }
+    });
+  }
+
   /**
    * Writes {@code own} as the base at {@code seq} and points the head at it, each by compare-and-set; unless the
    * base holds a newer cursor (this leader was paused or cut off): then it adopts that. Removes the deltas older
@@ -237,7 +259,7 @@ final class FleetReplication {
    */
   private Future<Void> writeBase(FleetLog.Read<FleetHead> read, SyncVerticle.Served own, long seq, long at) {
     FleetHead h = read.value();
-    return log.base().compose(base -> {
+    return base().compose(base -> {
       FleetSnapshot there = base.value();
       if (there != null && there.cursor() > own.state().cursor()) {
         LOG.atWarn().addKeyValue("cursor", own.state().cursor()).addKeyValue("cluster_cursor", there.cursor())
@@ -245,10 +267,12 @@ final class FleetReplication {
             .log("fleet: snapshot not published: the cluster holds a newer one; adopting it");
         return adoptBase(there, null);
       }
-      return log.replaceBase(base.raw(), FleetSnapshot.of(own, nodeId, at)).compose(baseChars -> {
+      FleetSnapshot.Form form = fleetReads.get();
+      return log.replaceBase(base.raw(), FleetSnapshot.of(own, nodeId, at), form).compose(baseChars -> {
         if (baseChars < 0) {
           return Future.succeededFuture(); // written meanwhile by another: the next check decides
         }
+        baseForm = form;
         long cursor = own.state().cursor();
         long dropTo = h == null ? 0 : h.baseSeq();
         long logStart = h == null ? 1 : h.logStart();
@@ -263,7 +287,8 @@ final class FleetReplication {
             // not awaited: the next operation need not wait for the old deltas to go (beyond 100 000 they expire)
             log.drop(Math.max(logStart, dropTo - 100_000), dropTo);
             LOG.atInfo().addKeyValue("seq", seq).addKeyValue("cursor", cursor)
-                .addKeyValue("routes", own.state().routes().size()).log("fleet: base snapshot written");
+                .addKeyValue("routes", own.state().routes().size()).addKeyValue("chars", baseChars)
+                .addKeyValue("form", form.field()).log("fleet: base snapshot written");
           }
           return null;
         });
@@ -285,7 +310,7 @@ final class FleetReplication {
     SyncVerticle.Served own = replica.served();
     if (h == null) {
       // no head: an older leader's snapshot (a fleet being upgraded), or nothing yet
-      return log.base().compose(base -> base.value() == null ? Future.succeededFuture()
+      return base().compose(base -> base.value() == null ? Future.succeededFuture()
           : adoptBase(base.value(), null));
     }
     if (h.servedBy(own)) {
@@ -315,7 +340,7 @@ final class FleetReplication {
 
   /** The base, then as many of the deltas after it as apply; taken if it supersedes what is served. */
   private Future<Void> viaBase(FleetHead h) {
-    return log.base().compose(base -> {
+    return base().compose(base -> {
       FleetSnapshot b = base.value();
       if (b == null) {
         return Future.succeededFuture();

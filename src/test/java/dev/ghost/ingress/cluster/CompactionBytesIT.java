@@ -127,7 +127,7 @@ class CompactionBytesIT {
     Context ctx = vertx.getOrCreateContext();
     Holder leader = new Holder(FleetValues.routes(n));
     FleetReplication replication = new FleetReplication(vertx,
-        new FleetLog(routing, fleet, TRUST, "node-0", ctx), leader, "node-0");
+        new FleetLog(routing, fleet, TRUST, "node-0", ctx), leader, "node-0", () -> FleetSnapshot.Form.ZLIB);
     on(ctx, () -> replication.check(true, true));
     Await.until("the first base", Duration.ofSeconds(60), () -> counter.seen(routing), counter::toString);
     long baseChars = routing.get(FleetCoordinator.SNAPSHOT_KEY).length();
@@ -150,7 +150,7 @@ class CompactionBytesIT {
     Holder follower = new Holder(null);
     Context fctx = vertx.getOrCreateContext();
     FleetReplication following = new FleetReplication(vertx,
-        new FleetLog(routing, fleet, TRUST, "node-1", fctx), follower, "node-1");
+        new FleetLog(routing, fleet, TRUST, "node-1", fctx), follower, "node-1", () -> FleetSnapshot.Form.ZLIB);
     on(fctx, () -> following.check(true, false));
     assertThat(follower.served.hash()).as("the follower's version").isEqualTo(leader.served.hash());
     assertThat(follower.served.state().cursor()).isEqualTo(leader.served.state().cursor());

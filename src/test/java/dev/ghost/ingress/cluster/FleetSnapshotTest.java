@@ -9,9 +9,20 @@ import dev.ghost.ingress.sync.ControlPlaneState;
 import dev.ghost.ingress.sync.StateFile;
 import dev.ghost.ingress.sync.SyncVerticle.Served;
 import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.zip.DeflaterOutputStream;
+import java.util.zip.InflaterInputStream;
 import org.junit.jupiter.api.Test;
 
 /** The snapshot's version order, its JSON round trip, and the {@code /v1/fleet} rendering. */
@@ -81,6 +92,104 @@ class FleetSnapshotTest {
     assertThat(snap.cursor()).isEqualTo(7);
     assertThatThrownBy(snap::controlPlaneState).isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("routes");
+  }
+
+  @Test
+  void aZlibSnapshotCarriesTheSameStateCompressedAndReadsBackToIt() {
+    ControlPlaneState s = FleetValues.routes(10_000);
+    FleetSnapshot made = FleetSnapshot.of(served(s), "node-0", 1234);
+    String plain = made.encodeUtf8(FleetSnapshot.Form.PLAIN).text();
+    String zlib = made.encodeUtf8(FleetSnapshot.Form.ZLIB).text();
+    JsonObject json = new JsonObject(zlib);
+    assertThat(json.fieldNames()).containsExactly("cursor", "hash", "published_at_ms", "leader", "state_zlib");
+    byte[] packed = Base64.getDecoder().decode(json.getString("state_zlib")); // RFC 4648, one line, padded
+    assertThat(new String(inflate(packed), StandardCharsets.UTF_8)).as("the plain form's state, byte for byte")
+        .isEqualTo(plain.substring(plain.indexOf("\"state\":") + "\"state\":".length(), plain.length() - 1));
+    assertThat(zlib.length()).as("compressed, at 10 000 routes").isLessThan(plain.length() / 10);
+
+    FleetSnapshot read = FleetSnapshot.decode(zlib);
+    assertThat(read.form()).isEqualTo(FleetSnapshot.Form.ZLIB);
+    assertThat(FleetSnapshot.decode(plain).form()).isEqualTo(FleetSnapshot.Form.PLAIN);
+    assertThat(List.of(read.cursor(), read.hash(), read.publishedAtMs(), read.leader()))
+        .containsExactly(s.cursor(), s.contentHash(), 1234L, "node-0");
+    assertThat(read.controlPlaneState()).isEqualTo(s);
+    assertThat(read.encodeUtf8(FleetSnapshot.Form.PLAIN).text()).as("a read snapshot encodes to its text")
+        .isEqualTo(zlib);
+  }
+
+  @Test
+  void aZlibStateThatIsCorruptOrNotOneStateIsRefusedWhenItsStateIsAsked() {
+    ControlPlaneState s = state(7, "rt_a");
+    JsonObject good = new JsonObject(FleetSnapshot.of(served(s), "node-0", 1).encodeUtf8(FleetSnapshot.Form.ZLIB)
+        .text());
+    byte[] packed = Base64.getDecoder().decode(good.getString("state_zlib"));
+    byte[] flipped = packed.clone();
+    flipped[packed.length / 2] ^= 0x10;
+    String stateJson = new String(inflate(packed), StandardCharsets.UTF_8);
+    Map<String, String> bad = new LinkedHashMap<>();
+    bad.put("not Base64", "!!!not base64!!!");
+    bad.put("a flipped bit (Adler-32)", Base64.getEncoder().encodeToString(flipped));
+    bad.put("cut short", Base64.getEncoder().encodeToString(Arrays.copyOf(packed, packed.length - 6)));
+    bad.put("not zlib", Base64.getEncoder().encodeToString(stateJson.getBytes(StandardCharsets.UTF_8)));
+    bad.put("two states", zlib(stateJson + stateJson));
+    bad.put("not a state", zlib("{\"routes\":17}"));
+    bad.put("empty", zlib(""));
+    for (Map.Entry<String, String> e : bad.entrySet()) {
+      FleetSnapshot snap = FleetSnapshot.decode(good.copy().put("state_zlib", e.getValue()).encode());
+      assertThat(snap.cursor()).as(e.getKey()).isEqualTo(7);
+      assertThatThrownBy(snap::controlPlaneState).as(e.getKey()).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("not a valid state");
+    }
+    assertThat(FleetSnapshot.decode(good.copy().put("state_zlib", zlib(stateJson)).encode()).controlPlaneState())
+        .as("the same state compressed again").isEqualTo(s);
+  }
+
+  @Test
+  void aZlibStateIsReadOnlyUpToItsCap() {
+    String stateJson = StateFile.toJson(state(7, "rt_a"), Instant.ofEpochMilli(1)).encode();
+    byte[] packed = Base64.getDecoder().decode(zlib(stateJson));
+    assertThat(FleetSnapshot.inflated(packed, stateJson.length())).isEqualTo(state(7, "rt_a"));
+    assertThatThrownBy(() -> FleetSnapshot.inflated(packed, stateJson.length() - 1))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("over " + (stateJson.length() - 1));
+    // a bomb: 64 MB of spaces in 64 kB; refused after the cap, not held
+    byte[] spaces = new byte[64 << 20];
+    Arrays.fill(spaces, (byte) ' ');
+    byte[] bomb = Base64.getDecoder().decode(zlib(new String(spaces, StandardCharsets.US_ASCII)));
+    assertThat(bomb.length).isLessThan(128 << 10);
+    assertThatThrownBy(() -> FleetSnapshot.inflated(bomb, 1 << 20)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("over " + (1 << 20));
+  }
+
+  @Test
+  void aValueWithBothStatesOrAStateOfTheWrongKindIsRefusedWhenDecoded() {
+    JsonObject plain = new JsonObject(FleetSnapshot.of(served(state(7, "rt_a")), "node-0", 1).encode());
+    JsonObject zlib = new JsonObject(FleetSnapshot.of(served(state(7, "rt_a")), "node-0", 1)
+        .encodeUtf8(FleetSnapshot.Form.ZLIB).text());
+    for (JsonObject bad : List.of(plain.copy().put("state_zlib", zlib.getString("state_zlib")),
+        zlib.copy().put("state", plain.getJsonObject("state")), zlib.copy().put("state_zlib", 17),
+        plain.copy().put("state", "a string"))) {
+      assertThatThrownBy(() -> FleetSnapshot.decode(bad.encode())).as(bad.fieldNames().toString())
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  private static byte[] inflate(byte[] zlib) {
+    try (InflaterInputStream in = new InflaterInputStream(new ByteArrayInputStream(zlib))) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** {@code text} compressed in the zlib format, in Base64: a {@code state_zlib} value. */
+  private static String zlib(String text) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (DeflaterOutputStream z = new DeflaterOutputStream(out)) {
+      z.write(text.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return Base64.getEncoder().encodeToString(out.toByteArray());
   }
 
   @Test

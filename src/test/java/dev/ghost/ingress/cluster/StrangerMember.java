@@ -6,6 +6,7 @@ import dev.ghost.ingress.testing.TestFleet;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
@@ -23,9 +24,15 @@ record StrangerMember(Vertx vertx, HazelcastInstance hazelcast, int port) implem
 
   /** Starts a member of cluster {@code clusterName} alone, signing with {@code trust}. */
   static StrangerMember join(String clusterName, String nodeId, ClusterTrust trust) {
+    return join(clusterName, nodeId, trust, List.of());
+  }
+
+  /** Starts a member of cluster {@code clusterName} joining {@code others} (host:port), signing with {@code trust}. */
+  static StrangerMember join(String clusterName, String nodeId, ClusterTrust trust, List<String> others) {
     int port = TestFleet.freePort(new HashSet<>());
-    IngressConfig.Cluster c = new IngressConfig.Cluster(List.of("127.0.0.1:" + port), "127.0.0.1", port, clusterName,
-        0);
+    List<String> members = new ArrayList<>(others);
+    members.add("127.0.0.1:" + port);
+    IngressConfig.Cluster c = new IngressConfig.Cluster(members, "127.0.0.1", port, clusterName, 0);
     ClusterPlan plan = ClusterPlan.of(c, nodeId);
     Properties props = new Properties();
     TestFleet.FAST_HAZELCAST.forEach(props::setProperty);
