@@ -17,6 +17,7 @@ import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.Security;
 import java.security.Signature;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -50,6 +51,8 @@ final class ClusterTls {
 
   static final String CA_NAME = "ghost-cluster-ca";
   static final String NODE_NAME = "ghost-cluster-node";
+  /** The JDK's PKCS#12 key-protection rounds (system or security property; JDK 12 and newer). */
+  static final String KEY_PBE_ITERATIONS = "keystore.pkcs12.keyPbeIterationCount";
   private static final Base64.Encoder PEM = Base64.getMimeEncoder(64, new byte[] {'\n'});
 
   private ClusterTls() {}
@@ -61,10 +64,25 @@ final class ClusterTls {
    * clustered start.
    */
   static void initServerContextClass() {
+    cheapInMemoryKeyStores();
     try {
       Class.forName("io.netty.handler.ssl.JdkSslServerContext", true, ClusterTls.class.getClassLoader());
     } catch (ClassNotFoundException | LinkageError e) {
       // not fatal: the first event-bus connection initialises it, or fails with the real cause
+    }
+  }
+
+  /**
+   * The PKCS#12 key stores of the event bus's TLS live in memory only (Netty's probe above, Vert.x's store of the
+   * PEM key) and their passwords are constants in those libraries, so the JDK's default key protection, 10 000
+   * PBKDF2 rounds per key stored and per key read, protects nothing there; it cost every clustered start ≈ 0.45 s of
+   * CPU, most of it C2 compiling the round loop (measured in a fresh JVM: 1.36–1.44 s of process CPU for Netty's
+   * probe, 0.91–0.99 s with one round), while the fleet's JVMs start together on the same cores. One round, unless
+   * the operator set the property; this process writes no key store.
+   */
+  static void cheapInMemoryKeyStores() {
+    if (System.getProperty(KEY_PBE_ITERATIONS) == null && Security.getProperty(KEY_PBE_ITERATIONS) == null) {
+      System.setProperty(KEY_PBE_ITERATIONS, "1");
     }
   }
 
@@ -73,6 +91,7 @@ final class ClusterTls {
     if (!trust.secured()) {
       throw new IllegalStateException("TLS needs the cluster secret");
     }
+    cheapInMemoryKeyStores();
     Material m = material(trust.tlsKey());
     return options.setSsl(true).setClientAuth(ClientAuth.REQUIRED)
         .setKeyCertOptions(new PemKeyCertOptions().addKeyValue(Buffer.buffer(m.keyPem()))
