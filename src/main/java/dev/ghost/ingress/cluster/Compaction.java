@@ -5,7 +5,7 @@ import java.util.Collection;
 /**
  * When the leader rewrites the base snapshot (compaction), so that the bytes replicated per change stay in
  * proportion to the change, not to the table: a base costs its whole size (read, compare-and-set, backup; at
- * 100 000 routes ≈ 1.6 MB compressed, 55 MB plain: {@link FleetSnapshot.Form}), so it is written only once the
+ * 100 000 routes ≈ 1.8 MB compressed, 55 MB plain: {@link FleetSnapshot.Form}), so it is written only once the
  * deltas since the previous base add up to {@value #BASE_FRACTION_PERCENT} % of its size; amortized over those
  * deltas it costs at most twice their own size. A time bound, well below the deltas' expiry
  * ({@value FleetLog#DELTA_TTL_SECONDS} s), keeps every delta after the base readable; it writes a base at most
