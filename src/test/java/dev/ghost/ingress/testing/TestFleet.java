@@ -3,6 +3,7 @@ package dev.ghost.ingress.testing;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -12,12 +13,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -37,6 +40,10 @@ import java.util.stream.IntStream;
  * <p>Every node gets the fleet's shared secret ({@link #secretFile()}, random per fleet), as production does.
  */
 public final class TestFleet implements AutoCloseable {
+
+  /** Lowest port {@link #freePort} picks: above the ports services usually take. */
+  private static final int LOWEST_PICKED = 10_000;
+  private static final Random PICK = new SecureRandom();
 
   /** Child JVM flags: C1 only and the serial GC roughly halve JVM and Hazelcast start-up on 2 cores. */
   public static final List<String> TEST_JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
@@ -401,8 +408,23 @@ public final class TestFleet implements AutoCloseable {
     return JarProcess.start(java, jvm, JarProcess.builtJar(), env, null, "--config", configFile.toString());
   }
 
-  /** A port that was free a moment ago on 127.0.0.1 and is not in {@code taken} (which it joins). */
+  /**
+   * A port that was free a moment ago on 127.0.0.1 and ::1 and is not in {@code taken} (which it joins), chosen
+   * below the kernel's ephemeral range ({@code net.ipv4.ip_local_port_range}): a port handed out by a bind to port 0
+   * is an ephemeral one, and an outgoing connection of anything on the machine could take it before the node binds
+   * it (a fleet test's node binds a route's port only when the route arrives, seconds later: seen once in CI as
+   * "Address already in use"). Random, so that tests picking at the same time rarely pick alike; a port bind to 0
+   * gave only when no port below the range is free.
+   */
   public static int freePort(Set<Integer> taken) {
+    int below = ephemeralStart();
+    for (int i = 0; i < 200 && below > LOWEST_PICKED; i++) {
+      int port = LOWEST_PICKED + PICK.nextInt(below - LOWEST_PICKED);
+      if (!taken.contains(port) && free(port)) {
+        taken.add(port);
+        return port;
+      }
+    }
     for (int i = 0; i < 20; i++) {
       try (ServerSocket s = new ServerSocket()) {
         s.setReuseAddress(false);
@@ -415,6 +437,36 @@ public final class TestFleet implements AutoCloseable {
       }
     }
     throw new IllegalStateException("no free port");
+  }
+
+  /** The first port of the kernel's ephemeral range (32768 when it cannot be read). */
+  static int ephemeralStart() {
+    try {
+      // read line by line: /proc reports a size of 0, and Files.readString read only its first byte here
+      String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim();
+      return Integer.parseInt(range.split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      return 32_768;
+    }
+  }
+
+  /**
+   * True when {@code port} can be bound on 127.0.0.1, and on ::1 unless ::1 fails for another reason than the port
+   * being in use (no IPv6 loopback here).
+   */
+  private static boolean free(int port) {
+    for (String host : List.of("127.0.0.1", "::1")) {
+      try (ServerSocket s = new ServerSocket()) {
+        s.setReuseAddress(false);
+        s.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+      } catch (IOException e) {
+        boolean inUse = e instanceof BindException && String.valueOf(e.getMessage()).contains("in use");
+        if (host.equals("127.0.0.1") || inUse) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** Node indexes 0..n-1 (helper for tests). */
