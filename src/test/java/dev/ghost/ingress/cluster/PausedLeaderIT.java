@@ -94,9 +94,12 @@ class PausedLeaderIT {
       chaos.deleteRoute("rt_gone");
       chaos.addRoute("rt_new", TestTls.TENANT_B, PORT_NEW, fresh.port());
       Await.until("the survivors agree on a new leader, serve rt_new and dropped rt_gone", ChaosFleet.CONVERGED,
-          () -> List.of(1, 2).stream().allMatch(i -> chaos.serves(i, PORT_NEW, TestTls.TENANT_B)
-              && watch.dropped(i)) && ("node-1".equals(chaos.leader(1)) || "node-2".equals(chaos.leader(1)))
-              && chaos.leader(1).equals(chaos.leader(2)), () -> "leaders " + chaos.leader(1) + "/" + chaos.leader(2));
+          () -> {
+            String leader = chaos.leader(1); // read once: a view between two reads may name none yet
+            return List.of(1, 2).stream().allMatch(i -> chaos.serves(i, PORT_NEW, TestTls.TENANT_B)
+                && watch.dropped(i)) && ("node-1".equals(leader) || "node-2".equals(leader))
+                && leader.equals(chaos.leader(2));
+          }, () -> "leaders " + chaos.leader(1) + "/" + chaos.leader(2));
       System.out.println("[PausedLeaderIT] leader stopped -> survivors on the new table in " + ChaosFleet.ms(t0)
           + " ms; leader now " + chaos.leader(1));
       Await.until("node-0 stopped for " + PAUSE, PAUSE.plusSeconds(5),
