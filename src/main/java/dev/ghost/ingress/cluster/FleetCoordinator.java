@@ -107,10 +107,11 @@ public final class FleetCoordinator extends VerticleBase {
   private boolean takingOver;
   /** Member UUIDs whose proof verified (a UUID names one member for its lifetime); on this verticle's context. */
   private final Set<UUID> trusted = new HashSet<>();
-  /** The node id each trusted member's proof names; on this verticle's context. */
-  private final Map<UUID, String> trustedNodeIds = new HashMap<>();
-  /** Trusted members whose proof says they read {@link FleetSnapshot.Form#ZLIB} bases; on this verticle's context. */
-  private final Set<UUID> readZlib = new HashSet<>();
+  /** What a trusted member's proof says: its node id, and whether it reads {@link FleetSnapshot.Form#ZLIB} bases. */
+  private record Proof(String nodeId, boolean readsZlib) {}
+
+  /** What each trusted member's proof says (not this member's own); on this verticle's context. */
+  private final Map<UUID, Proof> proofs = new HashMap<>();
   /** Members whose refused proof was counted already: re-checked every period, counted once. */
   private final Set<UUID> refusedMembers = new HashSet<>();
   /** The routing log (head, deltas, base snapshot); created at start. */
@@ -188,8 +189,7 @@ public final class FleetCoordinator extends VerticleBase {
       public void memberRemoved(MembershipEvent e) {
         context.runOnContext(v -> {
           trusted.remove(e.getMember().getUuid());
-          trustedNodeIds.remove(e.getMember().getUuid());
-          readZlib.remove(e.getMember().getUuid());
+          proofs.remove(e.getMember().getUuid());
           refusedMembers.remove(e.getMember().getUuid());
           elect();
         });
@@ -321,10 +321,8 @@ public final class FleetCoordinator extends VerticleBase {
       // signed by a secret holder, but for this member? (a proof copied from another member's key is not)
       if (key.equals(body.getString("member")) && m.getAddress().toString().equals(body.getString("address"))) {
         trusted.add(m.getUuid());
-        trustedNodeIds.put(m.getUuid(), String.valueOf(body.getString("node_id")));
-        if (body.getValue(READS) instanceof JsonArray reads && reads.contains(FleetSnapshot.Form.ZLIB.field())) {
-          readZlib.add(m.getUuid());
-        }
+        proofs.put(m.getUuid(), new Proof(String.valueOf(body.getString("node_id")),
+            body.getValue(READS) instanceof JsonArray reads && reads.contains(FleetSnapshot.Form.ZLIB.field())));
         return;
       }
       refusal = TrustRefusal.MISMATCH;
@@ -359,7 +357,8 @@ public final class FleetCoordinator extends VerticleBase {
    */
   private FleetSnapshot.Form fleetReads() {
     for (Member m : hz.getCluster().getMembers()) { // a local read
-      if (!m.localMember() && trusted.contains(m.getUuid()) && !readZlib.contains(m.getUuid())) {
+      Proof p = proofs.get(m.getUuid());
+      if (p != null && !p.readsZlib()) {
         return FleetSnapshot.Form.PLAIN;
       }
     }
@@ -370,7 +369,13 @@ public final class FleetCoordinator extends VerticleBase {
   private Member memberWithThisNodeId() {
     UUID self = hz.getCluster().getLocalMember().getUuid();
     return hz.getCluster().getMembers().stream().filter(m -> !m.getUuid().equals(self)
-        && nodeId.equals(trustedNodeIds.get(m.getUuid()))).findFirst().orElse(null);
+        && nodeId.equals(provenNodeId(m.getUuid()))).findFirst().orElse(null);
+  }
+
+  /** The node id {@code member}'s proof names; null when it is not trusted (or is this member). */
+  private String provenNodeId(UUID member) {
+    Proof p = proofs.get(member);
+    return p == null ? null : p.nodeId();
   }
 
   /**
