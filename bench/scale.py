@@ -223,6 +223,26 @@ def metric_sum(admin, name):
     return sum(float(v) for v in values) if values else None
 
 
+STALL_CAUSES = ("work", "cpu_wait", "paused", "unknown")  # observe.StallCause's labels
+
+
+def stall_causes(admin):
+    """Stalls since start by cause (every phase): {"work": n, "cpu_wait": n, ...}."""
+    text = get(f"http://127.0.0.1:{admin}/metrics", timeout=30)
+    counts = dict.fromkeys(STALL_CAUSES, 0)
+    for labels, value in re.findall(r"^ghost_event_loop_stalls_total\{([^}]*)\} ([0-9.eE+-]+)$", text, re.M):
+        cause = re.search(r'cause="([^"]*)"', labels)
+        if cause:
+            counts[cause.group(1)] = counts.get(cause.group(1), 0) + int(float(value))
+    return counts
+
+
+def causes_text(counts, before=None):
+    """The nonzero causes as "work 2, cpu_wait 14" (less those of before), "-" for none."""
+    parts = [f"{c} {n - (before or {}).get(c, 0)}" for c, n in counts.items() if n - (before or {}).get(c, 0)]
+    return ", ".join(parts) or "-"
+
+
 def io_write_bytes(pid):
     """Bytes the process caused to be written to storage (/proc/PID/io write_bytes): state file and log."""
     for line in open(f"/proc/{pid}/io"):
@@ -338,6 +358,7 @@ def run_size(args, n, ports, out):
                 r["file_rss_peak_mib"] = round(proc_status(node.pid, "VmHWM") / 2**20, 1)
                 r["file_lag_max_ms"] = round(1000 * (metric(admin, "ghost_event_loop_lag_max_seconds") or 0), 1)
                 r["file_stalls"] = int(metric_sum(admin, "ghost_event_loop_stalls_total") or 0)
+                r["file_stall_causes"] = causes_text(stall_causes(admin))
         finally:
             stop(node)
     ROUTE_PORT.clear()
@@ -349,6 +370,7 @@ def measure_synced(args, n, node, log, admin, cp_port, node_port, ports, state, 
     time.sleep(args.settle)  # let the start-up work settle before the idle figures
     r["lag_max_start_ms"] = round(1000 * (metric(admin, "ghost_event_loop_lag_max_seconds") or 0), 1)
     r["stalls_start"] = int(metric_sum(admin, "ghost_event_loop_stalls_total") or 0)
+    r["stall_causes_start"] = causes_text(stall_causes(admin))
     c0 = cpu_seconds(node.pid)
     time.sleep(5)
     r["idle_cpu_pct"] = round(100 * (cpu_seconds(node.pid) - c0) / 5, 1)
@@ -358,6 +380,7 @@ def measure_synced(args, n, node, log, admin, cp_port, node_port, ports, state, 
         r["heap_after_gc_mib"] = round(heap / 2**20, 1)
         r["heap_per_route_bytes"] = round(heap / n)
     stalls0 = int(metric_sum(admin, "ghost_event_loop_stalls_total") or 0)
+    causes0 = stall_causes(admin)
     u0 = vm_uptime(node.pid)
     cpu0, io0 = cpu_seconds(node.pid), io_write_bytes(node.pid)
     written0 = metric_sum(admin, "ghost_state_file_written_bytes_total")
@@ -369,6 +392,7 @@ def measure_synced(args, n, node, log, admin, cp_port, node_port, ports, state, 
     if written0 is not None and written is not None:
         r["state_file_bytes_per_change"] = round((written - written0) / made)
     r["stalls_changes"] = int(metric_sum(admin, "ghost_event_loop_stalls_total") or 0) - stalls0
+    r["stall_causes_changes"] = causes_text(stall_causes(admin), causes0)
     gc_figures(gc_pauses(log, 0, u0), "start", r)
     gc_figures(gc_pauses(log, u0, vm_uptime(node.pid)), "changes", r)
     r["lag_max_ms"] = round(1000 * (metric(admin, "ghost_event_loop_lag_max_seconds") or 0), 1)
@@ -393,6 +417,7 @@ def run_file_only(args, n, ports, out):
             r["file_rss_peak_mib"] = round(proc_status(node.pid, "VmHWM") / 2**20, 1)
             r["file_lag_max_ms"] = round(1000 * (metric(admin, "ghost_event_loop_lag_max_seconds") or 0), 1)
             r["file_stalls"] = int(metric_sum(admin, "ghost_event_loop_stalls_total") or 0)
+            r["file_stall_causes"] = causes_text(stall_causes(admin))
             gc_figures(gc_pauses(log, 0, vm_uptime(node.pid)), "file", r)
             time.sleep(args.settle)
             r["rss_settled_mib"] = round(proc_status(node.pid, "VmRSS") / 2**20, 1)
@@ -446,9 +471,11 @@ COLUMNS = [("routes", "N"), ("cp_readyz_s", "ready CP (readyz) s"), ("cp_served_
            ("rss_peak_mib", "peak RSS MiB"), ("rss_settled_mib", "settled RSS MiB"),
            ("heap_per_route_bytes", "heap/route B"), ("idle_cpu_pct", "idle CPU %"),
            ("lag_max_ms", "max loop lag ms"), ("stalls_start", "stalls ≥50ms (start)"),
-           ("stalls_changes", "stalls (changes)"), ("gc_pauses_50ms_start", "GC pauses ≥50ms (start)"),
+           ("stall_causes_start", "stall causes (start)"), ("stalls_changes", "stalls (changes)"),
+           ("stall_causes_changes", "stall causes (changes)"), ("gc_pauses_50ms_start", "GC pauses ≥50ms (start)"),
            ("gc_pauses_50ms_changes", "GC pauses ≥50ms (changes)"),
            ("gc_pause_max_changes_ms", "longest GC pause (changes) ms"), ("file_lag_max_ms", "max lag (file start) ms"),
+           ("file_stalls", "stalls (file start)"), ("file_stall_causes", "stall causes (file start)"),
            ("file_cpu_s", "CPU s to ready (file)"), ("gc_pauses_50ms_file", "GC pauses ≥50ms (file start)"),
            ("gc_n_file", "GCs (file start)"), ("gc_total_file_ms", "GC ms (file start)"),
            ("blocked_max_ms", "Vert.x blocked max ms"),

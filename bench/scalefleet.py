@@ -296,6 +296,7 @@ def measure(args, n, cp_port, nodes, ports, r):
     for nd in nodes:
         nd.r["lag_max_start_ms"] = round(1000 * (nd.metric("ghost_event_loop_lag_max_seconds") or 0), 1)
         nd.r["stalls_start"] = int(scale.metric_sum(nd.admin, "ghost_event_loop_stalls_total") or 0)
+        nd.r["stall_causes_start"] = scale.causes_text(scale.stall_causes(nd.admin))
     c0 = {nd.i: scale.cpu_seconds(nd.proc.pid) for nd in nodes}
     b0, w0 = wire_bytes(hz_ports), time.monotonic()
     time.sleep(5)
@@ -309,6 +310,7 @@ def measure(args, n, cp_port, nodes, ports, r):
             nd.r["heap_after_gc_mib"] = round(heap / 2**20, 1)
             nd.r["heap_per_route_bytes"] = round(heap / n)
         nd.r["stalls0"] = int(scale.metric_sum(nd.admin, "ghost_event_loop_stalls_total") or 0)
+        nd.r["causes0"] = scale.stall_causes(nd.admin)
     logs0 = {nd.i: os.path.getsize(nd.log) for nd in nodes}
     u0 = {nd.i: scale.vm_uptime(nd.proc.pid) for nd in nodes}
     per_node, lost, fleet, wire = changes(args, n, cp_port, nodes, ports, idle_rate, hz_ports)
@@ -318,6 +320,7 @@ def measure(args, n, cp_port, nodes, ports, r):
         nd.r.update(summary(per_node[nd.i]))
         nd.r["change_failed"] = lost[nd.i]
         nd.r["stalls_changes"] = int(scale.metric_sum(nd.admin, "ghost_event_loop_stalls_total") or 0) - nd.r.pop("stalls0")
+        nd.r["stall_causes_changes"] = scale.causes_text(scale.stall_causes(nd.admin), nd.r.pop("causes0"))
         nd.r["lag_max_ms"] = round(1000 * (nd.metric("ghost_event_loop_lag_max_seconds") or 0), 1)
         scale.gc_figures(scale.gc_pauses(nd.log, 0, u0[nd.i]), "start", nd.r)
         scale.gc_figures(scale.gc_pauses(nd.log, u0[nd.i], scale.vm_uptime(nd.proc.pid)), "changes", nd.r)
@@ -335,7 +338,8 @@ NODE_COLUMNS = [("cp_readyz_s", "ready (readyz) s"), ("cp_served_s", "ready (ser
                 ("rss_peak_mib", "peak RSS MiB"), ("rss_settled_mib", "settled RSS MiB"),
                 ("heap_per_route_bytes", "heap/route B"), ("idle_cpu_pct", "idle CPU %"),
                 ("lag_max_ms", "max loop lag ms"), ("stalls_start", "stalls ≥50ms (start)"),
-                ("stalls_changes", "stalls (changes)"), ("gc_pauses_50ms_start", "GC pauses ≥50ms (start)"),
+                ("stall_causes_start", "stall causes (start)"), ("stalls_changes", "stalls (changes)"),
+                ("stall_causes_changes", "stall causes (changes)"), ("gc_pauses_50ms_start", "GC pauses ≥50ms (start)"),
                 ("gc_pauses_50ms_changes", "GC pauses ≥50ms (changes)"),
                 ("gc_pause_max_changes_ms", "longest GC pause (changes) ms"), ("blocked_max_ms", "Vert.x blocked max ms"),
                 ("state_file_bytes", "state file B"), ("change_p50_ms", "change→traffic p50 ms"),

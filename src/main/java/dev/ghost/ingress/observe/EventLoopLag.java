@@ -12,7 +12,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAccumulator;
 import org.slf4j.Logger;
@@ -21,18 +21,20 @@ import org.slf4j.event.Level;
 
 /**
  * Measures event-loop stalls: a tiny task on every event loop re-arms itself every {@link #TICK}; how late it runs
- * is how long the loop was busy with something else. A stall of D shows as a lag of at least D - {@link #TICK}.
- * Vert.x's blocked-thread checker only speaks up after seconds; this sees the 50 ms stalls that delay connection
- * set-up on the same loop.
+ * is how long the loop was kept from it. A stall of D shows as a lag of at least D - {@link #TICK}. Vert.x's
+ * blocked-thread checker only speaks up after seconds; this sees the 50 ms stalls that delay connection set-up on
+ * the same loop. Each task also reads its loop thread's scheduler statistics ({@link ThreadSchedule}, one system
+ * call), so a stall is put down to a {@link StallCause}: the loop's own work, a wait for a core, or a pause.
  *
  * <p>Meters: {@link MetricNames#EVENT_LOOP_LAG_MAX} (the worst lag since start) and
- * {@link MetricNames#EVENT_LOOP_STALLS} (lags of at least {@link #STALL}) per {@link StallPhase}: a stall counts in
- * the phase in force when the late task runs, {@link StallPhase#START} until {@link #serving()} is called. Cost: one
- * timer task per loop per tick.
+ * {@link MetricNames#EVENT_LOOP_STALLS} (lags of at least {@link #STALL}) per {@link StallPhase} and
+ * {@link StallCause}: a stall counts in the phase in force when the late task runs, {@link StallPhase#START} until
+ * {@link #serving()} is called. Cost: one timer task and one read per loop per tick.
  *
  * <p>Log: {@code event loop stalled} ({@code phase}, {@code stalls}: in that phase since its previous line, this one
- * included, {@code max_lag_ms} among them, {@code loop}: the thread of this one), at most one line per phase per
- * {@link #LOG_INTERVAL}; INFO while starting (expected), WARN while serving. The counter has every stall.
+ * included, {@code max_lag_ms} among them and its {@code cause}, {@code loop}: the thread of this one), at most one
+ * line per phase per {@link #LOG_INTERVAL}; INFO while starting (expected), WARN while serving. The counter has
+ * every stall.
  */
 public final class EventLoopLag implements AutoCloseable {
 
@@ -44,28 +46,54 @@ public final class EventLoopLag implements AutoCloseable {
   public static final Duration LOG_INTERVAL = Duration.ofSeconds(10);
 
   private static final Logger LOG = LoggerFactory.getLogger(EventLoopLag.class);
+  private static final StallCause[] CAUSES = StallCause.values();
 
   private final long tickNanos = TICK.toNanos();
   private final long stallNanos = STALL.toNanos();
-  private final LongAccumulator maxLagNanos = new LongAccumulator(Math::max, 0);
-  private final Map<StallPhase, AtomicLong> stalls = new EnumMap<>(StallPhase.class);
-  private volatile StallPhase phase = StallPhase.START;
   private final long logIntervalNanos = LOG_INTERVAL.toNanos();
-  /** Per phase: stalls and their worst lag since that phase's last line. */
-  private final Map<StallPhase, AtomicLong> unlogged = new EnumMap<>(StallPhase.class);
-  private final Map<StallPhase, LongAccumulator> unloggedMax = new EnumMap<>(StallPhase.class);
+  private final LongAccumulator maxLagNanos = new LongAccumulator(Math::max, 0);
+  /** Stalls by phase and cause, at {@code phase.ordinal() * CAUSES.length + cause.ordinal()}. */
+  private final AtomicLongArray stalls = new AtomicLongArray(StallPhase.values().length * CAUSES.length);
+  private volatile StallPhase phase = StallPhase.START;
+  /** Per phase: the stalls since that phase's last line. */
+  private final Map<StallPhase, Burst> unlogged = new EnumMap<>(StallPhase.class);
   /** The last line: when, in which phase; null before the first. */
   private final AtomicReference<Line> lastLine = new AtomicReference<>();
+  private final List<ScheduledFuture<?>> scheduled = new ArrayList<>();
+  private final List<ThreadSchedule> schedules = new ArrayList<>();
+  private volatile boolean closed;
 
   private record Line(long atNanos, StallPhase phase) {}
-  private final List<ScheduledFuture<?>> scheduled = new ArrayList<>();
-  private volatile boolean closed;
+
+  /** Stalls not yet in a line, the worst of them and its cause; stalls are rare, so a lock is cheap. */
+  private static final class Burst {
+    private long stalls;
+    private long maxLagNanos;
+    private StallCause maxCause = StallCause.UNKNOWN;
+
+    synchronized void add(long lagNanos, StallCause cause) {
+      stalls++;
+      if (lagNanos > maxLagNanos) {
+        maxLagNanos = lagNanos;
+        maxCause = cause;
+      }
+    }
+
+    /** What was added since the last take, and empties it. */
+    synchronized Taken take() {
+      Taken taken = new Taken(stalls, maxLagNanos / 1_000_000, maxCause);
+      stalls = 0;
+      maxLagNanos = 0;
+      maxCause = StallCause.UNKNOWN;
+      return taken;
+    }
+  }
+
+  private record Taken(long stalls, long maxLagMs, StallCause cause) {}
 
   EventLoopLag() {
     for (StallPhase p : StallPhase.values()) { // filled once: read without a lock from every loop
-      stalls.put(p, new AtomicLong());
-      unlogged.put(p, new AtomicLong());
-      unloggedMax.put(p, new LongAccumulator(Math::max, 0));
+      unlogged.put(p, new Burst());
     }
   }
 
@@ -73,48 +101,87 @@ public final class EventLoopLag implements AutoCloseable {
   public static EventLoopLag start(EventLoopGroup loops, MeterRegistry registry) {
     EventLoopLag lag = new EventLoopLag();
     for (EventExecutor loop : loops) {
-      lag.arm(loop, System.nanoTime());
+      loop.execute(() -> lag.arm(loop, lag.firstWindow()));
     }
     if (registry != null) {
       Gauge.builder(MetricNames.EVENT_LOOP_LAG_MAX, lag, l -> l.maxLagNanos() / 1e9).baseUnit("seconds")
           .register(registry);
       for (StallPhase p : StallPhase.values()) {
-        FunctionCounter.builder(MetricNames.EVENT_LOOP_STALLS, lag, l -> l.stalls(p)).tag("phase", p.label())
-            .register(registry);
+        for (StallCause c : CAUSES) { // unknown stays 0 where the system has scheduler statistics
+          FunctionCounter.builder(MetricNames.EVENT_LOOP_STALLS, lag, l -> l.stalls(p, c))
+              .tags("phase", p.label(), "cause", c.label()).register(registry);
+        }
       }
     }
     return lag;
   }
 
-  private void arm(EventExecutor loop, long from) {
+  /**
+   * One loop's sampling window: its thread's schedule (null where the system has none), when the window began,
+   * and the thread's times then (null if unread).
+   */
+  private record Window(ThreadSchedule schedule, long fromNanos, ThreadSchedule.Sample times) {}
+
+  private void arm(EventExecutor loop, Window window) {
     if (closed) {
       return;
     }
-    long due = from + tickNanos;
-    ScheduledFuture<?> f = loop.schedule(() -> {
-      long now = System.nanoTime();
-      record(now - due, now);
-      arm(loop, now);
-    }, tickNanos, TimeUnit.NANOSECONDS);
+    long due = window.fromNanos() + tickNanos;
+    ScheduledFuture<?> f = loop.schedule(() -> arm(loop, sample(window, due)), tickNanos, TimeUnit.NANOSECONDS);
     synchronized (scheduled) {
       scheduled.removeIf(ScheduledFuture::isDone);
       scheduled.add(f);
     }
   }
 
-  /** Books a lag of {@code lagNanos} measured at {@code nowNanos} ({@link System#nanoTime()}). */
-  void record(long lagNanos, long nowNanos) {
+  /** Runs on the loop, {@code due} being when it should have: books the lag and opens the next window. */
+  private Window sample(Window window, long due) {
+    ThreadSchedule.Sample times = window.schedule() == null ? null : window.schedule().read();
+    long now = System.nanoTime();
+    long lag = now - due;
+    record(lag, lag >= stallNanos ? cause(lag, window.times(), times) : StallCause.UNKNOWN, now);
+    return new Window(window.schedule(), now, times);
+  }
+
+  /** Runs on the loop: opens its thread's schedule, kept to be closed with the sampler, and the first window. */
+  private Window firstWindow() {
+    ThreadSchedule schedule = ThreadSchedule.ofCurrentThread();
+    if (schedule != null) {
+      synchronized (schedules) {
+        if (closed) {
+          schedule.close();
+          schedule = null;
+        } else {
+          schedules.add(schedule);
+        }
+      }
+    }
+    return new Window(schedule, System.nanoTime(), schedule == null ? null : schedule.read());
+  }
+
+  private static StallCause cause(long lagNanos, ThreadSchedule.Sample before, ThreadSchedule.Sample after) {
+    if (before == null || after == null) {
+      return StallCause.UNKNOWN;
+    }
+    return StallCause.of(lagNanos, after.ranNanos() - before.ranNanos(), after.queuedNanos() - before.queuedNanos());
+  }
+
+  /** Books a lag of {@code lagNanos} put down to {@code cause}, measured at {@code nowNanos} ({@link System#nanoTime()}). */
+  void record(long lagNanos, StallCause cause, long nowNanos) {
     if (lagNanos <= 0) {
       return;
     }
     maxLagNanos.accumulate(lagNanos);
     if (lagNanos >= stallNanos) {
       StallPhase p = phase;
-      stalls.get(p).incrementAndGet();
-      unlogged.get(p).incrementAndGet();
-      unloggedMax.get(p).accumulate(lagNanos);
+      stalls.incrementAndGet(index(p, cause));
+      unlogged.get(p).add(lagNanos, cause);
       maybeLog(p, nowNanos);
     }
+  }
+
+  private static int index(StallPhase phase, StallCause cause) {
+    return phase.ordinal() * CAUSES.length + cause.ordinal();
   }
 
   /** One line for the stalls of {@code p} since its last one, unless one was written less than an interval ago. */
@@ -126,10 +193,10 @@ public final class EventLoopLag implements AutoCloseable {
     if (!lastLine.compareAndSet(last, new Line(nowNanos, p))) {
       return; // another loop writes the line
     }
-    long n = unlogged.get(p).getAndSet(0);
-    long maxMs = unloggedMax.get(p).getThenReset() / 1_000_000;
+    Taken burst = unlogged.get(p).take();
     LOG.atLevel(p == StallPhase.SERVING ? Level.WARN : Level.INFO).addKeyValue("phase", p.label())
-        .addKeyValue("stalls", n).addKeyValue("max_lag_ms", maxMs)
+        .addKeyValue("stalls", burst.stalls()).addKeyValue("max_lag_ms", burst.maxLagMs())
+        .addKeyValue("cause", burst.cause().label())
         .addKeyValue("loop", Thread.currentThread().getName()).log("event loop stalled");
   }
 
@@ -154,15 +221,24 @@ public final class EventLoopLag implements AutoCloseable {
   /** Lags of at least {@link #STALL} seen since start, in every phase. */
   public long stalls() {
     long sum = 0;
-    for (AtomicLong n : stalls.values()) {
-      sum += n.get();
+    for (StallPhase p : StallPhase.values()) {
+      sum += stalls(p);
     }
     return sum;
   }
 
   /** Lags of at least {@link #STALL} seen while {@code p} was in force. */
   public long stalls(StallPhase p) {
-    return stalls.get(p).get();
+    long sum = 0;
+    for (StallCause c : CAUSES) {
+      sum += stalls(p, c);
+    }
+    return sum;
+  }
+
+  /** Lags of at least {@link #STALL} seen while {@code p} was in force and put down to {@code cause}. */
+  public long stalls(StallPhase p, StallCause cause) {
+    return stalls.get(index(p, cause));
   }
 
   @Override
@@ -171,6 +247,10 @@ public final class EventLoopLag implements AutoCloseable {
     synchronized (scheduled) {
       scheduled.forEach(f -> f.cancel(false));
       scheduled.clear();
+    }
+    synchronized (schedules) {
+      schedules.forEach(ThreadSchedule::close);
+      schedules.clear();
     }
   }
 }

@@ -171,6 +171,8 @@ public final class MetricNames {
       "Gauge {version, commit}: always 1; the build's Maven version and git commit (\"unknown\" when built "
           + "outside a git work tree).");
   public static final String EVENT_LOOP_STALLS = metric("ghost.event_loop.stalls",
-      "Counter {phase}: event-loop lags of 50 ms or more (stalls: work that should run off the loops or in "
-          + "slices); phase is start until the node is first ready, then serving.");
+      "Counter {phase, cause}: event-loop lags of 50 ms or more (stalls); phase is start until the node is first "
+          + "ready, then serving; cause is work (the loop ran: work that belongs off the loops or in slices), "
+          + "cpu_wait (the loop waited for a core the host gave to others), paused (a collection or other JVM "
+          + "pause, or a blocking call) or unknown (no per-thread scheduler statistics on this system).");
 }

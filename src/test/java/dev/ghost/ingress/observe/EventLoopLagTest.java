@@ -1,11 +1,13 @@
 package dev.ghost.ingress.observe;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.ghost.ingress.testing.Await;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
@@ -13,9 +15,14 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.internal.VertxInternal;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,7 +76,9 @@ class EventLoopLagTest {
   void stallsCountInThePhaseInForceWhenTheyEnd() throws Exception {
     assertThat(lag.phase()).isEqualTo(StallPhase.START);
     assertThat(registry.find(MetricNames.EVENT_LOOP_STALLS).functionCounters())
-        .extracting(c -> c.getId().getTag("phase")).containsExactlyInAnyOrder("start", "serving");
+        .extracting(c -> c.getId().getTag("phase") + "/" + c.getId().getTag("cause"))
+        .containsExactlyInAnyOrderElementsOf(Arrays.stream(StallPhase.values())
+            .flatMap(p -> Arrays.stream(StallCause.values()).map(c -> p.label() + "/" + c.label())).toList());
     assertThat(stallsMeter(StallPhase.SERVING)).isZero();
 
     hold(vertx.getOrCreateContext());
@@ -106,21 +115,24 @@ class EventLoopLagTest {
       long stall = EventLoopLag.STALL.toNanos();
       long interval = EventLoopLag.LOG_INTERVAL.toNanos();
       long t0 = 1_000_000_000L;
-      sampled.record(stall - 1, t0); // a lag, not a stall
+      sampled.record(stall - 1, StallCause.UNKNOWN, t0); // a lag, not a stall
       assertThat(lines(logs)).isEmpty();
-      sampled.record(stall, t0);
-      sampled.record(3 * stall, t0 + 1);
-      sampled.record(2 * stall, t0 + interval - 1);
+      sampled.record(stall, StallCause.CPU_WAIT, t0);
+      sampled.record(3 * stall, StallCause.WORK, t0 + 1);
+      sampled.record(2 * stall, StallCause.PAUSED, t0 + interval - 1);
       assertThat(lines(logs)).containsExactly(Map.of("level", "INFO", "phase", "start", "stalls", "1",
-          "max_lag_ms", String.valueOf(stall / 1_000_000)));
+          "max_lag_ms", String.valueOf(stall / 1_000_000), "cause", "cpu_wait"));
       sampled.serving();
-      sampled.record(stall, t0 + interval); // another phase: said at once, the start's burst is in the counter
-      sampled.record(4 * stall, t0 + 2 * interval);
+      sampled.record(stall, StallCause.PAUSED, t0 + interval); // another phase: said at once, the start's burst is in the counter
+      sampled.record(4 * stall, StallCause.WORK, t0 + 2 * interval);
       assertThat(lines(logs)).hasSize(3).element(1).isEqualTo(Map.of("level", "WARN", "phase", "serving",
-          "stalls", "1", "max_lag_ms", String.valueOf(stall / 1_000_000)));
+          "stalls", "1", "max_lag_ms", String.valueOf(stall / 1_000_000), "cause", "paused"));
       assertThat(lines(logs).get(2)).containsEntry("stalls", "1")
-          .containsEntry("max_lag_ms", String.valueOf(4 * stall / 1_000_000));
+          .containsEntry("max_lag_ms", String.valueOf(4 * stall / 1_000_000)).containsEntry("cause", "work");
       assertThat(sampled.stalls(StallPhase.START)).isEqualTo(3);
+      assertThat(sampled.stalls(StallPhase.START, StallCause.WORK)).isEqualTo(1);
+      assertThat(sampled.stalls(StallPhase.START, StallCause.CPU_WAIT)).isEqualTo(1);
+      assertThat(sampled.stalls(StallPhase.START, StallCause.PAUSED)).isEqualTo(1);
       assertThat(sampled.stalls(StallPhase.SERVING)).isEqualTo(2);
       assertThat(logs.list).allSatisfy(e -> {
         assertThat(e.getFormattedMessage()).isEqualTo("event loop stalled");
@@ -169,7 +181,131 @@ class EventLoopLagTest {
   }
 
   private double stallsMeter(StallPhase phase) {
-    return registry.get(MetricNames.EVENT_LOOP_STALLS).tag("phase", phase.label()).functionCounter().count();
+    return registry.get(MetricNames.EVENT_LOOP_STALLS).tag("phase", phase.label()).functionCounters().stream()
+        .mapToDouble(FunctionCounter::count).sum();
+  }
+
+  private double stallsMeter(StallPhase phase, StallCause cause) {
+    return registry.get(MetricNames.EVENT_LOOP_STALLS).tags("phase", phase.label(), "cause", cause.label())
+        .functionCounter().count();
+  }
+
+  /**
+   * A loop that spins is running (or queued for a core) the whole stall; held until one such stall is put down to
+   * work, since on a loaded machine a hold can spend most of its time queued. Fails if the cause is never work.
+   */
+  @Test
+  void aLoopKeptBusyStallsForWork() {
+    assumeTrue(schedulerStatistics());
+    holdUntil(StallCause.WORK, () -> hold(vertx.getOrCreateContext()));
+    assertThat(stallsMeter(StallPhase.START, StallCause.WORK)).isGreaterThanOrEqualTo(1);
+  }
+
+  /** A loop blocked in a call (here a sleep, as a blocking read would) neither runs nor waits for a core. */
+  @Test
+  void aLoopInABlockingCallStallsPaused() {
+    assumeTrue(schedulerStatistics());
+    holdUntil(StallCause.PAUSED, () -> {
+      Promise<Void> slept = Promise.promise();
+      vertx.getOrCreateContext().runOnContext(v -> {
+        try {
+          TimeUnit.NANOSECONDS.sleep(EventLoopLag.STALL.toNanos() * 4); // the blocking call under test
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        slept.complete();
+      });
+      slept.future().await();
+    });
+    assertThat(stallsMeter(StallPhase.START, StallCause.PAUSED)).isGreaterThanOrEqualTo(1);
+    assertThat(stallsMeter(StallPhase.START, StallCause.UNKNOWN)).as("where the system says").isZero();
+  }
+
+  /**
+   * A loop that cannot get a core waits for one: the loop's thread shares one CPU with a thread that spins in the
+   * real-time class ({@code taskset}, {@code chrt --fifo}: a normal thread does not run beside it), for a bounded
+   * {@link #HOG}, so the loop's 20 ms task runs that much late with the loop doing nothing. A real-time thread takes
+   * privilege: skipped where the test may not make one.
+   */
+  @Test
+  void aLoopWithoutACoreStallsForTheHost() throws Exception {
+    assumeTrue(schedulerStatistics());
+    EventExecutor loop = ((VertxInternal) vertx).eventLoopGroup().next();
+    String loopThread = loop.submit(EventLoopLagTest::currentThreadId).get(10, TimeUnit.SECONDS);
+    String cpu = String.valueOf(ProcessHandle.current().pid() % Runtime.getRuntime().availableProcessors());
+    run("taskset", "-p", "-c", cpu, loopThread);
+    CompletableFuture<Boolean> realTime = new CompletableFuture<>();
+    Thread hog = new Thread(() -> {
+      try {
+        String self = currentThreadId();
+        run("taskset", "-p", "-c", cpu, self);
+        realTime.complete(exitsZero("chrt", "--fifo", "-p", "1", self));
+      } catch (Exception e) {
+        realTime.completeExceptionally(e);
+        return;
+      }
+      long end = System.nanoTime() + HOG.toNanos();
+      while (System.nanoTime() < end) {
+        Thread.onSpinWait(); // what takes the loop's core
+      }
+    }, "hog");
+    hog.start();
+    try {
+      assumeTrue(realTime.get(10, TimeUnit.SECONDS), "no privilege to make a real-time thread");
+      Await.until("a stall put down to the host", () -> lag.stalls(StallPhase.START, StallCause.CPU_WAIT) >= 1,
+          () -> Arrays.stream(StallCause.values()).map(c -> c.label() + "=" + lag.stalls(StallPhase.START, c))
+              .toList().toString());
+    } finally {
+      hog.join();
+    }
+    assertThat(stallsMeter(StallPhase.START, StallCause.CPU_WAIT)).isGreaterThanOrEqualTo(1);
+  }
+
+  /** How long the real-time thread holds the loop's core: several stalls' worth, well under the kernel's 0.95 s. */
+  private static final Duration HOG = Duration.ofMillis(300);
+
+  private static boolean exitsZero(String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(Redirect.DISCARD).start();
+    return p.waitFor() == 0;
+  }
+
+  /** The calling thread's id in the kernel (what {@code taskset} and {@code chrt} take). */
+  private static String currentThreadId() throws Exception {
+    return Path.of("/proc/thread-self").toRealPath().getFileName().toString();
+  }
+
+  private static void run(String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as("%s: %s", String.join(" ", command), out).isZero();
+  }
+
+  private void holdUntil(StallCause cause, Runnable hold) {
+    long deadline = System.nanoTime() + Await.DEFAULT.toNanos();
+    while (lag.stalls(StallPhase.START, cause) == 0) {
+      assertThat(System.nanoTime()).as("a stall put down to %s by the deadline; by cause: %s", cause.label(),
+          Arrays.stream(StallCause.values()).map(c -> c.label() + "=" + lag.stalls(StallPhase.START, c)).toList())
+          .isLessThan(deadline);
+      hold.run();
+      drainEveryLoopQuietly();
+    }
+  }
+
+  private void drainEveryLoopQuietly() {
+    try {
+      drainEveryLoop();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static boolean schedulerStatistics() {
+    ThreadSchedule self = ThreadSchedule.ofCurrentThread();
+    if (self == null) {
+      return false;
+    }
+    self.close();
+    return true;
   }
 
   @Test
