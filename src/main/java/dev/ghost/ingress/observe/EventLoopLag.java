@@ -166,7 +166,10 @@ public final class EventLoopLag implements AutoCloseable {
     return StallCause.of(lagNanos, after.ranNanos() - before.ranNanos(), after.queuedNanos() - before.queuedNanos());
   }
 
-  /** Books a lag of {@code lagNanos} put down to {@code cause}, measured at {@code nowNanos} ({@link System#nanoTime()}). */
+  /**
+   * Books a lag of {@code lagNanos} put down to {@code cause} (read only for a stall), measured at {@code nowNanos}
+   * ({@link System#nanoTime()}).
+   */
   void record(long lagNanos, StallCause cause, long nowNanos) {
     if (lagNanos <= 0) {
       return;
