@@ -123,7 +123,8 @@ class EventLoopLagTest {
       assertThat(lines(logs)).containsExactly(Map.of("level", "INFO", "phase", "start", "stalls", "1",
           "max_lag_ms", String.valueOf(stall / 1_000_000), "cause", "cpu_wait"));
       sampled.serving();
-      sampled.record(stall, StallCause.PAUSED, t0 + interval); // another phase: said at once, the start's burst is in the counter
+      // another phase: said at once, the start's burst is in the counter
+      sampled.record(stall, StallCause.PAUSED, t0 + interval);
       sampled.record(4 * stall, StallCause.WORK, t0 + 2 * interval);
       assertThat(lines(logs)).hasSize(3).element(1).isEqualTo(Map.of("level", "WARN", "phase", "serving",
           "stalls", "1", "max_lag_ms", String.valueOf(stall / 1_000_000), "cause", "paused"));
