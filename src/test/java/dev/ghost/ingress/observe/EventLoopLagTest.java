@@ -16,6 +16,7 @@ import io.vertx.core.VertxOptions;
 import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.internal.VertxInternal;
 import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -233,7 +234,7 @@ class EventLoopLagTest {
     assumeTrue(schedulerStatistics());
     EventExecutor loop = ((VertxInternal) vertx).eventLoopGroup().next();
     String loopThread = loop.submit(EventLoopLagTest::currentThreadId).get(10, TimeUnit.SECONDS);
-    String cpu = String.valueOf(ProcessHandle.current().pid() % Runtime.getRuntime().availableProcessors());
+    String cpu = loop.submit(EventLoopLagTest::firstAllowedCpu).get(10, TimeUnit.SECONDS);
     run("taskset", "-p", "-c", cpu, loopThread);
     CompletableFuture<Boolean> realTime = new CompletableFuture<>();
     Thread hog = new Thread(() -> {
@@ -271,6 +272,13 @@ class EventLoopLagTest {
   }
 
   /** The calling thread's id in the kernel (what {@code taskset} and {@code chrt} take). */
+  /** The first CPU the calling thread may run on (a container's cpuset need not hold CPU 0). */
+  private static String firstAllowedCpu() throws Exception {
+    String allowed = Files.readAllLines(Path.of("/proc/thread-self/status")).stream()
+        .filter(l -> l.startsWith("Cpus_allowed_list:")).findFirst().orElseThrow();
+    return allowed.substring(allowed.indexOf(':') + 1).trim().split("[-,]")[0];
+  }
+
   private static String currentThreadId() throws Exception {
     return Path.of("/proc/thread-self").toRealPath().getFileName().toString();
   }
