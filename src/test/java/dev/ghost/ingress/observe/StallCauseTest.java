@@ -2,6 +2,8 @@ package dev.ghost.ingress.observe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -39,5 +41,16 @@ class StallCauseTest {
   void labelsAreTheMetricsLabelValues() {
     assertThat(Arrays.stream(StallCause.values()).map(StallCause::label))
         .containsExactly("work", "cpu_wait", "paused", "unknown");
+  }
+
+  /** The metric's HELP text and docs/operations.md name every cause an operator can see. */
+  @Test
+  void theHelpTextAndTheOperatorsGuideNameEveryCause() throws Exception {
+    String help = MetricNames.help().get(MetricNames.EVENT_LOOP_STALLS);
+    String guide = Files.readString(Path.of("docs/operations.md"));
+    for (StallCause c : StallCause.values()) {
+      assertThat(help).as("HELP of %s", MetricNames.EVENT_LOOP_STALLS).contains(c.label());
+      assertThat(guide).as("docs/operations.md").contains("`" + c.label() + "`");
+    }
   }
 }
