@@ -15,7 +15,12 @@
  * Options:
  *   -H, --hello ROUTE=FILE     a ClientHello fixture and the route it must reach (repeat; at least one)
  *   -d, --duration SECS        how long new connections are started (default 5; max 3600)
- *   -c, --concurrency N        connections in flight (default 64)
+ *   -c, --concurrency N        connections in flight (default 64); with --rate, the most in flight
+ *   -R, --rate N               open loop: start N connections a second (spread over the threads) whatever the
+ *                              answers, instead of replacing each one as it ends; a start that finds CONCURRENCY
+ *                              in flight waits and is counted (capped=): the offered rate was not held. For a
+ *                              latency that does not depend on how fast each proxy can go (below every one's
+ *                              saturation, the same offered load for all)
  *   -t, --threads N            threads, each with its own epoll and a share of N (default 1)
  *   -T, --timeout-ms MS        per connection, connect to end of stream (default 3000)
  *   -n, --max-conns N          stop after starting N connections (smoke tests)
@@ -78,7 +83,7 @@ typedef struct {
 static struct {
   const char *host, *port, *trace_path;
   FILE *trace;
-  double duration;
+  double duration, rate;
   int concurrency, threads, timeout_ms, proxy_header, per_second, quiet, bye;
   long max_conns, hold_n;
   double hold_secs;
@@ -166,6 +171,8 @@ typedef struct {
   uint64_t t_start, t_stop_launch, t_hard_stop, t_pause;
   uint64_t launched, ok, ok_window, ok_by_hello[MAX_HELLOS], fail[K_N], reset_after_answer, timeout_after_answer;
   uint64_t held, dropped, next_hello, *persec;
+  double rate;      /* --rate share of this worker, connections a second (0 = closed loop) */
+  uint64_t capped;  /* --rate: starts that were due while CONCURRENCY were in flight */
   int nsec, errs_shown;
   hist_t hist;
 } worker_t;
@@ -289,8 +296,22 @@ static int may_launch(const worker_t *w, uint64_t t) {
   return !g_stop && t < w->t_stop_launch && (w->quota == 0 || (long)w->launched < w->quota);
 }
 
+/* --rate: connections due by t since the start (the first at once). */
+static uint64_t due_by(const worker_t *w, uint64_t t) {
+  return (uint64_t)((double)(t - w->t_start) * w->rate / 1e9) + 1;
+}
+
 static void launch_more(worker_t *w) {
   uint64_t t = now_ns();
+  if (w->rate > 0) {
+    uint64_t due = due_by(w, t);
+    while (w->launched + w->capped < due && t >= w->t_pause && may_launch(w, t)) {
+      if (w->inflight >= w->conc || w->nfree == 0) { w->capped = due - w->launched; return; } /* not started */
+      conn_t *c = &w->slots[w->freelist[--w->nfree]];
+      if (start_conn(w, c) != 0) return;
+    }
+    return;
+  }
   while (w->inflight < w->conc && w->nfree > 0 && t >= w->t_pause && may_launch(w, t)) {
     conn_t *c = &w->slots[w->freelist[--w->nfree]];
     if (start_conn(w, c) != 0) return; /* e.g. no local port: retry on the next tick, do not spin */
@@ -411,6 +432,17 @@ static void expire(worker_t *w, uint64_t t) {
   }
 }
 
+/* How long epoll may sleep, in ns: 2 ms, or with --rate until the next start is due (epoll_pwait2 takes a
+ * timespec, so a start at 5 000 a second is not rounded to a millisecond, nor does the loop spin for it). */
+static struct timespec wait_for(const worker_t *w, uint64_t t) {
+  uint64_t ns = 2000000u;
+  if (w->rate > 0) {
+    uint64_t next = w->t_start + (uint64_t)((double)(w->launched + w->capped) * 1e9 / w->rate);
+    ns = next <= t ? 0 : next - t < ns ? next - t : ns;
+  }
+  return (struct timespec){.tv_sec = 0, .tv_nsec = (long)ns};
+}
+
 /* One epoll loop: start connections, serve events, expire the slow ones; until the launch window has closed and
  * every connection in flight has ended (or the hard stop: window + timeout + 1 s). */
 static void run_loop(worker_t *w, int until_held) {
@@ -421,7 +453,8 @@ static void run_loop(worker_t *w, int until_held) {
     uint64_t t = now_ns();
     int done_launching = !may_launch(w, t) || (until_held && w->quota && (long)w->launched >= w->quota);
     if ((done_launching && w->inflight == 0) || t >= w->t_hard_stop) break;
-    int n = epoll_wait(w->ep, evs, 256, 2);
+    struct timespec wait = wait_for(w, t);
+    int n = epoll_pwait2(w->ep, evs, 256, &wait, NULL);
     for (int k = 0; k < n; k++) on_event(w, &w->slots[evs[k].data.u32], evs[k].events);
     t = now_ns();
     if (t >= next_scan) { expire(w, t); next_scan = t + 10000000u; }
@@ -479,7 +512,7 @@ static double cpu_seconds(void) {
 static void merge(worker_t *sum, const worker_t *w) {
   sum->launched += w->launched, sum->ok += w->ok, sum->ok_window += w->ok_window;
   sum->reset_after_answer += w->reset_after_answer, sum->timeout_after_answer += w->timeout_after_answer;
-  sum->held += w->held, sum->dropped += w->dropped;
+  sum->held += w->held, sum->dropped += w->dropped, sum->capped += w->capped;
   for (int k = 0; k < K_N; k++) sum->fail[k] += w->fail[k];
   for (int i = 0; i < cfg.nhellos; i++) sum->ok_by_hello[i] += w->ok_by_hello[i];
   for (int s = 0; s < w->nsec && s < sum->nsec; s++) sum->persec[s] += w->persec[s];
@@ -505,6 +538,7 @@ static void print_rate(const worker_t *s, double secs, double cpu) {
   for (int k = 0; k < K_N; k++) printf(" fail_%s=%lu", KIND[k], s->fail[k]);
   printf(" reset_after_answer=%lu timeout_after_answer=%lu cpu_s=%.3f cpu_util=%.3f", s->reset_after_answer,
          s->timeout_after_answer, cpu, cpu / secs);
+  if (cfg.rate > 0) printf(" rate=%.0f capped=%lu", cfg.rate, s->capped);
   for (int i = 0; i < cfg.nhellos; i++) printf(" ok_%s=%lu", cfg.hellos[i].route, s->ok_by_hello[i]);
   printf(" persec=");
   for (int i = 0; i < nsec && i < s->nsec; i++) printf("%s%lu", i ? "," : "", s->persec[i]);
@@ -529,6 +563,7 @@ static int run_rate(void) {
     int conc = cfg.concurrency / nt + (i < cfg.concurrency % nt);
     long quota = cfg.max_conns ? cfg.max_conns / nt + (i < cfg.max_conns % nt) : 0;
     worker_init(&ws[i], i, conc, conc, quota);
+    ws[i].rate = cfg.rate / nt;
   }
   worker_init(sum, nt, 1, 1, 0);
   double cpu0 = cpu_seconds();
@@ -573,7 +608,7 @@ static int run_hold(void) {
 /* ------------------------------------------------------------------ arguments */
 
 static void usage(void) {
-  fprintf(stderr, "usage: connrate [-d SECS] [-c N] [-t N] [-T MS] [-n N] [-x] [-s] [-q] [--bye]\n"
+  fprintf(stderr, "usage: connrate [-d SECS] [-c N] [-R N] [-t N] [-T MS] [-n N] [-x] [-s] [-q] [--bye]\n"
                   "                [--hold N [--hold-secs S]] [--trace FILE]\n"
                   "                -H ROUTE=FILE [-H ...] [-P ROUTE=PORT ...] HOST PORT\n");
   exit(2);
@@ -619,10 +654,10 @@ static void parse_args(int argc, char **argv) {
       {"hello", 1, 0, 'H'},       {"duration", 1, 0, 'd'},   {"concurrency", 1, 0, 'c'}, {"threads", 1, 0, 't'},
       {"timeout-ms", 1, 0, 'T'},  {"max-conns", 1, 0, 'n'},  {"proxy-header", 0, 0, 'x'}, {"route-port", 1, 0, 'P'},
       {"per-second", 0, 0, 's'},  {"quiet", 0, 0, 'q'},      {"hold", 1, 0, 'h'},         {"hold-secs", 1, 0, 'S'},
-      {"bye", 0, 0, 'b'},         {"trace", 1, 0, 'r'},      {0, 0, 0, 0}};
+      {"bye", 0, 0, 'b'},         {"trace", 1, 0, 'r'},      {"rate", 1, 0, 'R'},         {0, 0, 0, 0}};
   static char *overrides[MAX_HELLOS];
   int nover = 0, o;
-  while ((o = getopt_long(argc, argv, "H:d:c:t:T:n:xP:sq", opts, NULL)) != -1) {
+  while ((o = getopt_long(argc, argv, "H:d:c:t:T:n:xP:sqR:", opts, NULL)) != -1) {
     switch (o) {
     case 'H': add_hello(optarg); break;
     case 'd': cfg.duration = atof(optarg); break;
@@ -638,6 +673,7 @@ static void parse_args(int argc, char **argv) {
     case 'S': cfg.hold_secs = atof(optarg); break;
     case 'b': cfg.bye = 1; break;
     case 'r': cfg.trace_path = optarg; break;
+    case 'R': cfg.rate = atof(optarg); break;
     default: usage();
     }
   }
@@ -647,7 +683,7 @@ static void parse_args(int argc, char **argv) {
   if (cfg.duration <= 0 || cfg.duration > 3600 || cfg.concurrency < 1 || cfg.concurrency > 100000 ||
       cfg.threads < 1 || cfg.threads > 64 || cfg.threads > cfg.concurrency || cfg.timeout_ms < 1 ||
       cfg.timeout_ms > 60000 || cfg.max_conns < 0 || cfg.hold_n < 0 || cfg.hold_n > 1000000 ||
-      cfg.hold_secs <= 0 || cfg.hold_secs > 3600) {
+      cfg.hold_secs <= 0 || cfg.hold_secs > 3600 || cfg.rate < 0 || cfg.rate > 1e6 || (cfg.rate > 0 && cfg.hold_n)) {
     fprintf(stderr, "connrate: an option is out of range\n");
     exit(2);
   }

@@ -7,6 +7,8 @@
 #
 # Knobs (environment), defaults in brackets:
 #   ROUNDS [5]  WARMUP_ROUNDS [2]  RATE_SECS [5]  CONCURRENCY [64]  CONN_TIMEOUT_MS [3000]
+#   LAT_RATE [4000]: connections a second offered to every proxy alike (open loop) for the latency at a fixed
+#     load, below each one's saturation; 0 = skip those rounds
 #   COLD_STARTS [3]  FIRST_SECS [8]  IPERF_SECS [5]  HOLD_N [10000]  INGRESS_JAVA_OPTS [docs/deployment.md JVM settings]
 #   CDS_ARCHIVE [1]: make the AppCDS archive of docs/deployment.md first (a training start under load) and run the ingress with
 #     it, as docs/deployment.md deploys it; 0 = without
@@ -23,6 +25,7 @@ WARMUP_ROUNDS=${WARMUP_ROUNDS:-2}
 RATE_SECS=${RATE_SECS:-5}
 CONCURRENCY=${CONCURRENCY:-64}
 CONN_TIMEOUT_MS=${CONN_TIMEOUT_MS:-3000}
+LAT_RATE=${LAT_RATE:-4000}
 COLD_STARTS=${COLD_STARTS:-3}
 FIRST_SECS=${FIRST_SECS:-8}
 IPERF_SECS=${IPERF_SECS:-5}
@@ -460,6 +463,37 @@ for ((r = 1; r <= WARMUP_ROUNDS + ROUNDS; r++)); do
     measure_rate "$p" v6 "$tag"
   done
 done
+
+# ---------------------------------------------------------------- (2b) latency at a fixed offered rate
+# At saturation (2) a proxy's p99 is mostly its own queue, and a proxy faster than the load generator (nginx here,
+# some rounds) is measured at the load generator's rate instead. Offered the same LAT_RATE connections a second,
+# open loop (connrate --rate), every proxy runs below saturation and the tail is what a connection costs it.
+measure_fixed() {   # measure_fixed PROXY FAMILY TAG
+  local p=$1 fam=$2 tag=$3 line c0 c1 secs k
+  c0=$(cpu_ticks "$p")
+  line=$(connrate -R "$LAT_RATE" -c 2000 -d "$RATE_SECS" $(target "$p" "$fam"))
+  c1=$(cpu_ticks "$p")
+  echo "$p $fam fixed rate round $tag: $line | backend: $(backend_stats)" >>"$OUT/rate.log"
+  secs=$(kv secs "$line")
+  for k in p50 p99 p999; do rec "$p" "f${k}_$fam" "$tag" "$(kv "${k}_us" "$line")"; done
+  rec "$p" "fconn_$fam" "$tag" "$(kv conn_per_s "$line")"
+  rec "$p" "fcapped_$fam" "$tag" "$(kv capped "$line")"
+  rec "$p" "ffail_$fam" "$tag" "$(kv fail "$line")"
+  rec "$p" "flg_util_$fam" "$tag" "$(kv cpu_util "$line")"
+  [[ $p != direct ]] && rec "$p" "futil_$fam" "$tag" "$(calc %.3f "($c1 - $c0) / $HZ / $secs")"
+  log "(2b) $p $fam at $LAT_RATE conn/s, round $tag: p50/p99/p99.9 $(kv p50_us "$line")/$(kv p99_us "$line")/" \
+      "$(kv p999_us "$line") us, not started (capped) $(kv capped "$line"), failures $(kv fail "$line")," \
+      "proxy CPU $(calc %.2f "($c1 - $c0) / $HZ / $secs")"
+}
+if (( LAT_RATE > 0 )); then
+  for ((r = 1; r <= ROUNDS; r++)); do
+    measure_fixed direct v4 "$r"
+    for p in $(rotate "$r"); do
+      measure_fixed "$p" v4 "$r"
+      measure_fixed "$p" v6 "$r"
+    done
+  done
+fi
 
 # ---------------------------------------------------------------- (3) optional: full TLS handshakes and wrk (old client)
 if (( TLS_HANDSHAKES )); then

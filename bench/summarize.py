@@ -26,6 +26,15 @@ def rows(first_secs):
         for q, qn in (("p50", "p50"), ("p99", "p99"), ("p999", "p99.9")):
             out.append((f"{q}_{fam}", f"connect→answer {qn} µs, {name}", "low", "median"))
     for fam, name in (("v4", "IPv4"), ("v6", "IPv6")):
+        for q, qn in (("p50", "p50"), ("p99", "p99"), ("p999", "p99.9")):
+            out.append((f"f{q}_{fam}", f"at a fixed rate (LAT_RATE, open loop): connect→answer {qn} µs, {name}", "low",
+                        "median"))
+    for fam, name in (("v4", "IPv4"), ("v6", "IPv6")):
+        out.append((f"futil_{fam}", f"at a fixed rate: proxy CPU utilisation, {name}", "low", "median"))
+        out.append((f"flg_util_{fam}", f"at a fixed rate: load generator CPU utilisation, {name}", None, "median"))
+        out.append((f"fcapped_{fam}", f"at a fixed rate: connections not started, {name} (all rounds)", None, "sum"))
+        out.append((f"ffail_{fam}", f"at a fixed rate: failed connections, {name} (all rounds)", None, "sum"))
+    for fam, name in (("v4", "IPv4"), ("v6", "IPv6")):
         out.append((f"cpuk_{fam}", f"proxy CPU-s per 1000 connections, {name}", "low", "median"))
     for fam, name in (("v4", "IPv4"), ("v6", "IPv6")):
         out.append((f"util_{fam}", f"proxy CPU utilisation (CPU-s / wall-s), {name}", None, "median"))
