@@ -8,6 +8,7 @@
 #
 #   bench/tail.sh                                   # target/ingress.jar, the documented flags
 #   INGRESS_JAR=/tmp/x.jar INGRESS_JAVA_OPTS='...' ROUNDS=3 SECS=10 WARM_SECS=10 CONCURRENCY=64 bench/tail.sh
+#   RATE=4000 bench/tail.sh                         # measured rounds open loop at RATE conn/s (run.sh's 2b)
 #
 # Needs gcc, java, curl, ss, taskset, python3.
 set -euo pipefail
@@ -18,6 +19,7 @@ ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-10}
 WARM_SECS=${WARM_SECS:-10}
 CONCURRENCY=${CONCURRENCY:-64}
+RATE=${RATE:-0}
 INGRESS_JAR=${INGRESS_JAR:-$ROOT/target/ingress.jar}
 INGRESS_JAVA_OPTS=${INGRESS_JAVA_OPTS:--XX:+UseSerialGC -Xms16m -XX:MaxRAMPercentage=50 -XX:TrimNativeHeapInterval=1000 -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,java/lang/invoke/*.*,20.0 -Dio.netty.jfr.enabled=false}
 OUT=${OUT:-$HERE/out/tail-$(date -u +%Y%m%dT%H%M%SZ)}
@@ -60,7 +62,11 @@ traces=()
 threads threads-before.tsv
 for r in $(seq "$ROUNDS"); do
   curl -fs "http://127.0.0.1:$ADMIN/metrics" >metrics-$r-before.txt
-  load -d "$SECS" --trace "trace-$r.txt" >round-$r.txt
+  if (( RATE > 0 )); then
+    load -d "$SECS" -R "$RATE" -c 2000 --trace "trace-$r.txt" >round-$r.txt   # -c last: it wins
+  else
+    load -d "$SECS" --trace "trace-$r.txt" >round-$r.txt
+  fi
   curl -fs "http://127.0.0.1:$ADMIN/metrics" >metrics-$r-after.txt
   ok=$(sed -n 's/.* ok=\([0-9]*\) .*/\1/p' round-$r.txt)
   for m in jvm_gc_memory_allocated_bytes_total jvm_gc_pause_seconds_count; do
