@@ -28,8 +28,9 @@ import org.slf4j.event.Level;
  *
  * <p>Meters: {@link MetricNames#EVENT_LOOP_LAG_MAX} (the worst lag since start) and
  * {@link MetricNames#EVENT_LOOP_STALLS} (lags of at least {@link #STALL}) per {@link StallPhase} and
- * {@link StallCause}: a stall counts in the phase in force when the late task runs, {@link StallPhase#START} until
- * {@link #serving()} is called. Cost: one timer task and one read per loop per tick.
+ * {@link StallCause}: a stall counts in the phase in force when its sampling window began, {@link StallPhase#START}
+ * until {@link #serving()} is called, so the work of the very request that first answers {@code /readyz} 200 (the
+ * admin server's first classes loaded) is the start's. Cost: one timer task and one read per loop per tick.
  *
  * <p>Log: {@code event loop stalled} ({@code phase}, {@code stalls}: in that phase since its previous line, this one
  * included, {@code max_lag_ms} among them and its {@code cause}, {@code loop}: the thread of this one), at most one
@@ -118,9 +119,9 @@ public final class EventLoopLag implements AutoCloseable {
 
   /**
    * One loop's sampling window: its thread's schedule (null where the system has none), when the window began,
-   * and the thread's times then (null if unread).
+   * the thread's times then (null if unread), and the phase then (the phase a stall ending it counts in).
    */
-  private record Window(ThreadSchedule schedule, long fromNanos, ThreadSchedule.Sample times) {}
+  private record Window(ThreadSchedule schedule, long fromNanos, ThreadSchedule.Sample times, StallPhase phase) {}
 
   private void arm(EventExecutor loop, Window window) {
     if (closed) {
@@ -139,8 +140,8 @@ public final class EventLoopLag implements AutoCloseable {
     ThreadSchedule.Sample times = window.schedule() == null ? null : window.schedule().read();
     long now = System.nanoTime();
     long lag = now - due;
-    record(lag, lag >= stallNanos ? cause(lag, window.times(), times) : StallCause.UNKNOWN, now);
-    return new Window(window.schedule(), now, times);
+    record(lag, lag >= stallNanos ? cause(lag, window.times(), times) : StallCause.UNKNOWN, window.phase(), now);
+    return new Window(window.schedule(), now, times, phase);
   }
 
   /** Runs on the loop: opens its thread's schedule, kept to be closed with the sampler, and the first window. */
@@ -156,7 +157,7 @@ public final class EventLoopLag implements AutoCloseable {
         }
       }
     }
-    return new Window(schedule, System.nanoTime(), schedule == null ? null : schedule.read());
+    return new Window(schedule, System.nanoTime(), schedule == null ? null : schedule.read(), phase);
   }
 
   private static StallCause cause(long lagNanos, ThreadSchedule.Sample before, ThreadSchedule.Sample after) {
@@ -167,16 +168,15 @@ public final class EventLoopLag implements AutoCloseable {
   }
 
   /**
-   * Books a lag of {@code lagNanos} put down to {@code cause} (read only for a stall), measured at {@code nowNanos}
-   * ({@link System#nanoTime()}).
+   * Books a lag of {@code lagNanos} put down to {@code cause} (read only for a stall) in phase {@code p}, measured at
+   * {@code nowNanos} ({@link System#nanoTime()}).
    */
-  void record(long lagNanos, StallCause cause, long nowNanos) {
+  void record(long lagNanos, StallCause cause, StallPhase p, long nowNanos) {
     if (lagNanos <= 0) {
       return;
     }
     maxLagNanos.accumulate(lagNanos);
     if (lagNanos >= stallNanos) {
-      StallPhase p = phase;
       stalls.incrementAndGet(index(p, cause));
       unlogged.get(p).add(lagNanos, cause);
       maybeLog(p, nowNanos);
