@@ -10,14 +10,18 @@ import dev.ghost.ingress.testing.Await;
 import dev.ghost.ingress.testing.Probe;
 import dev.ghost.ingress.testing.TestNode;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Promise;
+import io.vertx.core.internal.VertxInternal;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /**
  * A real node counts its event-loop stalls as {@code start} until it is first ready and as {@code serving} after:
- * a loop held once {@code /readyz} answers 200 shows in the serving series, and the start series stays as it was;
+ * a loop held once {@code /readyz} answers 200 (and every loop's sampling window has opened since) shows in the
+ * serving series, and the start series stays as it was;
  * the log's stall line says the same phase.
  */
 class StallPhaseIT {
@@ -30,6 +34,11 @@ class StallPhaseIT {
     logger.addAppender(logs);
     try (TestNode node = TestNode.start(new TestNode.Spec().ipv6("::1"))) {
       assertThat(Probe.get(node, "/readyz")).contains("ready");
+      // a stall counts in the phase its sampling window began in: let every loop open one since ready (a task due
+      // two ticks from now runs after each loop's sampler, Netty running due tasks in deadline order)
+      for (EventExecutor loop : ((VertxInternal) node.node().vertx()).eventLoopGroup()) {
+        loop.schedule(() -> { }, 2 * EventLoopLag.TICK.toNanos(), TimeUnit.NANOSECONDS).get(10, TimeUnit.SECONDS);
+      }
       double start = stalls(node, StallPhase.START);
       double serving = stalls(node, StallPhase.SERVING);
 
