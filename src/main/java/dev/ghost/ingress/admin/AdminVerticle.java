@@ -56,6 +56,8 @@ public final class AdminVerticle extends VerticleBase {
   private final AdminRefusals refusals;
   private final ClusterTrust trust;
   private HttpServer server;
+  /** The status of the warm-up request ({@link AdminWarmUp}); -1 until answered, or when it failed. */
+  private volatile int warmUpStatus = -1;
 
   public AdminVerticle(IngressConfig.Admin settings, NodeState state, RouteTableRef tables, BoundSockets bound,
       ProxyServices services, PrometheusMeterRegistry registry, SyncStatus sync) {
@@ -77,10 +79,20 @@ public final class AdminVerticle extends VerticleBase {
     this.refusals = new AdminRefusals(services.metrics());
   }
 
-  /** Reads the status page off the event loop, then routes and listens. */
+  /**
+   * Reads the status page off the event loop, then routes and listens, then answers one request of its own
+   * ({@link AdminWarmUp}) so the first one from outside finds the server warm.
+   */
   @Override
   public Future<?> start() {
-    return vertx.executeBlocking(StatusPage::load).compose(this::serve);
+    return vertx.executeBlocking(StatusPage::load).compose(this::serve)
+        .compose(s -> AdminWarmUp.warm(vertx, settings.listen().host(), s.actualPort()))
+        .onSuccess(status -> warmUpStatus = status);
+  }
+
+  /** The status the warm-up request got (-1: none, it failed); for tests. */
+  int warmUpStatus() {
+    return warmUpStatus;
   }
 
   private Future<HttpServer> serve(StatusPage page) {
