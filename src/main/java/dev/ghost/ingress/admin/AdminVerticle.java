@@ -56,8 +56,6 @@ public final class AdminVerticle extends VerticleBase {
   private final AdminRefusals refusals;
   private final ClusterTrust trust;
   private HttpServer server;
-  /** The status of the warm-up request ({@link AdminWarmUp}); -1 until answered, or when it failed. */
-  private volatile int warmUpStatus = -1;
 
   public AdminVerticle(IngressConfig.Admin settings, NodeState state, RouteTableRef tables, BoundSockets bound,
       ProxyServices services, PrometheusMeterRegistry registry, SyncStatus sync) {
@@ -86,13 +84,7 @@ public final class AdminVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     return vertx.executeBlocking(StatusPage::load).compose(this::serve)
-        .compose(s -> AdminWarmUp.warm(vertx, settings.listen().host(), s.actualPort()))
-        .onSuccess(status -> warmUpStatus = status);
-  }
-
-  /** The status the warm-up request got (-1: none, it failed); for tests. */
-  int warmUpStatus() {
-    return warmUpStatus;
+        .compose(s -> AdminWarmUp.warm(vertx, settings.listen().host(), s.actualPort()));
   }
 
   private Future<HttpServer> serve(StatusPage page) {

@@ -29,8 +29,8 @@ import org.slf4j.event.Level;
  * <p>Meters: {@link MetricNames#EVENT_LOOP_LAG_MAX} (the worst lag since start) and
  * {@link MetricNames#EVENT_LOOP_STALLS} (lags of at least {@link #STALL}) per {@link StallPhase} and
  * {@link StallCause}: a stall counts in the phase in force when its sampling window began, {@link StallPhase#START}
- * until {@link #serving()} is called, so the work of the very request that first answers {@code /readyz} 200 (the
- * admin server's first classes loaded) is the start's. Cost: one timer task and one read per loop per tick.
+ * until {@link #serving()} is called, so work that began before the node was ready is the start's even when it ends
+ * after. Cost: one timer task and one read per loop per tick.
  *
  * <p>Log: {@code event loop stalled} ({@code phase}, {@code stalls}: in that phase since its previous line, this one
  * included, {@code max_lag_ms} among them and its {@code cause}, {@code loop}: the thread of this one), at most one
