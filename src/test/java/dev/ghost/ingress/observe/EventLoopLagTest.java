@@ -88,7 +88,7 @@ class EventLoopLagTest {
     assertThat(lag.stalls(StallPhase.SERVING)).as("stalls while serving, before the node served").isZero();
 
     lag.serving();
-    sampleEveryLoop(); // every loop's window now began in the serving phase
+    sampleEveryLoop(vertx); // every loop's window now began in the serving phase
     long startStalls = lag.stalls(StallPhase.START);
     hold(vertx.getOrCreateContext());
     Await.until("the serving stall counted", () -> lag.stalls(StallPhase.SERVING) >= 1,
@@ -179,7 +179,7 @@ class EventLoopLagTest {
    * Waits, on every event loop, for a task due two sampling ticks from now: Netty runs due tasks in deadline order,
    * so each loop's sampler has run meanwhile and opened a new window.
    */
-  private void sampleEveryLoop() throws Exception {
+  static void sampleEveryLoop(Vertx vertx) throws Exception {
     for (EventExecutor loop : ((VertxInternal) vertx).eventLoopGroup()) {
       loop.schedule(() -> { }, 2 * EventLoopLag.TICK.toNanos(), TimeUnit.NANOSECONDS).get(10, TimeUnit.SECONDS);
     }

@@ -10,11 +10,8 @@ import dev.ghost.ingress.testing.Await;
 import dev.ghost.ingress.testing.Probe;
 import dev.ghost.ingress.testing.TestNode;
 import io.micrometer.core.instrument.FunctionCounter;
-import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Promise;
-import io.vertx.core.internal.VertxInternal;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -34,11 +31,8 @@ class StallPhaseIT {
     logger.addAppender(logs);
     try (TestNode node = TestNode.start(new TestNode.Spec().ipv6("::1"))) {
       assertThat(Probe.get(node, "/readyz")).contains("ready");
-      // a stall counts in the phase its sampling window began in: let every loop open one since ready (a task due
-      // two ticks from now runs after each loop's sampler, Netty running due tasks in deadline order)
-      for (EventExecutor loop : ((VertxInternal) node.node().vertx()).eventLoopGroup()) {
-        loop.schedule(() -> { }, 2 * EventLoopLag.TICK.toNanos(), TimeUnit.NANOSECONDS).get(10, TimeUnit.SECONDS);
-      }
+      // a stall counts in the phase its sampling window began in: let every loop open one since ready
+      EventLoopLagTest.sampleEveryLoop(node.node().vertx());
       double start = stalls(node, StallPhase.START);
       double serving = stalls(node, StallPhase.SERVING);
 
