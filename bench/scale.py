@@ -227,13 +227,14 @@ STALL_CAUSES = ("work", "cpu_wait", "paused", "unknown")  # observe.StallCause's
 
 
 def stall_causes(admin):
-    """Stalls since start by cause (every phase): {"work": n, "cpu_wait": n, ...}."""
+    """Stalls since start by cause (every phase), from one scrape: {"work": n, "cpu_wait": n, ...}; their sum is the
+    stall count."""
     text = get(f"http://127.0.0.1:{admin}/metrics", timeout=30)
     counts = dict.fromkeys(STALL_CAUSES, 0)
-    for labels, value in re.findall(r"^ghost_event_loop_stalls_total\{([^}]*)\} ([0-9.eE+-]+)$", text, re.M):
-        cause = re.search(r'cause="([^"]*)"', labels)
-        if cause:
-            counts[cause.group(1)] = counts.get(cause.group(1), 0) + int(float(value))
+    for labels, value in re.findall(r"^ghost_event_loop_stalls_total(?:\{([^}]*)\})? ([0-9.eE+-]+)$", text, re.M):
+        cause = re.search(r'cause="([^"]*)"', labels or "")
+        name = cause.group(1) if cause else "unknown"  # a node older than the cause label
+        counts[name] = counts.get(name, 0) + int(float(value))
     return counts
 
 
@@ -357,8 +358,8 @@ def run_size(args, n, ports, out):
             if time_to_ready(node, admin, node_port, n - 1, args.deadline, r, "file", expect):
                 r["file_rss_peak_mib"] = round(proc_status(node.pid, "VmHWM") / 2**20, 1)
                 r["file_lag_max_ms"] = round(1000 * (metric(admin, "ghost_event_loop_lag_max_seconds") or 0), 1)
-                r["file_stalls"] = int(metric_sum(admin, "ghost_event_loop_stalls_total") or 0)
-                r["file_stall_causes"] = causes_text(stall_causes(admin))
+                causes = stall_causes(admin)
+                r["file_stalls"], r["file_stall_causes"] = sum(causes.values()), causes_text(causes)
         finally:
             stop(node)
     ROUTE_PORT.clear()
@@ -369,8 +370,8 @@ def measure_synced(args, n, node, log, admin, cp_port, node_port, ports, state, 
     r["cp_requests_at_served"] = json.loads(get(f"http://127.0.0.1:{cp_port}/bench/stats"))
     time.sleep(args.settle)  # let the start-up work settle before the idle figures
     r["lag_max_start_ms"] = round(1000 * (metric(admin, "ghost_event_loop_lag_max_seconds") or 0), 1)
-    r["stalls_start"] = int(metric_sum(admin, "ghost_event_loop_stalls_total") or 0)
-    r["stall_causes_start"] = causes_text(stall_causes(admin))
+    causes = stall_causes(admin)
+    r["stalls_start"], r["stall_causes_start"] = sum(causes.values()), causes_text(causes)
     c0 = cpu_seconds(node.pid)
     time.sleep(5)
     r["idle_cpu_pct"] = round(100 * (cpu_seconds(node.pid) - c0) / 5, 1)
@@ -379,7 +380,6 @@ def measure_synced(args, n, node, log, admin, cp_port, node_port, ports, state, 
     if heap:
         r["heap_after_gc_mib"] = round(heap / 2**20, 1)
         r["heap_per_route_bytes"] = round(heap / n)
-    stalls0 = int(metric_sum(admin, "ghost_event_loop_stalls_total") or 0)
     causes0 = stall_causes(admin)
     u0 = vm_uptime(node.pid)
     cpu0, io0 = cpu_seconds(node.pid), io_write_bytes(node.pid)
@@ -391,8 +391,9 @@ def measure_synced(args, n, node, log, admin, cp_port, node_port, ports, state, 
     written = metric_sum(admin, "ghost_state_file_written_bytes_total")
     if written0 is not None and written is not None:
         r["state_file_bytes_per_change"] = round((written - written0) / made)
-    r["stalls_changes"] = int(metric_sum(admin, "ghost_event_loop_stalls_total") or 0) - stalls0
-    r["stall_causes_changes"] = causes_text(stall_causes(admin), causes0)
+    causes = stall_causes(admin)
+    r["stalls_changes"] = sum(causes.values()) - sum(causes0.values())
+    r["stall_causes_changes"] = causes_text(causes, causes0)
     gc_figures(gc_pauses(log, 0, u0), "start", r)
     gc_figures(gc_pauses(log, u0, vm_uptime(node.pid)), "changes", r)
     r["lag_max_ms"] = round(1000 * (metric(admin, "ghost_event_loop_lag_max_seconds") or 0), 1)
@@ -416,8 +417,8 @@ def run_file_only(args, n, ports, out):
         if time_to_ready(node, admin, node_port, n - 1, args.deadline, r, "file"):
             r["file_rss_peak_mib"] = round(proc_status(node.pid, "VmHWM") / 2**20, 1)
             r["file_lag_max_ms"] = round(1000 * (metric(admin, "ghost_event_loop_lag_max_seconds") or 0), 1)
-            r["file_stalls"] = int(metric_sum(admin, "ghost_event_loop_stalls_total") or 0)
-            r["file_stall_causes"] = causes_text(stall_causes(admin))
+            causes = stall_causes(admin)
+            r["file_stalls"], r["file_stall_causes"] = sum(causes.values()), causes_text(causes)
             gc_figures(gc_pauses(log, 0, vm_uptime(node.pid)), "file", r)
             time.sleep(args.settle)
             r["rss_settled_mib"] = round(proc_status(node.pid, "VmRSS") / 2**20, 1)

@@ -295,8 +295,8 @@ def measure(args, n, cp_port, nodes, ports, r):
     hz_ports = [nd.cluster_port for nd in nodes] + [nd.bus_port for nd in nodes]
     for nd in nodes:
         nd.r["lag_max_start_ms"] = round(1000 * (nd.metric("ghost_event_loop_lag_max_seconds") or 0), 1)
-        nd.r["stalls_start"] = int(scale.metric_sum(nd.admin, "ghost_event_loop_stalls_total") or 0)
-        nd.r["stall_causes_start"] = scale.causes_text(scale.stall_causes(nd.admin))
+        causes = scale.stall_causes(nd.admin)
+        nd.r["stalls_start"], nd.r["stall_causes_start"] = sum(causes.values()), scale.causes_text(causes)
     c0 = {nd.i: scale.cpu_seconds(nd.proc.pid) for nd in nodes}
     b0, w0 = wire_bytes(hz_ports), time.monotonic()
     time.sleep(5)
@@ -309,7 +309,6 @@ def measure(args, n, cp_port, nodes, ports, r):
         if heap:
             nd.r["heap_after_gc_mib"] = round(heap / 2**20, 1)
             nd.r["heap_per_route_bytes"] = round(heap / n)
-        nd.r["stalls0"] = int(scale.metric_sum(nd.admin, "ghost_event_loop_stalls_total") or 0)
         nd.r["causes0"] = scale.stall_causes(nd.admin)
     logs0 = {nd.i: os.path.getsize(nd.log) for nd in nodes}
     u0 = {nd.i: scale.vm_uptime(nd.proc.pid) for nd in nodes}
@@ -319,8 +318,9 @@ def measure(args, n, cp_port, nodes, ports, r):
     for nd in nodes:
         nd.r.update(summary(per_node[nd.i]))
         nd.r["change_failed"] = lost[nd.i]
-        nd.r["stalls_changes"] = int(scale.metric_sum(nd.admin, "ghost_event_loop_stalls_total") or 0) - nd.r.pop("stalls0")
-        nd.r["stall_causes_changes"] = scale.causes_text(scale.stall_causes(nd.admin), nd.r.pop("causes0"))
+        causes, causes0 = scale.stall_causes(nd.admin), nd.r.pop("causes0")
+        nd.r["stalls_changes"] = sum(causes.values()) - sum(causes0.values())
+        nd.r["stall_causes_changes"] = scale.causes_text(causes, causes0)
         nd.r["lag_max_ms"] = round(1000 * (nd.metric("ghost_event_loop_lag_max_seconds") or 0), 1)
         scale.gc_figures(scale.gc_pauses(nd.log, 0, u0[nd.i]), "start", nd.r)
         scale.gc_figures(scale.gc_pauses(nd.log, u0[nd.i], scale.vm_uptime(nd.proc.pid)), "changes", nd.r)
